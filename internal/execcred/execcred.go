@@ -114,8 +114,12 @@ func ParseInfo(env string) (Info, error) {
 	if env == "" {
 		return Info{APIVersion: APIVersionV1beta1}, nil
 	}
+	trimmed := bytes.TrimSpace([]byte(env))
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return Info{}, fmt.Errorf("could not parse %s: want a JSON ExecCredential object; it should be set by kubectl, not by hand", EnvVar)
+	}
 	var req request
-	if err := json.Unmarshal([]byte(env), &req); err != nil {
+	if err := json.Unmarshal(trimmed, &req); err != nil {
 		return Info{}, fmt.Errorf("could not parse %s as an ExecCredential (it should be set by kubectl, not by hand): %w", EnvVar, err)
 	}
 	if req.Kind != "" && req.Kind != kindExecCredential {
