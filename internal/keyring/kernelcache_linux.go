@@ -1,0 +1,157 @@
+package keyring
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// KernelCache keeps short-lived copies of small secrets in the Linux kernel
+// keyring, as keys of type "user" with a timeout, so that a process can
+// skip the Secret Service's D-Bus round trip (about 7 ms) when another tok
+// process of the same session read the secret moments ago. The zero value
+// is ready to use.
+//
+// Which keyring: the caller's session keyring, looked up without creating
+// one. That is the keyring pam_keyinit (or a container runtime) made for the
+// login session; a process that has none uses its user-session keyring
+// (_uid_ses.UID), shared by the user's processes that have no session
+// keyring. Either way the cached key is reachable only by processes of the
+// same user, the same reach as the Secret Service, which answers any process
+// of the user that can connect to the session bus. The keyring is never
+// created here: a fresh anonymous session keyring would belong to this one
+// process and the cache would silently never hit. The per-user keyring
+// (_uid.UID) is not used because it also spans other login sessions, and,
+// for root in containers that share the host's user namespace, other
+// containers; the session keyring is the narrower choice and behaves the
+// same under dbus-run-session and in CI, which inherit it.
+//
+// Keys are readable only by their possessors (processes whose keyrings
+// reach them): permissions are set to possessor-all, nothing for the user,
+// group or others. Each key is built, permissioned and given its timeout in
+// a thread keyring first and only then linked into the session keyring, so
+// no reader ever sees a key without its expiry, even if tok is killed
+// half-way through a Put.
+type KernelCache struct{}
+
+const (
+	keyType = "user"
+
+	// keyPermPossessorAll is KEY_POS_VIEW|READ|WRITE|SEARCH|LINK|SETATTR.
+	keyPermPossessorAll = 0x3f000000
+
+	// maxUserKeyPayload is the kernel's limit for a "user" key's payload.
+	maxUserKeyPayload = 32767
+)
+
+// Get returns the value cached under desc, if there is one and it has not
+// expired. Any failure of the kernel keyring counts as a miss.
+func (KernelCache) Get(desc string) ([]byte, bool) {
+	ring, err := sessionKeyring()
+	if err != nil || desc == "" {
+		return nil, false
+	}
+	id, err := unix.KeyctlSearch(ring, keyType, desc, 0)
+	if err != nil {
+		return nil, false
+	}
+	// A data key is 32 bytes; a bigger buffer is taken only when needed.
+	buf := make([]byte, 128)
+	for {
+		n, err := unix.KeyctlBuffer(unix.KEYCTL_READ, id, buf, 0)
+		if err != nil {
+			return nil, false
+		}
+		if n <= len(buf) {
+			return buf[:n], true
+		}
+		buf = make([]byte, n)
+	}
+}
+
+// Put caches value under desc for ttl, replacing an earlier value. The
+// kernel counts timeouts in whole seconds from the current second, so the
+// key lives between ttl (rounded up to a second) minus one second and ttl.
+// A failed Put leaves the cache as it was; callers can carry on without it.
+func (KernelCache) Put(desc string, value []byte, ttl time.Duration) error {
+	switch {
+	case desc == "":
+		return errors.New("kernel keyring cache: empty description")
+	case ttl <= 0:
+		return fmt.Errorf("kernel keyring cache: ttl must be positive, got %s", ttl)
+	case len(value) == 0 || len(value) > maxUserKeyPayload:
+		return fmt.Errorf("kernel keyring cache: value of %d bytes is outside 1..%d", len(value), maxUserKeyPayload)
+	}
+	seconds := int(math.Ceil(ttl.Seconds()))
+
+	ring, err := sessionKeyring()
+	if err != nil {
+		return err
+	}
+
+	// The thread keyring belongs to the OS thread, so the goroutine must
+	// stay on one thread from add_key to unlink.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+
+	id, err := unix.AddKey(keyType, desc, value, unix.KEY_SPEC_THREAD_KEYRING)
+	if err != nil {
+		return fmt.Errorf("kernel keyring cache: could not add key: %w", err)
+	}
+	// However this ends, the key must not stay in the thread keyring.
+	defer func() {
+		_, _ = unix.KeyctlInt(unix.KEYCTL_UNLINK, id, unix.KEY_SPEC_THREAD_KEYRING, 0, 0)
+	}()
+	if err := unix.KeyctlSetperm(id, keyPermPossessorAll); err != nil {
+		return fmt.Errorf("kernel keyring cache: could not restrict key permissions: %w", err)
+	}
+	if _, err := unix.KeyctlInt(unix.KEYCTL_SET_TIMEOUT, id, seconds, 0, 0); err != nil {
+		return fmt.Errorf("kernel keyring cache: could not set key timeout: %w", err)
+	}
+	// Linking replaces a key of the same type and description atomically.
+	if _, err := unix.KeyctlInt(unix.KEYCTL_LINK, id, ring, 0, 0); err != nil {
+		return fmt.Errorf("kernel keyring cache: could not link key into the session keyring: %w", err)
+	}
+	return nil
+}
+
+// Delete removes the value cached under desc, if any. Call it when the
+// secret changes or is deleted, so no stale copy outlives it.
+func (KernelCache) Delete(desc string) error {
+	ring, err := sessionKeyring()
+	if err != nil {
+		return err
+	}
+	// The search is recursive, so copies in linked keyrings are found one
+	// after another; the bound only guards against a kernel that keeps
+	// returning an invalidated key.
+	for range 16 {
+		id, err := unix.KeyctlSearch(ring, keyType, desc, 0)
+		if errors.Is(err, unix.ENOKEY) || errors.Is(err, unix.EKEYEXPIRED) || errors.Is(err, unix.EKEYREVOKED) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("kernel keyring cache: could not search for %q: %w", desc, err)
+		}
+		// Invalidation removes the key from every keyring at once.
+		if _, err := unix.KeyctlInt(unix.KEYCTL_INVALIDATE, id, 0, 0, 0); err != nil {
+			return fmt.Errorf("kernel keyring cache: could not invalidate %q: %w", desc, err)
+		}
+	}
+	return fmt.Errorf("kernel keyring cache: %q is still present after invalidation", desc)
+}
+
+// sessionKeyring returns the serial of the caller's session keyring,
+// resolving KEY_SPEC_SESSION_KEYRING without asking the kernel to create
+// one (see KernelCache).
+func sessionKeyring() (int, error) {
+	id, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, false)
+	if err != nil {
+		return 0, fmt.Errorf("kernel keyring cache: no session keyring: %w", err)
+	}
+	return id, nil
+}
