@@ -93,25 +93,26 @@ func Pick(ctx context.Context, items []Item, opts PickOptions) (string, Action, 
 		in = &eofNotifier{r: in, onEOF: func() { p.Send(inputClosedMsg{}) }}
 	}
 	p = tea.NewProgram(newPicker(items, opts),
-		tea.WithContext(ctx),
 		tea.WithInput(in),
 		tea.WithOutput(opts.Out),
+		tea.WithFilter(interruptAsMsg),
 	)
+	stop := stopOnDone(ctx, p)
 	final, err := p.Run()
-	switch {
-	case err != nil && ctx.Err() != nil:
-		return "", Choose, fmt.Errorf("profile picker stopped: %w", ctx.Err())
-	case errors.Is(err, tea.ErrInterrupted):
-		return "", Choose, ErrCancelled
-	case err != nil:
+	stop()
+	if err != nil {
 		return "", Choose, fmt.Errorf("could not run the profile picker: %w", err)
 	}
-	m, ok := final.(picker)
-	if !ok || m.chosen == "" {
-		// Esc, Ctrl-C, end of input, or SIGTERM.
+	m, _ := final.(picker)
+	switch {
+	case m.chosen != "":
+		return m.chosen, m.action, nil
+	case ctx.Err() != nil:
+		return "", Choose, fmt.Errorf("profile picker stopped: %w", ctx.Err())
+	default:
+		// Esc, Ctrl-C, end of input, or SIGINT/SIGTERM.
 		return "", Choose, ErrCancelled
 	}
-	return m.chosen, m.action, nil
 }
 
 func isTerminal(r io.Reader) bool {
@@ -269,7 +270,7 @@ func (m picker) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.resize()
 		return m, nil
-	case inputClosedMsg:
+	case inputClosedMsg, interruptedMsg, stopMsg:
 		m.done = true
 		return m, tea.Quit
 	case tea.KeyMsg:

@@ -1,0 +1,173 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// WaitOptions says where progress is shown.
+type WaitOptions struct {
+	// Out is where progress goes: stderr or /dev/tty, never stdout.
+	Out io.Writer
+	// Terminal reports whether Out is a terminal. On a terminal Wait shows
+	// a spinner and a message that is redrawn as it changes; otherwise it
+	// writes the message once, as one plain line with no escape sequences.
+	Terminal bool
+	// Color allows colour on a terminal; NO_COLOR is honoured as well.
+	Color bool
+}
+
+// Wait runs work while telling the person what is being waited on: the
+// browser callback, device-code polling, a slow refresh. msg is called on
+// every redraw (about ten times a second) so it can show a countdown such
+// as the time left to enter a device code; it runs on another goroutine
+// than the caller's and must be safe for that.
+//
+// Wait returns work's error. When ctx ends, work's context ends too and
+// Wait returns once work has returned. When the person presses Ctrl-C on
+// the terminal, work's context is cancelled and Wait returns ErrCancelled
+// once work has returned. work must therefore honour its context. The
+// spinner line is cleared when Wait returns, so the caller's next line
+// starts clean.
+func Wait(ctx context.Context, opts WaitOptions, msg func() string, work func(context.Context) error) error {
+	if !opts.Terminal || opts.Out == nil {
+		if opts.Out != nil {
+			if _, err := fmt.Fprintln(opts.Out, plainLine(msg())); err != nil {
+				return fmt.Errorf("could not write progress: %w", err)
+			}
+		}
+		return work(ctx)
+	}
+
+	workCtx, cancelWork := context.WithCancel(ctx)
+	defer cancelWork()
+	workErr := make(chan error, 1)
+
+	p := tea.NewProgram(newWaiter(opts.Out, colorAllowed(opts.Color), msg),
+		tea.WithInput(nil), // no raw mode: Ctrl-C arrives as SIGINT
+		tea.WithOutput(opts.Out),
+		tea.WithFilter(interruptAsMsg),
+	)
+	go func() {
+		err := work(workCtx)
+		workErr <- err
+		p.Send(workDoneMsg{})
+	}()
+	stop := stopOnDone(ctx, p)
+	final, runErr := p.Run()
+	stop()
+
+	w, _ := final.(waiter)
+	switch {
+	case w.workDone, ctx.Err() != nil:
+		return <-workErr
+	case w.interrupted || runErr == nil:
+		// Ctrl-C, or SIGTERM (which makes Bubble Tea quit on its own).
+		cancelWork()
+		<-workErr
+		return ErrCancelled
+	default:
+		// The spinner could not be drawn; the work still deserves its result.
+		return <-workErr
+	}
+}
+
+// plainLine makes msg safe for a log or a pipe: no escape sequences and
+// exactly one trailing newline added by the caller.
+func plainLine(msg string) string {
+	return strings.TrimRight(ansi.Strip(msg), "\r\n")
+}
+
+// stopMsg asks a model to end because the caller's context ended; going
+// through Update (rather than tea.WithContext, which kills the program)
+// lets the final frame be drawn empty so nothing is left on the terminal.
+type stopMsg struct{}
+
+// interruptedMsg replaces Bubble Tea's SIGINT handling for the same reason.
+type interruptedMsg struct{}
+
+type workDoneMsg struct{}
+
+func interruptAsMsg(_ tea.Model, msg tea.Msg) tea.Msg {
+	if _, ok := msg.(tea.InterruptMsg); ok {
+		return interruptedMsg{}
+	}
+	return msg
+}
+
+// stopOnDone sends stopMsg to p when ctx ends while p runs. The returned
+// function must be called once p.Run has returned.
+func stopOnDone(ctx context.Context, p *tea.Program) func() {
+	ran := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			p.Send(stopMsg{}) // returns at once when p has already ended
+		case <-ran:
+		}
+	}()
+	return func() { close(ran) }
+}
+
+// waiter is the Bubble Tea model behind Wait: a spinner and a message.
+type waiter struct {
+	spin  spinner.Model
+	msg   func() string
+	width int
+
+	workDone    bool
+	interrupted bool
+	stopped     bool
+}
+
+func newWaiter(out io.Writer, color bool, msg func() string) waiter {
+	th := newTheme(out, color)
+	return waiter{
+		spin:  spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(th.spinner)),
+		msg:   msg,
+		width: defaultWidth,
+	}
+}
+
+func (w waiter) Init() tea.Cmd { return w.spin.Tick }
+
+func (w waiter) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case workDoneMsg:
+		w.workDone = true
+		return w, tea.Quit
+	case interruptedMsg:
+		w.interrupted = true
+		return w, tea.Quit
+	case stopMsg:
+		w.stopped = true
+		return w, tea.Quit
+	case tea.WindowSizeMsg:
+		if msg.Width > 0 {
+			w.width = msg.Width
+		}
+		return w, nil
+	case spinner.TickMsg:
+		var cmd tea.Cmd
+		w.spin, cmd = w.spin.Update(msg)
+		return w, cmd
+	}
+	return w, nil
+}
+
+func (w waiter) View() string {
+	if w.workDone || w.interrupted || w.stopped {
+		return ""
+	}
+	// Wrap rather than let the renderer cut lines at the terminal's edge:
+	// a device-code URL must stay readable in full at 40 columns.
+	const indent = "  "
+	text := ansi.Wrap(plainLine(w.msg()), max(1, w.width-len(indent)), " ")
+	return w.spin.View() + " " + strings.ReplaceAll(text, "\n", "\n"+indent)
+}
