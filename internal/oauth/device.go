@@ -1,0 +1,89 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// ErrDeviceCodeExpired is returned by LoginDevice when the device code
+// expired before the person finished signing in.
+var ErrDeviceCodeExpired = errors.New("the device code expired before the sign-in was finished; run the login again")
+
+// LoginDevice runs the device authorization grant (RFC 8628): it asks for a
+// device and user code, prints the verification URI, the user code and
+// verification_uri_complete to ui.Out (opening the complete URI in a browser
+// when allowed), then polls the token endpoint at the given interval, slowing
+// down on slow_down, until tokens arrive (polling stops at once), the person
+// denies access (an *Error with Code access_denied), the code expires
+// (ErrDeviceCodeExpired) or ctx ends.
+func LoginDevice(ctx context.Context, cfg Config, ui UI) (Token, error) {
+	if cfg.DeviceAuthURL == "" {
+		return Token{}, configErrorf("the provider has no device authorization endpoint; use another flow or set the device authorization URL")
+	}
+	if err := ValidateEndpointURL(cfg.DeviceAuthURL); err != nil {
+		return Token{}, err
+	}
+	if err := cfg.requireTokenURL(); err != nil {
+		return Token{}, err
+	}
+	hc := cfg.httpClient()
+	ctx = cfg.withClient(ctx, hc)
+
+	opts := cfg.audienceOptions()
+	if cfg.ClientSecret != "" {
+		// x/oauth2 sends only client_id here; a confidential client
+		// authenticates with client_secret_post, which device-enabled
+		// providers accept.
+		opts = append(opts, oauth2.SetAuthURLParam("client_secret", cfg.ClientSecret))
+	}
+	authOp := "device authorization at " + cfg.DeviceAuthURL
+	da, err := cfg.oauth2Config(oauth2.AuthStyleInParams).DeviceAuth(ctx, opts...)
+	if err != nil {
+		return Token{}, wrapError(authOp, err, cfg.ClientSecret)
+	}
+	if da.DeviceCode == "" || da.UserCode == "" || da.VerificationURI == "" {
+		return Token{}, &Error{Op: authOp, Err: errors.New("the response lacks device_code, user_code or verification_uri")}
+	}
+	showDeviceInstructions(ui, da)
+
+	op := "device sign-in at " + cfg.TokenURL
+	var tok *oauth2.Token
+	err = cfg.withAuthFallback(func(style oauth2.AuthStyle) error {
+		var err error
+		tok, err = cfg.oauth2Config(style).DeviceAccessToken(ctx, da)
+		return err
+	})
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return Token{}, fmt.Errorf("gave up waiting for the device sign-in: %w", ctx.Err())
+	case errors.Is(err, context.DeadlineExceeded) || ErrorCode(err) == "expired_token":
+		// x/oauth2 bounds polling by the code's expires_in with a deadline.
+		return Token{}, fmt.Errorf("device sign-in at %s: %w", cfg.TokenURL, ErrDeviceCodeExpired)
+	default:
+		return Token{}, wrapError(op, err, da.DeviceCode, cfg.ClientSecret)
+	}
+	return cfg.finish(ctx, hc, op, tok, idTokenCheck{})
+}
+
+func showDeviceInstructions(ui UI, da *oauth2.DeviceAuthResponse) {
+	out := ui.out()
+	fmt.Fprintf(out, "To sign in, open %s in a browser on any device\nand enter the code: %s\n", da.VerificationURI, da.UserCode)
+	target := da.VerificationURI
+	if da.VerificationURIComplete != "" {
+		fmt.Fprintf(out, "Or open this link, which already holds the code:\n\n    %s\n\n", da.VerificationURIComplete)
+		target = da.VerificationURIComplete
+	}
+	if ui.open(target) {
+		fmt.Fprintln(out, "Opened a browser at that address.")
+	}
+	if !da.Expiry.IsZero() {
+		fmt.Fprintf(out, "Waiting for the sign-in (the code expires in %s)...\n", time.Until(da.Expiry).Round(time.Second))
+	} else {
+		fmt.Fprintln(out, "Waiting for the sign-in...")
+	}
+}

@@ -1,0 +1,191 @@
+// Package oauth is tok's client side of OAuth 2.0 and OpenID Connect: provider
+// discovery, the login flows (authorization code with PKCE on a loopback
+// redirect, device authorization, client credentials, resource owner password),
+// refresh, revocation and ID token verification.
+//
+// It speaks the protocol and nothing else: it stores nothing, takes no locks and
+// never decides when to refresh. The caller (internal/tokens) owns that. Every
+// function takes the complete provider configuration as a Config value, so the
+// package has no state of its own.
+//
+// The protocol work is done by golang.org/x/oauth2 and
+// github.com/coreos/go-oidc/v3; this package adds what they leave to the
+// application: the loopback listener, issuer and endpoint checks, RFC 8414
+// fallback discovery, RFC 7009 revocation, client authentication choice and an
+// error classification the caller can act on.
+package oauth
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Endpoints are the URLs and capabilities of a provider, from discovery or
+// given explicitly. The caller stores them as JSON in the profile, so the json
+// tags are part of tok's storage format and must stay stable.
+type Endpoints struct {
+	Issuer        string `json:"issuer,omitempty"`
+	AuthURL       string `json:"authorization_endpoint,omitempty"`
+	TokenURL      string `json:"token_endpoint,omitempty"`
+	DeviceAuthURL string `json:"device_authorization_endpoint,omitempty"`
+	RevocationURL string `json:"revocation_endpoint,omitempty"`
+	JWKSURL       string `json:"jwks_uri,omitempty"`
+	// TokenAuthMethods lists the client authentication methods the token
+	// endpoint accepts (client_secret_basic, client_secret_post, ...). Empty
+	// means unknown; RFC 8414 then implies client_secret_basic.
+	TokenAuthMethods []string `json:"token_endpoint_auth_methods_supported,omitempty"`
+	// IDTokenSigningAlgs lists the JWS algorithms the provider signs ID tokens
+	// with. Empty means RS256, the algorithm every OpenID Provider must support.
+	IDTokenSigningAlgs []string `json:"id_token_signing_alg_values_supported,omitempty"`
+}
+
+// Config is everything a flow needs to talk to one provider as one client.
+type Config struct {
+	Endpoints
+	ClientID     string
+	ClientSecret string // empty for public clients
+	Scopes       []string
+	// Audience is sent as the `audience` parameter (Auth0 and others) when set.
+	Audience string
+	// Resources are RFC 8707 resource indicators, sent as repeated `resource`
+	// parameters on the authorization and token requests.
+	Resources []string
+	// AuthParams are extra authorization request parameters (prompt,
+	// login_hint, ...). They are sent only to the authorization endpoint.
+	AuthParams map[string]string
+	// RedirectPort is the loopback port of the browser flow; 0 picks a free one.
+	// Providers that register an exact redirect URI need a fixed port.
+	RedirectPort int
+	// RedirectPath is the path of the loopback redirect URI; empty means
+	// DefaultRedirectPath.
+	RedirectPath string
+	// HTTPClient makes every request of the flows; nil means
+	// NewHTTPClient("", DefaultTimeout).
+	HTTPClient *http.Client
+}
+
+// DefaultRedirectPath is the path of the loopback redirect URI,
+// http://127.0.0.1:PORT/callback, unless Config.RedirectPath says otherwise.
+const DefaultRedirectPath = "/callback"
+
+// Token is the result of a successful token request.
+type Token struct {
+	AccessToken  string
+	TokenType    string
+	RefreshToken string // empty when the response had none
+	// IDToken is the raw JWT. It is verified before being returned; when it
+	// cannot be verified because the provider has no issuer or JWKS URL
+	// configured (plain OAuth 2.0 with explicit endpoints), it is dropped.
+	IDToken string
+	Scope   string
+	// Expiry is zero when the server gave no expires_in.
+	Expiry time.Time
+	// IDTokenExpiry is the verified ID token's exp; zero when there is no ID token.
+	IDTokenExpiry time.Time
+}
+
+// UI is how the interactive flows talk to the person. All text goes to Out
+// (stderr in the CLI), never to stdout, which carries data only.
+type UI struct {
+	Out io.Writer
+	// OpenBrowser opens a URL. When nil or when NoBrowser is set the URL is
+	// only printed.
+	OpenBrowser func(url string) error
+	NoBrowser   bool
+}
+
+func (ui UI) out() io.Writer {
+	if ui.Out == nil {
+		return io.Discard
+	}
+	return ui.Out
+}
+
+// open tries the browser and reports whether it was asked to open the URL.
+func (ui UI) open(url string) bool {
+	if ui.NoBrowser || ui.OpenBrowser == nil {
+		return false
+	}
+	return ui.OpenBrowser(url) == nil
+}
+
+func (c Config) httpClient() *http.Client {
+	if c.HTTPClient != nil {
+		return c.HTTPClient
+	}
+	// An empty CA file never fails to load.
+	hc, _ := NewHTTPClient("", DefaultTimeout)
+	return hc
+}
+
+// withClient makes x/oauth2 and go-oidc use the configured HTTP client.
+func (c Config) withClient(ctx context.Context, hc *http.Client) context.Context {
+	return context.WithValue(ctx, oauth2.HTTPClient, hc)
+}
+
+// oauth2Config builds the x/oauth2 configuration with an explicit client
+// authentication style (see authStyles).
+func (c Config) oauth2Config(style oauth2.AuthStyle) *oauth2.Config {
+	return &oauth2.Config{
+		ClientID:     c.ClientID,
+		ClientSecret: c.ClientSecret,
+		Scopes:       c.Scopes,
+		Endpoint: oauth2.Endpoint{
+			AuthURL:       c.AuthURL,
+			TokenURL:      c.TokenURL,
+			DeviceAuthURL: c.DeviceAuthURL,
+			AuthStyle:     style,
+		},
+	}
+}
+
+// audienceOptions are the audience and resource parameters for requests that
+// x/oauth2 builds. Its options carry one value per name, so several RFC 8707
+// resources can only be sent where tok builds the parameters itself (the
+// authorization URL, client credentials, password); elsewhere a single
+// resource is repeated and several are left to the authorization request,
+// which is where RFC 8707 requires them.
+func (c Config) audienceOptions() []oauth2.AuthCodeOption {
+	var opts []oauth2.AuthCodeOption
+	if c.Audience != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("audience", c.Audience))
+	}
+	if len(c.Resources) == 1 {
+		opts = append(opts, oauth2.SetAuthURLParam("resource", c.Resources[0]))
+	}
+	return opts
+}
+
+// audienceValues are the audience and resource parameters as form values.
+func (c Config) audienceValues() url.Values {
+	v := url.Values{}
+	if c.Audience != "" {
+		v.Set("audience", c.Audience)
+	}
+	for _, r := range c.Resources {
+		v.Add("resource", r)
+	}
+	return v
+}
+
+func (c Config) hasOpenIDScope() bool {
+	return slices.Contains(c.Scopes, "openid")
+}
+
+func (c Config) redirectPath() string {
+	p := c.RedirectPath
+	if p == "" {
+		return DefaultRedirectPath
+	}
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	return p
+}

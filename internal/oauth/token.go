@@ -1,0 +1,188 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// ClientCredentials gets a token for the client itself (RFC 6749 section
+// 4.4), sending the audience and every resource.
+func ClientCredentials(ctx context.Context, cfg Config) (Token, error) {
+	if err := cfg.requireTokenURL(); err != nil {
+		return Token{}, err
+	}
+	return cfg.directGrant(ctx, "client credentials grant", cfg.audienceValues(), cfg.ClientSecret)
+}
+
+// Password gets a token with the resource owner's username and password
+// (RFC 6749 section 4.3, deprecated by OAuth 2.0 Security BCP; use it only
+// where nothing else works).
+func Password(ctx context.Context, cfg Config, username, password string) (Token, error) {
+	if err := cfg.requireTokenURL(); err != nil {
+		return Token{}, err
+	}
+	v := cfg.audienceValues()
+	v.Set("grant_type", "password")
+	v.Set("username", username)
+	v.Set("password", password)
+	return cfg.directGrant(ctx, "password grant", v, cfg.ClientSecret, password)
+}
+
+// directGrant makes a token request tok builds in full. It uses
+// x/oauth2/clientcredentials, whose EndpointParams carry repeated values (for
+// RFC 8707 resources) and may set grant_type, which Config.PasswordCredentialsToken
+// cannot.
+func (c Config) directGrant(ctx context.Context, what string, params url.Values, secrets ...string) (Token, error) {
+	hc := c.httpClient()
+	ctx = c.withClient(ctx, hc)
+	op := what + " at " + c.TokenURL
+	var tok *oauth2.Token
+	err := c.withAuthFallback(func(style oauth2.AuthStyle) error {
+		cc := clientcredentials.Config{
+			ClientID:       c.ClientID,
+			ClientSecret:   c.ClientSecret,
+			TokenURL:       c.TokenURL,
+			Scopes:         c.Scopes,
+			EndpointParams: params,
+			AuthStyle:      style,
+		}
+		var err error
+		tok, err = cc.Token(ctx)
+		return err
+	})
+	if err != nil {
+		return Token{}, wrapError(op, err, secrets...)
+	}
+	return c.finish(ctx, hc, op, tok, idTokenCheck{})
+}
+
+// Refresh exchanges a refresh token for new tokens (RFC 6749 section 6).
+// Token.RefreshToken is empty when the server sent none; the caller then keeps
+// the old one. A returned ID token is verified (without a nonce check). On a
+// dead refresh token the error satisfies IsInvalidGrant.
+func Refresh(ctx context.Context, cfg Config, refreshToken string) (Token, error) {
+	if refreshToken == "" {
+		return Token{}, configErrorf("no refresh token to refresh with")
+	}
+	if err := cfg.requireTokenURL(); err != nil {
+		return Token{}, err
+	}
+	hc := cfg.httpClient()
+	ctx = cfg.withClient(ctx, hc)
+	op := "refresh at " + cfg.TokenURL
+	var tok *oauth2.Token
+	err := cfg.withAuthFallback(func(style oauth2.AuthStyle) error {
+		// A token with only a refresh token is expired, so the source refreshes
+		// at once. x/oauth2 sends no scope: the grant keeps its original scopes.
+		var err error
+		tok, err = cfg.oauth2Config(style).TokenSource(ctx, &oauth2.Token{RefreshToken: refreshToken}).Token()
+		return err
+	})
+	if err != nil {
+		return Token{}, wrapError(op, err, refreshToken, cfg.ClientSecret)
+	}
+	return cfg.finish(ctx, hc, op, tok, idTokenCheck{})
+}
+
+// finish converts a token response into Token and verifies its ID token.
+func (c Config) finish(ctx context.Context, hc *http.Client, op string, t *oauth2.Token, check idTokenCheck) (Token, error) {
+	out := Token{
+		AccessToken: t.AccessToken,
+		TokenType:   t.TokenType,
+		// x/oauth2 copies the old refresh token into a refresh response that had
+		// none; report only what the server sent so rotation stays visible.
+		RefreshToken: extraString(t, "refresh_token"),
+		Scope:        extraString(t, "scope"),
+		Expiry:       t.Expiry,
+	}
+	raw := extraString(t, "id_token")
+	if raw == "" {
+		return out, nil
+	}
+	exp, err := verifyIDToken(ctx, c, hc, raw, t.AccessToken, check)
+	switch {
+	case errors.Is(err, errUnverifiable):
+		// Never hand out an ID token that was not verified.
+		return out, nil
+	case err != nil:
+		return Token{}, &Error{Op: op, Err: err}
+	}
+	out.IDToken, out.IDTokenExpiry = raw, exp
+	return out, nil
+}
+
+// extraString reads a string field of the token response, JSON or form-encoded.
+func extraString(t *oauth2.Token, key string) string {
+	switch v := t.Extra(key).(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	default:
+		// x/oauth2 turns numeric-looking form values into numbers.
+		return fmt.Sprint(v)
+	}
+}
+
+func (c Config) requireTokenURL() error {
+	if c.TokenURL == "" {
+		return configErrorf("the provider has no token endpoint; set the issuer (for discovery) or the token URL")
+	}
+	return ValidateEndpointURL(c.TokenURL)
+}
+
+// authStyles lists the client authentication styles to try, best first. A
+// public client sends client_id in the body. A confidential client uses HTTP
+// Basic (RFC 6749's must-support method) unless the provider lists only
+// client_secret_post; when both may work, Basic is tried first and the body
+// second.
+func (c Config) authStyles() []oauth2.AuthStyle {
+	if c.ClientSecret == "" {
+		return []oauth2.AuthStyle{oauth2.AuthStyleInParams}
+	}
+	basic := slices.Contains(c.TokenAuthMethods, "client_secret_basic")
+	post := slices.Contains(c.TokenAuthMethods, "client_secret_post")
+	switch {
+	case basic && !post:
+		return []oauth2.AuthStyle{oauth2.AuthStyleInHeader}
+	case post && !basic:
+		return []oauth2.AuthStyle{oauth2.AuthStyleInParams}
+	default:
+		return []oauth2.AuthStyle{oauth2.AuthStyleInHeader, oauth2.AuthStyleInParams}
+	}
+}
+
+// withAuthFallback runs request with each client authentication style until
+// one is not refused as a client authentication failure. x/oauth2's own
+// auto-detection retries on every error, which would present a refresh token
+// or authorization code twice after an invalid_grant or a 5xx; a refused
+// client authentication means the grant was not looked at, so retrying it is
+// safe.
+func (c Config) withAuthFallback(request func(oauth2.AuthStyle) error) error {
+	var err error
+	for _, style := range c.authStyles() {
+		err = request(style)
+		if !isClientAuthFailure(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func isClientAuthFailure(err error) bool {
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) {
+		return false
+	}
+	if re.ErrorCode == "invalid_client" {
+		return true
+	}
+	return re.ErrorCode == "" && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized
+}
