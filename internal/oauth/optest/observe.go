@@ -18,8 +18,8 @@ type Counts struct {
 	Token map[string]int `json:"token"`
 	// TokenErrors counts those of them that were refused (HTTP 4xx/5xx).
 	TokenErrors map[string]int `json:"token_errors"`
-	// Authorization counts requests to the authorization endpoint,
-	// including the resumptions after each login and consent step.
+	// Authorization counts requests to the authorization endpoint, not
+	// the provider's own resumptions after each login and consent step.
 	Authorization       int `json:"authorization"`
 	DeviceAuthorization int `json:"device_authorization"`
 	Revocation          int `json:"revocation"`

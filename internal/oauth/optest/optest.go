@@ -202,13 +202,27 @@ func Install(ctx context.Context) error {
 	return nil
 }
 
+// requirements finds node and checks that the npm dependencies are
+// installed in dir.
+func requirements(dir string) (node string, err error) {
+	node, err = exec.LookPath("node")
+	if err != nil {
+		return "", fmt.Errorf("node (Node.js 20 or later) is not installed: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "oidc-provider", "package.json")); err != nil {
+		return "", fmt.Errorf("the oidc-provider npm package is not installed in %s", dir)
+	}
+	return node, nil
+}
+
 // missing reports a missing environment dependency: a failure in CI, where
 // the install step must have run, and a skip elsewhere.
-func missing(t testing.TB, format string, args ...any) {
+func missing(t testing.TB, err error) {
 	t.Helper()
-	msg := fmt.Sprintf(format, args...) + "; install with: " + InstallCommand + " (from the repository root)"
+	msg := fmt.Sprintf("optest: %v; install it with: %s (from the repository root)", err, InstallCommand)
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg)
+		return
 	}
 	t.Skip(msg)
 }
@@ -221,12 +235,9 @@ func Start(t testing.TB, opts Options) *Provider {
 	if err != nil {
 		t.Fatal(err)
 	}
-	node, err := exec.LookPath("node")
+	node, err := requirements(dir)
 	if err != nil {
-		missing(t, "node is not installed (needs Node.js 20 or later)")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "oidc-provider", "package.json")); err != nil {
-		missing(t, "the oidc-provider npm package is not installed in %s", dir)
+		missing(t, err)
 	}
 
 	tmp := t.TempDir()
