@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/tok-cli/tok/internal/tokens"
+)
+
+// Exit codes. They are part of tok's interface: scripts branch on them.
+// Keep them in sync with `tok help exit-codes` and docs/exit-codes.md.
+const (
+	ExitOK            = 0
+	ExitError         = 1
+	ExitUsage         = 2
+	ExitLoginRequired = 4
+	ExitCancelled     = 130
+)
+
+// exitError carries an exit code chosen by a command, e.g. the child's
+// status in `tok exec`. It prints nothing when Err is nil.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError marks errors in how tok was called (exit 2).
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// errCancelled is returned when the person cancels (Ctrl-C, Esc).
+var errCancelled = errors.New("cancelled")
+
+// exitCode maps an error to tok's exit code.
+func exitCode(err error) int {
+	var ee *exitError
+	var ue *usageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, errCancelled):
+		return ExitCancelled
+	case errors.As(err, &ue), errors.Is(err, tokens.ErrNoProfile):
+		return ExitUsage
+	case errors.Is(err, tokens.ErrLoginRequired):
+		return ExitLoginRequired
+	}
+	return ExitError
+}
+
+const exitCodesHelp = `tok's exit codes:
+
+  0    success
+  1    error (unknown profile, unreachable server, corrupted or locked
+       database, unusable keyring, ...); the message says what to do
+  2    usage error: bad flags or arguments, or no profile selected
+  4    login required: no usable token and none can be obtained without a
+       person (expired static token, refresh token expired or revoked,
+       never logged in); run the command the message names, usually
+       tok login -p NAME
+  130  cancelled by the person (Ctrl-C, Esc in the picker)
+
+tok exec exits with the child's exit code, or 128+N when the child was
+killed by signal N. Errors of tok itself before the child starts use the
+codes above.
+`

@@ -1,0 +1,278 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/tokens"
+)
+
+type loginOptions struct {
+	withToken bool
+	expiresAt string
+	noBrowser bool
+	flow      string
+	timeout   time.Duration
+	username  string
+	pwStdin   bool
+}
+
+func newLoginCmd(a *app) *cobra.Command {
+	var opts loginOptions
+	cmd := &cobra.Command{
+		Use:   "login [-p PROFILE]",
+		Short: "Sign in to a profile, or store a static profile's token",
+		Long: `Sign in to an OAuth profile with its login flow, or store the secret of a
+static profile. Logging in again replaces the profile's token state in one
+step.
+
+OAuth flows (the profile's --flow, or --flow here):
+  browser             authorization code with PKCE; tok listens on 127.0.0.1
+                      for the redirect and opens the URL (--no-browser only prints it)
+  device              device authorization: open the printed URL on any device
+                      and enter the code
+  client-credentials  the client's own credentials, for machines
+  password            username and password (deprecated by OAuth 2.1)
+  auto                device when there is no local display or the session is
+                      remote (SSH), otherwise browser
+
+Static profiles: the token is read from a hidden prompt, or from stdin with
+--with-token. It never appears on the command line.`,
+		Example: `  tok login -p api
+  tok login -p api --flow device
+  tok login -p gh --with-token < token.txt
+  pass show github | tok login -p gh --with-token --expires-at 2026-12-31`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runLogin(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&opts.withToken, "with-token", false, "read a static profile's token from stdin")
+	f.StringVar(&opts.expiresAt, "expires-at", "", "expiry of a static token (RFC 3339 or YYYY-MM-DD)")
+	f.BoolVar(&opts.noBrowser, "no-browser", false, "print the login URL instead of opening a browser")
+	f.StringVar(&opts.flow, "flow", "", "login flow for this time: auto, browser, device, client-credentials, password")
+	f.DurationVar(&opts.timeout, "timeout", 5*time.Minute, "give up when the login has not finished after this long")
+	f.StringVar(&opts.username, "username", "", "username for the password flow")
+	f.BoolVar(&opts.pwStdin, "password-stdin", false, "read the password flow's password from stdin")
+	_ = cmd.RegisterFlagCompletionFunc("flow", cobra.FixedCompletions([]string{"auto", "browser", "device", "client-credentials", "password"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func (a *app) runLogin(ctx context.Context, opts loginOptions) error {
+	svc, err := a.service()
+	if err != nil {
+		return err
+	}
+	name, err := a.requireProfile(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := svc.Profile(name)
+	if err != nil {
+		return err
+	}
+	if p.Type == tokens.Static {
+		return a.loginStatic(ctx, svc, p.Name, opts)
+	}
+	if opts.withToken || opts.expiresAt != "" {
+		return usagef("--with-token and --expires-at are for static profiles; profile %q is an oauth profile", p.Name)
+	}
+	flow, err := tokens.ParseFlow(opts.flow)
+	if err != nil {
+		return &usageError{err}
+	}
+	lopts := a.loginOptions(flow, opts.noBrowser)
+	lopts.Username = opts.username
+	if opts.pwStdin {
+		lopts.Password = func() (string, error) { return readSecretStdin(a.io.In) }
+	} else if a.io.CanPrompt() {
+		lopts.Password = func() (string, error) { return a.io.ReadSecret("Password: ") }
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.timeout)
+	defer cancel()
+	cred, err := svc.Login(ctx, p.Name, lopts)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("login to profile %q did not finish within %s (--timeout): %w", p.Name, opts.timeout, err)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.io.ErrOut, "Logged in to profile %q%s.\n", p.Name, expiryPhrase(cred.Expiry, a.now()))
+	return nil
+}
+
+// loginOptions are the options of an interactive login by a person.
+func (a *app) loginOptions(flow tokens.Flow, noBrowser bool) tokens.LoginOptions {
+	return tokens.LoginOptions{
+		UI: oauth.UI{
+			Out:         a.io.ErrOut,
+			OpenBrowser: a.openBrowser,
+			NoBrowser:   noBrowser,
+		},
+		Flow:   flow,
+		Wait:   a.io.CanPrompt(),
+		Remote: a.isRemote(),
+	}
+}
+
+func (a *app) loginStatic(ctx context.Context, svc *tokens.Service, name string, opts loginOptions) error {
+	var expires time.Time
+	if opts.expiresAt != "" {
+		var err error
+		if expires, err = parseTime(opts.expiresAt); err != nil {
+			return usagef("--expires-at: %v", err)
+		}
+	}
+	var token string
+	var err error
+	switch {
+	case opts.withToken:
+		token, err = readSecretStdin(a.io.In)
+	case a.io.CanPrompt():
+		token, err = a.io.ReadSecret(fmt.Sprintf("Token for profile %q: ", name))
+	default:
+		return usagef("no terminal to prompt for the token of profile %q; pipe it in: tok login -p %s --with-token < FILE", name, name)
+	}
+	if err != nil {
+		return fmt.Errorf("could not read the token: %w", err)
+	}
+	if err := svc.SetStaticToken(ctx, name, token, expires); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.io.ErrOut, "Stored the token of profile %q%s.\n", name, expiryPhrase(expires, a.now()))
+	return nil
+}
+
+// readSecretStdin reads a secret from stdin: the whole input with one
+// trailing newline (and surrounding spaces) removed.
+func readSecretStdin(r io.Reader) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return "", err
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		return "", errors.New("stdin was empty")
+	}
+	return s, nil
+}
+
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time; use RFC 3339 (2026-12-31T18:00:00Z) or a date (2026-12-31)", s)
+}
+
+func expiryPhrase(exp, now time.Time) string {
+	if exp.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf(", valid until %s (%s)", exp.Local().Format("2006-01-02 15:04 MST"), humanDuration(exp.Sub(now)))
+}
+
+// humanDuration renders a duration for people: "42m", "3h5m", "expired 2m ago".
+func humanDuration(d time.Duration) string {
+	if d < 0 {
+		return "expired " + humanDuration(-d) + " ago"
+	}
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// isRemote reports whether a local browser is unlikely to reach the person.
+func (a *app) isRemote() bool {
+	if a.getenv("SSH_CONNECTION") != "" || a.getenv("SSH_TTY") != "" {
+		return true
+	}
+	if runtime.GOOS == "linux" || runtime.GOOS == "freebsd" {
+		return a.getenv("DISPLAY") == "" && a.getenv("WAYLAND_DISPLAY") == ""
+	}
+	return false
+}
+
+// openBrowser opens url with $BROWSER or the platform's opener. The URL
+// carries no secret (only the PKCE challenge and state), so passing it on
+// the opener's command line is safe.
+func (a *app) openBrowser(url string) error {
+	var cmd *exec.Cmd
+	switch {
+	case a.getenv("BROWSER") != "":
+		cmd = exec.Command(a.getenv("BROWSER"), url)
+	case runtime.GOOS == "darwin":
+		cmd = exec.Command("open", url)
+	case runtime.GOOS == "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+	default:
+		cmd = exec.Command("xdg-open", url)
+	}
+	cmd.Stdout, cmd.Stderr = nil, nil
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go func() { _ = cmd.Wait() }()
+	return nil
+}
+
+// requireProfile resolves the profile for commands that need one: -p,
+// TOK_PROFILE, the default, or the picker when a person is at a terminal.
+func (a *app) requireProfile(ctx context.Context) (string, error) {
+	if name := a.profileName(); name != "" {
+		return name, nil
+	}
+	svc, err := a.service()
+	if err != nil {
+		return "", err
+	}
+	def, err := svc.DefaultProfile()
+	if err != nil {
+		return "", err
+	}
+	if def != "" {
+		return def, nil
+	}
+	return "", fmt.Errorf("%w; pass -p NAME or set TOK_PROFILE", tokens.ErrNoProfile)
+}
+
+// tokenOrLogin gets a token and, when a login is required and a person is
+// at a terminal (and the profile is an OAuth one), runs the login first.
+func (a *app) tokenOrLogin(ctx context.Context, name string, topts tokens.TokenOptions, interactive bool) (tokens.Credential, error) {
+	svc, err := a.service()
+	if err != nil {
+		return tokens.Credential{}, err
+	}
+	cred, err := svc.Token(ctx, name, topts)
+	if err == nil || !errors.Is(err, tokens.ErrLoginRequired) || !interactive {
+		return cred, err
+	}
+	p, perr := svc.Profile(name)
+	if perr != nil || p.Type != tokens.OAuth {
+		return cred, err
+	}
+	fmt.Fprintf(a.io.ErrOut, "Profile %q needs a login.\n", p.Name)
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if _, err := svc.Login(lctx, p.Name, a.loginOptions("", false)); err != nil {
+		return tokens.Credential{}, err
+	}
+	return svc.Token(ctx, p.Name, topts)
+}

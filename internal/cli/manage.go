@@ -1,0 +1,327 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tok-cli/tok/internal/build"
+	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/tokens"
+)
+
+func newStatusCmd(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status [-p PROFILE]",
+		Short: "Show the state of every profile's tokens (never the tokens)",
+		Long: `Show each profile's type, issuer, flow, token expiry, whether a refresh token
+is held, and its state:
+
+  valid           a token is ready
+  stale           inside the refresh margin: the next use refreshes it
+  expired         past expiry (OAuth: refreshed on next use)
+  login required  no usable token; run tok login -p NAME
+  no token        a static profile without a stored token
+
+With -p (or TOK_PROFILE) only that profile is shown.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			var list []tokens.ProfileStatus
+			if name := a.profileName(); name != "" {
+				ps, err := svc.Status(name)
+				if err != nil {
+					return err
+				}
+				list = append(list, ps)
+			} else if list, err = svc.List(); err != nil {
+				return err
+			}
+			if asJSON {
+				return a.writeStatusJSON(list)
+			}
+			if len(list) == 0 {
+				fmt.Fprintln(a.io.ErrOut, "No profiles yet. Add one with: tok profile add NAME --type static|oauth")
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.io.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "PROFILE\tTYPE\tISSUER\tFLOW\tSTATUS\tEXPIRES\tREFRESH")
+			for _, ps := range list {
+				name := ps.Profile.Name
+				if ps.Default {
+					name += " *"
+				}
+				flow, refresh := "-", "-"
+				if ps.Profile.OAuth != nil {
+					flow = string(ps.Profile.OAuth.Flow)
+					refresh = yesNo(ps.HasRefresh)
+				}
+				expires := "-"
+				if !ps.Expiry.IsZero() {
+					expires = ps.Expiry.Local().Format("2006-01-02 15:04:05")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, ps.Profile.Type, dash(ps.Profile.IssuerHost()), flow, statusPhrase(ps, a.now()), expires, refresh)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newRefreshCmd(a *app) *cobra.Command {
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "refresh [-p PROFILE | --all]",
+		Short: "Refresh a profile's token now, even when it is still fresh",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			var names []string
+			if all {
+				list, err := svc.List()
+				if err != nil {
+					return err
+				}
+				for _, ps := range list {
+					if ps.Profile.Type == tokens.OAuth && ps.Status != tokens.StatusLoginRequired {
+						names = append(names, ps.Profile.Name)
+					}
+				}
+			} else {
+				name, err := a.requireProfile(cmd.Context())
+				if err != nil {
+					return err
+				}
+				names = []string{name}
+			}
+			var errs []error
+			for _, name := range names {
+				cred, err := svc.Refresh(cmd.Context(), name)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				fmt.Fprintf(a.io.ErrOut, "Refreshed profile %q%s.\n", cred.Profile, expiryPhrase(cred.Expiry, a.now()))
+			}
+			return errors.Join(errs...)
+		},
+	}
+	cmd.Flags().BoolVar(&all, "all", false, "refresh every OAuth profile that has a token")
+	return cmd
+}
+
+func newRevokeCmd(a *app) *cobra.Command {
+	var local bool
+	cmd := &cobra.Command{
+		Use:   "revoke [-p PROFILE] [--local]",
+		Short: "Revoke a profile's tokens at the server and forget them here",
+		Long: `Revoke the profile's refresh token and access token at the provider's
+revocation endpoint (RFC 7009), then delete the local token state. The profile's
+configuration stays; sign in again with tok login.
+
+If the server cannot be reached or has no revocation endpoint, tok says so and
+keeps the local state, unless --local is given: then tok forgets the tokens
+here without contacting the server. For a static profile, revoke forgets its
+token.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			name, err := a.requireProfile(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if err := svc.Revoke(cmd.Context(), name, local); err != nil {
+				return err
+			}
+			if local {
+				fmt.Fprintf(a.io.ErrOut, "Forgot the tokens of profile %q on this machine (the server was not told).\n", name)
+			} else {
+				fmt.Fprintf(a.io.ErrOut, "Revoked and forgot the tokens of profile %q.\n", name)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&local, "local", false, "forget the tokens here without contacting the server")
+	return cmd
+}
+
+func newConfigCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Show or change tok's settings",
+		Long: `Show or change settings stored in tok's database.
+
+Settings:
+  key-source   where the data key that seals every secret is kept:
+               keyring (default; the OS keyring), file (a 0600 file beside the
+               database, for hosts without a Secret Service), env (TOK_KEY, for CI).
+               Changing it moves the key; no secret is re-encrypted.
+  default-profile  the profile used when -p and TOK_PROFILE are not given (see tok use)`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List settings",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			set, err := svc.Settings()
+			if err != nil {
+				return err
+			}
+			if set[tokens.SettingKeySource] == "" {
+				set[tokens.SettingKeySource] = string(keysource.Keyring)
+			}
+			tw := tabwriter.NewWriter(a.io.Out, 0, 4, 2, ' ', 0)
+			for _, k := range []string{tokens.SettingKeySource, tokens.SettingDefaultProfile} {
+				fmt.Fprintf(tw, "%s\t%s\n", k, dash(set[k]))
+			}
+			return tw.Flush()
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:       "get KEY",
+		Short:     "Print one setting",
+		Args:      exactArgs(1, "a setting name"),
+		ValidArgs: []string{tokens.SettingKeySource, tokens.SettingDefaultProfile},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			set, err := svc.Settings()
+			if err != nil {
+				return err
+			}
+			switch args[0] {
+			case tokens.SettingKeySource:
+				v := set[args[0]]
+				if v == "" {
+					v = string(keysource.Keyring)
+				}
+				fmt.Fprintln(a.io.Out, v)
+			case tokens.SettingDefaultProfile:
+				fmt.Fprintln(a.io.Out, set[args[0]])
+			default:
+				return usagef("unknown setting %q; settings: key-source, default-profile", args[0])
+			}
+			return nil
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:       "set KEY VALUE",
+		Short:     "Change a setting",
+		Args:      exactArgs(2, "a setting name and a value"),
+		ValidArgs: []string{tokens.SettingKeySource, tokens.SettingDefaultProfile},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			switch args[0] {
+			case tokens.SettingKeySource:
+				src, err := keysource.Parse(args[1])
+				if err != nil {
+					return &usageError{err}
+				}
+				if err := svc.SetKeySource(cmd.Context(), src); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.io.ErrOut, "Key source is now %s.\n", src)
+			case tokens.SettingDefaultProfile:
+				if err := svc.SetDefault(args[1]); err != nil {
+					return err
+				}
+			default:
+				return usagef("unknown setting %q; settings: key-source, default-profile", args[0])
+			}
+			return nil
+		},
+	})
+	keyCmd := &cobra.Command{Use: "key", Short: "Manage the data key", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() }}
+	var force bool
+	export := &cobra.Command{
+		Use:   "export",
+		Short: "Print the data key (base64) for TOK_KEY in CI",
+		Long: `Print the database's data key in base64, for the env key source: a CI job
+that gets a copy of the database and TOK_KEY (as a masked secret variable)
+can unseal it. Anyone with the key and the database can read every token.
+tok refuses to print the key to a terminal unless --force is given.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if a.io.IsStdoutTTY() && !force {
+				return usagef("refusing to print the data key to a terminal; redirect it (tok config key export > FILE) or add --force")
+			}
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			k, err := svc.ExportKey(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(a.io.Out, k)
+			return nil
+		},
+	}
+	export.Flags().BoolVar(&force, "force", false, "print the key even to a terminal")
+	keyCmd.AddCommand(export)
+	cmd.AddCommand(keyCmd)
+	return cmd
+}
+
+func newVersionCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print tok's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprintf(a.io.Out, "tok %s (commit %s, built %s, %s %s/%s)\n", build.Version, build.Commit, build.Date, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			return nil
+		},
+	}
+}
+
+const environmentHelp = `Environment variables tok reads:
+
+  TOK_PROFILE       profile to use when -p is not given
+  TOK_HOME          directory of tok's database (default $XDG_DATA_HOME/tok,
+                    i.e. ~/.local/share/tok)
+  TOK_DEBUG         1 to log what tok does to stderr (as --debug); secrets
+                    are never logged
+  TOK_KEY_SOURCE    where the data key is kept for this run: keyring, file
+                    or env (overrides tok config set key-source)
+  TOK_KEY           the data key, base64, when the key source is env
+  TOK_HTTP_TIMEOUT  bound on each request to an authorization server (30s)
+  TOK_LOCK_TIMEOUT  how long to wait for another tok's refresh or login of
+                    the same profile (1m)
+  TOK_DB_TIMEOUT    how long to wait for the database lock (5s)
+  NO_COLOR          disable colour
+  BROWSER           program that opens the login URL
+  KUBERNETES_EXEC_INFO  set by kubectl for credential plugins
+
+Set by tok exec in the child:
+
+  TOK_TOKEN         the token
+  TOK_EXEC          the profile's name; a nested tok exec of the same
+                    profile is refused
+  (and every variable named with --env)
+`

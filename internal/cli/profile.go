@@ -1,0 +1,532 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/tokens"
+)
+
+func newProfileCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "profile",
+		Aliases: []string{"profiles"},
+		Short:   "Add, list, show, rename and remove profiles",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return cmd.Help()
+		},
+	}
+	cmd.AddCommand(newProfileAddCmd(a), newProfileListCmd(a), newProfileShowCmd(a), newProfileRmCmd(a), newProfileRenameCmd(a))
+	return cmd
+}
+
+type profileAddOptions struct {
+	typ              string
+	description      string
+	env              []string
+	issuer           string
+	authURL          string
+	tokenURL         string
+	deviceAuthURL    string
+	revocationURL    string
+	clientID         string
+	clientSecretFlag bool
+	clientSecretIn   bool
+	scopes           []string
+	audience         string
+	resources        []string
+	flow             string
+	authParams       []string
+	redirectPort     int
+	refreshMargin    time.Duration
+	caFile           string
+	k8sToken         string
+	username         string
+	noDiscovery      bool
+}
+
+func newProfileAddCmd(a *app) *cobra.Command {
+	var o profileAddOptions
+	cmd := &cobra.Command{
+		Use:   "add NAME --type static|oauth [flags]",
+		Short: "Add a profile",
+		Long: `Add a profile. Names use letters, digits, '.', '_' and '-'.
+
+A static profile holds a token you already have (an API key, a personal
+access token, a Kubernetes service-account token); store it with tok login.
+
+An oauth profile signs in at an OAuth 2.0 / OpenID Connect provider. Give
+--issuer to discover its endpoints (OpenID Connect discovery, then RFC 8414),
+or give them with --auth-url, --token-url, --device-auth-url, --revocation-url.
+The client secret of a confidential client is read from a hidden prompt
+(--client-secret) or from stdin (--client-secret-stdin), never from the
+command line.
+
+--refresh-margin (default 1m) is how long before expiry a token counts as
+stale and is refreshed: long enough to cover clock skew and a request in
+flight, short enough not to refresh needlessly.`,
+		Example: `  tok profile add gh --type static --env GH_TOKEN
+  tok profile add api --type oauth --issuer https://id.example.com --client-id tok-cli --scopes openid,offline_access
+  echo "$SECRET" | tok profile add ci --type oauth --issuer https://id.example.com --client-id ci --client-secret-stdin --flow client-credentials`,
+		Args: exactArgs(1, "a profile name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runProfileAdd(cmd.Context(), args[0], o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.typ, "type", "t", "", "profile type: static or oauth (default oauth when --issuer or --token-url is given, else static)")
+	f.StringVar(&o.description, "description", "", "a note for yourself")
+	f.StringArrayVar(&o.env, "env", nil, "environment variable that tok exec fills with the token, e.g. GH_TOKEN (repeatable)")
+	f.StringVar(&o.issuer, "issuer", "", "OpenID Connect / OAuth issuer URL (https, or http on loopback)")
+	f.StringVar(&o.authURL, "auth-url", "", "authorization endpoint (instead of discovery)")
+	f.StringVar(&o.tokenURL, "token-url", "", "token endpoint (instead of discovery)")
+	f.StringVar(&o.deviceAuthURL, "device-auth-url", "", "device authorization endpoint (instead of discovery)")
+	f.StringVar(&o.revocationURL, "revocation-url", "", "revocation endpoint (instead of discovery)")
+	f.StringVar(&o.clientID, "client-id", "", "OAuth client ID")
+	f.BoolVar(&o.clientSecretFlag, "client-secret", false, "prompt for the client secret (hidden input)")
+	f.BoolVar(&o.clientSecretIn, "client-secret-stdin", false, "read the client secret from stdin")
+	f.StringSliceVar(&o.scopes, "scopes", nil, "scopes to request, comma-separated (default openid,offline_access with an issuer)")
+	f.StringVar(&o.audience, "audience", "", "audience parameter some providers need (Auth0)")
+	f.StringArrayVar(&o.resources, "resource", nil, "RFC 8707 resource indicator (repeatable)")
+	f.StringVar(&o.flow, "flow", "auto", "login flow: auto, browser, device, client-credentials, password")
+	f.StringArrayVar(&o.authParams, "auth-param", nil, "extra authorization parameter KEY=VALUE, e.g. prompt=login (repeatable)")
+	f.IntVar(&o.redirectPort, "redirect-port", 0, "fixed loopback port for the browser flow's redirect (default: a free port)")
+	f.DurationVar(&o.refreshMargin, "refresh-margin", tokens.DefaultRefreshMargin, "refresh a token this long before it expires")
+	f.StringVar(&o.caFile, "ca-file", "", "PEM file of CA certificates to trust for this provider")
+	f.StringVar(&o.k8sToken, "k8s-token", "", "token kubectl gets: access-token or id-token (default id-token when the openid scope is requested)")
+	f.StringVar(&o.username, "username", "", "username for the password flow")
+	f.BoolVar(&o.noDiscovery, "no-discovery", false, "do not fetch the issuer's discovery document now (it is fetched at login)")
+	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions([]string{"static", "oauth"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("flow", cobra.FixedCompletions([]string{"auto", "browser", "device", "client-credentials", "password"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("k8s-token", cobra.FixedCompletions([]string{"access-token", "id-token"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func (a *app) runProfileAdd(ctx context.Context, name string, o profileAddOptions) error {
+	if err := tokens.ValidateName(name); err != nil {
+		return &usageError{err}
+	}
+	for _, e := range o.env {
+		if err := tokens.ValidateEnvName(e); err != nil {
+			return &usageError{err}
+		}
+	}
+	oauthFlags := o.issuer != "" || o.tokenURL != "" || o.authURL != "" || o.clientID != ""
+	if o.typ == "" {
+		o.typ = string(tokens.Static)
+		if oauthFlags {
+			o.typ = string(tokens.OAuth)
+		}
+	}
+	typ, err := tokens.ParseType(o.typ)
+	if err != nil {
+		return &usageError{err}
+	}
+	p := tokens.Profile{Name: name, Type: typ, Description: o.description, Env: o.env}
+	var secret string
+	if typ == tokens.Static {
+		if oauthFlags || o.clientSecretFlag || o.clientSecretIn {
+			return usagef("OAuth flags (--issuer, --client-id, ...) need --type oauth")
+		}
+	} else {
+		if p.OAuth, err = a.oauthConfigFromFlags(ctx, o); err != nil {
+			return err
+		}
+		switch {
+		case o.clientSecretIn:
+			if secret, err = readSecretStdin(a.io.In); err != nil {
+				return fmt.Errorf("could not read the client secret from stdin: %w", err)
+			}
+		case o.clientSecretFlag:
+			if !a.io.CanPrompt() {
+				return usagef("no terminal to prompt for the client secret; pipe it in with --client-secret-stdin")
+			}
+			if secret, err = a.io.ReadSecret("Client secret: "); err != nil {
+				return fmt.Errorf("could not read the client secret: %w", err)
+			}
+		}
+		if p.OAuth.Flow == tokens.FlowClientCredentials && secret == "" {
+			return usagef("the client-credentials flow needs a client secret: add --client-secret or --client-secret-stdin")
+		}
+	}
+	svc, err := a.service()
+	if err != nil {
+		return err
+	}
+	if err := svc.AddProfile(ctx, p, secret); err != nil {
+		return err
+	}
+	next := "tok login -p " + name
+	if typ == tokens.Static {
+		next += " --with-token < FILE"
+	}
+	fmt.Fprintf(a.io.ErrOut, "Added %s profile %q. Next: %s\n", typ, name, next)
+	return nil
+}
+
+func (a *app) oauthConfigFromFlags(ctx context.Context, o profileAddOptions) (*tokens.OAuthConfig, error) {
+	if o.clientID == "" {
+		return nil, usagef("an oauth profile needs --client-id")
+	}
+	flow, err := tokens.ParseFlow(o.flow)
+	if err != nil {
+		return nil, &usageError{err}
+	}
+	c := &tokens.OAuthConfig{
+		Issuer:        o.issuer,
+		ClientID:      o.clientID,
+		Scopes:        o.scopes,
+		Audience:      o.audience,
+		Resources:     o.resources,
+		Flow:          flow,
+		RedirectPort:  o.redirectPort,
+		RefreshMargin: tokens.Duration(o.refreshMargin),
+		CAFile:        o.caFile,
+		Username:      o.username,
+		K8sToken:      tokens.K8sToken(o.k8sToken),
+	}
+	if o.redirectPort < 0 || o.redirectPort > 65535 {
+		return nil, usagef("--redirect-port %d is not a port", o.redirectPort)
+	}
+	if o.refreshMargin < 0 {
+		return nil, usagef("--refresh-margin must not be negative")
+	}
+	switch c.K8sToken {
+	case "", tokens.K8sAccessToken, tokens.K8sIDToken:
+	default:
+		return nil, usagef("--k8s-token must be access-token or id-token")
+	}
+	if len(o.authParams) > 0 {
+		c.AuthParams = map[string]string{}
+		for _, kv := range o.authParams {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok || k == "" {
+				return nil, usagef("--auth-param %q is not KEY=VALUE", kv)
+			}
+			c.AuthParams[k] = v
+		}
+	}
+	explicit := o.authURL != "" || o.tokenURL != "" || o.deviceAuthURL != "" || o.revocationURL != ""
+	for flag, v := range map[string]string{"--auth-url": o.authURL, "--token-url": o.tokenURL, "--device-auth-url": o.deviceAuthURL, "--revocation-url": o.revocationURL} {
+		if v == "" {
+			continue
+		}
+		if err := oauth.ValidateEndpointURL(v); err != nil {
+			return nil, usagef("%s: %v", flag, err)
+		}
+	}
+	if c.Issuer != "" {
+		if err := oauth.ValidateIssuerURL(c.Issuer); err != nil {
+			return nil, usagef("--issuer: %v", err)
+		}
+	}
+	switch {
+	case explicit:
+		if o.tokenURL == "" {
+			return nil, usagef("explicit endpoints need at least --token-url")
+		}
+		c.ExplicitEndpoints = true
+		c.Endpoints = oauth.Endpoints{Issuer: c.Issuer, AuthURL: o.authURL, TokenURL: o.tokenURL, DeviceAuthURL: o.deviceAuthURL, RevocationURL: o.revocationURL}
+	case c.Issuer == "":
+		return nil, usagef("an oauth profile needs --issuer, or explicit endpoints (--token-url and friends)")
+	case !o.noDiscovery:
+		hc, err := oauth.NewHTTPClient(c.CAFile, 30*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		eps, err := oauth.Discover(ctx, hc, c.Issuer)
+		if err != nil {
+			return nil, fmt.Errorf("could not discover the endpoints of %s (check the URL, or add --no-discovery to try again at login): %w", c.Issuer, err)
+		}
+		c.Endpoints = eps
+		c.DiscoveredAt = a.now().UTC()
+	}
+	if c.Scopes == nil && c.Issuer != "" && flow != tokens.FlowClientCredentials {
+		c.Scopes = []string{"openid", "offline_access"}
+	}
+	if c.K8sToken == "" {
+		c.K8sToken = tokens.K8sAccessToken
+		for _, s := range c.Scopes {
+			if s == "openid" {
+				c.K8sToken = tokens.K8sIDToken
+			}
+		}
+	}
+	return c, nil
+}
+
+func newProfileListCmd(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List profiles",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			list, err := svc.List()
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.writeStatusJSON(list)
+			}
+			if len(list) == 0 {
+				fmt.Fprintln(a.io.ErrOut, "No profiles yet. Add one with: tok profile add NAME --type static|oauth")
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.io.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tTYPE\tISSUER\tSTATUS\tDESCRIPTION")
+			for _, ps := range list {
+				name := ps.Profile.Name
+				if ps.Default {
+					name += " *"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, ps.Profile.Type, dash(ps.Profile.IssuerHost()), statusPhrase(ps, a.now()), ps.Profile.Description)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func newProfileShowCmd(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:               "show [NAME]",
+		Short:             "Show a profile's configuration (never its secrets)",
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: a.completeProfileArg,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := a.profileName()
+			if len(args) == 1 {
+				name = args[0]
+			}
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			ps, err := svc.Status(name)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.writeStatusJSON([]tokens.ProfileStatus{ps})
+			}
+			return a.writeProfileDetail(ps)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) writeProfileDetail(ps tokens.ProfileStatus) error {
+	p := ps.Profile
+	tw := tabwriter.NewWriter(a.io.Out, 0, 4, 2, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+		}
+	}
+	row("Name", p.Name)
+	row("Type", string(p.Type))
+	if ps.Default {
+		row("Default", "yes")
+	}
+	row("Description", p.Description)
+	row("Env", strings.Join(p.Env, ", "))
+	if o := p.OAuth; o != nil {
+		row("Issuer", o.Issuer)
+		row("Client ID", o.ClientID)
+		if len(o.ClientSecret) > 0 {
+			row("Client secret", "(stored, sealed)")
+		}
+		row("Flow", string(o.Flow))
+		row("Scopes", strings.Join(o.Scopes, " "))
+		row("Audience", o.Audience)
+		row("Resources", strings.Join(o.Resources, " "))
+		row("Authorization endpoint", o.Endpoints.AuthURL)
+		row("Token endpoint", o.Endpoints.TokenURL)
+		row("Device endpoint", o.Endpoints.DeviceAuthURL)
+		row("Revocation endpoint", o.Endpoints.RevocationURL)
+		row("Refresh margin", p.Margin().String())
+		row("Kubernetes token", string(o.K8sToken))
+		row("CA file", o.CAFile)
+		if o.RedirectPort != 0 {
+			row("Redirect port", fmt.Sprint(o.RedirectPort))
+		}
+	}
+	row("Status", statusPhrase(ps, a.now()))
+	if !ps.Expiry.IsZero() {
+		row("Expires", ps.Expiry.Local().Format(time.RFC3339))
+	}
+	if p.Type == tokens.OAuth {
+		row("Refresh token", yesNo(ps.HasRefresh))
+		row("ID token", yesNo(ps.HasIDToken))
+	}
+	return tw.Flush()
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// statusPhrase is a profile's state for people: "valid for 42m", "stale".
+func statusPhrase(ps tokens.ProfileStatus, now time.Time) string {
+	switch ps.Status {
+	case tokens.StatusValid:
+		if ps.Expiry.IsZero() {
+			return "valid"
+		}
+		return "valid for " + humanDuration(ps.Expiry.Sub(now))
+	case tokens.StatusExpired:
+		if ps.Profile.Type == tokens.OAuth {
+			return "expired (refreshes on next use)"
+		}
+		return "expired"
+	}
+	return string(ps.Status)
+}
+
+type statusJSON struct {
+	Name        string     `json:"name"`
+	Type        string     `json:"type"`
+	Default     bool       `json:"default"`
+	Description string     `json:"description,omitempty"`
+	Issuer      string     `json:"issuer,omitempty"`
+	ClientID    string     `json:"client_id,omitempty"`
+	Flow        string     `json:"flow,omitempty"`
+	Scopes      []string   `json:"scopes,omitempty"`
+	Env         []string   `json:"env,omitempty"`
+	Status      string     `json:"status"`
+	ExpiresAt   *time.Time `json:"expires_at"`
+	ExpiresIn   *int64     `json:"expires_in"`
+	Refresh     bool       `json:"has_refresh_token"`
+	IDToken     bool       `json:"has_id_token"`
+}
+
+func (a *app) writeStatusJSON(list []tokens.ProfileStatus) error {
+	out := make([]statusJSON, 0, len(list))
+	for _, ps := range list {
+		p := ps.Profile
+		j := statusJSON{Name: p.Name, Type: string(p.Type), Default: ps.Default, Description: p.Description, Env: p.Env, Status: string(ps.Status), Refresh: ps.HasRefresh, IDToken: ps.HasIDToken}
+		if p.OAuth != nil {
+			j.Issuer, j.ClientID, j.Flow, j.Scopes = p.OAuth.Issuer, p.OAuth.ClientID, string(p.OAuth.Flow), p.OAuth.Scopes
+		}
+		if !ps.Expiry.IsZero() {
+			exp := ps.Expiry.UTC()
+			in := int64(ps.Expiry.Sub(a.now()).Seconds())
+			j.ExpiresAt, j.ExpiresIn = &exp, &in
+		}
+		out = append(out, j)
+	}
+	enc := json.NewEncoder(a.io.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func newProfileRmCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:               "rm NAME",
+		Aliases:           []string{"remove", "delete"},
+		Short:             "Remove a profile and its tokens from this machine",
+		Long:              "Remove a profile and its token state. The server is not told: run tok revoke -p NAME first to invalidate its tokens there.",
+		Args:              exactArgs(1, "a profile name"),
+		ValidArgsFunction: a.completeProfileArg,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			if err := svc.RemoveProfile(args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.io.ErrOut, "Removed profile %q.\n", args[0])
+			return nil
+		},
+	}
+}
+
+func newProfileRenameCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:               "rename OLD NEW",
+		Aliases:           []string{"mv"},
+		Short:             "Rename a profile",
+		Args:              exactArgs(2, "the old and the new name"),
+		ValidArgsFunction: a.completeProfileArg,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			if err := svc.RenameProfile(cmd.Context(), args[0], args[1]); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.io.ErrOut, "Renamed profile %q to %q.\n", args[0], args[1])
+			return nil
+		},
+	}
+}
+
+func newUseCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:               "use NAME",
+		Short:             "Make a profile the default",
+		Long:              "Make a profile the default: commands use it when neither -p nor TOK_PROFILE names one.",
+		Args:              exactArgs(1, "a profile name"),
+		ValidArgsFunction: a.completeProfileArg,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			if err := svc.SetDefault(args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.io.ErrOut, "Default profile is now %q.\n", args[0])
+			return nil
+		},
+	}
+}
+
+func (a *app) completeProfileArg(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 && cmd.Name() != "rename" {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return a.completeProfiles(cmd, args, toComplete)
+}
+
+// exactArgs is cobra.ExactArgs with a message that says what is missing.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("%s takes %s (got %d argument(s)); see: %s --help", cmd.CommandPath(), what, len(args), cmd.CommandPath())
+		}
+		return nil
+	}
+}

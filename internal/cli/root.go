@@ -1,0 +1,277 @@
+// Package cli is tok's command line: the cobra tree, flag and environment
+// handling, output formats, and the mapping of errors to exit codes. It
+// wires the store, key sources and OAuth client into a tokens.Service and
+// holds no domain logic of its own.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tok-cli/tok/internal/iostreams"
+	"github.com/tok-cli/tok/internal/keyring"
+	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/tokens"
+)
+
+// Main runs tok with the process's arguments and returns its exit code.
+func Main() int {
+	ios := iostreams.System()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	a := newApp(ios, os.Getenv)
+	root := NewRootCmd(a)
+	root.SetArgs(os.Args[1:])
+	err := root.ExecuteContext(ctx)
+	if err != nil && ctx.Err() != nil && !isExitError(err) {
+		err = fmt.Errorf("%w: %v", errCancelled, err)
+	}
+	return a.finish(err)
+}
+
+func isExitError(err error) bool {
+	var ee *exitError
+	return errors.As(err, &ee)
+}
+
+// app is the state one invocation of tok shares between its commands:
+// streams, environment and the flags every command has.
+type app struct {
+	io     *iostreams.IOStreams
+	getenv func(string) string
+	now    func() time.Time
+
+	homeFlag    string
+	profileFlag string
+	debug       bool
+	ran         bool // a command's RunE started: errors after this are not usage errors
+
+	svc *tokens.Service
+	log *slog.Logger
+}
+
+func newApp(ios *iostreams.IOStreams, getenv func(string) string) *app {
+	return &app{io: ios, getenv: getenv, now: time.Now}
+}
+
+// finish prints err once and returns the exit code.
+func (a *app) finish(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	if !a.ran && !isExitError(err) && !errors.Is(err, errCancelled) {
+		var ue *usageError
+		if !errors.As(err, &ue) {
+			err = &usageError{err}
+		}
+	}
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.err != nil {
+		fmt.Fprintf(a.io.ErrOut, "tok: %s\n", err)
+	}
+	return exitCode(err)
+}
+
+// NewRootCmd builds tok's command tree. cmd/gendocs uses it too.
+func NewRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "tok",
+		Short: "Keep short-lived access tokens fresh for people, scripts, kubectl and CI",
+		Long: `tok keeps named profiles for OAuth 2.0 / OpenID Connect providers and static
+API tokens, stores their secrets sealed under a key in the OS keyring, and
+refreshes access tokens before they expire, so every caller gets a valid token.
+
+  tok profile add api --type oauth --issuer https://id.example.com --client-id tok
+  tok login -p api
+  TOKEN=$(tok token -p api)
+  tok exec -p api -- curl -H "Authorization: Bearer $TOK_TOKEN" https://api.example.com`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			a.ran = true
+			a.setupLogging()
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return cmd.Help()
+		},
+	}
+	root.SetOut(a.io.Out)
+	root.SetErr(a.io.ErrOut)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &usageError{fmt.Errorf("%w\nSee '%s --help'", err, cmd.CommandPath())}
+	})
+
+	pf := root.PersistentFlags()
+	pf.StringVarP(&a.profileFlag, "profile", "p", "", "profile to use (env TOK_PROFILE; default: the profile chosen with tok use)")
+	pf.StringVar(&a.homeFlag, "home", "", "directory of tok's database (env TOK_HOME; default $XDG_DATA_HOME/tok)")
+	pf.BoolVar(&a.debug, "debug", false, "log what tok does to stderr, secrets redacted (env TOK_DEBUG=1)")
+	_ = root.RegisterFlagCompletionFunc("profile", a.completeProfiles)
+
+	root.AddGroup(
+		&cobra.Group{ID: "tokens", Title: "Tokens:"},
+		&cobra.Group{ID: "profiles", Title: "Profiles:"},
+		&cobra.Group{ID: "setup", Title: "Setup and information:"},
+	)
+	for _, c := range []*cobra.Command{newTokenCmd(a), newExecCmd(a), newLoginCmd(a), newRefreshCmd(a), newRevokeCmd(a), newInspectCmd(a)} {
+		c.GroupID = "tokens"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{newProfileCmd(a), newUseCmd(a), newStatusCmd(a)} {
+		c.GroupID = "profiles"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{newConfigCmd(a), newVersionCmd(a)} {
+		c.GroupID = "setup"
+		root.AddCommand(c)
+	}
+	root.SetHelpCommandGroupID("setup")
+	root.SetCompletionCommandGroupID("setup")
+	root.AddCommand(helpTopic("environment", "Environment variables tok reads", environmentHelp))
+	root.AddCommand(helpTopic("exit-codes", "What tok's exit codes mean", exitCodesHelp))
+	return root
+}
+
+// helpTopic is a help-only command: `tok help environment`.
+func helpTopic(name, short, text string) *cobra.Command {
+	return &cobra.Command{
+		Use:   name,
+		Short: short,
+		Long:  text,
+		Run: func(cmd *cobra.Command, args []string) {
+			fmt.Fprint(cmd.OutOrStdout(), text)
+		},
+		GroupID: "setup",
+	}
+}
+
+func (a *app) setupLogging() {
+	if !a.debug {
+		if v := a.getenv("TOK_DEBUG"); v != "" && v != "0" && v != "false" {
+			a.debug = true
+		}
+	}
+	if a.debug {
+		a.log = slog.New(slog.NewTextHandler(a.io.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	} else {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// home resolves tok's directory: --home > TOK_HOME > $XDG_DATA_HOME/tok.
+func (a *app) home() (string, error) {
+	if a.homeFlag != "" {
+		return filepath.Abs(a.homeFlag)
+	}
+	if v := a.getenv("TOK_HOME"); v != "" {
+		return filepath.Abs(v)
+	}
+	if runtime.GOOS == "windows" {
+		if v := a.getenv("LOCALAPPDATA"); v != "" {
+			return filepath.Join(v, "tok"), nil
+		}
+	}
+	if v := a.getenv("XDG_DATA_HOME"); v != "" && filepath.IsAbs(v) {
+		return filepath.Join(v, "tok"), nil
+	}
+	h := a.getenv("HOME")
+	if h == "" {
+		var err error
+		if h, err = os.UserHomeDir(); err != nil {
+			return "", fmt.Errorf("could not find a home directory for tok's data; set TOK_HOME: %w", err)
+		}
+	}
+	return filepath.Join(h, ".local", "share", "tok"), nil
+}
+
+// profileName is the profile named by -p or TOK_PROFILE ("" = default).
+func (a *app) profileName() string {
+	if a.profileFlag != "" {
+		return a.profileFlag
+	}
+	return a.getenv("TOK_PROFILE")
+}
+
+func (a *app) durationEnv(name string, def time.Duration) (time.Duration, error) {
+	v := a.getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, usagef("%s=%q is not a positive duration (e.g. 30s, 2m)", name, v)
+	}
+	return d, nil
+}
+
+// service builds the tokens.Service on first use. Nothing here does I/O:
+// the database and the keyring are touched only by the operation itself.
+func (a *app) service() (*tokens.Service, error) {
+	if a.svc != nil {
+		return a.svc, nil
+	}
+	if a.log == nil {
+		a.setupLogging()
+	}
+	home, err := a.home()
+	if err != nil {
+		return nil, err
+	}
+	st := store.New(home)
+	if st.LockTimeout, err = a.durationEnv("TOK_DB_TIMEOUT", store.DefaultLockTimeout); err != nil {
+		return nil, err
+	}
+	lockTimeout, err := a.durationEnv("TOK_LOCK_TIMEOUT", time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	httpTimeout, err := a.durationEnv("TOK_HTTP_TIMEOUT", 30*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	a.svc = &tokens.Service{
+		Store: st,
+		Keys: &keysource.Resolver{
+			Home:     home,
+			Getenv:   a.getenv,
+			Keyring:  keyring.Keyring{Service: "tok"},
+			Cache:    keyring.KernelCache{},
+			NotFound: keyring.ErrNotFound,
+		},
+		KeySource:   a.getenv("TOK_KEY_SOURCE"),
+		Now:         a.now,
+		Log:         a.log,
+		Warn:        func(msg string) { fmt.Fprintln(a.io.ErrOut, msg) },
+		LockTimeout: lockTimeout,
+		HTTPTimeout: httpTimeout,
+	}
+	return a.svc, nil
+}
+
+// completeProfiles completes profile names from the database alone: it
+// never touches the keyring.
+func (a *app) completeProfiles(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	svc, err := a.service()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	names, _ := svc.ProfileNames()
+	var out []string
+	for _, n := range names {
+		if strings.HasPrefix(n, toComplete) {
+			out = append(out, n)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}

@@ -1,0 +1,247 @@
+// Package keysource finds the data key that unseals a tok database.
+//
+// The key lives in exactly one of three places, chosen per install:
+//
+//   - keyring (default): the OS keyring (Secret Service, macOS Keychain,
+//     Windows Credential Manager), service "tok", item "data-key:<key id>".
+//     On Linux a copy is cached for a few minutes in the kernel's user
+//     keyring, which is private to the user like the Secret Service, so the
+//     hot path avoids a D-Bus round trip on every call.
+//   - file: a 0600 file beside the database, for headless hosts without a
+//     Secret Service. Anyone who can read the home directory can read the
+//     tokens; it is only ever used when configured.
+//   - env: TOK_KEY (base64), for CI jobs that inject secrets as variables.
+//
+// tok never falls back from one source to another on its own: a keyring
+// that cannot be reached is an error that names the other options.
+package keysource
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tok-cli/tok/internal/seal"
+)
+
+// Source names where the data key is kept.
+type Source string
+
+// The key sources.
+const (
+	Keyring Source = "keyring"
+	File    Source = "file"
+	Env     Source = "env"
+)
+
+// Sources lists the valid key sources in the order they are documented.
+var Sources = []Source{Keyring, File, Env}
+
+// Parse validates a key source name.
+func Parse(s string) (Source, error) {
+	switch Source(s) {
+	case Keyring, File, Env:
+		return Source(s), nil
+	case "":
+		return Keyring, nil
+	}
+	return "", fmt.Errorf("unknown key source %q; choose one of: keyring, file, env", s)
+}
+
+// KeyFileName is the key file's name in tok's home directory.
+const KeyFileName = "key"
+
+// EnvKey is the variable the env source reads.
+const EnvKey = "TOK_KEY"
+
+// cacheTTL bounds how long a key read from the OS keyring stays in the
+// kernel keyring. Short enough that a locked or wiped Secret Service takes
+// effect soon, long enough to cover a burst of kubectl calls.
+const cacheTTL = 10 * time.Minute
+
+// ErrNoKey means the source has no key for this database.
+var ErrNoKey = errors.New("data key not found")
+
+// OSKeyring is the part of the OS keyring adapter this package uses.
+type OSKeyring interface {
+	Get(user string) (string, error)
+	Set(user, secret string) error
+	Delete(user string) error
+}
+
+// Cache is a short-lived private cache for a key read from the OS keyring.
+type Cache interface {
+	Get(desc string) ([]byte, bool)
+	Put(desc string, value []byte, ttl time.Duration) error
+}
+
+// Resolver fetches and creates data keys.
+type Resolver struct {
+	Home     string
+	Getenv   func(string) string
+	Keyring  OSKeyring
+	Cache    Cache // may be nil
+	NotFound error // the keyring adapter's not-found sentinel
+}
+
+func (r *Resolver) getenv(k string) string {
+	if r.Getenv == nil {
+		return os.Getenv(k)
+	}
+	return r.Getenv(k)
+}
+
+// itemName is the keyring item holding the key of database keyID.
+func itemName(keyID string) string { return "data-key:" + keyID }
+
+// Get returns the key of database keyID from src, or an error wrapping
+// ErrNoKey when the source holds none.
+func (r *Resolver) Get(ctx context.Context, src Source, keyID string) (seal.Key, error) {
+	switch src {
+	case Env:
+		v := strings.TrimSpace(r.getenv(EnvKey))
+		if v == "" {
+			return seal.Key{}, fmt.Errorf("%w: key source is env but %s is not set; export %s=<base64 key> (see: tok config key export)", ErrNoKey, EnvKey, EnvKey)
+		}
+		k, err := seal.ParseKey(v)
+		if err != nil {
+			return seal.Key{}, fmt.Errorf("%s is not a usable data key: %w", EnvKey, err)
+		}
+		return k, nil
+	case File:
+		return r.readFile()
+	case Keyring, "":
+		desc := "tok:" + itemName(keyID)
+		if r.Cache != nil {
+			if b, ok := r.Cache.Get(desc); ok && len(b) == seal.KeySize {
+				var k seal.Key
+				copy(k[:], b)
+				return k, nil
+			}
+		}
+		if r.Keyring == nil {
+			return seal.Key{}, errors.New("no OS keyring on this platform; choose another key source: tok config set key-source file")
+		}
+		v, err := r.Keyring.Get(itemName(keyID))
+		if err != nil {
+			if r.NotFound != nil && errors.Is(err, r.NotFound) {
+				return seal.Key{}, fmt.Errorf("%w in the OS keyring (item %q of service tok)", ErrNoKey, itemName(keyID))
+			}
+			return seal.Key{}, keyringHint(err)
+		}
+		k, err := seal.ParseKey(v)
+		if err != nil {
+			return seal.Key{}, fmt.Errorf("OS keyring item %q holds no usable data key: %w", itemName(keyID), err)
+		}
+		if r.Cache != nil {
+			// A failed cache write only costs speed on the next call.
+			_ = r.Cache.Put(desc, k[:], cacheTTL)
+		}
+		return k, nil
+	}
+	return seal.Key{}, fmt.Errorf("unknown key source %q", src)
+}
+
+// Put stores key for database keyID in src.
+func (r *Resolver) Put(ctx context.Context, src Source, keyID string, key seal.Key) error {
+	switch src {
+	case Env:
+		// The environment is not ours to write: the user exports TOK_KEY.
+		return nil
+	case File:
+		return r.writeFile(key)
+	case Keyring, "":
+		if r.Keyring == nil {
+			return errors.New("no OS keyring on this platform; choose another key source: tok config set key-source file")
+		}
+		if err := r.Keyring.Set(itemName(keyID), key.String()); err != nil {
+			return keyringHint(err)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown key source %q", src)
+}
+
+// Delete removes the key of database keyID from src (used after migrating
+// to another source). A missing key is not an error.
+func (r *Resolver) Delete(ctx context.Context, src Source, keyID string) error {
+	switch src {
+	case File:
+		if err := os.Remove(r.keyPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("could not remove key file: %w", err)
+		}
+	case Keyring, "":
+		if r.Keyring == nil {
+			return nil
+		}
+		if err := r.Keyring.Delete(itemName(keyID)); err != nil && (r.NotFound == nil || !errors.Is(err, r.NotFound)) {
+			return keyringHint(err)
+		}
+	}
+	return nil
+}
+
+func keyringHint(err error) error {
+	return fmt.Errorf("%w; to use tok without a keyring run: tok config set key-source file (key in a 0600 file) or set TOK_KEY_SOURCE=env with TOK_KEY", err)
+}
+
+func (r *Resolver) keyPath() string { return filepath.Join(r.Home, KeyFileName) }
+
+func (r *Resolver) readFile() (seal.Key, error) {
+	path := r.keyPath()
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return seal.Key{}, fmt.Errorf("%w: key file %s does not exist", ErrNoKey, path)
+	}
+	if err != nil {
+		return seal.Key{}, fmt.Errorf("could not read key file: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return seal.Key{}, fmt.Errorf("could not read key file: %w", err)
+	}
+	if info.Mode().Perm()&0o077 != 0 {
+		return seal.Key{}, fmt.Errorf("key file %s is accessible by other users (mode %04o); run: chmod 600 %s", path, info.Mode().Perm(), path)
+	}
+	buf := make([]byte, 128)
+	n, _ := f.Read(buf)
+	k, err := seal.ParseKey(strings.TrimSpace(string(buf[:n])))
+	if err != nil {
+		return seal.Key{}, fmt.Errorf("key file %s holds no usable data key: %w", path, err)
+	}
+	return k, nil
+}
+
+func (r *Resolver) writeFile(key seal.Key) error {
+	path := r.keyPath()
+	tmp, err := os.CreateTemp(r.Home, ".key-*")
+	if err != nil {
+		return fmt.Errorf("could not write key file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("could not write key file: %w", err)
+	}
+	if _, err := tmp.WriteString(key.String() + "\n"); err != nil {
+		tmp.Close()
+		return fmt.Errorf("could not write key file: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("could not write key file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("could not write key file: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("could not write key file: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,390 @@
+// Package store keeps tok's profiles and token state in one bbolt database.
+//
+// The database is opened per operation and closed right after: read-only
+// (shared lock) for reads, read-write (exclusive lock) only for one short
+// transaction. It is never held across a network call or a prompt, so any
+// number of tok processes can share it. Values are JSON records whose secret
+// fields are already sealed by the caller; this package never sees plaintext
+// secrets and knows nothing about keys.
+package store
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// SchemaVersion is the layout this code writes. Records are JSON, so newer
+// fields are simply absent in old databases; bump this only for changes that
+// older code must not read.
+const SchemaVersion = 1
+
+// FileName is the database's name inside tok's home directory.
+const FileName = "tok.db"
+
+// DefaultLockTimeout bounds how long tok waits for another process's write
+// transaction before giving up with ErrLocked.
+const DefaultLockTimeout = 5 * time.Second
+
+var (
+	bucketMeta     = []byte("meta")
+	bucketSettings = []byte("settings")
+	bucketProfiles = []byte("profiles")
+	bucketState    = []byte("state")
+
+	keySchema = []byte("schema")
+	keyID     = []byte("key_id")
+	keyCheck  = []byte("key_check")
+)
+
+// Errors callers match with errors.Is. The wrapped errors name the path.
+var (
+	ErrNotFound    = errors.New("not found")
+	ErrExists      = errors.New("already exists")
+	ErrNoDatabase  = errors.New("no database yet")
+	ErrLocked      = errors.New("database is locked by another process")
+	ErrCorrupt     = errors.New("database is corrupted or not a tok database")
+	ErrInsecure    = errors.New("database is accessible by other users")
+	ErrConflict    = errors.New("state changed since it was read")
+	ErrNewerSchema = errors.New("database was written by a newer tok")
+)
+
+// Meta describes the database itself.
+type Meta struct {
+	Schema int
+	// KeyID names this database's data key in the key source, so several
+	// TOK_HOMEs on one machine never share or clobber a key.
+	KeyID string
+	// KeyCheck is a value sealed under the data key; opening it tells a
+	// wrong key apart from corrupted data. Empty until the key is set up.
+	KeyCheck []byte
+}
+
+// Store is a handle on the database at Path. It holds no open file.
+type Store struct {
+	Dir         string
+	Path        string
+	LockTimeout time.Duration
+}
+
+// New returns a Store for the tok home directory dir. It does no I/O.
+func New(dir string) *Store {
+	return &Store{Dir: dir, Path: filepath.Join(dir, FileName), LockTimeout: DefaultLockTimeout}
+}
+
+// View runs fn in a read-only transaction on a shared lock.
+func (s *Store) View(fn func(*Tx) error) error {
+	info, err := os.Stat(s.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w at %s", ErrNoDatabase, s.Path)
+	}
+	if err != nil {
+		return fmt.Errorf("could not read database %s: %w", s.Path, err)
+	}
+	if err := checkMode(s.Path, info.Mode()); err != nil {
+		return err
+	}
+	db, err := s.open(true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return guard(s.Path, func() error {
+		return db.View(func(btx *bolt.Tx) error {
+			tx := &Tx{tx: btx}
+			if err := tx.checkSchema(); err != nil {
+				return fmt.Errorf("%s: %w", s.Path, err)
+			}
+			return fn(tx)
+		})
+	})
+}
+
+// Update runs fn in one read-write transaction: all of its changes land
+// together or not at all. It creates the directory and database on first use.
+func (s *Store) Update(fn func(*Tx) error) error {
+	if err := ensureDir(s.Dir); err != nil {
+		return err
+	}
+	if info, err := os.Stat(s.Path); err == nil {
+		if err := checkMode(s.Path, info.Mode()); err != nil {
+			return err
+		}
+	}
+	db, err := s.open(false)
+	if err != nil {
+		return err
+	}
+	err = guard(s.Path, func() error {
+		return db.Update(func(btx *bolt.Tx) error {
+			tx := &Tx{tx: btx, writable: true}
+			if err := tx.init(); err != nil {
+				return fmt.Errorf("%s: %w", s.Path, err)
+			}
+			return fn(tx)
+		})
+	})
+	if cerr := db.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("could not close database %s: %w", s.Path, cerr)
+	}
+	return err
+}
+
+func (s *Store) open(readOnly bool) (*bolt.DB, error) {
+	timeout := s.LockTimeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	db, err := bolt.Open(s.Path, 0o600, &bolt.Options{ReadOnly: readOnly, Timeout: timeout})
+	switch {
+	case err == nil:
+		return db, nil
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("%w: %s (waited %s); another tok may be stuck writing, check with: fuser %s", ErrLocked, s.Path, timeout, s.Path)
+	case errors.Is(err, fs.ErrPermission):
+		return nil, fmt.Errorf("could not open database %s: %w", s.Path, err)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch), isCorruption(err):
+		return nil, corrupt(s.Path, err)
+	default:
+		return nil, fmt.Errorf("could not open database %s: %w", s.Path, err)
+	}
+}
+
+// isCorruption recognises bbolt's untyped errors for files that are not
+// databases (too small, bad page size, unmappable).
+func isCorruption(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"file size too small", "invalid", "page size", "mmap", "checksum"} {
+		if bytes.Contains([]byte(msg), []byte(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+func corrupt(path string, cause error) error {
+	return fmt.Errorf("%w: %s (%v); move it aside (mv %s %s.broken) and set up profiles again", ErrCorrupt, path, cause, path, path)
+}
+
+// guard turns a panic inside bbolt (it panics on some corrupted pages) into
+// ErrCorrupt, so a damaged file never crashes tok.
+func guard(path string, fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = corrupt(path, fmt.Errorf("%v", r))
+		}
+	}()
+	return fn()
+}
+
+func checkMode(path string, mode fs.FileMode) error {
+	if mode.Perm()&0o077 != 0 {
+		return fmt.Errorf("%w: %s has mode %04o; run: chmod 600 %s", ErrInsecure, path, mode.Perm(), path)
+	}
+	return nil
+}
+
+func ensureDir(dir string) error {
+	info, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("could not create tok home %s: %w", dir, err)
+		}
+		// MkdirAll is subject to the umask; make the mode exact.
+		return os.Chmod(dir, 0o700)
+	}
+	if err != nil {
+		return fmt.Errorf("could not read tok home %s: %w", dir, err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("tok home %s is not a directory", dir)
+	}
+	return nil
+}
+
+// Tx is one transaction. Reads on a read-only Tx see one consistent snapshot.
+type Tx struct {
+	tx       *bolt.Tx
+	writable bool
+}
+
+func (t *Tx) checkSchema() error {
+	b := t.tx.Bucket(bucketMeta)
+	if b == nil {
+		return nil // created but never written: treated as empty
+	}
+	v := b.Get(keySchema)
+	if v == nil {
+		return nil
+	}
+	n, err := strconv.Atoi(string(v))
+	if err != nil {
+		return fmt.Errorf("%w: bad schema version %q", ErrCorrupt, v)
+	}
+	if n > SchemaVersion {
+		return fmt.Errorf("%w (schema %d, this tok knows %d); upgrade tok", ErrNewerSchema, n, SchemaVersion)
+	}
+	return nil
+}
+
+func (t *Tx) init() error {
+	if err := t.checkSchema(); err != nil {
+		return err
+	}
+	for _, name := range [][]byte{bucketMeta, bucketSettings, bucketProfiles, bucketState} {
+		if _, err := t.tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("could not create bucket %s: %w", name, err)
+		}
+	}
+	meta := t.tx.Bucket(bucketMeta)
+	if meta.Get(keySchema) == nil {
+		if err := meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion))); err != nil {
+			return err
+		}
+	}
+	if meta.Get(keyID) == nil {
+		var id [8]byte
+		if _, err := rand.Read(id[:]); err != nil {
+			return fmt.Errorf("could not generate key id: %w", err)
+		}
+		if err := meta.Put(keyID, []byte(hex.EncodeToString(id[:]))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *Tx) bucket(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
+
+// Meta returns the database's metadata (zero on an empty database).
+func (t *Tx) Meta() Meta {
+	var m Meta
+	b := t.bucket(bucketMeta)
+	if b == nil {
+		return m
+	}
+	m.Schema, _ = strconv.Atoi(string(b.Get(keySchema)))
+	m.KeyID = string(b.Get(keyID))
+	m.KeyCheck = bytes.Clone(b.Get(keyCheck))
+	return m
+}
+
+// SetKeyCheck records the value that proves which data key this database uses.
+func (t *Tx) SetKeyCheck(v []byte) error {
+	return t.bucket(bucketMeta).Put(keyCheck, v)
+}
+
+// Setting returns a stored setting ("" when unset).
+func (t *Tx) Setting(name string) string {
+	b := t.bucket(bucketSettings)
+	if b == nil {
+		return ""
+	}
+	return string(b.Get([]byte(name)))
+}
+
+// SetSetting stores a setting; an empty value removes it.
+func (t *Tx) SetSetting(name, value string) error {
+	b := t.bucket(bucketSettings)
+	if value == "" {
+		return b.Delete([]byte(name))
+	}
+	return b.Put([]byte(name), []byte(value))
+}
+
+// Settings returns every stored setting.
+func (t *Tx) Settings() map[string]string {
+	out := map[string]string{}
+	if b := t.bucket(bucketSettings); b != nil {
+		_ = b.ForEach(func(k, v []byte) error {
+			out[string(k)] = string(v)
+			return nil
+		})
+	}
+	return out
+}
+
+// Get decodes the record stored under name in kind into v.
+func (t *Tx) Get(kind Kind, name string, v any) error {
+	b := t.bucket(kind.bucket())
+	if b == nil {
+		return fmt.Errorf("%s %q: %w", kind, name, ErrNotFound)
+	}
+	raw := b.Get([]byte(name))
+	if raw == nil {
+		return fmt.Errorf("%s %q: %w", kind, name, ErrNotFound)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("%w: %s %q is unreadable: %v", ErrCorrupt, kind, name, err)
+	}
+	return nil
+}
+
+// Has reports whether a record exists.
+func (t *Tx) Has(kind Kind, name string) bool {
+	b := t.bucket(kind.bucket())
+	return b != nil && b.Get([]byte(name)) != nil
+}
+
+// Put stores v under name.
+func (t *Tx) Put(kind Kind, name string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("could not encode %s %q: %w", kind, name, err)
+	}
+	return t.bucket(kind.bucket()).Put([]byte(name), raw)
+}
+
+// Delete removes a record; deleting a missing one is not an error.
+func (t *Tx) Delete(kind Kind, name string) error {
+	return t.bucket(kind.bucket()).Delete([]byte(name))
+}
+
+// Names lists the records of a kind, sorted.
+func (t *Tx) Names(kind Kind) []string {
+	var names []string
+	if b := t.bucket(kind.bucket()); b != nil {
+		_ = b.ForEach(func(k, _ []byte) error {
+			names = append(names, string(k))
+			return nil
+		})
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Kind selects a family of records.
+type Kind int
+
+const (
+	// Profiles are profile configurations.
+	Profiles Kind = iota
+	// States are token states, one per profile, keyed by profile name.
+	States
+)
+
+func (k Kind) bucket() []byte {
+	if k == States {
+		return bucketState
+	}
+	return bucketProfiles
+}
+
+func (k Kind) String() string {
+	if k == States {
+		return "token state"
+	}
+	return "profile"
+}

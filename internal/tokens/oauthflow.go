@@ -1,0 +1,462 @@
+package tokens
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gofrs/flock"
+
+	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/seal"
+	"github.com/tok-cli/tok/internal/store"
+)
+
+// ErrBusy means another process holds a profile's lock for longer than
+// tok was willing to wait.
+var ErrBusy = errors.New("profile is busy")
+
+// lock takes the per-profile lock file kind ("refresh" or "login") beside
+// the database. The lock file is separate from the database so that readers
+// on the hot path never wait for a refresh in flight.
+func (s *Service) lock(ctx context.Context, name, kind string, wait bool) (func(), error) {
+	dir := filepath.Join(s.Store.Dir, "locks")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("could not create lock directory %s: %w", dir, err)
+	}
+	fl := flock.New(filepath.Join(dir, name+"."+kind), flock.SetPermissions(0o600))
+	var ok bool
+	var err error
+	if wait {
+		lctx, cancel := context.WithTimeout(ctx, s.lockTimeout())
+		defer cancel()
+		ok, err = fl.TryLockContext(lctx, 10*time.Millisecond)
+	} else {
+		ok, err = fl.TryLock()
+	}
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("could not lock profile %q for %s: %w", name, kind, err)
+	}
+	if !ok {
+		if !wait {
+			return nil, fmt.Errorf("%w: another tok is running a %s for profile %q; wait for it or run: tok %s -p %s", ErrBusy, kind, name, kind, name)
+		}
+		return nil, fmt.Errorf("%w: another tok held the %s lock of profile %q for over %s; retry, or set TOK_LOCK_TIMEOUT", ErrBusy, kind, name, s.lockTimeout())
+	}
+	return func() { _ = fl.Unlock() }, nil
+}
+
+func (s *Service) httpClient(p *Profile) (*http.Client, error) {
+	timeout := s.HTTPTimeout
+	if timeout <= 0 {
+		timeout = oauth.DefaultTimeout
+	}
+	return oauth.NewHTTPClient(p.OAuth.CAFile, timeout)
+}
+
+// oauthConfig builds the protocol configuration of an OAuth profile.
+func (s *Service) oauthConfig(ctx context.Context, snap snapshot) (oauth.Config, error) {
+	p := &snap.profile
+	if p.Type != OAuth || p.OAuth == nil {
+		return oauth.Config{}, fmt.Errorf("profile %q is a %s profile, not oauth", p.Name, p.Type)
+	}
+	hc, err := s.httpClient(p)
+	if err != nil {
+		return oauth.Config{}, err
+	}
+	cfg := oauth.Config{
+		Endpoints:    p.OAuth.Endpoints,
+		ClientID:     p.OAuth.ClientID,
+		Scopes:       p.OAuth.Scopes,
+		Audience:     p.OAuth.Audience,
+		Resources:    p.OAuth.Resources,
+		AuthParams:   p.OAuth.AuthParams,
+		RedirectPort: p.OAuth.RedirectPort,
+		HTTPClient:   hc,
+	}
+	if len(p.OAuth.ClientSecret) > 0 {
+		sl, err := s.openSealer(ctx, snap.meta, snap.source)
+		if err != nil {
+			return oauth.Config{}, err
+		}
+		secret, err := sl.Open(p.OAuth.ClientSecret, seal.AD(p.Name, "client_secret"))
+		if err != nil {
+			return oauth.Config{}, fmt.Errorf("could not unseal the client secret of profile %q: %w", p.Name, err)
+		}
+		cfg.ClientSecret = string(secret)
+	}
+	return cfg, nil
+}
+
+// Refresh forces a refresh of profile name now, even if its token is fresh.
+func (s *Service) Refresh(ctx context.Context, name string) (Credential, error) {
+	snap, err := s.load(name)
+	if err != nil {
+		return Credential{}, err
+	}
+	if snap.profile.Type != OAuth {
+		return Credential{}, fmt.Errorf("profile %q is a static profile and cannot be refreshed; store a new token with: tok login -p %s", snap.profile.Name, snap.profile.Name)
+	}
+	return s.refresh(ctx, snap, K8sAccessToken, true)
+}
+
+// refresh renews the token of snap under the profile's refresh lock. With
+// force unset, a caller that finds the state already renewed by another
+// process while it waited for the lock returns that instead: N concurrent
+// callers cause one request.
+func (s *Service) refresh(ctx context.Context, snap snapshot, use K8sToken, force bool) (Credential, error) {
+	name := snap.profile.Name
+	unlock, err := s.lock(ctx, name, "refresh", true)
+	if err != nil {
+		return Credential{}, err
+	}
+	defer unlock()
+
+	cur, err := s.load(name)
+	if err != nil {
+		return Credential{}, err
+	}
+	now := s.now()
+	if st := Evaluate(&cur.profile, &cur.state, use, now); st == StatusValid && (!force || cur.state.Gen != snap.state.Gen) {
+		s.log().Debug("token renewed by another process", "profile", name)
+		return s.credential(ctx, cur, use)
+	}
+	cfg, err := s.oauthConfig(ctx, cur)
+	if err != nil {
+		return Credential{}, err
+	}
+	var refreshToken string
+	if len(cur.state.Refresh) > 0 {
+		sl, err := s.openSealer(ctx, cur.meta, cur.source)
+		if err != nil {
+			return Credential{}, err
+		}
+		rt, err := sl.Open(cur.state.Refresh, seal.AD(name, "refresh"))
+		if err != nil {
+			return Credential{}, fmt.Errorf("could not unseal the refresh token of profile %q: %w", name, err)
+		}
+		refreshToken = string(rt)
+	}
+
+	var tok oauth.Token
+	switch {
+	case refreshToken != "":
+		s.log().Debug("refreshing", "profile", name, "token_url", cfg.TokenURL)
+		tok, err = oauth.Refresh(ctx, cfg, refreshToken)
+	case cur.profile.OAuth.Flow == FlowClientCredentials:
+		s.log().Debug("client credentials grant", "profile", name, "token_url", cfg.TokenURL)
+		tok, err = oauth.ClientCredentials(ctx, cfg)
+	default:
+		return Credential{}, loginRequired(name, fmt.Sprintf("the token of profile %q expired and there is no refresh token", name))
+	}
+	if err != nil {
+		return s.refreshFailed(ctx, cur, use, err)
+	}
+	next := s.stateFrom(tok, cur.state, now)
+	cred, err := s.commit(ctx, cur, next, use)
+	if err != nil {
+		return Credential{}, err
+	}
+	return cred, nil
+}
+
+// refreshFailed decides what a failed refresh means for the caller.
+func (s *Service) refreshFailed(ctx context.Context, cur snapshot, use K8sToken, cause error) (Credential, error) {
+	name := cur.profile.Name
+	if oauth.IsInvalidGrant(cause) {
+		// A login may have replaced the state while the request was in
+		// flight; then the newer state is the answer.
+		if latest, err := s.load(name); err == nil && latest.state.Gen != cur.state.Gen &&
+			Evaluate(&latest.profile, &latest.state, use, s.now()) == StatusValid {
+			return s.credential(ctx, latest, use)
+		}
+		// Keep the state: the person may want to inspect it, and tok
+		// status shows "login required" from the expiry alone.
+		return Credential{}, fmt.Errorf("%w: refresh token of profile %q expired or revoked (%v); run: tok login -p %s", ErrLoginRequired, name, cause, name)
+	}
+	exp := cur.state.expiryFor(use)
+	if cur.state.HasToken() && (exp.IsZero() || s.now().Before(exp)) {
+		s.warn("warning: could not refresh profile %q (%v); using the current token, valid until %s", name, cause, exp.Local().Format(time.Kitchen))
+		return s.credential(ctx, cur, use)
+	}
+	return Credential{}, fmt.Errorf("could not refresh the token of profile %q: %w", name, cause)
+}
+
+// stateFrom builds the sealed-later state of a token response. prev's
+// refresh token is kept when the server did not rotate it.
+func (s *Service) stateFrom(tok oauth.Token, prev State, now time.Time) pendingState {
+	return pendingState{tok: tok, prevRefresh: prev.Refresh, prevID: prev.ID, prevIDExpiry: prev.IDExpiry, now: now}
+}
+
+type pendingState struct {
+	tok          oauth.Token
+	prevRefresh  []byte
+	prevID       []byte
+	prevIDExpiry time.Time
+	now          time.Time
+}
+
+// commit seals next and writes it if the stored state is still the one
+// cur read (compare-and-swap on Gen). If a login replaced it meanwhile,
+// the newer state wins and is returned instead.
+func (s *Service) commit(ctx context.Context, cur snapshot, next pendingState, use K8sToken) (Credential, error) {
+	name := cur.profile.Name
+	st, err := s.seal(ctx, name, next)
+	if err != nil {
+		return Credential{}, err
+	}
+	st.Gen = cur.state.Gen + 1
+	conflict := false
+	err = s.Store.Update(func(tx *store.Tx) error {
+		var stored State
+		if err := tx.Get(store.States, name, &stored); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if stored.Gen != cur.state.Gen {
+			conflict = true
+			return nil
+		}
+		return tx.Put(store.States, name, st)
+	})
+	if err != nil {
+		return Credential{}, fmt.Errorf("could not save the new token of profile %q: %w", name, err)
+	}
+	if conflict {
+		latest, err := s.load(name)
+		if err != nil {
+			return Credential{}, err
+		}
+		return s.credential(ctx, latest, use)
+	}
+	cur.state = st
+	cur.hasState = true
+	return s.credential(ctx, cur, use)
+}
+
+func (s *Service) seal(ctx context.Context, name string, next pendingState) (State, error) {
+	sl, err := s.writeSealer(ctx)
+	if err != nil {
+		return State{}, err
+	}
+	st := State{
+		TokenType: next.tok.TokenType,
+		Expiry:    next.tok.Expiry.UTC(),
+		Obtained:  next.now.UTC(),
+		Scope:     next.tok.Scope,
+		Refresh:   next.prevRefresh,
+		ID:        next.prevID,
+		IDExpiry:  next.prevIDExpiry,
+	}
+	if st.Access, err = sl.Seal([]byte(next.tok.AccessToken), seal.AD(name, "access")); err != nil {
+		return State{}, err
+	}
+	if next.tok.RefreshToken != "" {
+		if st.Refresh, err = sl.Seal([]byte(next.tok.RefreshToken), seal.AD(name, "refresh")); err != nil {
+			return State{}, err
+		}
+	}
+	if next.tok.IDToken != "" {
+		if st.ID, err = sl.Seal([]byte(next.tok.IDToken), seal.AD(name, "id")); err != nil {
+			return State{}, err
+		}
+		st.IDExpiry = next.tok.IDTokenExpiry.UTC()
+	}
+	return st, nil
+}
+
+// LoginOptions tune an OAuth login.
+type LoginOptions struct {
+	UI oauth.UI
+	// Flow overrides the profile's flow for this login.
+	Flow Flow
+	// Wait makes a second login of the same profile wait for the first
+	// (a person is present); otherwise it fails at once.
+	Wait bool
+	// Remote says there is no local browser (SSH session, no display):
+	// the auto flow then prefers the device flow.
+	Remote bool
+	// Username and Password supply the password flow's credentials.
+	Username string
+	Password func() (string, error)
+}
+
+// ChooseFlow resolves the auto flow for a profile.
+func ChooseFlow(p *Profile, requested Flow, remote bool) Flow {
+	f := requested
+	if f == "" || f == FlowAuto {
+		f = p.OAuth.Flow
+	}
+	if f != "" && f != FlowAuto {
+		return f
+	}
+	e := p.OAuth.Endpoints
+	switch {
+	case e.DeviceAuthURL != "" && (remote || e.AuthURL == ""):
+		return FlowDevice
+	case e.AuthURL != "":
+		return FlowBrowser
+	case len(p.OAuth.ClientSecret) > 0:
+		return FlowClientCredentials
+	}
+	return FlowBrowser
+}
+
+// Login runs profile name's login flow and replaces its token state in one
+// transaction. Discovery is fetched again first so that the cached
+// endpoints follow the provider.
+func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (Credential, error) {
+	snap, err := s.load(name)
+	if err != nil {
+		return Credential{}, err
+	}
+	if snap.profile.Type != OAuth {
+		return Credential{}, fmt.Errorf("profile %q is a static profile; store its token with: tok login -p %s --with-token", snap.profile.Name, snap.profile.Name)
+	}
+	name = snap.profile.Name
+	unlock, err := s.lock(ctx, name, "login", opts.Wait)
+	if err != nil {
+		return Credential{}, err
+	}
+	defer unlock()
+
+	p := &snap.profile
+	if p.OAuth.Issuer != "" && !p.OAuth.ExplicitEndpoints {
+		hc, err := s.httpClient(p)
+		if err != nil {
+			return Credential{}, err
+		}
+		eps, err := oauth.Discover(ctx, hc, p.OAuth.Issuer)
+		if err != nil {
+			return Credential{}, fmt.Errorf("could not discover the endpoints of %s: %w", p.OAuth.Issuer, err)
+		}
+		p.OAuth.Endpoints = eps
+		p.OAuth.DiscoveredAt = s.now().UTC()
+	}
+	cfg, err := s.oauthConfig(ctx, snap)
+	if err != nil {
+		return Credential{}, err
+	}
+	flow := ChooseFlow(p, opts.Flow, opts.Remote)
+	s.log().Debug("login", "profile", name, "flow", string(flow))
+	var tok oauth.Token
+	switch flow {
+	case FlowBrowser:
+		if cfg.AuthURL == "" {
+			return Credential{}, fmt.Errorf("profile %q has no authorization endpoint for the browser flow; set --auth-url or use --flow device", name)
+		}
+		tok, err = oauth.LoginBrowser(ctx, cfg, opts.UI)
+	case FlowDevice:
+		if cfg.DeviceAuthURL == "" {
+			return Credential{}, fmt.Errorf("the provider of profile %q offers no device authorization endpoint; set --device-auth-url or use --flow browser", name)
+		}
+		tok, err = oauth.LoginDevice(ctx, cfg, opts.UI)
+	case FlowClientCredentials:
+		tok, err = oauth.ClientCredentials(ctx, cfg)
+	case FlowPassword:
+		user := opts.Username
+		if user == "" {
+			user = p.OAuth.Username
+		}
+		if user == "" || opts.Password == nil {
+			return Credential{}, fmt.Errorf("the password flow of profile %q needs a username and a password", name)
+		}
+		pw, perr := opts.Password()
+		if perr != nil {
+			return Credential{}, perr
+		}
+		tok, err = oauth.Password(ctx, cfg, user, pw)
+	default:
+		return Credential{}, fmt.Errorf("unknown flow %q", flow)
+	}
+	if err != nil {
+		return Credential{}, fmt.Errorf("login to profile %q failed: %w", name, err)
+	}
+
+	st, err := s.seal(ctx, name, pendingState{tok: tok, now: s.now()})
+	if err != nil {
+		return Credential{}, err
+	}
+	err = s.Store.Update(func(tx *store.Tx) error {
+		var stored Profile
+		if err := tx.Get(store.Profiles, name, &stored); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return notFound(name)
+			}
+			return err
+		}
+		if p.OAuth.Issuer != "" && !p.OAuth.ExplicitEndpoints && stored.OAuth != nil {
+			stored.OAuth.Endpoints = p.OAuth.Endpoints
+			stored.OAuth.DiscoveredAt = p.OAuth.DiscoveredAt
+			if err := tx.Put(store.Profiles, name, stored); err != nil {
+				return err
+			}
+		}
+		var old State
+		if err := tx.Get(store.States, name, &old); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		st.Gen = old.Gen + 1
+		return tx.Put(store.States, name, st)
+	})
+	if err != nil {
+		return Credential{}, fmt.Errorf("could not save the tokens of profile %q: %w", name, err)
+	}
+	snap.state = st
+	snap.hasState = true
+	return s.credential(ctx, snap, K8sAccessToken)
+}
+
+// Revoke revokes profile name's tokens at the server (RFC 7009) and then
+// forgets them locally. With local set, or for a static profile, it only
+// forgets. If the server cannot be told, the local state is kept.
+func (s *Service) Revoke(ctx context.Context, name string, local bool) error {
+	snap, err := s.load(name)
+	if err != nil {
+		return err
+	}
+	name = snap.profile.Name
+	if snap.profile.Type == OAuth && !local && snap.state.HasToken() {
+		unlock, err := s.lock(ctx, name, "refresh", true)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		if snap, err = s.load(name); err != nil {
+			return err
+		}
+		if snap.profile.OAuth.Endpoints.RevocationURL == "" {
+			return fmt.Errorf("the provider of profile %q has no revocation endpoint; tokens stay valid there until they expire. To forget them here, run: tok revoke -p %s --local", name, name)
+		}
+		cfg, err := s.oauthConfig(ctx, snap)
+		if err != nil {
+			return err
+		}
+		sl, err := s.openSealer(ctx, snap.meta, snap.source)
+		if err != nil {
+			return err
+		}
+		// Revoke the refresh token first: for most servers that ends the
+		// whole grant, access tokens included.
+		for _, t := range []struct {
+			sealed []byte
+			field  string
+			hint   string
+		}{{snap.state.Refresh, "refresh", "refresh_token"}, {snap.state.Access, "access", "access_token"}} {
+			if len(t.sealed) == 0 {
+				continue
+			}
+			plain, err := sl.Open(t.sealed, seal.AD(name, t.field))
+			if err != nil {
+				return fmt.Errorf("could not unseal the %s token of profile %q: %w", t.field, name, err)
+			}
+			if err := oauth.Revoke(ctx, cfg, string(plain), t.hint); err != nil {
+				return fmt.Errorf("could not revoke the %s token of profile %q at the server (local state kept; to forget it anyway run: tok revoke -p %s --local): %w", t.field, name, name, err)
+			}
+		}
+	}
+	return s.Forget(name)
+}

@@ -1,0 +1,168 @@
+package tokens
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/tok-cli/tok/internal/oauth"
+)
+
+// Type is what kind of credential a profile holds.
+type Type string
+
+// Profile types.
+const (
+	// Static profiles hold a token the user pasted: an API key, a personal
+	// access token, a service-account token. tok never refreshes them.
+	Static Type = "static"
+	// OAuth profiles sign in at an OAuth 2.0 / OpenID Connect provider and
+	// refresh their access token before it expires.
+	OAuth Type = "oauth"
+)
+
+// ParseType validates a profile type.
+func ParseType(s string) (Type, error) {
+	switch Type(s) {
+	case Static, OAuth:
+		return Type(s), nil
+	}
+	return "", fmt.Errorf("unknown profile type %q; choose static or oauth", s)
+}
+
+// Flow is how an OAuth profile obtains its first token.
+type Flow string
+
+// Login flows.
+const (
+	FlowAuto              Flow = "auto"
+	FlowBrowser           Flow = "browser"
+	FlowDevice            Flow = "device"
+	FlowClientCredentials Flow = "client-credentials"
+	FlowPassword          Flow = "password"
+)
+
+// ParseFlow validates a flow name.
+func ParseFlow(s string) (Flow, error) {
+	switch Flow(s) {
+	case FlowAuto, FlowBrowser, FlowDevice, FlowClientCredentials, FlowPassword:
+		return Flow(s), nil
+	case "":
+		return FlowAuto, nil
+	}
+	return "", fmt.Errorf("unknown flow %q; choose auto, browser, device, client-credentials or password", s)
+}
+
+// K8sToken chooses which token an exec credential carries.
+type K8sToken string
+
+// Kubernetes credential choices.
+const (
+	K8sAccessToken K8sToken = "access-token"
+	K8sIDToken     K8sToken = "id-token"
+)
+
+// DefaultRefreshMargin is how long before expiry a token counts as stale.
+// One minute covers clock skew between this host and the servers that check
+// the token plus the latency of a request that starts just before expiry,
+// yet stays small next to common lifetimes (5 min to 1 h), so refreshes do
+// not pile up.
+const DefaultRefreshMargin = time.Minute
+
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// ValidateName checks a profile name: it becomes a file name (lock files)
+// and part of sealed data's binding, so keep it simple.
+func ValidateName(name string) error {
+	if !namePattern.MatchString(name) {
+		return fmt.Errorf("invalid profile name %q: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", name)
+	}
+	return nil
+}
+
+// ValidateEnvName checks an environment variable name for `--env`.
+func ValidateEnvName(name string) error {
+	if name == "" || strings.ContainsAny(name, "= \t\n\x00") || (name[0] >= '0' && name[0] <= '9') {
+		return fmt.Errorf("invalid environment variable name %q", name)
+	}
+	return nil
+}
+
+// Profile is a named configuration. Secrets in it are sealed.
+type Profile struct {
+	Name        string    `json:"name"`
+	Type        Type      `json:"type"`
+	Description string    `json:"description,omitempty"`
+	Env         []string  `json:"env,omitempty"`
+	Created     time.Time `json:"created"`
+	// OAuth is set for OAuth profiles.
+	OAuth *OAuthConfig `json:"oauth,omitempty"`
+}
+
+// OAuthConfig is an OAuth profile's provider and client configuration.
+type OAuthConfig struct {
+	Issuer string `json:"issuer,omitempty"`
+	// Endpoints come from discovery (cached here so the hot path never
+	// fetches it) or from explicit flags.
+	Endpoints    oauth.Endpoints `json:"endpoints"`
+	DiscoveredAt time.Time       `json:"discovered_at,omitempty"`
+	// ExplicitEndpoints is true when the user gave the endpoints; they
+	// are then never replaced by discovery.
+	ExplicitEndpoints bool              `json:"explicit_endpoints,omitempty"`
+	ClientID          string            `json:"client_id"`
+	ClientSecret      []byte            `json:"client_secret,omitempty"` // sealed
+	Scopes            []string          `json:"scopes,omitempty"`
+	Audience          string            `json:"audience,omitempty"`
+	Resources         []string          `json:"resources,omitempty"`
+	Flow              Flow              `json:"flow,omitempty"`
+	AuthParams        map[string]string `json:"auth_params,omitempty"`
+	RedirectPort      int               `json:"redirect_port,omitempty"`
+	RefreshMargin     Duration          `json:"refresh_margin,omitempty"`
+	CAFile            string            `json:"ca_file,omitempty"`
+	K8sToken          K8sToken          `json:"k8s_token,omitempty"`
+	Username          string            `json:"username,omitempty"` // password flow only
+}
+
+// Margin is the profile's refresh margin.
+func (p *Profile) Margin() time.Duration {
+	if p.OAuth != nil && p.OAuth.RefreshMargin > 0 {
+		return time.Duration(p.OAuth.RefreshMargin)
+	}
+	if p.Type == OAuth {
+		return DefaultRefreshMargin
+	}
+	return 0
+}
+
+// IssuerHost is a short label for lists.
+func (p *Profile) IssuerHost() string {
+	if p.OAuth == nil {
+		return ""
+	}
+	u := p.OAuth.Issuer
+	if u == "" {
+		u = p.OAuth.Endpoints.TokenURL
+	}
+	u = strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://")
+	if i := strings.IndexByte(u, '/'); i >= 0 {
+		u = u[:i]
+	}
+	return u
+}
+
+// Duration is a time.Duration stored as text ("1m30s").
+type Duration time.Duration
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}

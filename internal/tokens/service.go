@@ -1,0 +1,327 @@
+// Package tokens is tok's domain: profiles, their token state, and the
+// rules for handing out, refreshing, and revoking tokens.
+//
+// The Service reads the store without locks on the hot path and takes a
+// per-profile lock file only to refresh, so any number of processes asking
+// for the same stale token cause exactly one request to the token endpoint.
+package tokens
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/seal"
+	"github.com/tok-cli/tok/internal/store"
+)
+
+// Errors the CLI maps to exit codes. Each is wrapped with a message that
+// names the profile and the command to run next.
+var (
+	// ErrLoginRequired: no usable token and no way to get one without a person (exit 4).
+	ErrLoginRequired = errors.New("login required")
+	// ErrNoProfile: no profile named, no default (exit 2).
+	ErrNoProfile = errors.New("no profile selected")
+	// ErrProfileNotFound: the named profile does not exist.
+	ErrProfileNotFound = errors.New("profile not found")
+)
+
+// Keys finds and stores data keys; keysource.Resolver implements it.
+type Keys interface {
+	Get(ctx context.Context, src keysource.Source, keyID string) (seal.Key, error)
+	Put(ctx context.Context, src keysource.Source, keyID string, key seal.Key) error
+	Delete(ctx context.Context, src keysource.Source, keyID string) error
+}
+
+// Service implements tok's operations on one store.
+type Service struct {
+	Store *store.Store
+	Keys  Keys
+	// KeySource, when set (TOK_KEY_SOURCE), overrides the stored setting.
+	KeySource string
+	// Now is the clock; tests inject one.
+	Now func() time.Time
+	// Log receives debug records; secrets are never logged.
+	Log *slog.Logger
+	// Warn prints one line for the person (stderr in the CLI).
+	Warn func(msg string)
+	// LockTimeout bounds the wait for another process's refresh or login.
+	LockTimeout time.Duration
+	// HTTPTimeout bounds each request to an authorization server.
+	HTTPTimeout time.Duration
+
+	sealer *seal.Sealer // cached for the life of the process
+}
+
+// Setting names stored in the database.
+const (
+	SettingDefaultProfile = "default-profile"
+	SettingKeySource      = "key-source"
+)
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (s *Service) warn(format string, args ...any) {
+	if s.Warn != nil {
+		s.Warn(fmt.Sprintf(format, args...))
+	}
+}
+
+func (s *Service) lockTimeout() time.Duration {
+	if s.LockTimeout > 0 {
+		return s.LockTimeout
+	}
+	return time.Minute
+}
+
+// snapshot is one consistent read of everything an operation needs.
+type snapshot struct {
+	profile  Profile
+	state    State
+	hasState bool
+	meta     store.Meta
+	source   keysource.Source
+}
+
+// loginRequired builds the error for a profile that needs a person.
+func loginRequired(name, why string) error {
+	return fmt.Errorf("%w: %s; run: tok login -p %s", ErrLoginRequired, why, name)
+}
+
+func notFound(name string) error {
+	return fmt.Errorf("%w: %q; list profiles with: tok profile list, or add it with: tok profile add %s", ErrProfileNotFound, name, name)
+}
+
+// load reads profile name (or the default profile when name is empty), its
+// state, the database metadata and the key source in one transaction.
+func (s *Service) load(name string) (snapshot, error) {
+	var snap snapshot
+	err := s.Store.View(func(tx *store.Tx) error {
+		if name == "" {
+			name = tx.Setting(SettingDefaultProfile)
+			if name == "" {
+				return fmt.Errorf("%w; pass -p NAME, set TOK_PROFILE, or choose a default with: tok use NAME", ErrNoProfile)
+			}
+		}
+		if err := tx.Get(store.Profiles, name, &snap.profile); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return notFound(name)
+			}
+			return err
+		}
+		switch err := tx.Get(store.States, name, &snap.state); {
+		case err == nil:
+			snap.hasState = true
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		snap.meta = tx.Meta()
+		src, err := s.keySource(tx.Setting(SettingKeySource))
+		if err != nil {
+			return err
+		}
+		snap.source = src
+		return nil
+	})
+	if errors.Is(err, store.ErrNoDatabase) {
+		if name == "" {
+			return snap, fmt.Errorf("%w; no profiles yet, add one with: tok profile add NAME", ErrNoProfile)
+		}
+		return snap, notFound(name)
+	}
+	return snap, err
+}
+
+func (s *Service) keySource(stored string) (keysource.Source, error) {
+	if s.KeySource != "" {
+		src, err := keysource.Parse(s.KeySource)
+		if err != nil {
+			return "", fmt.Errorf("TOK_KEY_SOURCE: %w", err)
+		}
+		return src, nil
+	}
+	return keysource.Parse(stored)
+}
+
+const keyCheckPlain = "tok key check"
+
+// openSealer returns the sealer for an existing database.
+func (s *Service) openSealer(ctx context.Context, meta store.Meta, src keysource.Source) (*seal.Sealer, error) {
+	if s.sealer != nil {
+		return s.sealer, nil
+	}
+	_, sl, err := s.verifiedKey(ctx, meta, src)
+	if err != nil {
+		return nil, err
+	}
+	s.sealer = sl
+	return sl, nil
+}
+
+// verifiedKey fetches the data key from src and checks it against the
+// database, so a wrong key is reported as such rather than as corruption.
+func (s *Service) verifiedKey(ctx context.Context, meta store.Meta, src keysource.Source) (seal.Key, *seal.Sealer, error) {
+	key, err := s.Keys.Get(ctx, src, meta.KeyID)
+	if err != nil {
+		return seal.Key{}, nil, fmt.Errorf("could not get the data key (key source %s): %w", src, err)
+	}
+	sl, err := seal.New(key)
+	if err != nil {
+		return seal.Key{}, nil, err
+	}
+	if len(meta.KeyCheck) > 0 {
+		if _, err := sl.Open(meta.KeyCheck, seal.AD("", "key-check")); err != nil {
+			return seal.Key{}, nil, fmt.Errorf("the data key from key source %s does not match this database; check TOK_KEY, the key file, or TOK_HOME", src)
+		}
+	}
+	return key, sl, nil
+}
+
+// writeSealer returns the sealer for writing secrets, creating and storing
+// the database's data key on first use.
+func (s *Service) writeSealer(ctx context.Context) (*seal.Sealer, error) {
+	if s.sealer != nil {
+		return s.sealer, nil
+	}
+	for attempt := 0; attempt < 3; attempt++ {
+		var meta store.Meta
+		var src keysource.Source
+		if err := s.Store.Update(func(tx *store.Tx) error {
+			meta = tx.Meta()
+			var err error
+			src, err = s.keySource(tx.Setting(SettingKeySource))
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		if len(meta.KeyCheck) > 0 {
+			return s.openSealer(ctx, meta, src)
+		}
+		key, err := s.Keys.Get(ctx, src, meta.KeyID)
+		if errors.Is(err, keysource.ErrNoKey) && src != keysource.Env {
+			if key, err = seal.NewKey(); err == nil {
+				err = s.Keys.Put(ctx, src, meta.KeyID, key)
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("could not set up the data key (key source %s): %w", src, err)
+		}
+		sl, err := seal.New(key)
+		if err != nil {
+			return nil, err
+		}
+		check, err := sl.Seal([]byte(keyCheckPlain), seal.AD("", "key-check"))
+		if err != nil {
+			return nil, err
+		}
+		raced := false
+		if err := s.Store.Update(func(tx *store.Tx) error {
+			if len(tx.Meta().KeyCheck) > 0 {
+				raced = true // another process set the key up first: use theirs
+				return nil
+			}
+			return tx.SetKeyCheck(check)
+		}); err != nil {
+			return nil, err
+		}
+		if !raced {
+			s.sealer = sl
+			return sl, nil
+		}
+	}
+	return nil, errors.New("could not set up the data key: concurrent setup kept racing; try again")
+}
+
+// Credential is a token ready to hand out.
+type Credential struct {
+	Profile   string
+	Token     string
+	TokenType string
+	Expiry    time.Time // zero when unknown / never
+	Env       []string  // extra variable names the profile asks for
+	Margin    time.Duration
+}
+
+// TokenOptions tune Token.
+type TokenOptions struct {
+	// Use picks the access token (default) or the ID token.
+	Use K8sToken
+	// AllowExpired returns an expired static token instead of failing.
+	AllowExpired bool
+}
+
+// Token returns a valid token for profile name ("" = the default profile),
+// refreshing it first when it is inside its refresh margin. It never
+// starts a login; it returns an error wrapping ErrLoginRequired instead.
+func (s *Service) Token(ctx context.Context, name string, opts TokenOptions) (Credential, error) {
+	snap, err := s.load(name)
+	if err != nil {
+		return Credential{}, err
+	}
+	use := s.use(&snap.profile, opts.Use)
+	status := Evaluate(&snap.profile, &snap.state, use, s.now())
+	s.log().Debug("token state", "profile", snap.profile.Name, "status", string(status), "expiry", snap.state.expiryFor(use))
+	switch status {
+	case StatusValid:
+		return s.credential(ctx, snap, use)
+	case StatusStale, StatusExpired:
+		if snap.profile.Type == OAuth {
+			return s.refresh(ctx, snap, use, false)
+		}
+		if opts.AllowExpired {
+			return s.credential(ctx, snap, use)
+		}
+		return Credential{}, fmt.Errorf("%w: the token of profile %q expired at %s; store a new one with: tok login -p %s (or pass --allow-expired)",
+			ErrLoginRequired, snap.profile.Name, snap.state.Expiry.Format(time.RFC3339), snap.profile.Name)
+	case StatusNoToken:
+		return Credential{}, loginRequired(snap.profile.Name, fmt.Sprintf("profile %q holds no token", snap.profile.Name))
+	default:
+		return Credential{}, loginRequired(snap.profile.Name, fmt.Sprintf("profile %q has no usable token", snap.profile.Name))
+	}
+}
+
+func (s *Service) use(p *Profile, requested K8sToken) K8sToken {
+	if requested != "" {
+		return requested
+	}
+	return K8sAccessToken
+}
+
+// credential unseals the chosen token of snap.
+func (s *Service) credential(ctx context.Context, snap snapshot, use K8sToken) (Credential, error) {
+	sl, err := s.openSealer(ctx, snap.meta, snap.source)
+	if err != nil {
+		return Credential{}, err
+	}
+	field, sealed := "access", snap.state.Access
+	if use == K8sIDToken {
+		field, sealed = "id", snap.state.ID
+	}
+	plain, err := sl.Open(sealed, seal.AD(snap.profile.Name, field))
+	if err != nil {
+		return Credential{}, fmt.Errorf("could not unseal the %s token of profile %q: %w", field, snap.profile.Name, err)
+	}
+	return Credential{
+		Profile:   snap.profile.Name,
+		Token:     string(plain),
+		TokenType: snap.state.TokenType,
+		Expiry:    snap.state.expiryFor(use),
+		Env:       snap.profile.Env,
+		Margin:    snap.profile.Margin(),
+	}, nil
+}
