@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -194,11 +195,20 @@ func TestPickRefusesBadInput(t *testing.T) {
 
 func waitForOutput(t *testing.T, out interface{ String() string }, want string) {
 	t.Helper()
+	if err := awaitOutput(out, want); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// awaitOutput polls out until it shows want, for up to five seconds. It is
+// safe to call from any goroutine.
+func awaitOutput(out interface{ String() string }, want string) error {
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(ansi.Strip(out.String()), want) {
 		if time.Now().After(deadline) {
-			t.Fatalf("output never showed %q; got:\n%s", want, ansi.Strip(out.String()))
+			return fmt.Errorf("output never showed %q; got:\n%s", want, ansi.Strip(out.String()))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	return nil
 }
