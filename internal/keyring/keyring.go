@@ -97,8 +97,13 @@ func (k Keyring) timeout() time.Duration {
 	return k.Timeout
 }
 
-// errTimeout marks a call that did not return within the timeout.
-var errTimeout = errors.New("timed out")
+var (
+	// errTimeout marks a call that did not return within the timeout.
+	errTimeout = errors.New("timed out")
+	// errNoSessionBus marks a call refused because no D-Bus session bus
+	// can be found (see preflight).
+	errNoSessionBus = errors.New("no D-Bus session bus")
+)
 
 // call runs op with the timeout. go-keyring's calls cannot be cancelled
 // (a D-Bus call waiting on a prompt blocks for good), so op runs in its own
@@ -129,8 +134,10 @@ func (k Keyring) explain(verb, user string, err error, secret string) error {
 	case errors.Is(err, gokeyring.ErrNotFound):
 		return fmt.Errorf("could not %s: %w", item, ErrNotFound)
 	case errors.Is(err, errTimeout):
-		return fmt.Errorf("could not %s: %w (no answer within %s; the keyring may be waiting for an unlock prompt nobody can see)",
+		return fmt.Errorf("could not %s: %w (timed out after %s; the keyring may be hung or waiting for an unlock prompt)",
 			item, ErrUnavailable, k.timeout())
+	case errors.Is(err, errNoSessionBus):
+		return fmt.Errorf("could not %s: %w (no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set)", item, ErrUnavailable)
 	case errors.Is(err, gokeyring.ErrSetDataTooBig):
 		return fmt.Errorf("could not %s: the secret (%d bytes) is too large for this OS keyring", item, len(secret))
 	}

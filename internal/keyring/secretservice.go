@@ -16,9 +16,6 @@ import (
 // On these systems go-keyring talks to the freedesktop Secret Service over
 // the D-Bus session bus (github.com/godbus/dbus).
 
-// errNoSessionBus reports that no session bus address can be found.
-var errNoSessionBus = errors.New("no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set")
-
 // preflight refuses to call go-keyring when there is no session bus to
 // find. Without an address godbus runs dbus-launch (when dbus-x11 is
 // installed), which starts a bus and a keyring daemon per call that outlive
@@ -47,8 +44,6 @@ func unavailableReason(err error) (string, bool) {
 		return dbusReason(dbusErr.Name)
 	case errors.As(err, &dbusErrPtr):
 		return dbusReason(dbusErrPtr.Name)
-	case errors.Is(err, errNoSessionBus):
-		return "no D-Bus session bus; DBUS_SESSION_BUS_ADDRESS is not set", true
 	}
 	var opErr *net.OpError
 	var execErr *exec.Error

@@ -1,0 +1,166 @@
+package keyring_test
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tok-cli/tok/internal/keyring"
+)
+
+// The test binary doubles as a helper process: with helperEnv set it runs
+// one keyring operation and prints the outcome as JSON. Tests use it to try
+// the keyring from a fresh process with a different environment, since
+// godbus keeps one session bus connection per process.
+const helperEnv = "TOK_KEYRING_TEST_HELPER"
+
+func TestMain(m *testing.M) {
+	switch os.Getenv(helperEnv) {
+	case "":
+		os.Exit(m.Run())
+	case "keyring":
+		helperKeyring()
+	case "cache-get":
+		helperCacheGet()
+	default:
+		fmt.Fprintf(os.Stderr, "unknown helper %q\n", os.Getenv(helperEnv))
+		os.Exit(2)
+	}
+}
+
+// helperResult is what a helper process reports.
+type helperResult struct {
+	Value       string        `json:"value"`
+	Found       bool          `json:"found"`
+	Err         string        `json:"err"`
+	NotFound    bool          `json:"not_found"`
+	Unavailable bool          `json:"unavailable"`
+	Elapsed     time.Duration `json:"elapsed"`
+}
+
+func printResult(r helperResult) {
+	if err := json.NewEncoder(os.Stdout).Encode(r); err != nil {
+		os.Exit(3)
+	}
+	os.Exit(0)
+}
+
+// helperKeyring runs HELPER_OP ("get" or "set") on the OS keyring.
+func helperKeyring() {
+	timeout, err := time.ParseDuration(os.Getenv("HELPER_TIMEOUT"))
+	if err != nil {
+		timeout = 0
+	}
+	k := keyring.Keyring{Service: os.Getenv("HELPER_SERVICE"), Timeout: timeout}
+	user := os.Getenv("HELPER_USER")
+	var r helperResult
+	start := time.Now()
+	switch os.Getenv("HELPER_OP") {
+	case "get":
+		r.Value, err = k.Get(user)
+	case "set":
+		err = k.Set(user, os.Getenv("HELPER_SECRET"))
+	default:
+		err = fmt.Errorf("unknown HELPER_OP %q", os.Getenv("HELPER_OP"))
+	}
+	r.Elapsed = time.Since(start)
+	r.Found = err == nil
+	if err != nil {
+		r.Err = err.Error()
+		r.NotFound = errors.Is(err, keyring.ErrNotFound)
+		r.Unavailable = errors.Is(err, keyring.ErrUnavailable)
+	}
+	printResult(r)
+}
+
+func helperCacheGet() {
+	v, ok := keyring.KernelCache{}.Get(os.Getenv("HELPER_DESC"))
+	printResult(helperResult{Value: string(v), Found: ok})
+}
+
+// runHelper runs the test binary as helper name with env added to (and
+// overriding) the test's environment, minus the variables in unset.
+func runHelper(t *testing.T, name string, env map[string]string, unset ...string) helperResult {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	drop := map[string]bool{helperEnv: true}
+	for _, k := range unset {
+		drop[k] = true
+	}
+	for k := range env {
+		drop[k] = true
+	}
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if !drop[k] {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, helperEnv+"="+name)
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("helper %s failed: %v\nstderr:\n%s", name, err, stderr.String())
+	}
+	var r helperResult
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("helper %s printed %q: %v", name, out, err)
+	}
+	return r
+}
+
+// needEnvironment fails the test in CI and skips it elsewhere, for a
+// dependency of the test environment that is missing.
+func needEnvironment(t testing.TB, what string) {
+	t.Helper()
+	msg := what + "; run the tests inside .ci/with-keyring (e.g. .ci/with-keyring go test ./...), which sets up a private D-Bus session with an unlocked gnome-keyring"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// requireSecretService returns a Keyring under a service name unique to the
+// test, after checking that a Secret Service answers.
+func requireSecretService(t testing.TB) keyring.Keyring {
+	t.Helper()
+	k := keyring.Keyring{Service: "tok-test-" + randomHex(t, 6)}
+	_, err := k.Get("probe")
+	if errors.Is(err, keyring.ErrUnavailable) {
+		needEnvironment(t, fmt.Sprintf("no Secret Service reachable (%v)", err))
+	}
+	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		t.Fatalf("probing the Secret Service: %v", err)
+	}
+	return k
+}
+
+// requireCommand returns the path of a program the test needs.
+func requireCommand(t *testing.T, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		needEnvironment(t, name+" is not installed")
+	}
+	return path
+}
+
+func randomHex(t testing.TB, n int) string {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
