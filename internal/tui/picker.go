@@ -7,10 +7,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/term"
@@ -185,7 +183,7 @@ type picker struct {
 	theme   theme
 	keys    pickerKeys
 	help    help.Model
-	filter  textinput.Model
+	filter  filterInput
 	matches []int // indexes into items, best match first
 	cursor  int   // index into matches
 	offset  int   // first match shown
@@ -202,17 +200,6 @@ type picker struct {
 
 func newPicker(items []Item, opts PickOptions) picker {
 	th := newTheme(opts.Out, colorAllowed(opts.Color))
-
-	ti := textinput.New()
-	ti.Prompt = "Filter: "
-	ti.Placeholder = "type to filter"
-	ti.PromptStyle = th.dim
-	ti.TextStyle = th.plain
-	ti.PlaceholderStyle = th.dim
-	ti.Cursor.Style = th.plain.Reverse(true)
-	ti.Cursor.TextStyle = th.plain
-	ti.Cursor.SetMode(cursor.CursorStatic)
-	ti.Focus()
 
 	h := help.New()
 	h.ShortSeparator = " • "
@@ -232,7 +219,6 @@ func newPicker(items []Item, opts PickOptions) picker {
 		theme:       th,
 		keys:        newPickerKeys(),
 		help:        h,
-		filter:      ti,
 		matches:     filterItems(items, ""),
 		width:       opts.Width,
 		height:      opts.Height,
@@ -253,7 +239,7 @@ func newPicker(items []Item, opts PickOptions) picker {
 			m.hasDetails = true
 		}
 	}
-	m.resize()
+	m.scroll()
 	return m
 }
 
@@ -268,7 +254,7 @@ func (m picker) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if !m.fixedHeight {
 			m.height = msg.Height
 		}
-		m.resize()
+		m.scroll()
 		return m, nil
 	case inputClosedMsg, interruptedMsg, stopMsg:
 		m.done = true
@@ -276,9 +262,7 @@ func (m picker) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyMsg:
 		return m.handleKey(msg)
 	}
-	var cmd tea.Cmd
-	m.filter, cmd = m.filter.Update(msg)
-	return m, cmd
+	return m, nil
 }
 
 func (m picker) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
@@ -308,14 +292,12 @@ func (m picker) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 
-	before := m.filter.Value()
-	var cmd tea.Cmd
-	m.filter, cmd = m.filter.Update(msg)
-	if m.filter.Value() != before {
-		m.matches = filterItems(m.items, m.filter.Value())
+	before := m.filter.String()
+	if m.filter.update(msg) && m.filter.String() != before {
+		m.matches = filterItems(m.items, m.filter.String())
 		m.cursor, m.offset = 0, 0
 	}
-	return m, cmd
+	return m, nil
 }
 
 // finish ends the picker with the highlighted profile; with nothing
@@ -356,12 +338,6 @@ func (m *picker) scroll() {
 	m.offset = max(0, min(m.offset, len(m.matches)-c))
 }
 
-func (m *picker) resize() {
-	m.help.Width = 0 // helpLines measures unwrapped lines itself
-	m.filter.Width = max(1, m.width-ansi.StringWidth(m.filter.Prompt)-1)
-	m.scroll()
-}
-
 // capacity is how many profiles fit on screen at once.
 func (m picker) capacity() int {
 	lay := layoutColumns(m.items, m.width)
@@ -385,7 +361,7 @@ func (m picker) View() string {
 	if m.title != "" {
 		lines = append(lines, m.theme.title.Render(m.title))
 	}
-	lines = append(lines, m.filter.View())
+	lines = append(lines, m.filter.view(m.theme, m.width))
 
 	c := m.capacity()
 	for i := m.offset; i < m.offset+c; i++ {
@@ -418,7 +394,7 @@ func (m picker) statusLine(capacity int) string {
 	var s string
 	switch {
 	case len(m.matches) == 0:
-		return fmt.Sprintf("no profile matches %q", m.filter.Value())
+		return fmt.Sprintf("no profile matches %q", m.filter.String())
 	case len(m.matches) == len(m.items):
 		s = plural(len(m.items), "profile")
 	default:

@@ -110,7 +110,7 @@ func TestPickerLettersGoToTheFilter(t *testing.T) {
 	if m.done {
 		t.Fatal("a plain letter ended the picker")
 	}
-	if got := m.filter.Value(); got != "lrd" {
+	if got := m.filter.String(); got != "lrd" {
 		t.Errorf("filter = %q, want %q", got, "lrd")
 	}
 }

@@ -22,6 +22,9 @@ type theme struct {
 	helpKey  lipgloss.Style
 	helpDesc lipgloss.Style
 	spinner  lipgloss.Style
+	// cursorBlock marks where typing goes; reverse video, so it shows in
+	// any palette, and nothing at all without colour.
+	cursorBlock lipgloss.Style
 
 	good, warn, bad, plain lipgloss.Style
 }
@@ -48,18 +51,19 @@ func newTheme(out io.Writer, color bool) theme {
 
 	fg := func(c string) lipgloss.Style { return r.NewStyle().Foreground(lipgloss.Color(c)) }
 	return theme{
-		title:    r.NewStyle().Bold(true),
-		cursor:   fg("5").Bold(true),
-		selected: r.NewStyle().Bold(true),
-		dim:      r.NewStyle().Faint(true),
-		header:   r.NewStyle().Bold(true),
-		helpKey:  r.NewStyle(),
-		helpDesc: r.NewStyle().Faint(true),
-		spinner:  fg("5"),
-		good:     fg("2"),
-		warn:     fg("3"),
-		bad:      fg("1"),
-		plain:    r.NewStyle(),
+		title:       r.NewStyle().Bold(true),
+		cursor:      fg("5").Bold(true),
+		selected:    r.NewStyle().Bold(true),
+		dim:         r.NewStyle().Faint(true),
+		header:      r.NewStyle().Bold(true),
+		helpKey:     r.NewStyle(),
+		helpDesc:    r.NewStyle().Faint(true),
+		spinner:     fg("5"),
+		cursorBlock: r.NewStyle().Reverse(true),
+		good:        fg("2"),
+		warn:        fg("3"),
+		bad:         fg("1"),
+		plain:       r.NewStyle(),
 	}
 }
 
