@@ -40,7 +40,8 @@ const PodName = "tok-test-pod"
 const Version = "v1.32.4"
 
 // NewAPIServer starts a server that accepts the bearer tokens for which
-// acceptToken returns true. It is closed when the test ends.
+// acceptToken returns true; acceptToken is called from concurrent requests.
+// The server is closed when the test ends.
 func NewAPIServer(t testing.TB, acceptToken func(token string) bool) *APIServer {
 	t.Helper()
 	s := &APIServer{}
