@@ -13,9 +13,11 @@
 // client-go always sets KUBERNETES_EXEC_INFO, in the apiVersion configured in
 // the kubeconfig's exec stanza. spec.interactive tells whether the plugin got
 // kubectl's stdin: it is true only when stdin is a terminal and the stanza's
-// interactiveMode allows it (IfAvailable or Always). In v1 the field is
+// interactiveMode allows it (IfAvailable or Always; with Always and no
+// terminal kubectl fails without running the plugin). In v1 the field is
 // always present. spec.cluster is present only when the stanza sets
-// provideClusterInfo: true.
+// provideClusterInfo: true. kubectl_test.go checks all of this, and that the
+// answer is accepted, against the real kubectl.
 //
 // # Choosing a profile per cluster
 //
