@@ -1,14 +1,3 @@
-// Package tui holds tok's interactive pieces: the profile picker, progress
-// while waiting on a person or the network, and the status table.
-//
-// It knows nothing of storage, keyrings or OAuth: callers hand it plain
-// values and get plain values back. Everything is drawn on the writer the
-// caller passes (stderr or /dev/tty), never on stdout, so that
-// TOKEN=$(tok token) captures only the token.
-//
-// The package does no work at init time: styles are built per call from the
-// writer and the caller's colour decision, never from package-level state
-// that would probe the terminal.
 package tui
 
 import (

@@ -152,7 +152,6 @@ type pickerKeys struct {
 	up, down, pageUp, pageDown     key.Binding
 	choose, login, refresh, setDef key.Binding
 	cancel                         key.Binding
-	moveHelp                       key.Binding // shown in help only
 }
 
 func newPickerKeys() pickerKeys {
