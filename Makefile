@@ -1,0 +1,58 @@
+# tok's developer commands. `make test` is the one test command: it is what
+# the README gives and what .ci/run calls.
+
+GO ?= go
+BIN := bin/tok
+PKG := github.com/tok-cli/tok
+
+# Build info for `tok version`, from git when there is a checkout. The date
+# is the commit's, so the same commit builds the same binary.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo none)
+DATE ?= $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)
+LDFLAGS := -s -w \
+	-X $(PKG)/internal/build.Version=$(VERSION) \
+	-X $(PKG)/internal/build.Commit=$(COMMIT) \
+	-X $(PKG)/internal/build.Date=$(DATE)
+
+# Pinned linter; this version builds with Go 1.26. `go run pkg@version`
+# keeps it out of go.mod and caches the build.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: build test lint bench docs clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/tok
+
+# Installs what the tests need (idempotent), then runs every test against a
+# real Secret Service in a private D-Bus session.
+test:
+	.ci/setup
+	.ci/with-keyring $(GO) test -count=1 ./...
+
+lint:
+	@unformatted=$$(find . -name '*.go' -not -path './.git/*' -not -path '*/node_modules/*' -not -path '*/testdata/*' -exec gofmt -l {} +); \
+	if [ -n "$$unformatted" ]; then \
+		echo "gofmt: these files need formatting (run gofmt -w):"; echo "$$unformatted"; exit 1; \
+	fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+# The benchmark harness needs the D-Bus session for its keyring figures.
+bench:
+	@if [ -d cmd/tokbench ]; then \
+		.ci/with-keyring $(GO) run ./cmd/tokbench $(BENCHFLAGS); \
+	else \
+		echo "bench: cmd/tokbench does not exist yet"; \
+	fi
+
+# Regenerates completions/ and docs/ from the command tree.
+docs:
+	@if [ -d cmd/gendocs ]; then \
+		$(GO) run ./cmd/gendocs; \
+	else \
+		echo "docs: cmd/gendocs does not exist yet"; \
+	fi
+
+clean:
+	rm -rf bin
