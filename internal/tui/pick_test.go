@@ -95,7 +95,7 @@ func TestPick(t *testing.T) {
 		{"ctrl+d sets the default", "ci\x04", "ci-bot", SetDefault, nil},
 		{"ctrl+c cancels", "api\x03", "", Choose, ErrCancelled},
 		{"esc cancels", "\x1b", "", Choose, ErrCancelled},
-		{"end of input cancels", "api", "", Choose, ErrCancelled},
+		{"end of input cancels", "api" + endOfInput, "", Choose, ErrCancelled},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,8 +111,13 @@ func TestPick(t *testing.T) {
 	}
 }
 
+// endOfInput at the end of what pickTyping types closes the input, as a
+// terminal that goes away would. Without it the input stays open, so a key
+// that should end the picker is the only thing that can.
+const endOfInput = "<EOF>"
+
 // pickTyping runs Pick on a pipe, waits until the picker is drawn on out,
-// types input and closes the pipe, as a terminal that goes away would.
+// and types input.
 func pickTyping(t *testing.T, out *syncBuffer, opts PickOptions, input string) (string, Action, error) {
 	t.Helper()
 	in, keys := io.Pipe()
@@ -128,10 +133,14 @@ func pickTyping(t *testing.T, out *syncBuffer, opts PickOptions, input string) (
 		done <- result{name, action, err}
 	}()
 	waitForOutput(t, out, "5 profiles")
-	if _, err := io.WriteString(keys, input); err != nil {
+	defer keys.Close()
+	text, closeInput := strings.CutSuffix(input, endOfInput)
+	if _, err := io.WriteString(keys, text); err != nil {
 		t.Fatalf("could not type %q: %v", input, err)
 	}
-	keys.Close()
+	if closeInput {
+		keys.Close()
+	}
 	select {
 	case r := <-done:
 		return r.name, r.action, r.err

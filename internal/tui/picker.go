@@ -52,7 +52,9 @@ var ErrNoProfiles = errors.New("no profiles to choose from")
 
 // PickOptions says where and how the picker is drawn.
 type PickOptions struct {
-	// In is the terminal to read keys from: os.Stdin or /dev/tty.
+	// In is the terminal to read keys from: os.Stdin or /dev/tty. Another
+	// reader works (tests use pipes) but may still be read from, once, after
+	// Pick returns; a terminal is released cleanly.
 	In io.Reader
 	// Out is the terminal to draw on: stderr or /dev/tty, never stdout.
 	Out io.Writer
