@@ -152,7 +152,11 @@ type metadata struct {
 	JWKSURI                     string `json:"jwks_uri"`
 }
 
-// Endpoint returns the endpoints for golang.org/x/oauth2.
+// Endpoint returns the endpoints for golang.org/x/oauth2, with the default
+// AuthStyleAutoDetect. For a public client set AuthStyleInParams: with
+// auto-detection x/oauth2 first tries HTTP Basic with an empty secret, which
+// oidc-provider refuses (invalid_client), so the first token request of
+// every process is sent twice.
 func (p *Provider) Endpoint() oauth2.Endpoint {
 	return oauth2.Endpoint{
 		AuthURL:       p.meta.AuthorizationEndpoint,
@@ -182,10 +186,25 @@ func (p *Provider) CAFile() string { return p.caFile }
 // that tests of any package, run from any working directory, can use it.
 func opDir() (string, error) {
 	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		return "", errors.New("could not locate the optest package source")
+	if ok && filepath.IsAbs(file) {
+		return filepath.Join(filepath.Dir(file), "op"), nil
 	}
-	return filepath.Join(filepath.Dir(file), "op"), nil
+	// Built with -trimpath: the file name is relative to the module, so
+	// look for the module root above the test's working directory.
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("could not locate the optest package: %w", err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "internal", "oauth", "optest", "op"), nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("could not locate the optest package: no go.mod above the working directory")
+		}
+		dir = parent
+	}
 }
 
 // Install runs InstallCommand for this checkout.

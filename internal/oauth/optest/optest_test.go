@@ -161,6 +161,7 @@ func browserLogin(t *testing.T, ctx context.Context, p *optest.Provider) *oauth2
 }
 
 func TestBrowserAuthCodePKCE(t *testing.T) {
+	t.Parallel()
 	p := optest.Start(t, optest.Options{})
 	tests := []struct {
 		name      string
@@ -254,7 +255,8 @@ func TestBrowserAuthCodePKCE(t *testing.T) {
 }
 
 func TestDeviceFlow(t *testing.T) {
-	p := optest.Start(t, optest.Options{DeviceInterval: time.Second})
+	t.Parallel()
+	p := optest.Start(t, optest.Options{DeviceInterval: time.Second, DeviceCodeTTL: time.Minute})
 	tests := []struct {
 		name     string
 		deny     bool
@@ -272,7 +274,8 @@ func TestDeviceFlow(t *testing.T) {
 			if err != nil {
 				t.Fatalf("device authorization: %v", err)
 			}
-			if da.UserCode == "" || da.VerificationURI != p.DeviceVerificationURL() || da.Interval != 1 {
+			if left := time.Until(da.Expiry); da.UserCode == "" || da.VerificationURI != p.DeviceVerificationURL() ||
+				da.Interval != 1 || left <= 55*time.Second || left > time.Minute {
 				t.Fatalf("device authorization response = %+v", da)
 			}
 
@@ -326,11 +329,20 @@ func TestDeviceFlow(t *testing.T) {
 }
 
 func TestRefreshRotation(t *testing.T) {
-	p := optest.Start(t, optest.Options{AccessTokenTTL: 2 * time.Second, Rotation: optest.RotateAlways})
+	t.Parallel()
+	p := optest.Start(t, optest.Options{
+		AccessTokenTTL: 2 * time.Second,
+		IDTokenTTL:     5 * time.Second,
+		Rotation:       optest.RotateAlways,
+	})
 	ctx := testContext(t)
 	first := browserLogin(t, ctx, p)
 	if left := time.Until(first.Expiry); left <= 0 || left > 3*time.Second {
 		t.Errorf("access token expires in %v, want about 2s", left)
+	}
+	claims := idTokenClaims(t, first)
+	if exp, iat := claims["exp"].(float64), claims["iat"].(float64); exp-iat != 5 {
+		t.Errorf("id_token lives %vs, want 5s", exp-iat)
 	}
 	cfg := publicConfig(p, "")
 
@@ -371,7 +383,26 @@ func TestRefreshRotation(t *testing.T) {
 	}
 }
 
+func TestRefreshWithoutRotation(t *testing.T) {
+	t.Parallel()
+	p := optest.Start(t, optest.Options{Rotation: optest.RotateNever})
+	ctx := testContext(t)
+	first := browserLogin(t, ctx, p)
+	cfg := publicConfig(p, "")
+	for i := range 2 {
+		tok, err := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: first.RefreshToken}).Token()
+		if err != nil {
+			t.Fatalf("refresh %d with the same refresh token: %v", i+1, err)
+		}
+		// The response repeats the unchanged refresh token.
+		if tok.RefreshToken != first.RefreshToken {
+			t.Errorf("refresh %d returned a different refresh token", i+1)
+		}
+	}
+}
+
 func TestRefreshTokenIssuance(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		opts        optest.Options
@@ -411,6 +442,7 @@ func TestRefreshTokenIssuance(t *testing.T) {
 }
 
 func TestRevocationThenIntrospection(t *testing.T) {
+	t.Parallel()
 	p := optest.Start(t, optest.Options{})
 	ctx := testContext(t)
 	tok := browserLogin(t, ctx, p)
@@ -447,12 +479,14 @@ func TestRevocationThenIntrospection(t *testing.T) {
 }
 
 func TestClientCredentials(t *testing.T) {
+	t.Parallel()
 	for _, useTLS := range []bool{false, true} {
 		t.Run(fmt.Sprintf("tls=%v", useTLS), func(t *testing.T) {
 			secret := randomString(t)
 			p := optest.Start(t, optest.Options{
-				TLS:     useTLS,
-				Clients: []optest.Client{{ID: "svc", Secret: secret}},
+				TLS:         useTLS,
+				Clients:     []optest.Client{{ID: "svc", Secret: secret}},
+				ExtraScopes: []string{"api:read"},
 			})
 			if got := strings.HasPrefix(p.Issuer, "https://"); got != useTLS {
 				t.Fatalf("issuer %s, TLS %v", p.Issuer, useTLS)
@@ -461,10 +495,16 @@ func TestClientCredentials(t *testing.T) {
 				t.Errorf("CAFile() = %q with TLS %v", p.CAFile(), useTLS)
 			}
 			ctx := context.WithValue(testContext(t), oauth2.HTTPClient, p.HTTPClient())
-			cfg := clientcredentials.Config{ClientID: "svc", ClientSecret: secret, TokenURL: p.Endpoint().TokenURL}
+			cfg := clientcredentials.Config{
+				ClientID: "svc", ClientSecret: secret, TokenURL: p.Endpoint().TokenURL,
+				Scopes: []string{"api:read"},
+			}
 			tok, err := cfg.Token(ctx)
 			if err != nil {
 				t.Fatalf("client credentials: %v", err)
+			}
+			if scope := tok.Extra("scope"); scope != "api:read" {
+				t.Errorf("granted scope %v, want api:read", scope)
 			}
 			if tok.AccessToken == "" || tok.RefreshToken != "" || tok.Expiry.IsZero() {
 				t.Errorf("client credentials token = %+v, want an access token with an expiry and no refresh token", tok)
@@ -489,6 +529,7 @@ func TestClientCredentials(t *testing.T) {
 }
 
 func TestStopsProviderAtCleanup(t *testing.T) {
+	t.Parallel()
 	var host string
 	t.Run("running", func(t *testing.T) {
 		p := optest.Start(t, optest.Options{})
@@ -509,6 +550,7 @@ func TestStopsProviderAtCleanup(t *testing.T) {
 }
 
 func TestAuthStyleAutoDetect(t *testing.T) {
+	t.Parallel()
 	p := optest.Start(t, optest.Options{RefreshTokenWithoutOfflineAccess: true})
 	ctx := testContext(t)
 	tok := browserLogin(t, ctx, p)
