@@ -18,6 +18,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"time"
@@ -96,6 +97,11 @@ func (s *Store) View(fn func(*Tx) error) error {
 	if err := checkMode(s.Path, info.Mode()); err != nil {
 		return err
 	}
+	if info.Size() == 0 {
+		// Left by a crash before the first write finished; bbolt cannot
+		// open an empty file read-only, and the next Update initialises it.
+		return fmt.Errorf("%w at %s (the file is empty)", ErrNoDatabase, s.Path)
+	}
 	db, err := s.open(true)
 	if err != nil {
 		return err
@@ -147,10 +153,18 @@ func (s *Store) open(readOnly bool) (*bolt.DB, error) {
 	if timeout <= 0 {
 		timeout = DefaultLockTimeout
 	}
-	db, err := bolt.Open(s.Path, 0o600, &bolt.Options{ReadOnly: readOnly, Timeout: timeout})
+	var db *bolt.DB
+	// Opening read-write loads the freelist, which can fault like any read.
+	err := guard(s.Path, func() error {
+		var err error
+		db, err = bolt.Open(s.Path, 0o600, &bolt.Options{ReadOnly: readOnly, Timeout: timeout})
+		return err
+	})
 	switch {
 	case err == nil:
 		return db, nil
+	case errors.Is(err, ErrCorrupt):
+		return nil, err
 	case errors.Is(err, berrors.ErrTimeout):
 		return nil, fmt.Errorf("%w: %s (waited %s); another tok may be stuck writing, check with: fuser %s", ErrLocked, s.Path, timeout, s.Path)
 	case errors.Is(err, fs.ErrPermission):
@@ -179,12 +193,21 @@ func corrupt(path string, cause error) error {
 }
 
 // guard turns a panic inside bbolt (it panics on some corrupted pages) into
-// ErrCorrupt, so a damaged file never crashes tok.
+// ErrCorrupt, so a damaged file never crashes tok. bbolt reads pages through
+// mmap, so a page past the end of a truncated file raises SIGBUS; panicking
+// on faults makes that recoverable too instead of killing the process.
 func guard(path string, fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
-		if r := recover(); r != nil {
-			err = corrupt(path, fmt.Errorf("%v", r))
+		r := recover()
+		if r == nil {
+			return
 		}
+		if _, fault := r.(interface{ Addr() uintptr }); fault {
+			err = corrupt(path, errors.New("a page it refers to lies outside the file: the file is truncated or damaged"))
+			return
+		}
+		err = corrupt(path, fmt.Errorf("%v", r))
 	}()
 	return fn()
 }
