@@ -244,7 +244,7 @@ func (s *Service) seal(ctx context.Context, name string, next pendingState) (Sta
 	}
 	st := State{
 		TokenType: next.tok.TokenType,
-		Expiry:    next.tok.Expiry.UTC(),
+		Expiry:    s.onClock(next.tok.Expiry, next.now),
 		Obtained:  next.now.UTC(),
 		Scope:     next.tok.Scope,
 		Refresh:   next.prevRefresh,
@@ -266,6 +266,16 @@ func (s *Service) seal(ctx context.Context, name string, next pendingState) (Sta
 		st.IDExpiry = next.tok.IDTokenExpiry.UTC()
 	}
 	return st, nil
+}
+
+// onClock re-bases an expiry that x/oauth2 computed as time.Now() +
+// expires_in onto the Service's clock, so an injected clock sees lifetimes
+// as the server meant them. With the real clock it changes nothing.
+func (s *Service) onClock(exp, now time.Time) time.Time {
+	if exp.IsZero() {
+		return exp
+	}
+	return now.Add(time.Until(exp)).UTC().Round(time.Second)
 }
 
 // LoginOptions tune an OAuth login.
