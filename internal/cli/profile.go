@@ -477,6 +477,10 @@ func newProfileRenameCmd(a *app) *cobra.Command {
 		Args:              exactArgs(2, "the old and the new name"),
 		ValidArgsFunction: a.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// A malformed new name is a usage error (exit 2), as in profile add.
+			if err := tokens.ValidateName(args[1]); err != nil {
+				return &usageError{err}
+			}
 			svc, err := a.service()
 			if err != nil {
 				return err
