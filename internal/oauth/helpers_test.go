@@ -1,0 +1,117 @@
+package oauth
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+)
+
+const (
+	publicClient = "tok-cli"
+	confClient   = "tok-service"
+	confSecret   = "s3cr3t-value-for-tests"
+)
+
+// newProvider starts oauthtest with one public and one confidential client.
+func newProvider(t *testing.T, opts oauthtest.Options) *oauthtest.Server {
+	t.Helper()
+	srv := oauthtest.New(t, opts)
+	srv.AddClient(oauthtest.Client{ID: publicClient})
+	srv.AddClient(oauthtest.Client{ID: confClient, Secret: confSecret, Audience: []string{"https://api.example"}})
+	return srv
+}
+
+// configFor discovers srv and returns a Config for the given client.
+func configFor(t *testing.T, srv *oauthtest.Server, clientID, secret string, scopes ...string) Config {
+	t.Helper()
+	hc, err := NewHTTPClient(srv.CAFile(), 5*time.Second)
+	if err != nil {
+		t.Fatalf("NewHTTPClient: %v", err)
+	}
+	ep, err := Discover(testContext(t), hc, srv.Issuer())
+	if err != nil {
+		t.Fatalf("Discover: %v", err)
+	}
+	return Config{Endpoints: ep, ClientID: clientID, ClientSecret: secret, Scopes: scopes, HTTPClient: hc}
+}
+
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// browser plays the person: it follows the authorization URL with an HTTP
+// client, redirects included, and so lands on tok's loopback listener.
+type browser struct {
+	t      *testing.T
+	client *http.Client
+	out    bytes.Buffer
+
+	mu      sync.Mutex
+	visited []string
+	status  int
+	page    string
+	done    chan struct{}
+}
+
+func newBrowser(t *testing.T, client *http.Client) *browser {
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	return &browser{t: t, client: client, done: make(chan struct{})}
+}
+
+func (b *browser) ui() UI {
+	return UI{Out: &b.out, OpenBrowser: b.open}
+}
+
+// open visits url in the background, as a real browser would.
+func (b *browser) open(url string) error {
+	go func() {
+		defer close(b.done)
+		b.mu.Lock()
+		b.visited = append(b.visited, url)
+		b.mu.Unlock()
+		resp, err := b.client.Get(url)
+		if err != nil {
+			b.t.Errorf("browser: GET authorization URL: %v", err)
+			return
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		b.mu.Lock()
+		b.status, b.page = resp.StatusCode, string(body)
+		b.mu.Unlock()
+	}()
+	return nil
+}
+
+// result waits for the visit to end and returns the final page.
+func (b *browser) result() (int, string) {
+	select {
+	case <-b.done:
+	case <-time.After(10 * time.Second):
+		b.t.Fatal("browser: visit did not finish")
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.status, b.page
+}
+
+// assertNoSecret fails when s contains any of the secrets.
+func assertNoSecret(t *testing.T, what, s string, secrets ...string) {
+	t.Helper()
+	for _, secret := range secrets {
+		if secret != "" && strings.Contains(s, secret) {
+			t.Errorf("%s contains a secret value: %q", what, s)
+		}
+	}
+}
