@@ -122,6 +122,7 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 	root.AddGroup(
 		&cobra.Group{ID: "tokens", Title: "Tokens:"},
 		&cobra.Group{ID: "profiles", Title: "Profiles:"},
+		&cobra.Group{ID: "kubernetes", Title: "Kubernetes:"},
 		&cobra.Group{ID: "setup", Title: "Setup and information:"},
 	)
 	for _, c := range []*cobra.Command{newTokenCmd(a), newExecCmd(a), newLoginCmd(a), newRefreshCmd(a), newRevokeCmd(a), newInspectCmd(a)} {
@@ -130,6 +131,10 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 	}
 	for _, c := range []*cobra.Command{newProfileCmd(a), newUseCmd(a), newStatusCmd(a)} {
 		c.GroupID = "profiles"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{newKubeCmd(a), newKubeconfigCmd(a)} {
+		c.GroupID = "kubernetes"
 		root.AddCommand(c)
 	}
 	for _, c := range []*cobra.Command{newConfigCmd(a), newVersionCmd(a)} {

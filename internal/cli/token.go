@@ -22,7 +22,7 @@ const (
 	outputExecCredential = "exec-credential"
 )
 
-var tokenOutputs = []string{outputRaw, outputHeader, outputJSON, outputEnv}
+var tokenOutputs = []string{outputRaw, outputHeader, outputJSON, outputEnv, outputExecCredential}
 
 type tokenOptions struct {
 	output       string
@@ -43,6 +43,7 @@ Output formats (--output):
   header  an HTTP header line: Authorization: Bearer TOKEN
   json    {"profile", "token", "token_type", "expires_at", "expires_in"}
   env     shell assignments for eval: TOK_TOKEN='…' and the profile's --env names
+  exec-credential  a Kubernetes ExecCredential for kubectl (see tok kube)
 
 When no usable token exists and none can be obtained without a person,
 tok exits with code 4 and says which command to run.`,
@@ -62,6 +63,8 @@ tok exits with code 4 and says which command to run.`,
 
 func (a *app) runToken(ctx context.Context, opts tokenOptions) error {
 	switch opts.output {
+	case outputExecCredential:
+		return a.runExecCredential(ctx)
 	case outputRaw, outputHeader, outputJSON, outputEnv:
 	default:
 		return usagef("unknown output format %q; choose one of: %s", opts.output, strings.Join(tokenOutputs, ", "))

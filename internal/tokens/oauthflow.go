@@ -161,6 +161,9 @@ func (s *Service) refresh(ctx context.Context, snap snapshot, use K8sToken, forc
 	if err != nil {
 		return Credential{}, err
 	}
+	if use == K8sIDToken && tok.IDToken == "" && !cred.Expiry.After(s.now()) {
+		return Credential{}, loginRequired(name, fmt.Sprintf("the provider of profile %q returned no new ID token on refresh", name))
+	}
 	return cred, nil
 }
 

@@ -263,6 +263,9 @@ type TokenOptions struct {
 	Use K8sToken
 	// AllowExpired returns an expired static token instead of failing.
 	AllowExpired bool
+	// Kubernetes picks the token the profile gives kubectl (its K8sToken
+	// setting) when Use is empty.
+	Kubernetes bool
 }
 
 // Token returns a valid token for profile name ("" = the default profile),
@@ -273,7 +276,13 @@ func (s *Service) Token(ctx context.Context, name string, opts TokenOptions) (Cr
 	if err != nil {
 		return Credential{}, err
 	}
-	use := s.use(&snap.profile, opts.Use)
+	use := opts.Use
+	if use == "" && opts.Kubernetes && snap.profile.OAuth != nil {
+		use = snap.profile.OAuth.K8sToken
+	}
+	if use == "" {
+		use = K8sAccessToken
+	}
 	status := Evaluate(&snap.profile, &snap.state, use, s.now())
 	s.log().Debug("token state", "profile", snap.profile.Name, "status", string(status), "expiry", snap.state.expiryFor(use))
 	switch status {
@@ -293,13 +302,6 @@ func (s *Service) Token(ctx context.Context, name string, opts TokenOptions) (Cr
 	default:
 		return Credential{}, loginRequired(snap.profile.Name, fmt.Sprintf("profile %q has no usable token", snap.profile.Name))
 	}
-}
-
-func (s *Service) use(p *Profile, requested K8sToken) K8sToken {
-	if requested != "" {
-		return requested
-	}
-	return K8sAccessToken
 }
 
 // credential unseals the chosen token of snap.
