@@ -14,7 +14,6 @@
 package optest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -22,13 +21,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -303,15 +302,12 @@ func (p *Provider) run(t testing.TB, node, dir, cfgFile string) (int, error) {
 	stderr := &lockedBuffer{}
 	cmd.Stderr = stderr
 	// node exits when this pipe closes, even if the test binary is killed
-	// before its cleanup runs.
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
+	// before its cleanup runs; Wait closes it otherwise.
+	if _, err := cmd.StdinPipe(); err != nil {
 		return 0, fmt.Errorf("could not create the provider's stdin: %w", err)
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return 0, fmt.Errorf("could not read the provider's stdout: %w", err)
-	}
+	ready := &readyLine{port: make(chan int, 1)}
+	cmd.Stdout = ready
 	ownProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("could not start oidc-provider with %s: %w", node, err)
@@ -322,36 +318,50 @@ func (p *Provider) run(t testing.TB, node, dir, cfgFile string) (int, error) {
 		close(exited)
 	}()
 	t.Cleanup(func() {
-		_ = stdin.Close()
 		stopProcessGroup(cmd, exited)
 		if t.Failed() {
 			t.Logf("oidc-provider stderr:\n%s", stderr.String())
 		}
 	})
 
-	type ready struct {
+	select {
+	case port := <-ready.port:
+		return port, nil
+	case <-exited:
+		return 0, fmt.Errorf("oidc-provider exited during start-up (%v); its stderr is in the test log", cmd.ProcessState)
+	case <-time.After(20 * time.Second):
+		return 0, errors.New("oidc-provider did not report its port within 20s; its stderr is in the test log")
+	}
+}
+
+// readyLine reads server.js's stdout and sends the port from its first
+// line, {"port":N}; later output is dropped.
+type readyLine struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	done bool
+	port chan int
+}
+
+func (r *readyLine) Write(b []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done {
+		return len(b), nil
+	}
+	r.buf.Write(b)
+	line, _, found := bytes.Cut(r.buf.Bytes(), []byte("\n"))
+	if !found {
+		return len(b), nil
+	}
+	r.done = true
+	var msg struct {
 		Port int `json:"port"`
 	}
-	lines := make(chan ready, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			var r ready
-			if json.Unmarshal(sc.Bytes(), &r) == nil && r.Port > 0 {
-				lines <- r
-				break
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case r := <-lines:
-		return r.Port, nil
-	case <-exited:
-		return 0, fmt.Errorf("oidc-provider exited during start-up (%v):\n%s", cmd.ProcessState, stderr.String())
-	case <-time.After(20 * time.Second):
-		return 0, fmt.Errorf("oidc-provider did not report its port within 20s:\n%s", stderr.String())
+	if json.Unmarshal(line, &msg) == nil && msg.Port > 0 {
+		r.port <- msg.Port
 	}
+	return len(b), nil
 }
 
 // discover waits until the discovery document answers and keeps it.
@@ -483,10 +493,7 @@ func clientMetadata(c Client, features map[string]bool) (map[string]any, error) 
 	if c.Secret != "" {
 		m["client_secret"] = c.Secret
 	}
-	for _, g := range grants {
-		if g != GrantAuthorizationCode {
-			continue
-		}
+	if slices.Contains(grants, GrantAuthorizationCode) {
 		redirects := c.RedirectURIs
 		if redirects == nil {
 			redirects = []string{DefaultRedirectURI}

@@ -17,6 +17,11 @@ func ownProcessGroup(cmd *exec.Cmd) {
 // stopProcessGroup asks the group to stop, then kills it if it has not
 // exited within a few seconds; exited is closed once cmd.Wait returned.
 func stopProcessGroup(cmd *exec.Cmd, exited <-chan struct{}) {
+	select {
+	case <-exited:
+		return // reaped already: its id may belong to someone else by now
+	default:
+	}
 	pgid := -cmd.Process.Pid
 	_ = syscall.Kill(pgid, syscall.SIGTERM)
 	select {

@@ -176,14 +176,19 @@ process.stdin.on('error', () => process.exit(0));
 process.stdin.resume();
 process.on('SIGTERM', () => process.exit(0));
 
-server.listen(0, '127.0.0.1', () => {
+server.listen(0, '127.0.0.1', async () => {
   const { port } = server.address();
   const scheme = config.tls ? 'https' : 'http';
   let provider;
   try {
     provider = buildProvider(`${scheme}://127.0.0.1:${port}`);
+    // oidc-provider validates static clients on first use; do it now so a
+    // bad registration fails the start, not some later request.
+    for (const { client_id: id } of config.clients) {
+      await provider.Client.find(id);
+    }
   } catch (err) {
-    process.stderr.write(`optest: could not configure oidc-provider: ${err.stack || err}\n`);
+    process.stderr.write(`optest: could not configure oidc-provider: ${err.message}${err.error_description ? `: ${err.error_description}` : ''}\n`);
     process.exit(2);
   }
   handler = provider.callback();
