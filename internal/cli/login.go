@@ -250,7 +250,7 @@ func (a *app) requireProfile(ctx context.Context) (string, error) {
 	if def != "" {
 		return def, nil
 	}
-	return "", fmt.Errorf("%w; pass -p NAME or set TOK_PROFILE", tokens.ErrNoProfile)
+	return a.chooseProfile(ctx)
 }
 
 // tokenOrLogin gets a token and, when a login is required and a person is
@@ -261,6 +261,12 @@ func (a *app) tokenOrLogin(ctx context.Context, name string, topts tokens.TokenO
 		return tokens.Credential{}, err
 	}
 	cred, err := svc.Token(ctx, name, topts)
+	if name == "" && errors.Is(err, tokens.ErrNoProfile) && interactive {
+		if name, err = a.chooseProfile(ctx); err != nil {
+			return tokens.Credential{}, err
+		}
+		cred, err = svc.Token(ctx, name, topts)
+	}
 	if err == nil || !errors.Is(err, tokens.ErrLoginRequired) || !interactive {
 		return cred, err
 	}

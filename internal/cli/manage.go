@@ -11,6 +11,7 @@ import (
 	"github.com/tok-cli/tok/internal/build"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/tokens"
+	"github.com/tok-cli/tok/internal/tui"
 )
 
 func newStatusCmd(a *app) *cobra.Command {
@@ -51,8 +52,8 @@ With -p (or TOK_PROFILE) only that profile is shown.`,
 				fmt.Fprintln(a.io.ErrOut, "No profiles yet. Add one with: tok profile add NAME --type static|oauth")
 				return nil
 			}
-			tw := tabwriter.NewWriter(a.io.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "PROFILE\tTYPE\tISSUER\tFLOW\tSTATUS\tEXPIRES\tREFRESH")
+			header := []string{"PROFILE", "TYPE", "ISSUER", "FLOW", "STATUS", "EXPIRES", "REFRESH"}
+			rows := make([][]string, 0, len(list))
 			for _, ps := range list {
 				name := ps.Profile.Name
 				if ps.Default {
@@ -67,9 +68,10 @@ With -p (or TOK_PROFILE) only that profile is shown.`,
 				if !ps.Expiry.IsZero() {
 					expires = ps.Expiry.Local().Format("2006-01-02 15:04:05")
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, ps.Profile.Type, dash(ps.Profile.IssuerHost()), flow, statusPhrase(ps, a.now()), expires, refresh)
+				rows = append(rows, []string{name, string(ps.Profile.Type), dash(ps.Profile.IssuerHost()), flow, statusPhrase(ps, a.now()), expires, refresh})
 			}
-			return tw.Flush()
+			// Colour only for a person: piped output stays plain columns.
+			return tui.Table(a.io.Out, a.io.IsStdoutTTY() && a.io.ColorEnabled(), header, rows, 4)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")

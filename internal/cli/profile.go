@@ -496,20 +496,26 @@ func newProfileRenameCmd(a *app) *cobra.Command {
 
 func newUseCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:               "use NAME",
+		Use:               "use [NAME]",
 		Short:             "Make a profile the default",
-		Long:              "Make a profile the default: commands use it when neither -p nor TOK_PROFILE names one.",
-		Args:              exactArgs(1, "a profile name"),
+		Long:              "Make a profile the default: commands use it when neither -p nor TOK_PROFILE names one. Without NAME, a person at a terminal picks one from a list.",
+		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: a.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			svc, err := a.service()
 			if err != nil {
 				return err
 			}
-			if err := svc.SetDefault(args[0]); err != nil {
+			var name string
+			if len(args) == 1 {
+				name = args[0]
+			} else if name, err = a.chooseProfile(cmd.Context()); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.io.ErrOut, "Default profile is now %q.\n", args[0])
+			if err := svc.SetDefault(name); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.io.ErrOut, "Default profile is now %q.\n", name)
 			return nil
 		},
 	}

@@ -103,8 +103,25 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 			a.setupLogging()
 			return nil
 		},
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return cmd.Help()
+			// A person at a terminal gets the picker; everyone else help.
+			if !a.io.CanPrompt() {
+				return cmd.Help()
+			}
+			name, err := a.chooseProfile(cmd.Context())
+			if err != nil {
+				return err
+			}
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			ps, err := svc.Status(name)
+			if err != nil {
+				return err
+			}
+			return a.writeProfileDetail(ps)
 		},
 	}
 	root.SetOut(a.io.Out)

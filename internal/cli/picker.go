@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tok-cli/tok/internal/tokens"
+	"github.com/tok-cli/tok/internal/tui"
+)
+
+// pickProfile shows the profile picker on the terminal (stderr, never
+// stdout) and returns the chosen profile and action. Callers check
+// a.io.CanPrompt() first: scripts never see the picker.
+func (a *app) pickProfile(ctx context.Context, title string) (string, tui.Action, error) {
+	svc, err := a.service()
+	if err != nil {
+		return "", 0, err
+	}
+	list, err := svc.List()
+	if err != nil {
+		return "", 0, err
+	}
+	if len(list) == 0 {
+		return "", 0, fmt.Errorf("%w; no profiles yet, add one with: tok profile add NAME", tokens.ErrNoProfile)
+	}
+	items := make([]tui.Item, 0, len(list))
+	for _, ps := range list {
+		it := tui.Item{
+			Name:        ps.Profile.Name,
+			Type:        string(ps.Profile.Type),
+			Issuer:      ps.Profile.IssuerHost(),
+			Description: ps.Profile.Description,
+			Status:      string(ps.Status),
+			Default:     ps.Default,
+		}
+		if !ps.Expiry.IsZero() {
+			it.ExpiresIn = ps.Expiry.Sub(a.now())
+		}
+		items = append(items, it)
+	}
+	name, action, err := tui.Pick(ctx, items, tui.PickOptions{
+		In:    a.io.In,
+		Out:   a.io.ErrOut,
+		Title: title,
+		Color: a.io.ColorEnabled(),
+	})
+	if errors.Is(err, tui.ErrCancelled) {
+		return "", 0, errCancelled
+	}
+	return name, action, err
+}
+
+// chooseProfile resolves a profile for a command that needs one when none
+// was named and there is no default: the picker for a person, an error
+// (exit 2) for a script.
+func (a *app) chooseProfile(ctx context.Context) (string, error) {
+	if !a.io.CanPrompt() {
+		return "", fmt.Errorf("%w; pass -p NAME or set TOK_PROFILE", tokens.ErrNoProfile)
+	}
+	for {
+		name, action, err := a.pickProfile(ctx, "Choose a profile")
+		if err != nil {
+			return "", err
+		}
+		done, err := a.pickerAction(ctx, name, action)
+		if err != nil || done {
+			return name, err
+		}
+	}
+}
+
+// pickerAction carries out a picker key other than Enter. It reports
+// whether the picker is done (Enter) or should be shown again.
+func (a *app) pickerAction(ctx context.Context, name string, action tui.Action) (bool, error) {
+	svc, err := a.service()
+	if err != nil {
+		return true, err
+	}
+	switch action {
+	case tui.Login:
+		p, err := svc.Profile(name)
+		if err != nil {
+			return true, err
+		}
+		if p.Type == tokens.Static {
+			return false, a.loginStatic(ctx, svc, name, loginOptions{})
+		}
+		if _, err := svc.Login(ctx, name, a.loginOptions("", false)); err != nil {
+			fmt.Fprintf(a.io.ErrOut, "tok: %v\n", err)
+		}
+		return false, nil
+	case tui.Refresh:
+		if cred, err := svc.Refresh(ctx, name); err != nil {
+			fmt.Fprintf(a.io.ErrOut, "tok: %v\n", err)
+		} else {
+			fmt.Fprintf(a.io.ErrOut, "Refreshed profile %q%s.\n", name, expiryPhrase(cred.Expiry, a.now()))
+		}
+		return false, nil
+	case tui.SetDefault:
+		if err := svc.SetDefault(name); err != nil {
+			return true, err
+		}
+		fmt.Fprintf(a.io.ErrOut, "Default profile is now %q.\n", name)
+		return false, nil
+	}
+	return true, nil
+}
