@@ -1,6 +1,7 @@
 package keyring_test
 
 import (
+	"bufio"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,12 +39,26 @@ func startBus(t *testing.T) string {
 	if err := os.WriteFile(config, []byte(strings.Replace(busConfig, "SOCKET", socket, 1)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(daemon, "--config-file="+config, "--nofork")
+	// dbus-daemon prints its address once it accepts connections.
+	cmd := exec.Command(daemon, "--config-file="+config, "--nofork", "--print-address=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	startProcess(t, cmd)
-	waitFor(t, "dbus-daemon to listen", func() bool {
-		_, err := os.Stat(socket)
-		return err == nil
-	})
+	ready := make(chan error, 1)
+	go func() {
+		_, err := bufio.NewReader(out).ReadString('\n')
+		ready <- err
+	}()
+	select {
+	case err := <-ready:
+		if err != nil {
+			t.Fatalf("dbus-daemon did not print its address: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("timed out waiting for dbus-daemon to start")
+	}
 	return "unix:path=" + socket
 }
 
