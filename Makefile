@@ -19,7 +19,7 @@ LDFLAGS := -s -w \
 # keeps it out of go.mod and caches the build.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test lint bench docs clean
+.PHONY: build test lint bench docs clean demo
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/tok
@@ -56,3 +56,20 @@ docs:
 
 clean:
 	rm -rf bin
+
+# The README's first command: build tok, then run its main job end to end in
+# a throwaway home with a key file (no keyring needed): store a static token,
+# print it for a script, and hand it to a child process.
+demo: build
+	@set -e; home=$$(mktemp -d); trap 'rm -rf "$$home"' EXIT; \
+	export TOK_HOME="$$home/tok" TOK_KEY_SOURCE=file; \
+	echo '$$ tok profile add demo --type static --env DEMO_TOKEN'; \
+	$(BIN) profile add demo --type static --env DEMO_TOKEN; \
+	echo '$$ echo demo-secret-123 | tok login -p demo --with-token'; \
+	echo demo-secret-123 | $(BIN) login -p demo --with-token; \
+	echo '$$ tok token -p demo'; \
+	$(BIN) token -p demo; \
+	echo '$$ tok exec -p demo -- sh -c '"'"'echo "child got $$DEMO_TOKEN"'"'"; \
+	$(BIN) exec -p demo -- sh -c 'echo "child got $$DEMO_TOKEN"'; \
+	echo '$$ tok status'; \
+	$(BIN) status
