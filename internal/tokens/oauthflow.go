@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -78,6 +80,7 @@ func (s *Service) oauthConfig(ctx context.Context, snap snapshot) (oauth.Config,
 		RedirectPort: p.OAuth.RedirectPort,
 		HTTPClient:   hc,
 	}
+	cfg.AuthParams = withConsentForOffline(cfg.Scopes, cfg.AuthParams)
 	if len(p.OAuth.ClientSecret) > 0 {
 		sl, err := s.openSealer(ctx, snap.meta, snap.source)
 		if err != nil {
@@ -90,6 +93,20 @@ func (s *Service) oauthConfig(ctx context.Context, snap snapshot) (oauth.Config,
 		cfg.ClientSecret = string(secret)
 	}
 	return cfg, nil
+}
+
+// withConsentForOffline adds prompt=consent when offline_access is asked
+// for and the profile sets no prompt: OpenID Connect Core §11 requires it,
+// and providers such as node oidc-provider silently drop offline_access
+// (so issue no refresh token) without it.
+func withConsentForOffline(scopes []string, params map[string]string) map[string]string {
+	if _, ok := params["prompt"]; ok || !slices.Contains(scopes, "offline_access") {
+		return params
+	}
+	out := make(map[string]string, len(params)+1)
+	maps.Copy(out, params)
+	out["prompt"] = "consent"
+	return out
 }
 
 // Refresh forces a refresh of profile name now, even if its token is fresh.
