@@ -140,7 +140,7 @@ func (s *Service) load(name string) (snapshot, error) {
 	})
 	if errors.Is(err, store.ErrNoDatabase) {
 		if name == "" {
-			return snap, fmt.Errorf("%w; no profiles yet, add one with: tok profile add NAME", ErrNoProfile)
+			return snap, fmt.Errorf("%w and there are no profiles in %s yet; add one with: tok profile add NAME (the first becomes the default; pick others with -p NAME or TOK_PROFILE)", ErrNoProfile, s.Store.Dir)
 		}
 		return snap, notFound(name)
 	}
