@@ -1,0 +1,17 @@
+// Package e2e holds end-to-end tests of the built tok binary.
+//
+// TestMain builds ./cmd/tok once; every test then runs that binary as a
+// subprocess with a clean environment and its own temporary TOK_HOME, the
+// way a person or a script would. The harness (Env, Run, Start) lives in
+// harness_test.go so that later end-to-end tests of this package (OAuth
+// logins, kubectl) reuse it.
+//
+// The default key source is the OS keyring, and the tests use the real one:
+// run them under .ci/with-keyring, which starts a private D-Bus session
+// with an unlocked gnome-keyring:
+//
+//	.ci/with-keyring go test ./internal/e2e/
+//
+// Without a reachable Secret Service the keyring tests are skipped, or
+// fail when CI=true.
+package e2e
