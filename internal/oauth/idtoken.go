@@ -34,6 +34,9 @@ type idTokenCheck struct {
 	// nonce is the value sent in the authorization request; empty skips the
 	// check (refresh, device and direct grants carry none).
 	nonce string
+	// keepTokensOnFailure returns the other tokens when only the ID token
+	// fails (see Token.IDTokenRejected).
+	keepTokensOnFailure bool
 }
 
 // verifyIDToken checks raw against the provider's JWKS, the issuer, the

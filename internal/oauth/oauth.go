@@ -89,6 +89,12 @@ type Token struct {
 	Expiry time.Time
 	// IDTokenExpiry is the verified ID token's exp; zero when there is no ID token.
 	IDTokenExpiry time.Time
+	// IDTokenRejected is set only by Refresh, when the response held an ID
+	// token that failed verification (a bad signature, audience or expiry, or
+	// an unreachable JWKS). The ID token is then dropped but the other tokens
+	// are valid and must be stored: the refresh token may have rotated
+	// already. The logins fail instead.
+	IDTokenRejected error
 }
 
 // UI is how the interactive flows talk to the person. All text goes to Out

@@ -88,7 +88,9 @@ func Refresh(ctx context.Context, cfg Config, refreshToken string) (Token, error
 	if err != nil {
 		return Token{}, wrapError(op, err, refreshToken, cfg.ClientSecret)
 	}
-	return cfg.finish(ctx, hc, op, tok, idTokenCheck{})
+	// The server has already rotated the refresh token; losing the new one
+	// over an ID token problem would make the next refresh a reuse.
+	return cfg.finish(ctx, hc, op, tok, idTokenCheck{keepTokensOnFailure: true})
 }
 
 // finish converts a token response into Token and verifies its ID token.
@@ -111,8 +113,12 @@ func (c Config) finish(ctx context.Context, hc *http.Client, op string, t *oauth
 	case errors.Is(err, errUnverifiable):
 		// Never hand out an ID token that was not verified.
 		return out, nil
+	case err != nil && check.keepTokensOnFailure:
+		out.IDTokenRejected = fmt.Errorf("%s: %w", op, err)
+		return out, nil
 	case err != nil:
-		return Token{}, &Error{Op: op, Err: err}
+		// Not an *Error: a rejected ID token is not a transient failure.
+		return Token{}, fmt.Errorf("%s: %w", op, err)
 	}
 	out.IDToken, out.IDTokenExpiry = raw, exp
 	return out, nil
