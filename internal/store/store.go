@@ -78,6 +78,8 @@ type Store struct {
 	Dir         string
 	Path        string
 	LockTimeout time.Duration
+
+	mem *memory // set by NewMemory
 }
 
 // New returns a Store for the tok home directory dir. It does no I/O.
@@ -87,6 +89,9 @@ func New(dir string) *Store {
 
 // View runs fn in a read-only transaction on a shared lock.
 func (s *Store) View(fn func(*Tx) error) error {
+	if s.mem != nil {
+		return s.mem.view(fn)
+	}
 	info, err := os.Stat(s.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%w at %s", ErrNoDatabase, s.Path)
@@ -109,7 +114,7 @@ func (s *Store) View(fn func(*Tx) error) error {
 	defer db.Close()
 	return guard(s.Path, func() error {
 		return db.View(func(btx *bolt.Tx) error {
-			tx := &Tx{tx: btx}
+			tx := &Tx{tx: boltTx{btx}}
 			if err := tx.checkSchema(); err != nil {
 				return fmt.Errorf("%s: %w", s.Path, err)
 			}
@@ -121,6 +126,9 @@ func (s *Store) View(fn func(*Tx) error) error {
 // Update runs fn in one read-write transaction: all of its changes land
 // together or not at all. It creates the directory and database on first use.
 func (s *Store) Update(fn func(*Tx) error) error {
+	if s.mem != nil {
+		return s.mem.update(fn)
+	}
 	if err := ensureDir(s.Dir); err != nil {
 		return err
 	}
@@ -135,7 +143,7 @@ func (s *Store) Update(fn func(*Tx) error) error {
 	}
 	err = guard(s.Path, func() error {
 		return db.Update(func(btx *bolt.Tx) error {
-			tx := &Tx{tx: btx, writable: true}
+			tx := &Tx{tx: boltTx{btx}, writable: true}
 			if err := tx.init(); err != nil {
 				return fmt.Errorf("%s: %w", s.Path, err)
 			}
@@ -239,7 +247,7 @@ func ensureDir(dir string) error {
 
 // Tx is one transaction. Reads on a read-only Tx see one consistent snapshot.
 type Tx struct {
-	tx       *bolt.Tx
+	tx       txBackend
 	writable bool
 }
 
@@ -289,7 +297,7 @@ func (t *Tx) init() error {
 	return nil
 }
 
-func (t *Tx) bucket(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
+func (t *Tx) bucket(name []byte) bucket { return t.tx.Bucket(name) }
 
 // Meta returns the database's metadata (zero on an empty database).
 func (t *Tx) Meta() Meta {
