@@ -26,6 +26,15 @@ var ErrBusy = errors.New("profile is busy")
 // the database. The lock file is separate from the database so that readers
 // on the hot path never wait for a refresh in flight.
 func (s *Service) lock(ctx context.Context, name, kind string, wait bool) (func(), error) {
+	if s.Store.Ephemeral() {
+		// One process owns an in-memory store: a mutex is enough.
+		if wait {
+			s.memLock.Lock()
+		} else if !s.memLock.TryLock() {
+			return nil, fmt.Errorf("%w: a %s for profile %q is already running", ErrBusy, kind, name)
+		}
+		return s.memLock.Unlock, nil
+	}
 	dir := filepath.Join(s.Store.Dir, "locks")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("could not create lock directory %s: %w", dir, err)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/tok-cli/tok/internal/keysource"
@@ -53,7 +54,8 @@ type Service struct {
 	// HTTPTimeout bounds each request to an authorization server.
 	HTTPTimeout time.Duration
 
-	sealer *seal.Sealer // cached for the life of the process
+	sealer  *seal.Sealer // cached for the life of the process
+	memLock sync.Mutex   // stands in for lock files with an in-memory store
 }
 
 // Setting names stored in the database.
