@@ -1,0 +1,194 @@
+package oauth
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeDeviceServer is a minimal RFC 8628 endpoint pair: polls are answered
+// from a script of token endpoint error codes ("" issues the tokens).
+type fakeDeviceServer struct {
+	srv       *httptest.Server
+	expiresIn int
+
+	mu        sync.Mutex
+	script    []string
+	polls     []time.Time
+	authForms []map[string][]string
+}
+
+func newFakeDeviceServer(t *testing.T, expiresIn int, script ...string) *fakeDeviceServer {
+	t.Helper()
+	d := &fakeDeviceServer{script: script, expiresIn: expiresIn}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /device", func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		d.mu.Lock()
+		d.authForms = append(d.authForms, r.PostForm)
+		d.mu.Unlock()
+		jsonReply(200, fmt.Sprintf(`{"device_code":"dev-code-123","user_code":"WDJB-MJHT",
+			"verification_uri":"https://idp.example/device",
+			"verification_uri_complete":"https://idp.example/device?user_code=WDJB-MJHT",
+			"expires_in":%d,"interval":1}`, d.expiresIn))(w, r)
+	})
+	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		if r.PostForm.Get("grant_type") != "urn:ietf:params:oauth:grant-type:device_code" || r.PostForm.Get("device_code") != "dev-code-123" {
+			t.Errorf("unexpected poll form %v", r.PostForm)
+		}
+		d.mu.Lock()
+		d.polls = append(d.polls, time.Now())
+		next := "authorization_pending"
+		if len(d.script) > 0 {
+			next, d.script = d.script[0], d.script[1:]
+		}
+		d.mu.Unlock()
+		if next == "" {
+			jsonReply(200, `{"access_token":"device-at","token_type":"Bearer","refresh_token":"device-rt","expires_in":600}`)(w, r)
+			return
+		}
+		jsonReply(400, fmt.Sprintf(`{"error":%q}`, next))(w, r)
+	})
+	d.srv = httptest.NewServer(mux)
+	t.Cleanup(d.srv.Close)
+	return d
+}
+
+func (d *fakeDeviceServer) config() Config {
+	return Config{
+		Endpoints: Endpoints{DeviceAuthURL: d.srv.URL + "/device", TokenURL: d.srv.URL + "/token"},
+		ClientID:  "tok-cli",
+		Scopes:    []string{"openid", "offline_access"},
+	}
+}
+
+func (d *fakeDeviceServer) pollTimes() []time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]time.Time(nil), d.polls...)
+}
+
+func TestLoginDevice(t *testing.T) {
+	t.Parallel()
+	d := newFakeDeviceServer(t, 60, "authorization_pending", "")
+	var out strings.Builder
+	var opened []string
+	ui := UI{Out: &out, OpenBrowser: func(u string) error { opened = append(opened, u); return nil }}
+
+	tok, err := LoginDevice(testContext(t), d.config(), ui)
+	if err != nil {
+		t.Fatalf("LoginDevice: %v", err)
+	}
+	if tok.AccessToken != "device-at" || tok.RefreshToken != "device-rt" {
+		t.Errorf("token = %+v", tok)
+	}
+	polls := d.pollTimes()
+	if len(polls) != 2 {
+		t.Errorf("server saw %d polls, want 2: polling must stop once tokens arrive", len(polls))
+	}
+	printed := out.String()
+	for _, want := range []string{"https://idp.example/device", "WDJB-MJHT", "https://idp.example/device?user_code=WDJB-MJHT"} {
+		if !strings.Contains(printed, want) {
+			t.Errorf("instructions %q lack %q", printed, want)
+		}
+	}
+	assertNoSecret(t, "instructions", printed, "dev-code-123", "device-at")
+	if len(opened) != 1 || opened[0] != "https://idp.example/device?user_code=WDJB-MJHT" {
+		t.Errorf("browser opened %q, want the complete verification URI", opened)
+	}
+}
+
+func TestLoginDeviceSlowDown(t *testing.T) {
+	t.Parallel()
+	d := newFakeDeviceServer(t, 60, "slow_down", "")
+	if _, err := LoginDevice(testContext(t), d.config(), UI{}); err != nil {
+		t.Fatalf("LoginDevice: %v", err)
+	}
+	polls := d.pollTimes()
+	if len(polls) != 2 {
+		t.Fatalf("server saw %d polls, want 2", len(polls))
+	}
+	// RFC 8628 section 3.5: add 5 seconds to the 1 second interval.
+	if gap := polls[1].Sub(polls[0]); gap < 5500*time.Millisecond {
+		t.Errorf("poll after slow_down came %v after the previous one, want about 6s", gap)
+	}
+}
+
+func TestLoginDeviceFailures(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		expiresIn int
+		script    []string
+		check     func(err error) bool
+	}{
+		{"access denied", 60, []string{"authorization_pending", "access_denied"}, func(err error) bool {
+			return ErrorCode(err) == "access_denied" && !IsTransient(err)
+		}},
+		{"expired_token", 60, []string{"expired_token"}, func(err error) bool {
+			return errors.Is(err, ErrDeviceCodeExpired) && !IsTransient(err)
+		}},
+		{"code expires while pending", 1, nil, func(err error) bool {
+			return errors.Is(err, ErrDeviceCodeExpired) && !IsTransient(err)
+		}},
+		{"server error while polling", 60, []string{"server_error"}, func(err error) bool {
+			return IsTransient(err)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := newFakeDeviceServer(t, tt.expiresIn, tt.script...)
+			_, err := LoginDevice(testContext(t), d.config(), UI{})
+			if err == nil || !tt.check(err) {
+				t.Fatalf("LoginDevice error = %v (code %q, transient %v)", err, ErrorCode(err), IsTransient(err))
+			}
+			assertNoSecret(t, "error", err.Error(), "dev-code-123")
+		})
+	}
+}
+
+func TestLoginDeviceConfidentialClient(t *testing.T) {
+	t.Parallel()
+	d := newFakeDeviceServer(t, 60, "")
+	cfg := d.config()
+	cfg.ClientSecret = confSecret
+	cfg.Audience = "https://api.example"
+	if _, err := LoginDevice(testContext(t), cfg, UI{}); err != nil {
+		t.Fatalf("LoginDevice: %v", err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	form := d.authForms[0]
+	if form["client_id"][0] != "tok-cli" || form["client_secret"][0] != confSecret || form["audience"][0] != "https://api.example" || form["scope"][0] != "openid offline_access" {
+		t.Errorf("device authorization form = %v", form)
+	}
+}
+
+func TestLoginDeviceEndpointFaults(t *testing.T) {
+	t.Parallel()
+	if _, err := LoginDevice(testContext(t), Config{Endpoints: Endpoints{TokenURL: "https://idp.example/token"}}, UI{}); err == nil ||
+		!strings.Contains(err.Error(), "no device authorization endpoint") || IsTransient(err) {
+		t.Errorf("LoginDevice without endpoint: error = %v", err)
+	}
+
+	srv := httptest.NewServer(jsonReply(503, `{"error":"temporarily_unavailable"}`))
+	t.Cleanup(srv.Close)
+	cfg := Config{Endpoints: Endpoints{DeviceAuthURL: srv.URL, TokenURL: srv.URL}, ClientID: "cli"}
+	if _, err := LoginDevice(testContext(t), cfg, UI{}); !IsTransient(err) {
+		t.Errorf("LoginDevice against a 503: error = %v, want transient", err)
+	}
+
+	bad := httptest.NewServer(jsonReply(200, `{"device_code":"x"}`))
+	t.Cleanup(bad.Close)
+	cfg = Config{Endpoints: Endpoints{DeviceAuthURL: bad.URL, TokenURL: bad.URL}, ClientID: "cli"}
+	if _, err := LoginDevice(testContext(t), cfg, UI{}); err == nil || !strings.Contains(err.Error(), "lacks") {
+		t.Errorf("LoginDevice with an incomplete answer: error = %v", err)
+	}
+}
