@@ -219,7 +219,7 @@ func (l *loopbackLogin) handleResponse(q url.Values) (Token, error) {
 }
 
 func (l *loopbackLogin) exchange(code string) (Token, error) {
-	ctx := l.cfg.withClient(l.ctx, l.hc)
+	ctx := withHTTPClient(l.ctx, l.hc)
 	op := "code exchange at " + l.cfg.TokenURL
 	opts := append([]oauth2.AuthCodeOption{oauth2.VerifierOption(l.verifier)}, l.cfg.audienceOptions()...)
 	var tok *oauth2.Token

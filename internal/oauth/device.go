@@ -31,7 +31,7 @@ func LoginDevice(ctx context.Context, cfg Config, ui UI) (Token, error) {
 		return Token{}, err
 	}
 	hc := cfg.httpClient()
-	ctx = cfg.withClient(ctx, hc)
+	ctx = withHTTPClient(ctx, hc)
 
 	opts := cfg.audienceOptions()
 	if cfg.ClientSecret != "" {

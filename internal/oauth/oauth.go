@@ -20,7 +20,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -131,8 +130,8 @@ func (c Config) httpClient() *http.Client {
 	return hc
 }
 
-// withClient makes x/oauth2 and go-oidc use the configured HTTP client.
-func (c Config) withClient(ctx context.Context, hc *http.Client) context.Context {
+// withHTTPClient makes x/oauth2 use hc for the requests made with ctx.
+func withHTTPClient(ctx context.Context, hc *http.Client) context.Context {
 	return context.WithValue(ctx, oauth2.HTTPClient, hc)
 }
 
@@ -155,9 +154,9 @@ func (c Config) oauth2Config(style oauth2.AuthStyle) *oauth2.Config {
 // audienceOptions are the audience and resource parameters for requests that
 // x/oauth2 builds. Its options carry one value per name, so several RFC 8707
 // resources can only be sent where tok builds the parameters itself (the
-// authorization URL, client credentials, password); elsewhere a single
-// resource is repeated and several are left to the authorization request,
-// which is where RFC 8707 requires them.
+// authorization URL, client credentials, password). Elsewhere a single
+// resource is sent and several are left to the authorization request, which
+// binds them to the grant.
 func (c Config) audienceOptions() []oauth2.AuthCodeOption {
 	var opts []oauth2.AuthCodeOption
 	if c.Audience != "" {
@@ -179,10 +178,6 @@ func (c Config) audienceValues() url.Values {
 		v.Add("resource", r)
 	}
 	return v
-}
-
-func (c Config) hasOpenIDScope() bool {
-	return slices.Contains(c.Scopes, "openid")
 }
 
 func (c Config) redirectPath() string {

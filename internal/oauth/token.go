@@ -22,8 +22,8 @@ func ClientCredentials(ctx context.Context, cfg Config) (Token, error) {
 }
 
 // Password gets a token with the resource owner's username and password
-// (RFC 6749 section 4.3, deprecated by OAuth 2.0 Security BCP; use it only
-// where nothing else works).
+// (RFC 6749 section 4.3). The OAuth 2.0 Security BCP deprecates this grant;
+// the caller should use it only when chosen explicitly and say so.
 func Password(ctx context.Context, cfg Config, username, password string) (Token, error) {
 	if err := cfg.requireTokenURL(); err != nil {
 		return Token{}, err
@@ -35,13 +35,13 @@ func Password(ctx context.Context, cfg Config, username, password string) (Token
 	return cfg.directGrant(ctx, "password grant", v, cfg.ClientSecret, password)
 }
 
-// directGrant makes a token request tok builds in full. It uses
-// x/oauth2/clientcredentials, whose EndpointParams carry repeated values (for
-// RFC 8707 resources) and may set grant_type, which Config.PasswordCredentialsToken
-// cannot.
+// directGrant makes a token request whose parameters tok builds in full. It
+// uses x/oauth2/clientcredentials because its EndpointParams carry repeated
+// values (RFC 8707 resources) and may set grant_type; oauth2.Config's
+// PasswordCredentialsToken accepts no extra parameters at all.
 func (c Config) directGrant(ctx context.Context, what string, params url.Values, secrets ...string) (Token, error) {
 	hc := c.httpClient()
-	ctx = c.withClient(ctx, hc)
+	ctx = withHTTPClient(ctx, hc)
 	op := what + " at " + c.TokenURL
 	var tok *oauth2.Token
 	err := c.withAuthFallback(func(style oauth2.AuthStyle) error {
@@ -75,7 +75,7 @@ func Refresh(ctx context.Context, cfg Config, refreshToken string) (Token, error
 		return Token{}, err
 	}
 	hc := cfg.httpClient()
-	ctx = cfg.withClient(ctx, hc)
+	ctx = withHTTPClient(ctx, hc)
 	op := "refresh at " + cfg.TokenURL
 	var tok *oauth2.Token
 	err := cfg.withAuthFallback(func(style oauth2.AuthStyle) error {

@@ -219,6 +219,7 @@ func (s *Server) compose(signingKey *jose.JSONWebKey) fosite.OAuth2Provider {
 		compose.OAuth2AuthorizeExplicitFactory,
 		compose.OAuth2ClientCredentialsGrantFactory,
 		compose.OAuth2RefreshTokenGrantFactory,
+		//lint:ignore SA1019 ROPC is discouraged, but tok offers it when chosen explicitly and its tests need a server for it
 		compose.OAuth2ResourceOwnerPasswordCredentialsFactory,
 		compose.OpenIDConnectExplicitFactory,
 		compose.OpenIDConnectRefreshFactory,
@@ -234,8 +235,12 @@ func (s *Server) Issuer() string { return s.issuer }
 // CAFile is a PEM file trusting the server's certificate; empty without TLS.
 func (s *Server) CAFile() string { return s.caFile }
 
-// HTTPClient returns a client that trusts the server (with or without TLS).
-func (s *Server) HTTPClient() *http.Client { return s.http.Client() }
+// HTTPClient returns a new client that trusts the server (with or without
+// TLS); callers may change it freely.
+func (s *Server) HTTPClient() *http.Client {
+	c := *s.http.Client()
+	return &c
+}
 
 // Endpoint URLs, as the discovery document lists them.
 func (s *Server) AuthURL() string          { return s.issuer + "/authorize" }
