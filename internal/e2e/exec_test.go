@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestExec runs children under tok exec with the token from the OS
@@ -163,9 +164,16 @@ func TestTokenNeverOnArgv(t *testing.T) {
 	if err != nil || !bytes.Contains(tokArgv, []byte("exec\x00-p\x00argv")) {
 		t.Fatalf("cannot read tok's command line (%q, %v)", tokArgv, err)
 	}
-	childEnv, err := os.ReadFile("/proc/" + childPid + "/environ")
-	if err != nil || !bytes.Contains(childEnv, []byte("ARGV_TOKEN="+secret)) {
-		t.Fatalf("the child does not hold the token in its environment (%v)", err)
+	// The child reported its pid just before exec'ing sleep; its environment
+	// may read empty while the exec is under way.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		childEnv, err := os.ReadFile("/proc/" + childPid + "/environ")
+		if err == nil && bytes.Contains(childEnv, []byte("ARGV_TOKEN="+secret)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the child does not hold the token in its environment (%v)", err)
+		}
 	}
 
 	scanned := 0
