@@ -28,12 +28,19 @@ import (
 // Main runs tok with the process's arguments and returns its exit code.
 func Main() int {
 	ios := iostreams.System()
+	a := newApp(ios, os.Getenv)
+	// The hot path runs without a signal handler: Ctrl-C simply ends it,
+	// and every write it might make is one atomic transaction. Installing
+	// the handler starts extra threads that cost it measurable time.
+	handled, err := a.fastPath(context.Background(), os.Args[1:])
+	if handled {
+		return a.finish(err)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	a := newApp(ios, os.Getenv)
 	root := NewRootCmd(a)
 	root.SetArgs(os.Args[1:])
-	err := root.ExecuteContext(ctx)
+	err = root.ExecuteContext(ctx)
 	if err != nil && ctx.Err() != nil && !isExitError(err) {
 		err = fmt.Errorf("%w: %v", errCancelled, err)
 	}
