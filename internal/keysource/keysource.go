@@ -4,9 +4,11 @@
 //
 //   - keyring (default): the OS keyring (Secret Service, macOS Keychain,
 //     Windows Credential Manager), service "tok", item "data-key:<key id>".
-//     On Linux a copy is cached for a few minutes in the kernel's user
-//     keyring, which is private to the user like the Secret Service, so the
-//     hot path avoids a D-Bus round trip on every call.
+//     On Linux a copy is cached for ten minutes in the kernel keyring (the
+//     caller's session keyring, or the user-session keyring when there is
+//     none; see internal/keyring), readable only by the same user's
+//     processes, like the Secret Service itself, so the hot path avoids a
+//     D-Bus round trip on every call.
 //   - file: a 0600 file beside the database, for headless hosts without a
 //     Secret Service. Anyone who can read the home directory can read the
 //     tokens; it is only ever used when configured.
