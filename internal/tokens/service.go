@@ -301,6 +301,13 @@ func (s *Service) Token(ctx context.Context, name string, opts TokenOptions) (Cr
 			ErrLoginRequired, snap.profile.Name, snap.state.Expiry.Format(time.RFC3339), snap.profile.Name)
 	case StatusNoToken:
 		return Credential{}, loginRequired(snap.profile.Name, fmt.Sprintf("profile %q holds no token", snap.profile.Name))
+	case StatusLoginRequired:
+		// A client-credentials profile needs no person to get its first
+		// token: fetching one is what refreshing means for it.
+		if canRenew(&snap.profile, &snap.state) {
+			return s.refresh(ctx, snap, use, false)
+		}
+		return Credential{}, loginRequired(snap.profile.Name, fmt.Sprintf("profile %q has no usable token", snap.profile.Name))
 	default:
 		return Credential{}, loginRequired(snap.profile.Name, fmt.Sprintf("profile %q has no usable token", snap.profile.Name))
 	}
