@@ -205,7 +205,7 @@ func (s *Service) refreshFailed(ctx context.Context, cur snapshot, use K8sToken,
 		}
 		// Keep the state: the person may want to inspect it, and tok
 		// status shows "login required" from the expiry alone.
-		return Credential{}, fmt.Errorf("%w: refresh token of profile %q expired or revoked (%v); run: tok login -p %s", ErrLoginRequired, name, cause, name)
+		return Credential{}, fmt.Errorf("%w: the server refused the refresh of profile %q (%v): refresh token expired or revoked; run: tok login -p %s", ErrLoginRequired, name, cause, name)
 	}
 	exp := cur.state.expiryFor(use)
 	if cur.state.HasToken() && (exp.IsZero() || s.now().Before(exp)) {
