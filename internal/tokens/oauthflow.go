@@ -182,6 +182,9 @@ func (s *Service) refresh(ctx context.Context, snap snapshot, use K8sToken, forc
 	if err != nil {
 		return s.refreshFailed(ctx, cur, use, err)
 	}
+	if tok.IDTokenRejected != nil {
+		s.warn("warning: the ID token the provider returned for profile %q failed verification and was not stored: %v", name, tok.IDTokenRejected)
+	}
 	next := s.stateFrom(tok, cur.state, now)
 	cred, err := s.commit(ctx, cur, next, use)
 	if err != nil {
