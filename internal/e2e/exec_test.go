@@ -192,6 +192,11 @@ func TestTokenNeverOnArgv(t *testing.T) {
 		t.Fatalf("scanned only %d command lines", scanned)
 	}
 
+	// tok exec does not hold the database while its child runs: another
+	// tok can write at once.
+	r := Run(t, env.With("TOK_DB_TIMEOUT=300ms"), "", "profile", "add", "while-exec", "--type", "static")
+	WantCode(t, r, 0)
+
 	p.Signal(t, syscall.SIGTERM)
 	WantCode(t, p.Wait(t), 128+int(syscall.SIGTERM))
 }

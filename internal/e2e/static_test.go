@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -346,4 +348,25 @@ func TestProfileManagement(t *testing.T) {
 	r = Run(t, env, "", "profile", "rm", "github")
 	WantCode(t, r, 1)
 	WantStderr(t, r, "tok profile list")
+}
+
+// TestHomeSelection: --home wins over TOK_HOME, and each home is its own
+// set of profiles.
+func TestHomeSelection(t *testing.T) {
+	t.Parallel()
+	env := FileKeyEnv(t)
+	other := FileKeyEnv(t).Home()
+	addStatic(t, env, "gh", "token-from-TOK_HOME")
+	RunOK(t, env, "", "--home", other, "profile", "add", "gh", "--type", "static")
+	RunOK(t, env, "token-from-home-flag\n", "--home", other, "login", "-p", "gh", "--with-token")
+
+	if out := RunOK(t, env, "", "token", "-p", "gh"); out != "token-from-TOK_HOME\n" {
+		t.Errorf("with TOK_HOME, token = %q", out)
+	}
+	if out := RunOK(t, env, "", "--home", other, "token", "-p", "gh"); out != "token-from-home-flag\n" {
+		t.Errorf("with --home over TOK_HOME, token = %q", out)
+	}
+	if _, err := os.Stat(filepath.Join(other, "tok.db")); err != nil {
+		t.Errorf("--home did not put the database there: %v", err)
+	}
 }
