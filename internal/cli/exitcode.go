@@ -57,7 +57,7 @@ func exitCode(err error) int {
 		return ee.code
 	case errors.Is(err, errCancelled):
 		return ExitCancelled
-	case errors.As(err, &ue), errors.Is(err, tokens.ErrNoProfile):
+	case errors.As(err, &ue), errors.Is(err, tokens.ErrNoProfile), errors.Is(err, tokens.ErrInvalidName):
 		return ExitUsage
 	case errors.Is(err, tokens.ErrLoginRequired):
 		return ExitLoginRequired

@@ -1,6 +1,7 @@
 package tokens
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -69,11 +70,14 @@ const (
 // not pile up.
 const DefaultRefreshMargin = time.Minute
 
+// ErrInvalidName marks a malformed profile name (a usage error).
+var ErrInvalidName = errors.New("invalid profile name")
+
 // ValidateName checks a profile name: it becomes a file name (lock files)
 // and part of sealed data's binding, so keep it simple.
 func ValidateName(name string) error {
 	if !validName(name) {
-		return fmt.Errorf("invalid profile name %q: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", name)
+		return fmt.Errorf("%w %q: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", ErrInvalidName, name)
 	}
 	return nil
 }

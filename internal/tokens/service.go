@@ -113,6 +113,11 @@ func notFound(name string) error {
 // state, the database metadata and the key source in one transaction.
 func (s *Service) load(name string) (snapshot, error) {
 	var snap snapshot
+	if name != "" {
+		if err := ValidateName(name); err != nil {
+			return snap, err
+		}
+	}
 	err := s.Store.View(func(tx *store.Tx) error {
 		if name == "" {
 			name = tx.Setting(SettingDefaultProfile)
