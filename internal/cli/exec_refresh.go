@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/tok-cli/tok/internal/tokens"
+)
+
+// Backoff of the refresher after a failed refresh: quick at first (a
+// blip), then at most once a minute.
+const (
+	refreshRetryMin = time.Second
+	refreshRetryMax = time.Minute
+	// refreshMinWait keeps a clock that disagrees with the token's expiry
+	// from turning the refresher into a busy loop.
+	refreshMinWait = 100 * time.Millisecond
+)
+
+// refresher keeps the token of a running `tok exec` child fresh: it wakes
+// shortly after the token enters its refresh margin, asks for a token the
+// usual way (Service.Token, so a refresh by another process is reused and
+// concurrent callers cause one request) and publishes a new one.
+//
+// A failed refresh never stops the child: the refresher writes one warning
+// line and retries with backoff, and the child keeps the current token
+// until it really expires.
+type refresher struct {
+	profile string
+	// fetch returns a valid token, refreshing it when it is stale.
+	fetch func(ctx context.Context) (tokens.Credential, error)
+	// publish hands a new token to the child (token file, masking).
+	publish func(cred tokens.Credential) error
+	// warn writes one line for the person (stderr).
+	warn func(msg string)
+	now  func() time.Time
+	// jitter returns a random duration in [0, max); nil means none.
+	jitter func(max time.Duration) time.Duration
+
+	// serviceWarning is the last warning the Service gave while fetch ran:
+	// it returns the current token, with a warning, when the server could
+	// not be reached. Only the refresher's goroutine touches it.
+	serviceWarning string
+}
+
+// noteWarning is the Service's Warn callback while the refresher runs.
+func (r *refresher) noteWarning(msg string) { r.serviceWarning = msg }
+
+func randomJitter(max time.Duration) time.Duration {
+	if max <= 0 {
+		return 0
+	}
+	return rand.N(max)
+}
+
+// run refreshes cur's token before each expiry until ctx ends.
+func (r *refresher) run(ctx context.Context, cur tokens.Credential) {
+	failing, expiredNoted := false, false
+	backoff := refreshRetryMin
+	for {
+		wait := r.untilDue(cur)
+		if failing {
+			wait = backoff
+			backoff = min(backoff*2, refreshRetryMax)
+		}
+		if !sleepCtx(ctx, max(wait, refreshMinWait)) {
+			return
+		}
+		r.serviceWarning = ""
+		cred, err := r.fetch(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil && (cred.Token != cur.Token || cred.Expiry.After(cur.Expiry)) {
+			if perr := r.publish(cred); perr != nil {
+				r.warn(fmt.Sprintf("tok: warning: %v", perr))
+			}
+			if failing {
+				r.warn(fmt.Sprintf("tok: refreshed the token of profile %q again", r.profile))
+			}
+			cur, failing, expiredNoted, backoff = cred, false, false, refreshRetryMin
+			continue
+		}
+		if err == nil && r.serviceWarning == "" && r.now().Before(cur.Expiry.Add(-cur.Margin)) {
+			continue // woke early: the token is not due yet
+		}
+		if !failing {
+			r.warn(r.failureLine(cur, err))
+			failing = true
+		}
+		if !expiredNoted && !r.now().Before(cur.Expiry) {
+			r.warn(fmt.Sprintf("tok: warning: the token of profile %q expired at %s; the child's token is stale until tok can refresh it", r.profile, cur.Expiry.Local().Format(time.TimeOnly)))
+			expiredNoted = true
+		}
+	}
+}
+
+func (r *refresher) failureLine(cur tokens.Credential, err error) string {
+	valid := cur.Expiry.Local().Format(time.TimeOnly)
+	if err == nil {
+		return fmt.Sprintf("tok: %s; retrying in the background", r.serviceWarning)
+	}
+	return fmt.Sprintf("tok: warning: could not refresh the token of profile %q (%v); the child keeps the current token, valid until %s; retrying in the background", r.profile, err, valid)
+}
+
+// untilDue is how long to sleep before cur needs a refresh: until it
+// enters its refresh margin, plus up to a quarter of the margin at random
+// so that many children started together do not refresh in lockstep.
+func (r *refresher) untilDue(cur tokens.Credential) time.Duration {
+	due := cur.Expiry.Add(-cur.Margin)
+	if r.jitter != nil {
+		due = due.Add(r.jitter(cur.Margin / 4))
+	}
+	return due.Sub(r.now())
+}
+
+// sleepCtx sleeps for d and reports whether ctx is still alive.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
