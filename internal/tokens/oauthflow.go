@@ -72,7 +72,7 @@ func (s *Service) httpClient(p *Profile) (*http.Client, error) {
 // oauthConfig builds the protocol configuration of an OAuth profile.
 func (s *Service) oauthConfig(ctx context.Context, snap snapshot) (oauth.Config, error) {
 	p := &snap.profile
-	if p.Type != OAuth || p.OAuth == nil {
+	if p.Type != OAuth && p.Type != Federated || p.OAuth == nil {
 		return oauth.Config{}, fmt.Errorf("profile %q is a %s profile, not oauth", p.Name, p.Type)
 	}
 	hc, err := s.httpClient(p)
@@ -124,7 +124,7 @@ func (s *Service) Refresh(ctx context.Context, name string) (Credential, error) 
 	if err != nil {
 		return Credential{}, err
 	}
-	if snap.profile.Type != OAuth {
+	if snap.profile.Type != OAuth && snap.profile.Type != Federated {
 		return Credential{}, fmt.Errorf("profile %q is a static profile and cannot be refreshed; store a new token with: tok login -p %s", snap.profile.Name, snap.profile.Name)
 	}
 	return s.refresh(ctx, snap, K8sAccessToken, true)
@@ -154,6 +154,9 @@ func (s *Service) refresh(ctx context.Context, snap snapshot, use K8sToken, forc
 	cfg, err := s.oauthConfig(ctx, cur)
 	if err != nil {
 		return Credential{}, err
+	}
+	if cur.profile.Type == Federated {
+		return s.federate(ctx, cur, cfg, use, now)
 	}
 	var refreshToken string
 	if len(cur.state.Refresh) > 0 {
@@ -354,6 +357,10 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (Cr
 	snap, err := s.load(name)
 	if err != nil {
 		return Credential{}, err
+	}
+	if snap.profile.Type == Federated {
+		// Signing in is exchanging a fresh subject token; no person needed.
+		return s.refresh(ctx, snap, K8sAccessToken, true)
 	}
 	if snap.profile.Type != OAuth {
 		return Credential{}, fmt.Errorf("profile %q is a static profile; store its token with: tok login -p %s --with-token", snap.profile.Name, snap.profile.Name)

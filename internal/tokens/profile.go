@@ -20,15 +20,18 @@ const (
 	// OAuth profiles sign in at an OAuth 2.0 / OpenID Connect provider and
 	// refresh their access token before it expires.
 	OAuth Type = "oauth"
+	// Federated profiles trade a workload's own OIDC token (from a CI
+	// platform) for an access token, and trade it again before expiry.
+	Federated Type = "federated"
 )
 
 // ParseType validates a profile type.
 func ParseType(s string) (Type, error) {
 	switch Type(s) {
-	case Static, OAuth:
+	case Static, OAuth, Federated:
 		return Type(s), nil
 	}
-	return "", fmt.Errorf("unknown profile type %q; choose static or oauth", s)
+	return "", fmt.Errorf("unknown profile type %q; choose static, oauth or federated", s)
 }
 
 // Flow is how an OAuth profile obtains its first token.
@@ -113,8 +116,10 @@ type Profile struct {
 	Description string    `json:"description,omitempty"`
 	Env         []string  `json:"env,omitempty"`
 	Created     time.Time `json:"created"`
-	// OAuth is set for OAuth profiles.
+	// OAuth is set for OAuth and federated profiles.
 	OAuth *OAuthConfig `json:"oauth,omitempty"`
+	// Federation is set for federated profiles.
+	Federation *FederationConfig `json:"federation,omitempty"`
 }
 
 // OAuthConfig is an OAuth profile's provider and client configuration.
@@ -146,7 +151,7 @@ func (p *Profile) Margin() time.Duration {
 	if p.OAuth != nil && p.OAuth.RefreshMargin > 0 {
 		return time.Duration(p.OAuth.RefreshMargin)
 	}
-	if p.Type == OAuth {
+	if p.Type == OAuth || p.Type == Federated {
 		return DefaultRefreshMargin
 	}
 	return 0

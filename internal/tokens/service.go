@@ -53,8 +53,11 @@ type Service struct {
 	LockTimeout time.Duration
 	// HTTPTimeout bounds each request to an authorization server.
 	HTTPTimeout time.Duration
+	// Subjects fetches the subject tokens of federated profiles.
+	Subjects SubjectTokens
 
-	sealer  *seal.Sealer // cached for the life of the process
+	sealerMu sync.Mutex   // guards sealer: tok exec refreshes from a goroutine
+	sealer   *seal.Sealer // cached for the life of the process
 	memLock sync.Mutex   // stands in for lock files with an in-memory store
 }
 
@@ -169,14 +172,14 @@ const keyCheckPlain = "tok key check"
 
 // openSealer returns the sealer for an existing database.
 func (s *Service) openSealer(ctx context.Context, meta store.Meta, src keysource.Source) (*seal.Sealer, error) {
-	if s.sealer != nil {
-		return s.sealer, nil
+	if sl := s.cachedSealer(); sl != nil {
+		return sl, nil
 	}
 	_, sl, err := s.verifiedKey(ctx, meta, src)
 	if err != nil {
 		return nil, err
 	}
-	s.sealer = sl
+	s.cacheSealer(sl)
 	return sl, nil
 }
 
@@ -199,11 +202,23 @@ func (s *Service) verifiedKey(ctx context.Context, meta store.Meta, src keysourc
 	return key, sl, nil
 }
 
+func (s *Service) cachedSealer() *seal.Sealer {
+	s.sealerMu.Lock()
+	defer s.sealerMu.Unlock()
+	return s.sealer
+}
+
+func (s *Service) cacheSealer(sl *seal.Sealer) {
+	s.sealerMu.Lock()
+	defer s.sealerMu.Unlock()
+	s.sealer = sl
+}
+
 // writeSealer returns the sealer for writing secrets, creating and storing
 // the database's data key on first use.
 func (s *Service) writeSealer(ctx context.Context) (*seal.Sealer, error) {
-	if s.sealer != nil {
-		return s.sealer, nil
+	if sl := s.cachedSealer(); sl != nil {
+		return sl, nil
 	}
 	for attempt := 0; attempt < 3; attempt++ {
 		var meta store.Meta
@@ -247,7 +262,7 @@ func (s *Service) writeSealer(ctx context.Context) (*seal.Sealer, error) {
 			return nil, err
 		}
 		if !raced {
-			s.sealer = sl
+			s.cacheSealer(sl)
 			return sl, nil
 		}
 	}
@@ -296,7 +311,7 @@ func (s *Service) Token(ctx context.Context, name string, opts TokenOptions) (Cr
 	case StatusValid:
 		return s.credential(ctx, snap, use)
 	case StatusStale, StatusExpired:
-		if snap.profile.Type == OAuth {
+		if snap.profile.Type == OAuth || snap.profile.Type == Federated {
 			return s.refresh(ctx, snap, use, false)
 		}
 		if opts.AllowExpired {

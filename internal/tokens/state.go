@@ -45,6 +45,9 @@ func (s *State) expiryFor(use K8sToken) time.Time {
 
 // canRenew reports whether tok can get a new token without a person.
 func canRenew(p *Profile, s *State) bool {
+	if p.Type == Federated {
+		return true // a fresh subject token is exchanged again
+	}
 	if p.Type != OAuth {
 		return false
 	}
@@ -57,7 +60,7 @@ func canRenew(p *Profile, s *State) bool {
 // Evaluate tells the status of s for profile p at now, for the credential use.
 func Evaluate(p *Profile, s *State, use K8sToken, now time.Time) Status {
 	if !s.HasToken() {
-		if p.Type == OAuth {
+		if p.Type == OAuth || p.Type == Federated {
 			return StatusLoginRequired
 		}
 		return StatusNoToken

@@ -1,0 +1,147 @@
+package tokens
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tok-cli/tok/internal/federation"
+	"github.com/tok-cli/tok/internal/oauth"
+)
+
+// Grant is how a federated profile trades its subject token.
+type Grant string
+
+// Federation grants.
+const (
+	// GrantTokenExchange is RFC 8693 token exchange.
+	GrantTokenExchange Grant = "token-exchange"
+	// GrantJWTBearer is the RFC 7523 JWT bearer authorization grant.
+	GrantJWTBearer Grant = "jwt-bearer"
+)
+
+// ParseGrant validates a grant name ("" means token-exchange).
+func ParseGrant(s string) (Grant, error) {
+	switch Grant(s) {
+	case GrantTokenExchange, GrantJWTBearer:
+		return Grant(s), nil
+	case "":
+		return GrantTokenExchange, nil
+	}
+	return "", fmt.Errorf("unknown grant %q; choose token-exchange or jwt-bearer", s)
+}
+
+// Subject token types a federated profile may declare, by short name.
+var subjectTokenTypes = map[string]string{
+	"jwt":          oauth.TokenTypeJWT,
+	"id_token":     oauth.TokenTypeIDToken,
+	"access_token": oauth.TokenTypeAccessToken,
+}
+
+// ParseTokenType accepts a token type URN or its short name (jwt,
+// id_token, access_token); "" stays "" (the default, jwt).
+func ParseTokenType(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	if urn, ok := subjectTokenTypes[s]; ok {
+		return urn, nil
+	}
+	for _, urn := range subjectTokenTypes {
+		if s == urn {
+			return s, nil
+		}
+	}
+	return "", fmt.Errorf("unknown token type %q; choose jwt, id_token, access_token or a urn:ietf:params:oauth:token-type: URN", s)
+}
+
+// FederationConfig is how a federated profile gets its tokens: where the
+// subject token comes from and which grant trades it. The provider and
+// client (token endpoint, optional client ID and secret, audience, scopes,
+// resources) are in the profile's OAuthConfig.
+type FederationConfig struct {
+	Grant  Grant             `json:"grant"`
+	Source federation.Source `json:"source"`
+	// SubjectTokenType (token exchange only) defaults to the JWT type.
+	SubjectTokenType   string `json:"subject_token_type,omitempty"`
+	RequestedTokenType string `json:"requested_token_type,omitempty"`
+}
+
+// Validate checks a federation configuration.
+func (c *FederationConfig) Validate() error {
+	if c == nil {
+		return errors.New("a federated profile needs a subject token source")
+	}
+	if _, err := ParseGrant(string(c.Grant)); err != nil {
+		return err
+	}
+	if c.Grant == GrantJWTBearer && (c.SubjectTokenType != "" || c.RequestedTokenType != "") {
+		return errors.New("token types only apply to the token-exchange grant")
+	}
+	return c.Source.Validate()
+}
+
+// SubjectTokens fetches subject tokens; federation.Fetcher implements it.
+type SubjectTokens interface {
+	SubjectToken(ctx context.Context, src federation.Source) (string, error)
+}
+
+// federate gets a new token for a federated profile, under the profile's
+// refresh lock held by refresh: fetch a fresh subject token, trade it, and
+// store the result like any refresh. When that fails while the current
+// token is still valid, the current token is returned with a warning.
+func (s *Service) federate(ctx context.Context, cur snapshot, cfg oauth.Config, use K8sToken, now time.Time) (Credential, error) {
+	p := &cur.profile
+	if err := p.Federation.Validate(); err != nil {
+		return Credential{}, fmt.Errorf("profile %q: %w", p.Name, err)
+	}
+	if s.Subjects == nil {
+		return Credential{}, errors.New("no subject token fetcher configured")
+	}
+	tok, err := s.exchange(ctx, p, cfg)
+	if err != nil {
+		exp := cur.state.expiryFor(use)
+		if cur.state.HasToken() && (exp.IsZero() || s.now().Before(exp)) {
+			s.warn("warning: could not renew the token of federated profile %q (%v); using the current token, valid until %s", p.Name, err, exp.Local().Format(time.Kitchen))
+			return s.credential(ctx, cur, use)
+		}
+		return Credential{}, err
+	}
+	tok.RefreshToken = "" // a federated profile renews with a new subject token, never a refresh token
+	return s.commit(ctx, cur, s.stateFrom(tok, State{}, now), use)
+}
+
+func (s *Service) exchange(ctx context.Context, p *Profile, cfg oauth.Config) (oauth.Token, error) {
+	if cfg.TokenURL == "" && p.OAuth.Issuer != "" {
+		eps, err := oauth.Discover(ctx, cfg.HTTPClient, p.OAuth.Issuer)
+		if err != nil {
+			return oauth.Token{}, fmt.Errorf("could not discover the endpoints of %s: %w", p.OAuth.Issuer, err)
+		}
+		cfg.Endpoints = eps
+	}
+	fed := p.Federation
+	subject, err := s.Subjects.SubjectToken(ctx, fed.Source)
+	if err != nil {
+		return oauth.Token{}, fmt.Errorf("profile %q: %w", p.Name, err)
+	}
+	s.log().Debug("federation", "profile", p.Name, "grant", string(fed.Grant), "source", fed.Source.String(), "token_url", cfg.TokenURL)
+	var tok oauth.Token
+	switch fed.Grant {
+	case GrantJWTBearer:
+		tok, err = oauth.JWTBearer(ctx, cfg, subject)
+	default:
+		tok, err = oauth.TokenExchange(ctx, cfg, oauth.Exchange{
+			SubjectToken:       subject,
+			SubjectTokenType:   fed.SubjectTokenType,
+			RequestedTokenType: fed.RequestedTokenType,
+		})
+	}
+	if err != nil {
+		if oauth.IsInvalidGrant(err) {
+			return oauth.Token{}, fmt.Errorf("the server refused the subject token of profile %q (%w); check that it trusts the token's issuer, subject and audience", p.Name, err)
+		}
+		return oauth.Token{}, fmt.Errorf("could not get a token for federated profile %q: %w", p.Name, err)
+	}
+	return tok, nil
+}
