@@ -58,7 +58,7 @@ type Service struct {
 
 	sealerMu sync.Mutex   // guards sealer: tok exec refreshes from a goroutine
 	sealer   *seal.Sealer // cached for the life of the process
-	memLock sync.Mutex   // stands in for lock files with an in-memory store
+	memLock  sync.Mutex   // stands in for lock files with an in-memory store
 }
 
 // Setting names stored in the database.
