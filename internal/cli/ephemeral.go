@@ -2,17 +2,250 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/tok-cli/tok/internal/federation"
+	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/tokens"
 )
 
-// ephemeralOptions describe a profile that lives in memory for one run.
-type ephemeralOptions struct{}
+// ephemeralProfile is the name of the profile that lives in memory for one
+// run of tok exec or tok token. The child of tok exec sees it in TOK_EXEC.
+const ephemeralProfile = "ephemeral"
 
-func (o *ephemeralOptions) register(cmd *cobra.Command) {}
+// ephemeralOptions describe a profile that lives in memory for one run:
+// no database, no keyring, nothing written to disk (CI).
+type ephemeralOptions struct {
+	issuer           string
+	tokenURL         string
+	clientID         string
+	clientSecretFile string
+	scopes           []string
+	audience         string
+	resources        []string
+	flow             string
+	refreshMargin    time.Duration
+	caFile           string
+	fed              federationOptions
+}
 
-// useEphemeral sets up the ephemeral profile the flags describe and
-// returns its name, or "" when the flags describe none.
+func (o *ephemeralOptions) register(cmd *cobra.Command) {
+	f := pflag.NewFlagSet("ephemeral", pflag.ContinueOnError)
+	f.StringVar(&o.issuer, "issuer", "", "ephemeral profile: issuer URL, discovered for this run only (env TOK_ISSUER)")
+	f.StringVar(&o.tokenURL, "token-url", "", "ephemeral profile: token endpoint instead of discovery (env TOK_TOKEN_URL)")
+	f.StringVar(&o.clientID, "client-id", "", "ephemeral profile: OAuth client ID (env TOK_CLIENT_ID)")
+	f.StringVar(&o.clientSecretFile, "client-secret-file", "", "ephemeral profile: read the client secret from this file (or env TOK_CLIENT_SECRET)")
+	f.StringSliceVar(&o.scopes, "scopes", nil, "ephemeral profile: scopes, comma-separated (env TOK_SCOPES)")
+	f.StringVar(&o.audience, "audience", "", "ephemeral profile: audience parameter (env TOK_AUDIENCE)")
+	f.StringArrayVar(&o.resources, "resource", nil, "ephemeral profile: RFC 8707 resource indicator (repeatable)")
+	f.StringVar(&o.flow, "flow", "", "ephemeral profile: login flow (default client-credentials with a client secret): client-credentials, device, browser")
+	f.DurationVar(&o.refreshMargin, "refresh-margin", tokens.DefaultRefreshMargin, "ephemeral profile: refresh a token this long before it expires")
+	f.StringVar(&o.caFile, "ca-file", "", "ephemeral profile: PEM file of CA certificates to trust")
+	o.fed.register(f)
+	cmd.Flags().AddFlagSet(f)
+	_ = cmd.RegisterFlagCompletionFunc("flow", cobra.FixedCompletions([]string{"client-credentials", "device", "browser"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("grant", cobra.FixedCompletions([]string{"token-exchange", "jwt-bearer"}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// federationOptions are the flags of a federated profile, stored
+// (profile add --type federated) or ephemeral.
+type federationOptions struct {
+	grant              string
+	subjectFile        string
+	subjectCommand     string
+	subjectEnv         string
+	githubAudience     string
+	subjectTokenType   string
+	requestedTokenType string
+}
+
+func (o *federationOptions) register(f *pflag.FlagSet) {
+	f.StringVar(&o.grant, "grant", "", "federation grant: token-exchange (RFC 8693, default) or jwt-bearer (RFC 7523)")
+	f.StringVar(&o.subjectFile, "subject-token-file", "", "federation: read the subject token (the CI platform's OIDC token) from this file")
+	f.StringVar(&o.subjectCommand, "subject-token-command", "", "federation: run this command with sh -c; its stdout is the subject token")
+	f.StringVar(&o.subjectEnv, "subject-token-env", "", "federation: take the subject token from this environment variable (GitLab CI id_tokens)")
+	f.StringVar(&o.githubAudience, "github-actions-audience", "", "federation: fetch the subject token from GitHub Actions with this audience")
+	f.StringVar(&o.subjectTokenType, "subject-token-type", "", "token exchange: subject token type: jwt (default), id_token, access_token or a URN")
+	f.StringVar(&o.requestedTokenType, "requested-token-type", "", "token exchange: requested token type (default: the server's choice, an access token)")
+}
+
+// given reports whether any federation flag is set.
+func (o *federationOptions) given() bool {
+	return *o != federationOptions{}
+}
+
+// config builds the federation configuration from the flags.
+func (o *federationOptions) config() (*tokens.FederationConfig, error) {
+	grant, err := tokens.ParseGrant(o.grant)
+	if err != nil {
+		return nil, &usageError{err}
+	}
+	c := &tokens.FederationConfig{
+		Grant: grant,
+		Source: federation.Source{
+			File:           o.subjectFile,
+			Command:        o.subjectCommand,
+			Env:            o.subjectEnv,
+			GitHubAudience: o.githubAudience,
+		},
+	}
+	if c.SubjectTokenType, err = tokens.ParseTokenType(o.subjectTokenType); err != nil {
+		return nil, usagef("--subject-token-type: %v", err)
+	}
+	if c.RequestedTokenType, err = tokens.ParseTokenType(o.requestedTokenType); err != nil {
+		return nil, usagef("--requested-token-type: %v", err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, &usageError{err}
+	}
+	return c, nil
+}
+
+// useEphemeral sets up the ephemeral profile the flags (or the TOK_ISSUER
+// family of variables) describe and returns its name, or "" when they
+// describe none. Flags win over variables; -p and TOK_PROFILE win over the
+// variables, but -p together with --issuer is a mistake.
 func (a *app) useEphemeral(ctx context.Context, o *ephemeralOptions) (string, error) {
-	return "", nil
+	flagged := o.issuer != "" || o.tokenURL != ""
+	if !flagged {
+		if o.clientID != "" || o.clientSecretFile != "" || o.fed.given() || len(o.scopes)+len(o.resources) > 0 || o.audience != "" || o.flow != "" {
+			return "", usagef("--client-id, --scopes, --subject-token-* and the other ephemeral profile flags need --issuer or --token-url")
+		}
+		if a.profileName() != "" {
+			return "", nil
+		}
+		o.issuer, o.tokenURL = a.getenv("TOK_ISSUER"), a.getenv("TOK_TOKEN_URL")
+		if o.issuer == "" && o.tokenURL == "" {
+			return "", nil
+		}
+	} else if a.profileFlag != "" {
+		return "", usagef("-p names a stored profile and --issuer/--token-url describe an ephemeral one; give one or the other")
+	}
+	if o.clientID == "" {
+		o.clientID = a.getenv("TOK_CLIENT_ID")
+	}
+	if o.scopes == nil && a.getenv("TOK_SCOPES") != "" {
+		o.scopes = strings.FieldsFunc(a.getenv("TOK_SCOPES"), func(r rune) bool { return r == ',' || r == ' ' })
+	}
+	if o.audience == "" {
+		o.audience = a.getenv("TOK_AUDIENCE")
+	}
+	secret, err := a.ephemeralSecret(o.clientSecretFile)
+	if err != nil {
+		return "", err
+	}
+	typ := tokens.OAuth
+	if o.fed.given() {
+		typ = tokens.Federated
+	}
+	flow := tokens.Flow(o.flow)
+	if typ == tokens.OAuth && flow == "" {
+		if secret == "" {
+			return "", usagef("an ephemeral profile needs a client secret (TOK_CLIENT_SECRET or --client-secret-file) for the client-credentials flow, a subject token for federation (--subject-token-file, ...), or --flow device|browser")
+		}
+		flow = tokens.FlowClientCredentials
+	}
+	if flow == tokens.FlowClientCredentials && secret == "" {
+		return "", usagef("the client-credentials flow needs a client secret: set TOK_CLIENT_SECRET or give --client-secret-file")
+	}
+	cfg, err := a.oauthConfigFromFlags(ctx, profileAddOptions{
+		typ:           string(typ),
+		issuer:        o.issuer,
+		tokenURL:      o.tokenURL,
+		clientID:      o.clientID,
+		scopes:        o.scopes,
+		audience:      o.audience,
+		resources:     o.resources,
+		flow:          string(flow),
+		refreshMargin: o.refreshMargin,
+		caFile:        o.caFile,
+	})
+	if err != nil {
+		return "", err
+	}
+	p := tokens.Profile{Name: ephemeralProfile, Type: typ, Description: "ephemeral profile for this run", OAuth: cfg}
+	if typ == tokens.Federated {
+		if p.Federation, err = o.fed.config(); err != nil {
+			return "", err
+		}
+		cfg.K8sToken = tokens.K8sAccessToken
+	}
+	svc, err := a.ephemeralService()
+	if err != nil {
+		return "", err
+	}
+	if err := svc.AddProfile(ctx, p, secret); err != nil {
+		return "", err
+	}
+	a.profileFlag = ephemeralProfile
+	if typ == tokens.OAuth && flow != tokens.FlowClientCredentials {
+		// A person signs in for this run; client credentials and
+		// federation need nobody and run on the first Token call.
+		lctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		defer cancel()
+		if _, err := svc.Login(lctx, ephemeralProfile, a.loginOptions(flow, false)); err != nil {
+			return "", err
+		}
+	}
+	return ephemeralProfile, nil
+}
+
+// ephemeralSecret reads the client secret from file, else from
+// TOK_CLIENT_SECRET; it never comes from the command line.
+func (a *app) ephemeralSecret(file string) (string, error) {
+	if file == "" {
+		return strings.TrimSpace(a.getenv("TOK_CLIENT_SECRET")), nil
+	}
+	fh, err := os.Open(file)
+	if err != nil {
+		return "", usagef("--client-secret-file: %v", err)
+	}
+	defer fh.Close()
+	secret, err := readSecretStdin(fh)
+	if err != nil {
+		return "", usagef("--client-secret-file %s: %v", file, err)
+	}
+	return secret, nil
+}
+
+// ephemeralService makes a.svc a Service whose store and data key live in
+// memory: nothing touches TOK_HOME, the OS keyring or D-Bus.
+func (a *app) ephemeralService() (*tokens.Service, error) {
+	if a.log == nil {
+		a.setupLogging()
+	}
+	lockTimeout, err := a.durationEnv("TOK_LOCK_TIMEOUT", time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	httpTimeout, err := a.durationEnv("TOK_HTTP_TIMEOUT", 30*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	a.svc = &tokens.Service{
+		Store:       store.NewMemory(),
+		Keys:        &keysource.Memory{},
+		Now:         a.now,
+		Log:         a.log,
+		Warn:        func(msg string) { fmt.Fprintln(a.io.ErrOut, msg) },
+		LockTimeout: lockTimeout,
+		HTTPTimeout: httpTimeout,
+		Subjects:    a.subjectFetcher(httpTimeout),
+	}
+	return a.svc, nil
+}
+
+// subjectFetcher fetches federated profiles' subject tokens with tok's
+// environment; commands' stderr goes to tok's stderr.
+func (a *app) subjectFetcher(httpTimeout time.Duration) federation.Fetcher {
+	hc, _ := oauth.NewHTTPClient("", httpTimeout) // no CA file: cannot fail
+	return federation.Fetcher{Getenv: a.getenv, HTTPClient: hc, Stderr: a.io.ErrOut}
 }

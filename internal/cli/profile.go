@@ -51,12 +51,13 @@ type profileAddOptions struct {
 	k8sToken         string
 	username         string
 	noDiscovery      bool
+	fed              federationOptions
 }
 
 func newProfileAddCmd(a *app) *cobra.Command {
 	var o profileAddOptions
 	cmd := &cobra.Command{
-		Use:   "add NAME --type static|oauth [flags]",
+		Use:   "add NAME --type static|oauth|federated [flags]",
 		Short: "Add a profile",
 		Long: `Add a profile. Names use letters, digits, '.', '_' and '-'.
 
@@ -72,17 +73,26 @@ command line.
 
 --refresh-margin (default 1m) is how long before expiry a token counts as
 stale and is refreshed: long enough to cover clock skew and a request in
-flight, short enough not to refresh needlessly.`,
+flight, short enough not to refresh needlessly.
+
+A federated profile stores no secret at all: it trades the workload's own
+OIDC token (GitHub Actions, GitLab CI, a Kubernetes service account token)
+for an access token with RFC 8693 token exchange (--grant token-exchange,
+the default) or an RFC 7523 JWT bearer grant (--grant jwt-bearer). The
+subject token comes from --subject-token-file, --subject-token-command,
+--subject-token-env or --github-actions-audience, and is fetched anew
+before every exchange. See docs/ci.md.`,
 		Example: `  tok profile add gh --type static --env GH_TOKEN
   tok profile add api --type oauth --issuer https://id.example.com --client-id tok-cli --scopes openid,offline_access
-  echo "$SECRET" | tok profile add ci --type oauth --issuer https://id.example.com --client-id ci --client-secret-stdin --flow client-credentials`,
+  echo "$SECRET" | tok profile add ci --type oauth --issuer https://id.example.com --client-id ci --client-secret-stdin --flow client-credentials
+  tok profile add gha --type federated --issuer https://sts.example.com --github-actions-audience sts.example.com`,
 		Args: exactArgs(1, "a profile name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runProfileAdd(cmd.Context(), args[0], o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.typ, "type", "t", "", "profile type: static or oauth (default oauth when --issuer or --token-url is given, else static)")
+	f.StringVarP(&o.typ, "type", "t", "", "profile type: static, oauth or federated (default federated with a --subject-token-* source, oauth with --issuer or --token-url, else static)")
 	f.StringVar(&o.description, "description", "", "a note for yourself")
 	f.StringArrayVar(&o.env, "env", nil, "environment variable that tok exec fills with the token, e.g. GH_TOKEN (repeatable)")
 	f.StringVar(&o.issuer, "issuer", "", "OpenID Connect / OAuth issuer URL (https, or http on loopback)")
@@ -104,7 +114,8 @@ flight, short enough not to refresh needlessly.`,
 	f.StringVar(&o.k8sToken, "k8s-token", "", "token kubectl gets: access-token or id-token (default id-token when the openid scope is requested)")
 	f.StringVar(&o.username, "username", "", "username for the password flow")
 	f.BoolVar(&o.noDiscovery, "no-discovery", false, "do not fetch the issuer's discovery document now (it is fetched at login)")
-	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions([]string{"static", "oauth"}, cobra.ShellCompDirectiveNoFileComp))
+	o.fed.register(f)
+	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions([]string{"static", "oauth", "federated"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("flow", cobra.FixedCompletions([]string{"auto", "browser", "device", "client-credentials", "password"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("k8s-token", cobra.FixedCompletions([]string{"access-token", "id-token"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -119,11 +130,14 @@ func (a *app) runProfileAdd(ctx context.Context, name string, o profileAddOption
 			return &usageError{err}
 		}
 	}
-	oauthFlags := o.issuer != "" || o.tokenURL != "" || o.authURL != "" || o.clientID != ""
+	oauthFlags := o.issuer != "" || o.tokenURL != "" || o.authURL != "" || o.clientID != "" || o.fed.given()
 	if o.typ == "" {
 		o.typ = string(tokens.Static)
 		if oauthFlags {
 			o.typ = string(tokens.OAuth)
+		}
+		if o.fed.given() {
+			o.typ = string(tokens.Federated)
 		}
 	}
 	typ, err := tokens.ParseType(o.typ)
@@ -139,6 +153,13 @@ func (a *app) runProfileAdd(ctx context.Context, name string, o profileAddOption
 	} else {
 		if p.OAuth, err = a.oauthConfigFromFlags(ctx, o); err != nil {
 			return err
+		}
+		if typ == tokens.Federated {
+			if p.Federation, err = o.fed.config(); err != nil {
+				return err
+			}
+		} else if o.fed.given() {
+			return usagef("--grant and --subject-token-* need --type federated")
 		}
 		switch {
 		case o.clientSecretIn:
@@ -165,15 +186,19 @@ func (a *app) runProfileAdd(ctx context.Context, name string, o profileAddOption
 		return err
 	}
 	next := "tok login -p " + name
-	if typ == tokens.Static {
+	switch typ {
+	case tokens.Static:
 		next += " --with-token < FILE"
+	case tokens.Federated:
+		next = "tok token -p " + name
 	}
 	fmt.Fprintf(a.io.ErrOut, "Added %s profile %q. Next: %s\n", typ, name, next)
 	return nil
 }
 
 func (a *app) oauthConfigFromFlags(ctx context.Context, o profileAddOptions) (*tokens.OAuthConfig, error) {
-	if o.clientID == "" {
+	federated := o.typ == string(tokens.Federated)
+	if o.clientID == "" && !federated {
 		return nil, usagef("an oauth profile needs --client-id")
 	}
 	flow, err := tokens.ParseFlow(o.flow)
@@ -249,8 +274,11 @@ func (a *app) oauthConfigFromFlags(ctx context.Context, o profileAddOptions) (*t
 		c.Endpoints = eps
 		c.DiscoveredAt = a.now().UTC()
 	}
-	if c.Scopes == nil && c.Issuer != "" && flow != tokens.FlowClientCredentials {
+	if c.Scopes == nil && c.Issuer != "" && flow != tokens.FlowClientCredentials && !federated {
 		c.Scopes = []string{"openid", "offline_access"}
+	}
+	if federated && c.K8sToken == "" {
+		c.K8sToken = tokens.K8sAccessToken
 	}
 	if c.K8sToken == "" {
 		c.K8sToken = tokens.K8sAccessToken

@@ -284,6 +284,7 @@ func (a *app) service() (*tokens.Service, error) {
 		Warn:        func(msg string) { fmt.Fprintln(a.io.ErrOut, msg) },
 		LockTimeout: lockTimeout,
 		HTTPTimeout: httpTimeout,
+		Subjects:    a.subjectFetcher(httpTimeout),
 	}
 	return a.svc, nil
 }

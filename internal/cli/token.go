@@ -27,6 +27,7 @@ var tokenOutputs = []string{outputRaw, outputHeader, outputJSON, outputEnv, outp
 type tokenOptions struct {
 	output       string
 	allowExpired bool
+	eph          ephemeralOptions
 }
 
 func newTokenCmd(a *app) *cobra.Command {
@@ -46,10 +47,15 @@ Output formats (--output):
   exec-credential  a Kubernetes ExecCredential for kubectl (see tok kube)
 
 When no usable token exists and none can be obtained without a person,
-tok exits with code 4 and says which command to run.`,
+tok exits with code 4 and says which command to run.
+
+Without -p, --issuer or --token-url (or TOK_ISSUER / TOK_TOKEN_URL) describe
+an ephemeral profile that lives in memory for this call only: no database,
+no keyring (for CI). See tok exec --help and docs/ci.md.`,
 		Example: `  TOKEN=$(tok token -p api)
   curl -H "$(tok token -p api -o header)" https://api.example.com
-  eval "$(tok token -p gh -o env)"`,
+  eval "$(tok token -p gh -o env)"
+  TOKEN=$(tok token --issuer https://id.example.com --github-actions-audience sts.example.com)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runToken(cmd.Context(), opts)
@@ -58,10 +64,14 @@ tok exits with code 4 and says which command to run.`,
 	cmd.Flags().StringVarP(&opts.output, "output", "o", outputRaw, "output format: "+strings.Join(tokenOutputs, ", "))
 	cmd.Flags().BoolVar(&opts.allowExpired, "allow-expired", false, "print an expired static token instead of failing")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(tokenOutputs, cobra.ShellCompDirectiveNoFileComp))
+	opts.eph.register(cmd)
 	return cmd
 }
 
 func (a *app) runToken(ctx context.Context, opts tokenOptions) error {
+	if _, err := a.useEphemeral(ctx, &opts.eph); err != nil {
+		return err
+	}
 	switch opts.output {
 	case outputExecCredential:
 		return a.runExecCredential(ctx)
