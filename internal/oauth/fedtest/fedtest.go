@@ -235,10 +235,10 @@ func NewServer(t testing.TB, platform *Platform, opts Options) *Server {
 
 	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{
-			"issuer":                 s.issuer,
-			"token_endpoint":         s.TokenURL(),
-			"introspection_endpoint": s.issuer + "/introspect",
-			"grant_types_supported":  []string{GrantTokenExchange, GrantJWTBearer},
+			"issuer":                                s.issuer,
+			"token_endpoint":                        s.TokenURL(),
+			"introspection_endpoint":                s.issuer + "/introspect",
+			"grant_types_supported":                 []string{GrantTokenExchange, GrantJWTBearer},
 			"token_endpoint_auth_methods_supported": []string{"none", "client_secret_basic", "client_secret_post"},
 		})
 	})
