@@ -320,9 +320,23 @@ const environmentHelp = `Environment variables tok reads:
   BROWSER           program that opens the login URL
   KUBERNETES_EXEC_INFO  set by kubectl for credential plugins
 
+Ephemeral profiles of tok token and tok exec (when no -p or TOK_PROFILE is
+given; flags win; see docs/ci.md):
+
+  TOK_ISSUER        issuer URL (or TOK_TOKEN_URL, the token endpoint)
+  TOK_CLIENT_ID     client ID
+  TOK_CLIENT_SECRET client secret (or --client-secret-file; never argv)
+  TOK_SCOPES        scopes, comma- or space-separated
+  TOK_AUDIENCE      audience parameter
+  ACTIONS_ID_TOKEN_REQUEST_URL, ACTIONS_ID_TOKEN_REQUEST_TOKEN
+                    GitHub Actions' OIDC token endpoint, for
+                    --github-actions-audience
+
 Set by tok exec in the child:
 
-  TOK_TOKEN         the token
+  TOK_TOKEN         the token at start
+  TOK_TOKEN_FILE    a file with the current token, kept fresh while the
+                    child runs and removed when tok ends
   TOK_EXEC          the profile's name; a nested tok exec of the same
                     profile is refused
   (and every variable named with --env)
