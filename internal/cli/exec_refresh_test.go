@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/tokens"
+)
+
+// TestRefresherWithConcurrentCallers runs the refresher of tok exec on a
+// real in-memory Service against a real authorization server while other
+// goroutines ask the same Service for tokens. Run with -race: the Service
+// (its sealer cache, its in-memory lock) must be safe for this use, and
+// every published token must be one the server considers active.
+func TestRefresherWithConcurrentCallers(t *testing.T) {
+	srv := oauthtest.New(t, oauthtest.Options{AccessTokenTTL: 3 * time.Second})
+	srv.AddClient(oauthtest.Client{ID: "svc", Secret: "svc-secret"})
+	svc := &tokens.Service{Store: store.NewMemory(), Keys: &keysource.Memory{}}
+	ctx := context.Background()
+	p := tokens.Profile{Name: "ci", Type: tokens.OAuth, OAuth: &tokens.OAuthConfig{
+		Endpoints:     oauth.Endpoints{TokenURL: srv.TokenURL()},
+		ClientID:      "svc",
+		Scopes:        []string{"profile"},
+		Flow:          tokens.FlowClientCredentials,
+		RefreshMargin: tokens.Duration(time.Second),
+	}}
+	if err := svc.AddProfile(ctx, p, "svc-secret"); err != nil {
+		t.Fatal(err)
+	}
+	first, err := svc.Token(ctx, "ci", tokens.TokenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var mu sync.Mutex
+	var published []string
+	r := &refresher{
+		profile: "ci",
+		fetch: func(ctx context.Context) (tokens.Credential, error) {
+			return svc.Token(ctx, "ci", tokens.TokenOptions{})
+		},
+		publish: func(c tokens.Credential) error {
+			if !srv.Introspect(c.Token) {
+				t.Errorf("published a token the server does not consider active")
+			}
+			mu.Lock()
+			published = append(published, c.Token)
+			mu.Unlock()
+			return nil
+		},
+		warn:   func(msg string) { t.Errorf("unexpected warning: %s", msg) },
+		now:    time.Now,
+		jitter: randomJitter,
+	}
+	svc.Warn = r.noteWarning
+	rctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { r.run(rctx, first) })
+	for i := 0; i < 4; i++ {
+		wg.Go(func() {
+			for end := time.Now().Add(4 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+				if _, err := svc.Token(ctx, "ci", tokens.TokenOptions{}); err != nil {
+					t.Errorf("concurrent Token: %v", err)
+					return
+				}
+			}
+		})
+	}
+	time.Sleep(4 * time.Second)
+	stop()
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(published) < 1 {
+		t.Fatal("the refresher published no new token in 4 s with a 3 s lifetime")
+	}
+	// Five callers, one request per due refresh: 4 s with a token due
+	// every 1-2 s (a 2-3 s announced lifetime minus the 1 s margin) is at
+	// most 5 client credentials grants, the first included; callers that
+	// did not share refreshes would make dozens.
+	if n := srv.Counts().ClientCredentials; n > 5 {
+		t.Errorf("%d token requests: concurrent callers did not share refreshes", n)
+	}
+}
