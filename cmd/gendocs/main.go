@@ -114,7 +114,7 @@ func generate(root string, date time.Time) error {
 	// The completion command is added by cobra only when tok runs; add it
 	// here so that its pages exist too.
 	cmd.InitDefaultCompletionCmd()
-	disableAutoGenTag(cmd)
+	prepareForDocs(cmd)
 
 	for _, d := range []string{completionsDir, referenceDir, manDir} {
 		if err := resetDir(filepath.Join(root, d)); err != nil {
@@ -142,13 +142,73 @@ func generate(root string, date time.Time) error {
 	return nil
 }
 
-// disableAutoGenTag removes cobra's "Auto generated ... on DATE" footer,
-// which would make every run differ, from every command.
-func disableAutoGenTag(cmd *cobra.Command) {
+// prepareForDocs readies every command of the tree for cobra's Markdown
+// and man page writers: it removes cobra's "Auto generated ... on DATE"
+// footer, which would make every run differ, and fences the indented
+// parts of long descriptions (see preformat). The help topics' original
+// text stays available as topicText.
+func prepareForDocs(cmd *cobra.Command) {
 	cmd.DisableAutoGenTag = true
-	for _, c := range cmd.Commands() {
-		disableAutoGenTag(c)
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
 	}
+	cmd.Annotations[topicText] = cmd.Long
+	cmd.Long = preformat(cmd.Long)
+	for _, c := range cmd.Commands() {
+		prepareForDocs(c)
+	}
+}
+
+// topicText is the annotation that keeps a command's Long text as tok
+// prints it, before preformat.
+const topicText = "gendocs/long"
+
+// preformat wraps each run of indented lines of a long description in a
+// fenced code block. Descriptions are written for the terminal, with
+// tables and lists indented by spaces; as Markdown (which the man page
+// writer parses too) those lines would be reflowed into one paragraph.
+// Blank lines inside a run stay in the block; unindented lines are prose.
+func preformat(text string) string {
+	lines := strings.Split(text, "\n")
+	indented := func(l string) bool {
+		return strings.TrimSpace(l) != "" && (l[0] == ' ' || l[0] == '\t')
+	}
+	// nextIsIndented reports whether the next non-blank line after i is indented.
+	nextIsIndented := func(i int) bool {
+		for _, l := range lines[i+1:] {
+			if strings.TrimSpace(l) != "" {
+				return indented(l)
+			}
+		}
+		return false
+	}
+	var out []string
+	inBlock := false
+	for i, l := range lines {
+		blank := strings.TrimSpace(l) == ""
+		switch {
+		case !inBlock && indented(l):
+			if n := len(out); n > 0 && strings.TrimSpace(out[n-1]) != "" {
+				out = append(out, "")
+			}
+			out = append(out, "```text")
+			inBlock = true
+		case inBlock && !indented(l) && !(blank && nextIsIndented(i)):
+			out = append(out, "```")
+			inBlock = false
+			if !blank {
+				out = append(out, "")
+			}
+		}
+		if inBlock && blank {
+			l = ""
+		}
+		out = append(out, l)
+	}
+	if inBlock {
+		out = append(out, "```")
+	}
+	return strings.Join(out, "\n")
 }
 
 func resetDir(dir string) error {
@@ -196,14 +256,18 @@ func referenceLink(name string) string { return name }
 // help can never drift apart.
 func writeTopicPage(root *cobra.Command, path, command, title, intro string) error {
 	topic, _, err := root.Find([]string{command})
-	if err != nil || topic == root || topic.Long == "" {
+	var text string
+	if err == nil && topic != root {
+		text = topic.Annotations[topicText]
+	}
+	if text == "" {
 		return fmt.Errorf("could not find the help topic %q in the command tree; was it renamed? (update cmd/gendocs)", command)
 	}
 	var b strings.Builder
 	b.WriteString(generatedNotice)
 	fmt.Fprintf(&b, "# %s\n\n%s\n\nThis page is the text of `tok help %s`.\n\n", title, intro, command)
 	b.WriteString("```text\n")
-	b.WriteString(strings.TrimRight(topic.Long, "\n"))
+	b.WriteString(strings.TrimRight(text, "\n"))
 	b.WriteString("\n```\n")
 	return writeFile(path, []byte(b.String()))
 }

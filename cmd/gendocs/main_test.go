@@ -259,3 +259,28 @@ func firstLines(b []byte, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+func TestPreformat(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"prose only", "One line.\nAnother line.", "One line.\nAnother line."},
+		{
+			"table after a heading line",
+			"Settings:\n  a   one\n  b   two\n\nMore prose.",
+			"Settings:\n\n```text\n  a   one\n  b   two\n```\n\nMore prose.",
+		},
+		{
+			"blank line inside a table stays in one block",
+			"Codes:\n\n  0  ok\n\n  1  error\nTail.",
+			"Codes:\n\n```text\n  0  ok\n\n  1  error\n```\n\nTail.",
+		},
+		{"block at the end is closed", "List:\n  x\n  y", "List:\n\n```text\n  x\n  y\n```"},
+		{"whitespace-only lines are emptied", "A:\n  x\n   \n  y", "A:\n\n```text\n  x\n\n  y\n```"},
+		{"empty", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := preformat(tc.in); got != tc.want {
+				t.Errorf("preformat(%q) =\n%s\nwant\n%s", tc.in, got, tc.want)
+			}
+		})
+	}
+}
