@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -269,6 +271,10 @@ func (a *app) oauthConfigFromFlags(ctx context.Context, o profileAddOptions) (*t
 		}
 		eps, err := oauth.Discover(ctx, hc, c.Issuer)
 		if err != nil {
+			var unknownCA x509.UnknownAuthorityError
+			if errors.As(err, &unknownCA) {
+				return nil, fmt.Errorf("could not discover the endpoints of %s: its TLS certificate is signed by an unknown authority; if it uses a private CA, add --ca-file CA.pem: %w", c.Issuer, err)
+			}
 			return nil, fmt.Errorf("could not discover the endpoints of %s (check the URL, or add --no-discovery to try again at login): %w", c.Issuer, err)
 		}
 		c.Endpoints = eps
