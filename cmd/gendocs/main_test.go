@@ -51,10 +51,13 @@ func generateInto(t *testing.T, date time.Time) string {
 func TestGenerateIsReproducible(t *testing.T) {
 	first := tree(t, generateInto(t, defaultManDate))
 
+	// A tok home that does not exist yet: generating must not create it
+	// (no database is opened) and must not depend on it.
+	tokHome := filepath.Join(t.TempDir(), "tok")
 	for k, v := range map[string]string{
 		"HOME":          t.TempDir(),
 		"XDG_DATA_HOME": t.TempDir(),
-		"TOK_HOME":      t.TempDir(),
+		"TOK_HOME":      tokHome,
 		"TOK_PROFILE":   "someone-elses",
 		"TOK_DEBUG":     "1",
 		"KUBECONFIG":    filepath.Join(t.TempDir(), "config"),
@@ -64,6 +67,9 @@ func TestGenerateIsReproducible(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	second := tree(t, generateInto(t, defaultManDate))
+	if _, err := os.Stat(tokHome); err == nil {
+		t.Errorf("generating the docs created tok's home %s; building the command tree must do no I/O", tokHome)
+	}
 
 	if len(first) == 0 {
 		t.Fatal("generate wrote no files")
