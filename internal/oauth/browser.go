@@ -87,14 +87,24 @@ func LoginBrowser(ctx context.Context, cfg Config, ui UI) (Token, error) {
 	} else {
 		fmt.Fprintf(out, "To sign in, open this URL in a browser on this machine:\n\n    %s\n\n", authURL)
 	}
-	fmt.Fprintf(out, "Waiting for the sign-in to finish (listening on http://%s)...\n", l.host)
-
-	select {
-	case r := <-l.result:
-		return r.token, r.err
-	case <-ctx.Done():
-		return Token{}, fmt.Errorf("gave up waiting for the browser sign-in: %w", ctx.Err())
+	if ui.Wait == nil {
+		fmt.Fprintf(out, "Waiting for the sign-in to finish (listening on http://%s)...\n", l.host)
 	}
+
+	var tok Token
+	err = ui.wait(ctx, WaitStatus{Flow: WaitBrowser, URL: authURL}, func(ctx context.Context) error {
+		select {
+		case r := <-l.result:
+			tok = r.token
+			return r.err
+		case <-ctx.Done():
+			return fmt.Errorf("gave up waiting for the browser sign-in: %w", ctx.Err())
+		}
+	})
+	if err != nil {
+		return Token{}, err
+	}
+	return tok, nil
 }
 
 // listenLoopback listens on 127.0.0.1 only, never on all interfaces, so no

@@ -52,11 +52,21 @@ func LoginDevice(ctx context.Context, cfg Config, ui UI) (Token, error) {
 
 	op := "device sign-in at " + cfg.TokenURL
 	var tok *oauth2.Token
-	err = cfg.withAuthFallback(func(style oauth2.AuthStyle) error {
-		var err error
-		tok, err = cfg.oauth2Config(style).DeviceAccessToken(ctx, da)
-		return err
+	status := WaitStatus{Flow: WaitDevice, URL: da.VerificationURI, UserCode: da.UserCode, Expiry: da.Expiry}
+	var pollErr error
+	waitErr := ui.wait(ctx, status, func(ctx context.Context) error {
+		pollErr = cfg.withAuthFallback(func(style oauth2.AuthStyle) error {
+			var err error
+			tok, err = cfg.oauth2Config(style).DeviceAccessToken(ctx, da)
+			return err
+		})
+		return pollErr
 	})
+	if waitErr != nil && (pollErr == nil || !errors.Is(waitErr, pollErr)) {
+		// The UI ended the wait itself: the person cancelled.
+		return Token{}, waitErr
+	}
+	err = pollErr
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
@@ -81,9 +91,12 @@ func showDeviceInstructions(ui UI, da *oauth2.DeviceAuthResponse) {
 	if ui.open(target) {
 		fmt.Fprintln(out, "Opened a browser at that address.")
 	}
-	if !da.Expiry.IsZero() {
+	switch {
+	case ui.Wait != nil:
+		// The UI shows the wait and the time left itself.
+	case !da.Expiry.IsZero():
 		fmt.Fprintf(out, "Waiting for the sign-in (the code expires in %s)...\n", time.Until(da.Expiry).Round(time.Second))
-	} else {
+	default:
 		fmt.Fprintln(out, "Waiting for the sign-in...")
 	}
 }

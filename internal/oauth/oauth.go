@@ -104,6 +104,44 @@ type UI struct {
 	// only printed.
 	OpenBrowser func(url string) error
 	NoBrowser   bool
+	// Wait, when set, runs block, the part of a flow that waits on the
+	// person once the instructions are printed, and may show progress
+	// meanwhile (a spinner with the time left). It must call block once,
+	// with ctx or a context derived from it, and must not return before
+	// block has returned. It returns block's error, or its own when it
+	// stopped the wait early (the person cancelled). Nothing is written to
+	// Out while block runs, so a spinner can own the terminal. When Wait is
+	// set the flows leave out their own "Waiting..." line; without it they
+	// print that line and block.
+	Wait func(ctx context.Context, status WaitStatus, block func(context.Context) error) error
+}
+
+// Flows that report a WaitStatus.
+const (
+	WaitBrowser = "browser"
+	WaitDevice  = "device"
+)
+
+// WaitStatus says what an interactive flow is waiting for, for UI.Wait.
+type WaitStatus struct {
+	// Flow is WaitBrowser or WaitDevice.
+	Flow string
+	// URL is where the person signs in: the authorization URL (browser) or
+	// the verification URI (device). It carries no secret.
+	URL string
+	// UserCode is the code to enter at URL (device flow only).
+	UserCode string
+	// Expiry is when the device code expires; zero when the provider did
+	// not say, and for the browser flow.
+	Expiry time.Time
+}
+
+// wait runs block under ui.Wait, or directly when there is none.
+func (ui UI) wait(ctx context.Context, status WaitStatus, block func(context.Context) error) error {
+	if ui.Wait == nil {
+		return block(ctx)
+	}
+	return ui.Wait(ctx, status, block)
 }
 
 func (ui UI) out() io.Writer {
