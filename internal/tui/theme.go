@@ -67,16 +67,22 @@ func newTheme(out io.Writer, color bool) theme {
 	}
 }
 
-// status picks the colour for a status badge or a status table cell.
+// status picks the colour for a status badge or a status table cell. A
+// status may carry a qualifier ("valid for 42m", "expired (refreshes on
+// next use)"), so the first word or words decide.
 func (t theme) status(text string) lipgloss.Style {
+	is := func(status string) bool {
+		rest, ok := strings.CutPrefix(text, status)
+		return ok && (rest == "" || rest[0] == ' ')
+	}
 	switch {
-	case strings.HasPrefix(text, StatusValid):
+	case is(StatusValid):
 		return t.good
-	case text == StatusStale:
+	case is(StatusStale):
 		return t.warn
-	case text == StatusExpired, text == StatusLoginRequired:
+	case is(StatusExpired), is(StatusLoginRequired):
 		return t.bad
-	case text == StatusNoToken:
+	case is(StatusNoToken):
 		return t.dim
 	default:
 		return t.plain

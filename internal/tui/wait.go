@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
@@ -21,6 +22,9 @@ type WaitOptions struct {
 	Terminal bool
 	// Color allows colour on a terminal; NO_COLOR is honoured as well.
 	Color bool
+	// Delay shows nothing until work has run this long, so that work which
+	// is usually quick (a token refresh) makes no flicker when it is.
+	Delay time.Duration
 }
 
 // Wait runs work while telling the person what is being waited on: the
@@ -34,29 +38,42 @@ type WaitOptions struct {
 // the terminal, work's context is cancelled and Wait returns ErrCancelled
 // once work has returned. work must therefore honour its context. The
 // spinner line is cleared when Wait returns, so the caller's next line
-// starts clean.
+// starts clean. A progress line that cannot be written does not stop the
+// work.
 func Wait(ctx context.Context, opts WaitOptions, msg func() string, work func(context.Context) error) error {
-	if !opts.Terminal || opts.Out == nil {
-		if opts.Out != nil {
-			if _, err := fmt.Fprintln(opts.Out, plainLine(msg())); err != nil {
-				return fmt.Errorf("could not write progress: %w", err)
-			}
-		}
+	if opts.Out == nil {
 		return work(ctx)
 	}
-
 	workCtx, cancelWork := context.WithCancel(ctx)
 	defer cancelWork()
 	workErr := make(chan error, 1)
+	go func() { workErr <- work(workCtx) }()
+
+	if opts.Delay > 0 {
+		timer := time.NewTimer(opts.Delay)
+		select {
+		case err := <-workErr:
+			timer.Stop()
+			return err
+		case <-timer.C:
+		}
+	}
+	if !opts.Terminal {
+		_, _ = fmt.Fprintln(opts.Out, plainLine(msg()))
+		return <-workErr
+	}
 
 	p := tea.NewProgram(newWaiter(opts.Out, colorAllowed(opts.Color), msg),
 		tea.WithInput(nil), // no raw mode: Ctrl-C arrives as SIGINT
 		tea.WithOutput(opts.Out),
 		tea.WithFilter(interruptAsMsg),
 	)
+	// Relay work's end to the program; Send returns at once when the
+	// program has already ended.
+	relayed := make(chan error, 1)
 	go func() {
-		err := work(workCtx)
-		workErr <- err
+		err := <-workErr
+		relayed <- err
 		p.Send(workDoneMsg{})
 	}()
 	stop := stopOnDone(ctx, p)
@@ -66,15 +83,15 @@ func Wait(ctx context.Context, opts WaitOptions, msg func() string, work func(co
 	w, _ := final.(waiter)
 	switch {
 	case w.workDone, ctx.Err() != nil:
-		return <-workErr
+		return <-relayed
 	case w.interrupted || runErr == nil:
 		// Ctrl-C, or SIGTERM (which makes Bubble Tea quit on its own).
 		cancelWork()
-		<-workErr
+		<-relayed
 		return ErrCancelled
 	default:
 		// The spinner could not be drawn; the work still deserves its result.
-		return <-workErr
+		return <-relayed
 	}
 }
 
