@@ -147,22 +147,23 @@ func TestExecTokenFileCleanup(t *testing.T) {
 
 	for _, tc := range []struct {
 		name   string
+		trap   string // installed before the child reports ready, so a signal cannot beat it
 		script string
 		signal syscall.Signal // sent to tok once the child is ready
 		code   int
 	}{
-		{"normal exit", `exit 3`, 0, 3},
-		{"child crash", `kill -SEGV $$`, 0, 128 + int(syscall.SIGSEGV)},
-		{"SIGTERM to tok", `trap 'exit 42' TERM; sleep 30 & wait`, syscall.SIGTERM, 42},
-		{"SIGTERM to tok, child dies of it", `sleep 30 & wait`, syscall.SIGTERM, 128 + int(syscall.SIGTERM)},
-		{"SIGINT to tok", `trap 'exit 5' INT; sleep 30 & wait`, syscall.SIGINT, 5},
-		{"SIGHUP to tok", `sleep 30 & wait`, syscall.SIGHUP, 128 + int(syscall.SIGHUP)},
+		{"normal exit", "", `exit 3`, 0, 3},
+		{"child crash", "", `kill -SEGV $$`, 0, 128 + int(syscall.SIGSEGV)},
+		{"SIGTERM to tok", `trap 'exit 42' TERM; `, `sleep 30 & wait`, syscall.SIGTERM, 42},
+		{"SIGTERM to tok, child dies of it", "", `sleep 30 & wait`, syscall.SIGTERM, 128 + int(syscall.SIGTERM)},
+		{"SIGINT to tok", `trap 'exit 5' INT; `, `sleep 30 & wait`, syscall.SIGINT, 5},
+		{"SIGHUP to tok", "", `sleep 30 & wait`, syscall.SIGHUP, 128 + int(syscall.SIGHUP)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			ready, seen := filepath.Join(dir, "ready"), filepath.Join(dir, "seen")
-			script := `cat "$TOK_TOKEN_FILE" > "$E2E_SEEN"; printf '%s' "$TOK_TOKEN_FILE" > "$E2E_READY.tmp" && mv "$E2E_READY.tmp" "$E2E_READY"; ` + tc.script
+			script := tc.trap + `cat "$TOK_TOKEN_FILE" > "$E2E_SEEN"; printf '%s' "$TOK_TOKEN_FILE" > "$E2E_READY.tmp" && mv "$E2E_READY.tmp" "$E2E_READY"; ` + tc.script
 			p := Start(t, env.With("E2E_READY="+ready, "E2E_SEEN="+seen), "", "exec", "-p", "st", "--", "sh", "-c", script)
 			tokenFile := WaitForFile(t, ready)
 			if tc.signal != 0 {

@@ -170,8 +170,10 @@ func TestFederationTokenExchange(t *testing.T) {
 		}
 	})
 
+	// Not parallel: it counts the shared server's exchanges, so the other
+	// subtests (which resume only after this function returns) must not
+	// run meanwhile.
 	t.Run("stored federated profile", func(t *testing.T) {
-		t.Parallel()
 		env := FileKeyEnv(t)
 		cmdFile := filepath.Join(t.TempDir(), "oidc-token")
 		if err := os.WriteFile(cmdFile, []byte(platform.Mint(ciSubject, srv.Issuer(), time.Minute)), 0o600); err != nil {
