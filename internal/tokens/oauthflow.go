@@ -406,6 +406,7 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (Cr
 	case FlowClientCredentials:
 		tok, err = oauth.ClientCredentials(ctx, cfg)
 	case FlowPassword:
+		s.warn("warning: the password grant (profile %q) is deprecated by OAuth 2.1 and exposes your password to tok; prefer --flow browser or device", name)
 		user := opts.Username
 		if user == "" {
 			user = p.OAuth.Username

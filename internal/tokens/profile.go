@@ -144,6 +144,9 @@ type OAuthConfig struct {
 	CAFile            string            `json:"ca_file,omitempty"`
 	K8sToken          K8sToken          `json:"k8s_token,omitempty"`
 	Username          string            `json:"username,omitempty"` // password flow only
+	// MaxAge bounds the life of a token the server gave no expiry for;
+	// zero means DefaultMaxAge.
+	MaxAge Duration `json:"max_age,omitempty"`
 }
 
 // Margin is the profile's refresh margin.
@@ -155,6 +158,22 @@ func (p *Profile) Margin() time.Duration {
 		return DefaultRefreshMargin
 	}
 	return 0
+}
+
+// DefaultMaxAge is how long a renewable token without an expiry is used
+// before tok renews it anyway: an hour, the most common access-token
+// lifetime, so a token whose server forgot expires_in behaves like most.
+const DefaultMaxAge = time.Hour
+
+// MaxAge is how long a renewable token without an expiry is trusted.
+func (p *Profile) MaxAge() time.Duration {
+	if p.OAuth == nil {
+		return 0
+	}
+	if p.OAuth.MaxAge > 0 {
+		return time.Duration(p.OAuth.MaxAge)
+	}
+	return DefaultMaxAge
 }
 
 // IssuerHost is a short label for lists.

@@ -74,6 +74,11 @@ func Evaluate(p *Profile, s *State, use K8sToken, now time.Time) Status {
 	exp := s.expiryFor(use)
 	switch {
 	case exp.IsZero():
+		// No expiry from the server: treat a renewable token as stale once
+		// it is older than the profile's max age, so it cannot live forever.
+		if age := p.MaxAge(); age > 0 && canRenew(p, s) && !s.Obtained.IsZero() && !now.Before(s.Obtained.Add(age)) {
+			return StatusStale
+		}
 		return StatusValid
 	case !now.Before(exp):
 		if canRenew(p, s) {

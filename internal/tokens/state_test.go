@@ -30,6 +30,11 @@ func TestEvaluate(t *testing.T) {
 		{"oauth inside margin without refresh token", oauthP, State{Access: tok, Expiry: now.Add(30 * time.Second)}, "", StatusValid},
 		{"client credentials expired renews", ccP, State{Access: tok, Expiry: now.Add(-time.Minute)}, "", StatusExpired},
 		{"id token used, its own expiry drives", oauthP, State{Access: tok, Refresh: tok, ID: tok, Expiry: now.Add(time.Hour), IDExpiry: now.Add(10 * time.Second)}, K8sIDToken, StatusStale},
+		{"oauth without expiry, young", oauthP, State{Access: tok, Refresh: tok, Obtained: now.Add(-59 * time.Minute)}, "", StatusValid},
+		{"oauth without expiry, past max age", oauthP, State{Access: tok, Refresh: tok, Obtained: now.Add(-time.Hour)}, "", StatusStale},
+		{"oauth without expiry, custom max age", &Profile{Type: OAuth, OAuth: &OAuthConfig{MaxAge: Duration(5 * time.Minute)}}, State{Access: tok, Refresh: tok, Obtained: now.Add(-6 * time.Minute)}, "", StatusStale},
+		{"oauth without expiry or refresh token stays valid", oauthP, State{Access: tok, Obtained: now.Add(-48 * time.Hour)}, "", StatusValid},
+		{"static without expiry is never aged", static, State{Access: tok, Obtained: now.Add(-48 * time.Hour)}, "", StatusValid},
 		{"id token wanted but absent", oauthP, State{Access: tok, Refresh: tok, Expiry: now.Add(time.Hour)}, K8sIDToken, StatusExpired},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
