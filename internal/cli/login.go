@@ -118,6 +118,7 @@ func (a *app) loginOptions(flow tokens.Flow, noBrowser bool) tokens.LoginOptions
 			Out:         a.io.ErrOut,
 			OpenBrowser: a.openBrowser,
 			NoBrowser:   noBrowser,
+			Wait:        a.signInUI(),
 		},
 		Flow:   flow,
 		Wait:   a.io.CanPrompt(),
@@ -260,12 +261,17 @@ func (a *app) tokenOrLogin(ctx context.Context, name string, topts tokens.TokenO
 	if err != nil {
 		return tokens.Credential{}, err
 	}
-	cred, err := svc.Token(ctx, name, topts)
+	token := func(name string) (tokens.Credential, error) {
+		return a.withRefreshProgress(ctx, name, func(ctx context.Context) (tokens.Credential, error) {
+			return svc.Token(ctx, name, topts)
+		})
+	}
+	cred, err := token(name)
 	if name == "" && errors.Is(err, tokens.ErrNoProfile) && interactive {
 		if name, err = a.chooseProfile(ctx); err != nil {
 			return tokens.Credential{}, err
 		}
-		cred, err = svc.Token(ctx, name, topts)
+		cred, err = token(name)
 	}
 	if err == nil || !errors.Is(err, tokens.ErrLoginRequired) || !interactive {
 		return cred, err
@@ -280,5 +286,5 @@ func (a *app) tokenOrLogin(ctx context.Context, name string, topts tokens.TokenO
 	if _, err := svc.Login(lctx, p.Name, a.loginOptions("", false)); err != nil {
 		return tokens.Credential{}, err
 	}
-	return svc.Token(ctx, p.Name, topts)
+	return token(p.Name)
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
@@ -109,7 +110,9 @@ func newRefreshCmd(a *app) *cobra.Command {
 			}
 			var errs []error
 			for _, name := range names {
-				cred, err := svc.Refresh(cmd.Context(), name)
+				cred, err := a.withRefreshProgress(cmd.Context(), name, func(ctx context.Context) (tokens.Credential, error) {
+					return svc.Refresh(ctx, name)
+				})
 				if err != nil {
 					errs = append(errs, err)
 					continue

@@ -91,7 +91,9 @@ func (a *app) pickerAction(ctx context.Context, name string, action tui.Action) 
 		}
 		return false, nil
 	case tui.Refresh:
-		if cred, err := svc.Refresh(ctx, name); err != nil {
+		if cred, err := a.withRefreshProgress(ctx, name, func(ctx context.Context) (tokens.Credential, error) {
+			return svc.Refresh(ctx, name)
+		}); err != nil {
 			fmt.Fprintf(a.io.ErrOut, "tok: %v\n", err)
 		} else {
 			fmt.Fprintf(a.io.ErrOut, "Refreshed profile %q%s.\n", name, expiryPhrase(cred.Expiry, a.now()))

@@ -529,16 +529,38 @@ func newProfileRenameCmd(a *app) *cobra.Command {
 }
 
 func newUseCmd(a *app) *cobra.Command {
-	return &cobra.Command{
-		Use:               "use [NAME]",
-		Short:             "Make a profile the default",
-		Long:              "Make a profile the default: commands use it when neither -p nor TOK_PROFILE names one. Without NAME, a person at a terminal picks one from a list.",
+	var unset bool
+	cmd := &cobra.Command{
+		Use:   "use [NAME | --unset]",
+		Short: "Make a profile the default",
+		Long: `Make a profile the default: commands use it when neither -p nor TOK_PROFILE names one. Without NAME, a person at a terminal picks one from a list.
+
+With --unset there is no default any more: commands then need -p or
+TOK_PROFILE, and a person at a terminal picks a profile from a list.`,
+		Example: `  tok use api
+  tok use
+  tok use --unset`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: a.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			svc, err := a.service()
 			if err != nil {
 				return err
+			}
+			if unset {
+				if len(args) > 0 {
+					return usagef("tok use --unset takes no profile name; to choose a default run: tok use %s", args[0])
+				}
+				prev, err := svc.ClearDefault()
+				if err != nil {
+					return err
+				}
+				if prev == "" {
+					fmt.Fprintln(a.io.ErrOut, "There was no default profile.")
+				} else {
+					fmt.Fprintf(a.io.ErrOut, "Profile %q is no longer the default; there is none now.\n", prev)
+				}
+				return nil
 			}
 			var name string
 			if len(args) == 1 {
@@ -553,6 +575,8 @@ func newUseCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&unset, "unset", false, "forget the default profile")
+	return cmd
 }
 
 func (a *app) completeProfileArg(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {

@@ -236,6 +236,22 @@ func (s *Service) SetDefault(name string) error {
 	})
 }
 
+// ClearDefault forgets the default profile, so commands need -p,
+// TOK_PROFILE or, for a person, the picker. It returns the profile that was
+// the default ("" when there was none). Without a database there is
+// nothing to clear and none is created.
+func (s *Service) ClearDefault() (string, error) {
+	prev, err := s.DefaultProfile()
+	if err != nil || prev == "" {
+		return prev, err
+	}
+	err = s.Store.Update(func(tx *store.Tx) error {
+		prev = tx.Setting(SettingDefaultProfile)
+		return tx.SetSetting(SettingDefaultProfile, "")
+	})
+	return prev, err
+}
+
 // DefaultProfile returns the default profile's name ("" when none).
 func (s *Service) DefaultProfile() (string, error) {
 	var name string

@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/tokens"
+	"github.com/tok-cli/tok/internal/tui"
+)
+
+// refreshProgressDelay is how long getting a token may take before a
+// spinner says what tok is waiting for. A cached token takes milliseconds
+// and a quick refresh well under this, so neither makes the terminal
+// flicker.
+const refreshProgressDelay = 400 * time.Millisecond
+
+// spinnerAllowed reports whether progress may be drawn as a spinner: only
+// on a terminal on stderr, and not under --debug, whose log lines on
+// stderr would tear it.
+func (a *app) spinnerAllowed() bool {
+	return a.io.IsStderrTTY() && !a.debug
+}
+
+// signInUI returns the oauth.UI.Wait of a person's login: a spinner on the
+// terminal while the browser callback or the device code is awaited. Off a
+// terminal it returns nil, and the flows print their own one plain
+// "Waiting..." line instead.
+func (a *app) signInUI() func(context.Context, oauth.WaitStatus, func(context.Context) error) error {
+	if !a.spinnerAllowed() {
+		return nil
+	}
+	return func(ctx context.Context, s oauth.WaitStatus, block func(context.Context) error) error {
+		opts := tui.WaitOptions{Out: a.io.ErrOut, Terminal: true, Color: a.io.ColorEnabled()}
+		err := tui.Wait(ctx, opts, func() string { return signInMessage(s, a.now()) }, block)
+		return asCancelled(err)
+	}
+}
+
+// signInMessage is the spinner's line while a login waits for the person.
+func signInMessage(s oauth.WaitStatus, now time.Time) string {
+	if s.Flow != oauth.WaitDevice {
+		return "Waiting for the sign-in in the browser (Ctrl-C cancels)"
+	}
+	msg := fmt.Sprintf("Waiting for code %s to be entered at %s", s.UserCode, s.URL)
+	switch left := s.Expiry.Sub(now).Truncate(time.Second); {
+	case s.Expiry.IsZero():
+		return msg + " (Ctrl-C cancels)"
+	case left <= 0:
+		return msg + " (the code has expired)"
+	default:
+		return fmt.Sprintf("%s (%s left, Ctrl-C cancels)", msg, left)
+	}
+}
+
+// withRefreshProgress runs fetch, a token lookup that may refresh over the
+// network or wait for another process's refresh. When it takes longer than
+// refreshProgressDelay and a person watches stderr, a spinner says so. Off
+// a terminal nothing is shown: there stderr belongs to scripts and to
+// kubectl, and a refresh is routine, not news.
+//
+// The service's warnings during fetch are held until the spinner is gone,
+// so they are printed whole instead of tearing its line.
+func (a *app) withRefreshProgress(ctx context.Context, profile string, fetch func(context.Context) (tokens.Credential, error)) (tokens.Credential, error) {
+	if !a.spinnerAllowed() || a.svc == nil {
+		return fetch(ctx)
+	}
+	var held heldLines
+	warn := a.svc.Warn
+	a.svc.Warn = held.add
+	defer func() {
+		a.svc.Warn = warn
+		if warn != nil {
+			for _, line := range held.all() {
+				warn(line)
+			}
+		}
+	}()
+
+	what := "the default profile"
+	if profile != "" {
+		what = fmt.Sprintf("profile %q", profile)
+	}
+	opts := tui.WaitOptions{Out: a.io.ErrOut, Terminal: true, Color: a.io.ColorEnabled(), Delay: refreshProgressDelay}
+	var cred tokens.Credential
+	err := tui.Wait(ctx, opts, func() string { return "Refreshing the token of " + what }, func(ctx context.Context) error {
+		var err error
+		cred, err = fetch(ctx)
+		return err
+	})
+	return cred, asCancelled(err)
+}
+
+// asCancelled turns the person's Ctrl-C under a spinner into tok's
+// cancellation (exit 130).
+func asCancelled(err error) error {
+	if errors.Is(err, tui.ErrCancelled) {
+		return errCancelled
+	}
+	return err
+}
+
+// heldLines collects lines from another goroutine until they can be shown.
+type heldLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (h *heldLines) add(line string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.lines = append(h.lines, line)
+}
+
+func (h *heldLines) all() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.lines...)
+}

@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tok-cli/tok/internal/iostreams"
+	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/tokens"
+	"github.com/tok-cli/tok/internal/tui"
+)
+
+func TestSignInMessage(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	device := oauth.WaitStatus{Flow: oauth.WaitDevice, URL: "https://idp.example/device", UserCode: "WDJB-MJHT"}
+	withExpiry := func(s oauth.WaitStatus, d time.Duration) oauth.WaitStatus { s.Expiry = now.Add(d); return s }
+	for _, tc := range []struct {
+		name   string
+		status oauth.WaitStatus
+		want   string
+	}{
+		{"browser", oauth.WaitStatus{Flow: oauth.WaitBrowser, URL: "https://idp.example/auth?x=1"},
+			"Waiting for the sign-in in the browser (Ctrl-C cancels)"},
+		{"device with time left", withExpiry(device, 9*time.Minute+41*time.Second+600*time.Millisecond),
+			"Waiting for code WDJB-MJHT to be entered at https://idp.example/device (9m41s left, Ctrl-C cancels)"},
+		{"device without expiry", device,
+			"Waiting for code WDJB-MJHT to be entered at https://idp.example/device (Ctrl-C cancels)"},
+		{"device code expired", withExpiry(device, -time.Second),
+			"Waiting for code WDJB-MJHT to be entered at https://idp.example/device (the code has expired)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := signInMessage(tc.status, now); got != tc.want {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// progressApp is an app whose stderr is a buffer that claims to be a
+// terminal, with a Service that only warns.
+func progressApp(terminal, debug bool) (*app, *syncBuffer) {
+	ios, _, _, _ := iostreams.Test()
+	errOut := &syncBuffer{}
+	ios.ErrOut = errOut
+	ios.SetTTY(terminal, false, terminal)
+	a := newApp(ios, func(string) string { return "" })
+	a.debug = debug
+	a.svc = &tokens.Service{Warn: func(msg string) { fmt.Fprintln(errOut, msg) }}
+	return a, errOut
+}
+
+func TestSignInUIOnlyOnATerminal(t *testing.T) {
+	for _, tc := range []struct {
+		terminal, debug, want bool
+	}{
+		{terminal: true, want: true},
+		{terminal: false},
+		{terminal: true, debug: true}, // log lines would tear the spinner
+	} {
+		a, _ := progressApp(tc.terminal, tc.debug)
+		if got := a.signInUI() != nil; got != tc.want {
+			t.Errorf("terminal=%v debug=%v: spinner wait set = %v, want %v", tc.terminal, tc.debug, got, tc.want)
+		}
+	}
+}
+
+// TestSignInUIRunsTheBlock: the flow's wait runs under a spinner that
+// shows the code, the URL and the time left.
+func TestSignInUIRunsTheBlock(t *testing.T) {
+	a, errOut := progressApp(true, false)
+	wait := a.signInUI()
+	status := oauth.WaitStatus{Flow: oauth.WaitDevice, URL: "https://idp.example/device", UserCode: "WDJB-MJHT", Expiry: time.Now().Add(5 * time.Minute)}
+	err := wait(t.Context(), status, func(ctx context.Context) error {
+		if err := awaitText(errOut, "WDJB-MJHT"); err != nil {
+			return err
+		}
+		return awaitText(errOut, "https://idp.example/device")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ansi.Strip(errOut.String()), "left, Ctrl-C") {
+		t.Errorf("spinner lacks the time left: %q", errOut.String())
+	}
+}
+
+// TestAsCancelled: Ctrl-C under a spinner is tok's cancellation (exit
+// 130); other errors pass unchanged.
+func TestAsCancelled(t *testing.T) {
+	for _, err := range []error{tui.ErrCancelled, fmt.Errorf("device sign-in: %w", tui.ErrCancelled)} {
+		if got := exitCode(asCancelled(err)); got != ExitCancelled {
+			t.Errorf("%v: exit code %d, want %d", err, got, ExitCancelled)
+		}
+	}
+	other := errors.New("boom")
+	if got := asCancelled(other); got != other {
+		t.Errorf("asCancelled changed %v into %v", other, got)
+	}
+}
+
+// TestRefreshProgressHoldsWarnings: a slow refresh on a terminal shows a
+// spinner, and a warning the Service gives meanwhile appears after it,
+// whole, instead of inside the spinner's line.
+func TestRefreshProgressHoldsWarnings(t *testing.T) {
+	a, errOut := progressApp(true, false)
+	cred, err := a.withRefreshProgress(t.Context(), "api", func(ctx context.Context) (tokens.Credential, error) {
+		if err := awaitText(errOut, `Refreshing the token of profile "api"`); err != nil {
+			return tokens.Credential{}, err
+		}
+		a.svc.Warn("tok: the server did not answer; using the current token")
+		return tokens.Credential{Token: "t"}, nil
+	})
+	if err != nil || cred.Token != "t" {
+		t.Fatalf("got %+v, %v", cred, err)
+	}
+	out := errOut.String()
+	spin := strings.LastIndex(out, "Refreshing the token")
+	warn := strings.Index(out, "tok: the server did not answer")
+	if spin < 0 || warn < spin || !strings.Contains(out[spin:warn], "\x1b[2K") {
+		t.Errorf("warning not printed after the erased spinner line: %q", out)
+	}
+	if !strings.HasSuffix(out, "tok: the server did not answer; using the current token\n") {
+		t.Errorf("warning not printed whole at the end: %q", out)
+	}
+}
+
+// TestRefreshProgressQuietWhenQuickOrPiped: a quick token and any token
+// without a terminal leave stderr to the Service's own lines.
+func TestRefreshProgressQuietWhenQuickOrPiped(t *testing.T) {
+	for _, terminal := range []bool{true, false} {
+		a, errOut := progressApp(terminal, false)
+		_, err := a.withRefreshProgress(t.Context(), "", func(ctx context.Context) (tokens.Credential, error) {
+			if !terminal {
+				time.Sleep(refreshProgressDelay + 100*time.Millisecond)
+			}
+			a.svc.Warn("a warning")
+			return tokens.Credential{}, errors.New("boom")
+		})
+		if err == nil || err.Error() != "boom" {
+			t.Errorf("terminal=%v: err = %v, want fetch's", terminal, err)
+		}
+		if got := errOut.String(); got != "a warning\n" {
+			t.Errorf("terminal=%v: stderr = %q, want only the warning", terminal, got)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// awaitText polls b until it shows want (escape sequences removed).
+func awaitText(b *syncBuffer, want string) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(ansi.Strip(b.String()), want) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("never showed %q; got %q", want, b.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return nil
+}
