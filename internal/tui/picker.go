@@ -95,11 +95,9 @@ func Pick(ctx context.Context, items []Item, opts PickOptions) (string, Action, 
 	p = tea.NewProgram(newPicker(items, opts),
 		tea.WithInput(in),
 		tea.WithOutput(opts.Out),
-		tea.WithFilter(interruptAsMsg),
+		tea.WithoutSignalHandler(), // see run
 	)
-	stop := stopOnDone(ctx, p)
-	final, err := p.Run()
-	stop()
+	final, err := run(ctx, p)
 	if err != nil {
 		return "", Choose, fmt.Errorf("could not run the profile picker: %w", err)
 	}

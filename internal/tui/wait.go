@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/charmbracelet/bubbles/spinner"
@@ -66,7 +69,7 @@ func Wait(ctx context.Context, opts WaitOptions, msg func() string, work func(co
 	p := tea.NewProgram(newWaiter(opts.Out, colorAllowed(opts.Color), msg),
 		tea.WithInput(nil), // no raw mode: Ctrl-C arrives as SIGINT
 		tea.WithOutput(opts.Out),
-		tea.WithFilter(interruptAsMsg),
+		tea.WithoutSignalHandler(), // see run
 	)
 	// Relay work's end to the program; Send returns at once when the
 	// program has already ended.
@@ -76,21 +79,20 @@ func Wait(ctx context.Context, opts WaitOptions, msg func() string, work func(co
 		relayed <- err
 		p.Send(workDoneMsg{})
 	}()
-	stop := stopOnDone(ctx, p)
-	final, runErr := p.Run()
-	stop()
+	// An error from run means the spinner could not be drawn; the work
+	// goes on regardless and its result is what counts (default below).
+	final, _ := run(ctx, p)
 
 	w, _ := final.(waiter)
 	switch {
 	case w.workDone, ctx.Err() != nil:
 		return <-relayed
-	case w.interrupted || runErr == nil:
-		// Ctrl-C, or SIGTERM (which makes Bubble Tea quit on its own).
+	case w.interrupted:
+		// Ctrl-C (SIGINT), or SIGTERM.
 		cancelWork()
 		<-relayed
 		return ErrCancelled
 	default:
-		// The spinner could not be drawn; the work still deserves its result.
 		return <-relayed
 	}
 }
@@ -106,30 +108,34 @@ func plainLine(msg string) string {
 // lets the final frame be drawn empty so nothing is left on the terminal.
 type stopMsg struct{}
 
-// interruptedMsg replaces Bubble Tea's SIGINT handling for the same reason.
+// interruptedMsg is SIGINT or SIGTERM, delivered by run instead of Bubble
+// Tea's own handler, also through Update for the same reason.
 type interruptedMsg struct{}
 
 type workDoneMsg struct{}
 
-func interruptAsMsg(_ tea.Model, msg tea.Msg) tea.Msg {
-	if _, ok := msg.(tea.InterruptMsg); ok {
-		return interruptedMsg{}
-	}
-	return msg
-}
-
-// stopOnDone sends stopMsg to p when ctx ends while p runs. The returned
-// function must be called once p.Run has returned.
-func stopOnDone(ctx context.Context, p *tea.Program) func() {
-	ran := make(chan struct{})
+// run runs p until it ends, telling it when ctx ends (stopMsg) or when
+// SIGINT or SIGTERM arrives (interruptedMsg). p must be built with
+// tea.WithoutSignalHandler: Bubble Tea's own handler sends the signal on a
+// channel that nobody reads once the program has ended for another reason
+// (ctx ending on the same Ctrl-C, as tok's own handler makes it), and Run
+// then never returns. Send, used here, gives up once the program has ended.
+func run(ctx context.Context, p *tea.Program) (tea.Model, error) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	ended := make(chan struct{})
+	defer close(ended)
 	go func() {
 		select {
 		case <-ctx.Done():
-			p.Send(stopMsg{}) // returns at once when p has already ended
-		case <-ran:
+			p.Send(stopMsg{})
+		case <-sig:
+			p.Send(interruptedMsg{})
+		case <-ended:
 		}
 	}()
-	return func() { close(ran) }
+	return p.Run()
 }
 
 // waiter is the Bubble Tea model behind Wait: a spinner and a message.
