@@ -80,6 +80,7 @@ type OSKeyring interface {
 type Cache interface {
 	Get(desc string) ([]byte, bool)
 	Put(desc string, value []byte, ttl time.Duration) error
+	Delete(desc string) error
 }
 
 // Resolver fetches and creates data keys.
@@ -101,6 +102,9 @@ func (r *Resolver) getenv(k string) string {
 // itemName is the keyring item holding the key of database keyID.
 func itemName(keyID string) string { return "data-key:" + keyID }
 
+// cacheDesc names the kernel-keyring cache entry of database keyID.
+func cacheDesc(keyID string) string { return "tok:" + itemName(keyID) }
+
 // Get returns the key of database keyID from src, or an error wrapping
 // ErrNoKey when the source holds none.
 func (r *Resolver) Get(ctx context.Context, src Source, keyID string) (seal.Key, error) {
@@ -118,7 +122,7 @@ func (r *Resolver) Get(ctx context.Context, src Source, keyID string) (seal.Key,
 	case File:
 		return r.readFile()
 	case Keyring, "":
-		desc := "tok:" + itemName(keyID)
+		desc := cacheDesc(keyID)
 		if r.Cache != nil {
 			if b, ok := r.Cache.Get(desc); ok && len(b) == seal.KeySize {
 				var k seal.Key
@@ -178,6 +182,11 @@ func (r *Resolver) Delete(ctx context.Context, src Source, keyID string) error {
 			return fmt.Errorf("could not remove key file: %w", err)
 		}
 	case Keyring, "":
+		// The cached copy goes first: a key moved elsewhere must not stay
+		// readable from the kernel keyring for the rest of its lifetime.
+		if r.Cache != nil {
+			_ = r.Cache.Delete(cacheDesc(keyID))
+		}
 		if r.Keyring == nil {
 			return nil
 		}

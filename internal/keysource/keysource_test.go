@@ -91,6 +91,7 @@ func (c cacheMap) Put(desc string, v []byte, _ time.Duration) error {
 	c[desc] = v
 	return nil
 }
+func (c cacheMap) Delete(desc string) error { delete(c, desc); return nil }
 
 // The OS keyring itself is tested for real in internal/keyring and end to
 // end; this checks the resolver's own logic: item naming, not-found
@@ -117,6 +118,12 @@ func TestKeyringSourceLogic(t *testing.T) {
 	}
 	if kr.gets != 2 { // one miss above, then one read that fills the cache
 		t.Fatalf("keyring read %d times, want 2 (the cache should serve the rest)", kr.gets)
+	}
+	if err := r.Delete(ctx, Keyring, "abc"); err != nil {
+		t.Fatal(err)
+	}
+	if len(cache) != 0 || len(kr.items) != 0 {
+		t.Fatalf("after Delete: cache %v, keyring %v; both must be empty", cache, kr.items)
 	}
 	kr.err = errors.New("dbus: connection refused")
 	r2 := &Resolver{Keyring: kr, NotFound: errAbsent}
