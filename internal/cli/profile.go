@@ -49,6 +49,7 @@ type profileAddOptions struct {
 	authParams       []string
 	redirectPort     int
 	refreshMargin    time.Duration
+	maxAge           time.Duration
 	caFile           string
 	k8sToken         string
 	username         string
@@ -112,6 +113,7 @@ before every exchange. See docs/ci.md.`,
 	f.StringArrayVar(&o.authParams, "auth-param", nil, "extra authorization parameter KEY=VALUE, e.g. prompt=login (repeatable)")
 	f.IntVar(&o.redirectPort, "redirect-port", 0, "fixed loopback port for the browser flow's redirect (default: a free port)")
 	f.DurationVar(&o.refreshMargin, "refresh-margin", tokens.DefaultRefreshMargin, "refresh a token this long before it expires")
+	f.DurationVar(&o.maxAge, "max-age", tokens.DefaultMaxAge, "renew a token the server gave no expiry for once it is this old")
 	f.StringVar(&o.caFile, "ca-file", "", "PEM file of CA certificates to trust for this provider")
 	f.StringVar(&o.k8sToken, "k8s-token", "", "token kubectl gets: access-token or id-token (default id-token when the openid scope is requested)")
 	f.StringVar(&o.username, "username", "", "username for the password flow")
@@ -216,12 +218,16 @@ func (a *app) oauthConfigFromFlags(ctx context.Context, o profileAddOptions) (*t
 		Flow:          flow,
 		RedirectPort:  o.redirectPort,
 		RefreshMargin: tokens.Duration(o.refreshMargin),
+		MaxAge:        tokens.Duration(o.maxAge),
 		CAFile:        o.caFile,
 		Username:      o.username,
 		K8sToken:      tokens.K8sToken(o.k8sToken),
 	}
 	if o.redirectPort < 0 || o.redirectPort > 65535 {
 		return nil, usagef("--redirect-port %d is not a port", o.redirectPort)
+	}
+	if o.maxAge < 0 {
+		return nil, usagef("--max-age must not be negative")
 	}
 	if o.refreshMargin < 0 {
 		return nil, usagef("--refresh-margin must not be negative")
