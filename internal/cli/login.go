@@ -267,7 +267,10 @@ func (a *app) tokenOrLogin(ctx context.Context, name string, topts tokens.TokenO
 		})
 	}
 	cred, err := token(name)
-	if name == "" && errors.Is(err, tokens.ErrNoProfile) && interactive {
+	if name == "" && errors.Is(err, tokens.ErrNoProfile) {
+		if !interactive {
+			return tokens.Credential{}, errNoProfileSelected()
+		}
 		if name, err = a.chooseProfile(ctx); err != nil {
 			return tokens.Credential{}, err
 		}

@@ -51,12 +51,18 @@ func (a *app) pickProfile(ctx context.Context, title string) (string, tui.Action
 	return name, action, err
 }
 
+// errNoProfileSelected is the error (exit 2) for a script that names no
+// profile when there is no default: it fails at once, never prompts.
+func errNoProfileSelected() error {
+	return fmt.Errorf("%w; pass -p NAME or set TOK_PROFILE (or choose a default with: tok use NAME)", tokens.ErrNoProfile)
+}
+
 // chooseProfile resolves a profile for a command that needs one when none
 // was named and there is no default: the picker for a person, an error
 // (exit 2) for a script.
 func (a *app) chooseProfile(ctx context.Context) (string, error) {
 	if !a.io.CanPrompt() {
-		return "", fmt.Errorf("%w; pass -p NAME or set TOK_PROFILE", tokens.ErrNoProfile)
+		return "", errNoProfileSelected()
 	}
 	for {
 		name, action, err := a.pickProfile(ctx, "Choose a profile")

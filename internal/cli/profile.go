@@ -569,10 +569,15 @@ TOK_PROFILE, and a person at a terminal picks a profile from a list.`,
 				return nil
 			}
 			var name string
-			if len(args) == 1 {
+			switch {
+			case len(args) == 1:
 				name = args[0]
-			} else if name, err = a.chooseProfile(cmd.Context()); err != nil {
-				return err
+			case !a.io.CanPrompt():
+				return usagef("no profile named and no terminal to pick one on; name it: tok use NAME")
+			default:
+				if name, err = a.chooseProfile(cmd.Context()); err != nil {
+					return err
+				}
 			}
 			if err := svc.SetDefault(name); err != nil {
 				return err
