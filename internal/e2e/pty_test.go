@@ -8,6 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -431,4 +435,58 @@ func TestTerminalLoginSpinner(t *testing.T) {
 		WantCode(t, r, 130)
 		wantOnlyData(t, r, "")
 	})
+}
+
+// slowProxy returns a URL for endpoint that answers like it after delay:
+// a slow token endpoint, the only fault this test injects.
+func slowProxy(t testing.TB, endpoint string, delay time.Duration) string {
+	t.Helper()
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: u.Scheme, Host: u.Host})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + u.Path
+}
+
+// TestTerminalSlowRefreshSpinner: a token fetch that takes long shows a
+// spinner on the terminal, erased before tok exits, while stdout holds only
+// the token; the same slow fetch in a pipe writes nothing to stderr.
+func TestTerminalSlowRefreshSpinner(t *testing.T) {
+	t.Parallel()
+	srv := oauthtest.New(t, oauthtest.Options{})
+	secret := NewSecret(t)
+	srv.AddClient(oauthtest.Client{ID: "svc", Secret: secret})
+	slow := slowProxy(t, srv.TokenURL(), 1500*time.Millisecond)
+	env := terminalEnv(t)
+	RunOK(t, env, secret+"\n", "profile", "add", "ci", "--token-url", slow, "--client-id", "svc",
+		"--client-secret-stdin", "--flow", "client-credentials", "--scopes", "profile")
+
+	// No token yet: a client-credentials profile fetches its first one
+	// without a person, which is what refreshing means for it.
+	term := StartTerminal(t, env, TerminalOptions{}, "token", "-p", "ci")
+	term.WaitScreen(t, `Refreshing the token of profile "ci"`)
+	r := term.Wait(t)
+	WantCode(t, r, 0)
+	tok := SingleLine(t, "tok token", r.Stdout)
+	wantOnlyData(t, r, tok+"\n")
+	last := strings.LastIndex(r.Stderr, "Refreshing the token")
+	if !strings.Contains(r.Stderr[last:], "\x1b[2K") {
+		t.Errorf("the spinner line was not erased: %q", r.Stderr[last:])
+	}
+
+	piped := Run(t, env, "", "refresh", "-p", "ci")
+	WantCode(t, piped, 0)
+	if strings.Contains(piped.Stderr, "\x1b") || strings.Contains(piped.Stderr, "Refreshing the token") {
+		t.Errorf("a slow refresh in a pipe showed progress: %s", piped)
+	}
 }
