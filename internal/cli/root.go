@@ -22,11 +22,13 @@ import (
 	"github.com/tok-cli/tok/internal/keyring"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/termguard"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
 // Main runs tok with the process's arguments and returns its exit code.
 func Main() int {
+	termguard.Restore()
 	ios := iostreams.System()
 	a := newApp(ios, os.Getenv)
 	// The hot path runs without a signal handler: Ctrl-C simply ends it,
