@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -287,7 +288,7 @@ func (a *app) oauthConfigFromFlags(ctx context.Context, o profileAddOptions) (*t
 		c.DiscoveredAt = a.now().UTC()
 	}
 	if c.Scopes == nil && c.Issuer != "" && flow != tokens.FlowClientCredentials && !federated {
-		c.Scopes = []string{"openid", "offline_access"}
+		c.Scopes = defaultScopes(c.Endpoints.ScopesSupported)
 	}
 	if federated && c.K8sToken == "" {
 		c.K8sToken = tokens.K8sAccessToken
@@ -301,6 +302,19 @@ func (a *app) oauthConfigFromFlags(ctx context.Context, o profileAddOptions) (*t
 		}
 	}
 	return c, nil
+}
+
+// defaultScopes are the scopes an OpenID Connect profile asks for when the
+// user names none: openid, and offline_access for a refresh token. A
+// provider whose discovery document lists its scopes without
+// offline_access (Google, which uses access_type=offline instead) would
+// refuse the request, so it is left out there.
+func defaultScopes(supported []string) []string {
+	scopes := []string{"openid"}
+	if len(supported) == 0 || slices.Contains(supported, "offline_access") {
+		scopes = append(scopes, "offline_access")
+	}
+	return scopes
 }
 
 func newProfileListCmd(a *app) *cobra.Command {

@@ -30,6 +30,7 @@ func TestDiscover(t *testing.T) {
 				JWKSURL:            srv.JWKSURL(),
 				TokenAuthMethods:   []string{"client_secret_basic", "client_secret_post", "none"},
 				IDTokenSigningAlgs: []string{"RS256"},
+				ScopesSupported:    []string{"openid", "offline_access", "offline", "profile", "email"},
 			}
 			if fmt.Sprint(ep) != fmt.Sprint(want) {
 				t.Errorf("Discover = %+v\nwant       %+v", ep, want)

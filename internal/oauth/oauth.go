@@ -43,6 +43,9 @@ type Endpoints struct {
 	// IDTokenSigningAlgs lists the JWS algorithms the provider signs ID tokens
 	// with. Empty means RS256, the algorithm every OpenID Provider must support.
 	IDTokenSigningAlgs []string `json:"id_token_signing_alg_values_supported,omitempty"`
+	// ScopesSupported lists the scopes the provider advertises; empty means
+	// it did not say.
+	ScopesSupported []string `json:"scopes_supported,omitempty"`
 }
 
 // Config is everything a flow needs to talk to one provider as one client.
