@@ -50,16 +50,12 @@ With -p (or TOK_PROFILE) only that profile is shown.`,
 				return a.writeStatusJSON(list)
 			}
 			if len(list) == 0 {
-				fmt.Fprintln(a.io.ErrOut, "No profiles yet. Add one with: tok profile add NAME --type static|oauth")
+				fmt.Fprintln(a.io.ErrOut, noProfilesHint)
 				return nil
 			}
 			header := []string{"PROFILE", "TYPE", "ISSUER", "FLOW", "STATUS", "EXPIRES", "REFRESH"}
 			rows := make([][]string, 0, len(list))
 			for _, ps := range list {
-				name := ps.Profile.Name
-				if ps.Default {
-					name += " *"
-				}
 				flow, refresh := "-", "-"
 				if ps.Profile.OAuth != nil {
 					flow = string(ps.Profile.OAuth.Flow)
@@ -69,7 +65,7 @@ With -p (or TOK_PROFILE) only that profile is shown.`,
 				if !ps.Expiry.IsZero() {
 					expires = ps.Expiry.Local().Format("2006-01-02 15:04:05")
 				}
-				rows = append(rows, []string{name, string(ps.Profile.Type), dash(ps.Profile.IssuerHost()), flow, statusPhrase(ps, a.now()), expires, refresh})
+				rows = append(rows, []string{listedName(ps), string(ps.Profile.Type), dash(ps.Profile.IssuerHost()), flow, statusPhrase(ps, a.now()), expires, refresh})
 			}
 			// Colour only for a person: piped output stays plain columns.
 			return tui.Table(a.io.Out, a.io.IsStdoutTTY() && a.io.ColorEnabled(), header, rows, 4)

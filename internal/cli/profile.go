@@ -337,23 +337,30 @@ func newProfileListCmd(a *app) *cobra.Command {
 				return a.writeStatusJSON(list)
 			}
 			if len(list) == 0 {
-				fmt.Fprintln(a.io.ErrOut, "No profiles yet. Add one with: tok profile add NAME --type static|oauth")
+				fmt.Fprintln(a.io.ErrOut, noProfilesHint)
 				return nil
 			}
 			tw := tabwriter.NewWriter(a.io.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tTYPE\tISSUER\tSTATUS\tDESCRIPTION")
 			for _, ps := range list {
-				name := ps.Profile.Name
-				if ps.Default {
-					name += " *"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, ps.Profile.Type, dash(ps.Profile.IssuerHost()), statusPhrase(ps, a.now()), ps.Profile.Description)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", listedName(ps), ps.Profile.Type, dash(ps.Profile.IssuerHost()), statusPhrase(ps, a.now()), ps.Profile.Description)
 			}
 			return tw.Flush()
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// noProfilesHint is what listings say on an empty database.
+const noProfilesHint = "No profiles yet. Add one with: tok profile add NAME --type static|oauth"
+
+// listedName is a profile's name in listings, with * marking the default.
+func listedName(ps tokens.ProfileStatus) string {
+	if ps.Default {
+		return ps.Profile.Name + " *"
+	}
+	return ps.Profile.Name
 }
 
 func dash(s string) string {
