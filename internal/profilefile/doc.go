@@ -1,0 +1,192 @@
+package profilefile
+
+import (
+	"time"
+
+	"github.com/tok-cli/tok/internal/federation"
+	"github.com/tok-cli/tok/internal/tokens"
+)
+
+// fileDoc and profileDoc are the file's layout for the encoder. The yaml
+// tags are the format: change them only with a new Version.
+type fileDoc struct {
+	Version  int          `yaml:"version"`
+	Profiles []profileDoc `yaml:"profiles"`
+}
+
+type profileDoc struct {
+	Name                 string            `yaml:"name"`
+	Type                 string            `yaml:"type"`
+	Description          string            `yaml:"description,omitempty"`
+	Env                  []string          `yaml:"env,omitempty,flow"`
+	Issuer               string            `yaml:"issuer,omitempty"`
+	AuthURL              string            `yaml:"auth_url,omitempty"`
+	TokenURL             string            `yaml:"token_url,omitempty"`
+	DeviceAuthURL        string            `yaml:"device_auth_url,omitempty"`
+	RevocationURL        string            `yaml:"revocation_url,omitempty"`
+	ClientID             string            `yaml:"client_id,omitempty"`
+	ClientSecretRequired bool              `yaml:"client_secret_required,omitempty"`
+	Scopes               *[]string         `yaml:"scopes,omitempty,flow"`
+	Audience             string            `yaml:"audience,omitempty"`
+	Resources            []string          `yaml:"resources,omitempty,flow"`
+	Flow                 string            `yaml:"flow,omitempty"`
+	AuthParams           map[string]string `yaml:"auth_params,omitempty"`
+	RedirectPort         int               `yaml:"redirect_port,omitempty"`
+	RefreshMargin        string            `yaml:"refresh_margin,omitempty"`
+	MaxAge               string            `yaml:"max_age,omitempty"`
+	CAFile               string            `yaml:"ca_file,omitempty"`
+	K8sToken             string            `yaml:"k8s_token,omitempty"`
+	Username             string            `yaml:"username,omitempty"`
+	Federation           *federationDoc    `yaml:"federation,omitempty"`
+}
+
+type federationDoc struct {
+	Grant                 string `yaml:"grant,omitempty"`
+	SubjectTokenFile      string `yaml:"subject_token_file,omitempty"`
+	SubjectTokenCommand   string `yaml:"subject_token_command,omitempty"`
+	SubjectTokenEnv       string `yaml:"subject_token_env,omitempty"`
+	GitHubActionsAudience string `yaml:"github_actions_audience,omitempty"`
+	SubjectTokenType      string `yaml:"subject_token_type,omitempty"`
+	RequestedTokenType    string `yaml:"requested_token_type,omitempty"`
+}
+
+func toDoc(p *Profile) profileDoc {
+	d := profileDoc{
+		Name:                 p.Name,
+		Type:                 string(p.Type),
+		Description:          p.Description,
+		Env:                  p.Env,
+		Issuer:               p.Issuer,
+		AuthURL:              p.AuthURL,
+		TokenURL:             p.TokenURL,
+		DeviceAuthURL:        p.DeviceAuthURL,
+		RevocationURL:        p.RevocationURL,
+		ClientID:             p.ClientID,
+		ClientSecretRequired: p.ClientSecretRequired,
+		Audience:             p.Audience,
+		Resources:            p.Resources,
+		Flow:                 string(p.Flow),
+		AuthParams:           p.AuthParams,
+		RedirectPort:         p.RedirectPort,
+		RefreshMargin:        durationText(p.RefreshMargin),
+		MaxAge:               durationText(p.MaxAge),
+		CAFile:               p.CAFile,
+		K8sToken:             string(p.K8sToken),
+		Username:             p.Username,
+	}
+	if p.Scopes != nil {
+		scopes := p.Scopes
+		d.Scopes = &scopes
+	}
+	if f := p.Federation; f != nil {
+		d.Federation = &federationDoc{
+			Grant:                 string(f.Grant),
+			SubjectTokenFile:      f.Source.File,
+			SubjectTokenCommand:   f.Source.Command,
+			SubjectTokenEnv:       f.Source.Env,
+			GitHubActionsAudience: f.Source.GitHubAudience,
+			SubjectTokenType:      f.SubjectTokenType,
+			RequestedTokenType:    f.RequestedTokenType,
+		}
+	}
+	return d
+}
+
+func durationText(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return d.String()
+}
+
+// FromProfile is the shareable part of a stored profile: everything but
+// its secrets, its token state, its creation time and the endpoints tok
+// discovered itself (the importer discovers them again from the issuer).
+// A sealed client secret becomes ClientSecretRequired. An oauth or
+// federated profile without scopes gets an empty, non-nil Scopes, so that
+// an import does not add tok profile add's default scopes.
+func FromProfile(tp tokens.Profile) Profile {
+	p := Profile{Name: tp.Name, Type: tp.Type, Description: tp.Description, Env: nonEmpty(tp.Env)}
+	if o := tp.OAuth; o != nil {
+		p.Issuer = o.Issuer
+		if o.ExplicitEndpoints {
+			p.AuthURL, p.TokenURL = o.Endpoints.AuthURL, o.Endpoints.TokenURL
+			p.DeviceAuthURL, p.RevocationURL = o.Endpoints.DeviceAuthURL, o.Endpoints.RevocationURL
+		}
+		p.ClientID = o.ClientID
+		p.ClientSecretRequired = len(o.ClientSecret) > 0
+		p.Scopes = append([]string{}, o.Scopes...)
+		p.Audience = o.Audience
+		p.Resources = nonEmpty(o.Resources)
+		p.Flow = o.Flow
+		if len(o.AuthParams) > 0 {
+			p.AuthParams = make(map[string]string, len(o.AuthParams))
+			for k, v := range o.AuthParams {
+				p.AuthParams[k] = v
+			}
+		}
+		p.RedirectPort = o.RedirectPort
+		p.RefreshMargin = time.Duration(o.RefreshMargin)
+		p.MaxAge = time.Duration(o.MaxAge)
+		p.CAFile = o.CAFile
+		p.K8sToken = o.K8sToken
+		p.Username = o.Username
+	}
+	if f := tp.Federation; f != nil {
+		c := *f
+		p.Federation = &c
+	}
+	return p
+}
+
+// ToProfile is the tokens.Profile the definition describes, as given: no
+// discovery and no defaults, which the importer adds (as tok profile add
+// does). An oauth or federated profile with explicit endpoints has them
+// with ExplicitEndpoints set.
+func (p *Profile) ToProfile() tokens.Profile {
+	tp := tokens.Profile{Name: p.Name, Type: p.Type, Description: p.Description, Env: nonEmpty(p.Env)}
+	if p.Type == tokens.Static {
+		return tp
+	}
+	tp.OAuth = &tokens.OAuthConfig{
+		Issuer:        p.Issuer,
+		ClientID:      p.ClientID,
+		Scopes:        p.Scopes,
+		Audience:      p.Audience,
+		Resources:     nonEmpty(p.Resources),
+		Flow:          p.Flow,
+		AuthParams:    p.AuthParams,
+		RedirectPort:  p.RedirectPort,
+		RefreshMargin: tokens.Duration(p.RefreshMargin),
+		MaxAge:        tokens.Duration(p.MaxAge),
+		CAFile:        p.CAFile,
+		K8sToken:      p.K8sToken,
+		Username:      p.Username,
+	}
+	if tp.OAuth.Flow == "" {
+		tp.OAuth.Flow = tokens.FlowAuto
+	}
+	if p.ExplicitEndpoints() {
+		tp.OAuth.ExplicitEndpoints = true
+		tp.OAuth.Endpoints.Issuer = p.Issuer
+		tp.OAuth.Endpoints.AuthURL, tp.OAuth.Endpoints.TokenURL = p.AuthURL, p.TokenURL
+		tp.OAuth.Endpoints.DeviceAuthURL, tp.OAuth.Endpoints.RevocationURL = p.DeviceAuthURL, p.RevocationURL
+	}
+	if p.Federation != nil {
+		c := *p.Federation
+		tp.Federation = &c
+	}
+	return tp
+}
+
+func nonEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return append([]string(nil), s...)
+}
+
+// sourceOf builds a federation source from the file's keys.
+func sourceOf(d *federationDoc) federation.Source {
+	return federation.Source{File: d.SubjectTokenFile, Command: d.SubjectTokenCommand, Env: d.SubjectTokenEnv, GitHubAudience: d.GitHubActionsAudience}
+}
