@@ -21,8 +21,10 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: build test lint bench docs clean demo
 
+# tok answers cached-token requests and hands every other command to
+# tok-full, which must sit next to it (see docs/architecture.md).
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/tok
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ ./cmd/tok ./cmd/tok-full
 
 # Installs what the tests need (idempotent), then runs every test against a
 # real Secret Service in a private D-Bus session.

@@ -1,5 +1,7 @@
-// Command tok keeps short-lived access tokens fresh for people, scripts,
-// kubectl and CI. See docs/ or run tok --help.
+// Command tok-full is the complete tok: every command, the TUI, logins,
+// refresh and revocation. People run `tok`, which answers cached-token
+// requests itself and execs tok-full, installed next to it, for the rest
+// (see internal/front).
 package main
 
 import (

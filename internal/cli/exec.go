@@ -2,34 +2,14 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
-	"strings"
-	"sync"
-	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tok-cli/tok/internal/mask"
-	"github.com/tok-cli/tok/internal/tokenfile"
+	"github.com/tok-cli/tok/internal/execrun"
 	"github.com/tok-cli/tok/internal/tokens"
 )
-
-// envExec marks a child of `tok exec` with its profile, so a nested
-// `tok exec` of the same profile is refused instead of silently nesting.
-const envExec = "TOK_EXEC"
-
-// envTokenFile names the token file tok keeps fresh for the child.
-const envTokenFile = "TOK_TOKEN_FILE"
-
-// maskWaitDelay bounds how long tok keeps relaying masked output after the
-// child exited, when a process it started in the background still holds
-// its stdout or stderr open.
-const maskWaitDelay = 2 * time.Second
 
 type execOptions struct {
 	env       []string
@@ -99,83 +79,35 @@ when the child died of signal N).`,
 }
 
 func (a *app) runExec(ctx context.Context, opts execOptions, args []string) error {
-	for _, name := range opts.env {
-		if err := tokens.ValidateEnvName(name); err != nil {
-			return &usageError{err}
-		}
+	spec := execrun.Spec{
+		Argv:      args,
+		EnvNames:  opts.env,
+		TokenFile: opts.tokenFile,
+		Mask:      opts.mask,
+		Stdin:     a.io.In,
+		Stdout:    a.io.Out,
+		Stderr:    a.io.ErrOut,
+		Environ:   os.Environ(),
+		Now:       a.now,
+	}
+	if err := spec.Validate(); err != nil {
+		return err
 	}
 	// Signals are caught from here on, so that a signal while the token is
 	// fetched or the token file is written still cleans up.
 	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, forwarded...)
+	signal.Notify(sigs, execrun.Forwarded...)
 	defer signal.Stop(sigs)
 
-	prepCtx, stopWatching := cancelOnSignal(ctx, sigs)
+	prepCtx, stopWatching := execrun.CancelOnSignal(ctx, sigs)
 	cred, err := a.execToken(prepCtx, opts)
 	if sig := stopWatching(); sig != nil {
-		return signalExit(sig)
+		return execrun.SignalExit(sig)
 	}
 	if err != nil {
 		return err
 	}
-	if parent := a.getenv(envExec); parent != "" && parent == cred.Profile {
-		return fmt.Errorf("already inside tok exec for profile %q (TOK_EXEC is set); nested runs of one profile are refused", cred.Profile)
-	}
-	path, err := exec.LookPath(args[0])
-	if err != nil {
-		return &exitError{code: 127, err: fmt.Errorf("could not run %s: %w", args[0], err)}
-	}
-
-	tf, err := newTokenFile(opts.tokenFile)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := tf.Remove(); err != nil {
-			fmt.Fprintf(a.io.ErrOut, "tok: warning: %v\n", err)
-		}
-	}()
-	if err := tf.Write(cred.Token); err != nil {
-		return err
-	}
-
-	child := exec.Command(path, args[1:]...)
-	child.Args[0] = args[0]
-	child.Stdin, child.Stdout, child.Stderr = a.io.In, a.io.Out, a.io.ErrOut
-	child.Env = childEnv(os.Environ(), cred, opts.env, tf.Path)
-	secrets := &mask.Set{}
-	secrets.Add(cred.Token)
-	var flushers []*mask.Writer
-	if opts.mask {
-		out, errOut := mask.NewWriter(a.io.Out, secrets), mask.NewWriter(a.io.ErrOut, secrets)
-		child.Stdout, child.Stderr = out, errOut
-		child.WaitDelay = maskWaitDelay
-		flushers = append(flushers, out, errOut)
-	}
-
-	if err := child.Start(); err != nil {
-		return &exitError{code: 126, err: fmt.Errorf("could not start %s: %w", args[0], err)}
-	}
-	// The refresher outlives a cancelled command context (Ctrl-C): the
-	// child may well handle SIGINT and keep running.
-	refreshCtx, stopRefresh := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	if cred.Margin > 0 && !cred.Expiry.IsZero() {
-		// Only renewable profiles (oauth, federated) have a refresh margin.
-		r := a.newRefresher(cred.Profile, func(c tokens.Credential) error {
-			secrets.Add(c.Token)
-			return tf.Write(c.Token)
-		})
-		wg.Go(func() { r.run(refreshCtx, cred) })
-	}
-
-	waitErr := waitForwarding(child, sigs)
-	stopRefresh()
-	wg.Wait()
-	for _, w := range flushers {
-		_ = w.Flush()
-	}
-	return childExit(child, waitErr)
+	return execrun.Run(ctx, spec, sigs, cred, a.execFetch(cred.Profile))
 }
 
 // execToken gets the child's token from the ephemeral profile the flags
@@ -191,128 +123,16 @@ func (a *app) execToken(ctx context.Context, opts execOptions) (tokens.Credentia
 	return a.tokenOrLogin(ctx, name, tokens.TokenOptions{}, a.io.CanPrompt())
 }
 
-// newRefresher builds the refresher of a tok exec child. The Service's
-// warnings go to the refresher from now on, which turns a run of failures
-// into one line.
-func (a *app) newRefresher(profile string, publish func(tokens.Credential) error) *refresher {
+// execFetch fetches the tokens of a running child from the Service. Its
+// warnings (a refresh that failed without losing the token) go to the
+// refresher, which turns a run of failures into one line.
+func (a *app) execFetch(profile string) execrun.Fetch {
 	svc := a.svc
-	r := &refresher{
-		profile: profile,
-		publish: publish,
-		warn:    func(msg string) { fmt.Fprintln(a.io.ErrOut, msg) },
-		now:     a.now,
-		jitter:  randomJitter,
+	var warning string
+	svc.Warn = func(msg string) { warning = msg }
+	return func(ctx context.Context) (tokens.Credential, string, error) {
+		warning = ""
+		cred, err := svc.Token(ctx, profile, tokens.TokenOptions{})
+		return cred, warning, err
 	}
-	r.fetch = func(ctx context.Context) (tokens.Credential, error) {
-		return svc.Token(ctx, profile, tokens.TokenOptions{})
-	}
-	svc.Warn = r.noteWarning
-	return r
-}
-
-func newTokenFile(path string) (*tokenfile.File, error) {
-	if path == "" {
-		return tokenfile.New()
-	}
-	tf, err := tokenfile.At(path)
-	if err != nil {
-		return nil, &usageError{fmt.Errorf("--token-file: %w", err)}
-	}
-	return tf, nil
-}
-
-// childEnv is the parent's environment plus the token variables; variables
-// tok sets replace inherited ones of the same name.
-func childEnv(parent []string, cred tokens.Credential, extra []string, tokenFile string) []string {
-	set := map[string]string{envExec: cred.Profile, "TOK_TOKEN": cred.Token, envTokenFile: tokenFile}
-	for _, n := range cred.Env {
-		set[n] = cred.Token
-	}
-	for _, n := range extra {
-		set[n] = cred.Token
-	}
-	env := make([]string, 0, len(parent)+len(set))
-	for _, kv := range parent {
-		k, _, _ := strings.Cut(kv, "=")
-		if _, ok := set[k]; !ok {
-			env = append(env, kv)
-		}
-	}
-	for k, v := range set {
-		env = append(env, k+"="+v)
-	}
-	return env
-}
-
-// forwarded are the signals a child of tok exec receives from tok.
-var forwarded = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
-
-// cancelOnSignal returns a context that ends when a signal arrives on sigs
-// (before the child runs, a signal means: give up and clean up), and a
-// function that stops watching and returns the signal, if one came.
-func cancelOnSignal(ctx context.Context, sigs <-chan os.Signal) (context.Context, func() os.Signal) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	got := make(chan os.Signal, 1)
-	go func() {
-		select {
-		case sig := <-sigs:
-			got <- sig
-			cancel()
-		case <-done:
-		}
-	}()
-	return ctx, func() os.Signal {
-		close(done)
-		cancel()
-		select {
-		case sig := <-got:
-			return sig
-		default:
-			return nil
-		}
-	}
-}
-
-// waitForwarding waits for the child to exit, passing on every signal tok
-// receives meanwhile.
-func waitForwarding(child *exec.Cmd, sigs <-chan os.Signal) error {
-	done := make(chan error, 1)
-	go func() { done <- child.Wait() }()
-	for {
-		select {
-		case sig := <-sigs:
-			_ = child.Process.Signal(sig)
-		case err := <-done:
-			return err
-		}
-	}
-}
-
-// childExit turns the child's end into tok's exit: nil for status 0, else
-// an *exitError with the child's code or 128+N for death by signal N.
-func childExit(child *exec.Cmd, waitErr error) error {
-	ps := child.ProcessState
-	if ps == nil {
-		return fmt.Errorf("child failed: %w", waitErr)
-	}
-	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return &exitError{code: 128 + int(ws.Signal())}
-	}
-	var ee *exec.ExitError
-	if waitErr != nil && !errors.As(waitErr, &ee) && !errors.Is(waitErr, exec.ErrWaitDelay) {
-		// The child exited but relaying its output failed.
-		return &exitError{code: max(ps.ExitCode(), 1), err: fmt.Errorf("relaying the output of the child failed: %w", waitErr)}
-	}
-	if ps.ExitCode() == 0 {
-		return nil
-	}
-	return &exitError{code: ps.ExitCode()}
-}
-
-func signalExit(sig os.Signal) error {
-	if s, ok := sig.(syscall.Signal); ok {
-		return &exitError{code: 128 + int(s)}
-	}
-	return errCancelled
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/tok-cli/tok/internal/execrun"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -16,22 +17,6 @@ const (
 	ExitLoginRequired = 4
 	ExitCancelled     = 130
 )
-
-// exitError carries an exit code chosen by a command, e.g. the child's
-// status in `tok exec`. It prints nothing when Err is nil.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit status %d", e.code)
-	}
-	return e.err.Error()
-}
-
-func (e *exitError) Unwrap() error { return e.err }
 
 // usageError marks errors in how tok was called (exit 2).
 type usageError struct{ err error }
@@ -48,13 +33,13 @@ var errCancelled = errors.New("cancelled")
 
 // exitCode maps an error to tok's exit code.
 func exitCode(err error) int {
-	var ee *exitError
+	var ee *execrun.ExitError
 	var ue *usageError
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &ee):
-		return ee.code
+		return ee.Code
 	case errors.Is(err, errCancelled):
 		return ExitCancelled
 	case errors.As(err, &ue), errors.Is(err, tokens.ErrNoProfile), errors.Is(err, tokens.ErrInvalidName):

@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tok-cli/tok/internal/execcred"
+	"github.com/tok-cli/tok/internal/front"
 	"github.com/tok-cli/tok/internal/kubeconfig"
+	"github.com/tok-cli/tok/internal/output"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -64,11 +67,7 @@ func (a *app) runExecCredential(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	exp := cred.Expiry
-	if !exp.IsZero() {
-		exp = exp.Add(-cred.Margin)
-	}
-	return execcred.Write(a.io.Out, info, cred.Token, exp)
+	return output.WriteExecCredential(a.io.Out, info, cred)
 }
 
 type setCredentialsOptions struct {
@@ -150,6 +149,7 @@ func (a *app) runSetCredentials(user string, o setCredentialsOptions) error {
 	if resolved, err := filepath.EvalSymlinks(self); err == nil {
 		self = resolved
 	}
+	self = frontBinary(self)
 	eu := kubeconfig.ExecUser{
 		Command:            self,
 		Args:               []string{"kube"},
@@ -175,7 +175,7 @@ func (a *app) runSetCredentials(user string, o setCredentialsOptions) error {
 	if o.print {
 		stanza, command := kubeconfig.Render(user, eu)
 		if o.kubeconfig != "" {
-			command += " --kubeconfig " + shellQuote(path)
+			command += " --kubeconfig " + output.ShellQuote(path)
 		}
 		fmt.Fprintf(a.io.Out, "%s\n# or, with kubectl:\n%s\n", stanza, command)
 		return nil
@@ -189,4 +189,20 @@ func (a *app) runSetCredentials(user string, o setCredentialsOptions) error {
 	}
 	fmt.Fprintln(a.io.ErrOut, msg+".")
 	return nil
+}
+
+// frontBinary is the small tok installed next to tok-full at self, which
+// kubectl should run: it answers from the cache without loading the
+// complete tok. It is self when there is none (tok-full run on its own).
+func frontBinary(self string) string {
+	dir, base := filepath.Split(self)
+	ext := filepath.Ext(base)
+	if strings.TrimSuffix(base, ext) != front.FullName {
+		return self
+	}
+	candidate := filepath.Join(dir, "tok"+ext)
+	if info, err := os.Stat(candidate); err == nil && info.Mode().IsRegular() {
+		return candidate
+	}
+	return self
 }

@@ -11,19 +11,19 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tok-cli/tok/internal/execrun"
 	"github.com/tok-cli/tok/internal/iostreams"
 	"github.com/tok-cli/tok/internal/keyring"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/termguard"
 	"github.com/tok-cli/tok/internal/tokens"
+	"github.com/tok-cli/tok/internal/tokhome"
 )
 
 // Main runs tok with the process's arguments and returns its exit code.
@@ -31,18 +31,11 @@ func Main() int {
 	termguard.Restore()
 	ios := iostreams.System()
 	a := newApp(ios, os.Getenv)
-	// The hot path runs without a signal handler: Ctrl-C simply ends it,
-	// and every write it might make is one atomic transaction. Installing
-	// the handler starts extra threads that cost it measurable time.
-	handled, err := a.fastPath(context.Background(), os.Args[1:])
-	if handled {
-		return a.finish(err)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	root := NewRootCmd(a)
 	root.SetArgs(os.Args[1:])
-	err = root.ExecuteContext(ctx)
+	err := root.ExecuteContext(ctx)
 	if err != nil && ctx.Err() != nil && !isExitError(err) {
 		err = fmt.Errorf("%w: %v", errCancelled, err)
 	}
@@ -50,7 +43,7 @@ func Main() int {
 }
 
 func isExitError(err error) bool {
-	var ee *exitError
+	var ee *execrun.ExitError
 	return errors.As(err, &ee)
 }
 
@@ -85,8 +78,9 @@ func (a *app) finish(err error) int {
 			err = &usageError{err}
 		}
 	}
-	var ee *exitError
-	if !errors.As(err, &ee) || ee.err != nil {
+	// An exit code alone (the child's, in tok exec) prints nothing.
+	var ee *execrun.ExitError
+	if !errors.As(err, &ee) || ee.Err != nil {
 		fmt.Fprintf(a.io.ErrOut, "tok: %s\n", err)
 	}
 	return exitCode(err)
@@ -200,31 +194,8 @@ func (a *app) setupLogging() {
 	}
 }
 
-// home resolves tok's directory: --home > TOK_HOME > $XDG_DATA_HOME/tok.
-func (a *app) home() (string, error) {
-	if a.homeFlag != "" {
-		return filepath.Abs(a.homeFlag)
-	}
-	if v := a.getenv("TOK_HOME"); v != "" {
-		return filepath.Abs(v)
-	}
-	if runtime.GOOS == "windows" {
-		if v := a.getenv("LOCALAPPDATA"); v != "" {
-			return filepath.Join(v, "tok"), nil
-		}
-	}
-	if v := a.getenv("XDG_DATA_HOME"); v != "" && filepath.IsAbs(v) {
-		return filepath.Join(v, "tok"), nil
-	}
-	h := a.getenv("HOME")
-	if h == "" {
-		var err error
-		if h, err = os.UserHomeDir(); err != nil {
-			return "", fmt.Errorf("could not find a home directory for tok's data; set TOK_HOME: %w", err)
-		}
-	}
-	return filepath.Join(h, ".local", "share", "tok"), nil
-}
+// home resolves tok's directory: --home > TOK_HOME > the platform default.
+func (a *app) home() (string, error) { return tokhome.Dir(a.homeFlag, a.getenv) }
 
 // profileName is the profile named by -p or TOK_PROFILE ("" = default).
 func (a *app) profileName() string {

@@ -1,4 +1,4 @@
-package cli
+package execrun
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/tok-cli/tok/internal/tokens"
+	"github.com/tok-cli/tok/internal/cached"
 )
 
 // Backoff of the refresher after a failed refresh: quick at first (a
@@ -21,8 +21,8 @@ const (
 
 // refresher keeps the token of a running `tok exec` child fresh: it wakes
 // shortly after the token enters its refresh margin, asks for a token the
-// usual way (Service.Token, so a refresh by another process is reused and
-// concurrent callers cause one request) and publishes a new one.
+// usual way (fetch, which is single-flight across processes, so a refresh
+// by another process is reused) and publishes a new one.
 //
 // A failed refresh never stops the child: the refresher writes one warning
 // line and retries with backoff, and the child keeps the current token
@@ -30,23 +30,15 @@ const (
 type refresher struct {
 	profile string
 	// fetch returns a valid token, refreshing it when it is stale.
-	fetch func(ctx context.Context) (tokens.Credential, error)
+	fetch Fetch
 	// publish hands a new token to the child (token file, masking).
-	publish func(cred tokens.Credential) error
+	publish func(cred cached.Credential) error
 	// warn writes one line for the person (stderr).
 	warn func(msg string)
 	now  func() time.Time
 	// jitter returns a random duration in [0, max); nil means none.
 	jitter func(max time.Duration) time.Duration
-
-	// serviceWarning is the last warning the Service gave while fetch ran:
-	// it returns the current token, with a warning, when the server could
-	// not be reached. Only the refresher's goroutine touches it.
-	serviceWarning string
 }
-
-// noteWarning is the Service's Warn callback while the refresher runs.
-func (r *refresher) noteWarning(msg string) { r.serviceWarning = msg }
 
 func randomJitter(max time.Duration) time.Duration {
 	if max <= 0 {
@@ -56,7 +48,7 @@ func randomJitter(max time.Duration) time.Duration {
 }
 
 // run refreshes cur's token before each expiry until ctx ends.
-func (r *refresher) run(ctx context.Context, cur tokens.Credential) {
+func (r *refresher) run(ctx context.Context, cur cached.Credential) {
 	failing, expiredNoted := false, false
 	backoff := refreshRetryMin
 	for {
@@ -68,8 +60,7 @@ func (r *refresher) run(ctx context.Context, cur tokens.Credential) {
 		if !sleepCtx(ctx, max(wait, refreshMinWait)) {
 			return
 		}
-		r.serviceWarning = ""
-		cred, err := r.fetch(ctx)
+		cred, warning, err := r.fetch(ctx)
 		if ctx.Err() != nil {
 			return
 		}
@@ -83,11 +74,11 @@ func (r *refresher) run(ctx context.Context, cur tokens.Credential) {
 			cur, failing, expiredNoted, backoff = cred, false, false, refreshRetryMin
 			continue
 		}
-		if err == nil && r.serviceWarning == "" && r.now().Before(cur.Expiry.Add(-cur.Margin)) {
+		if err == nil && warning == "" && r.now().Before(cur.Expiry.Add(-cur.Margin)) {
 			continue // woke early: the token is not due yet
 		}
 		if !failing {
-			r.warn(r.failureLine(cur, err))
+			r.warn(r.failureLine(cur, warning, err))
 			failing = true
 		}
 		if !expiredNoted && !r.now().Before(cur.Expiry) {
@@ -97,10 +88,10 @@ func (r *refresher) run(ctx context.Context, cur tokens.Credential) {
 	}
 }
 
-func (r *refresher) failureLine(cur tokens.Credential, err error) string {
+func (r *refresher) failureLine(cur cached.Credential, warning string, err error) string {
 	valid := cur.Expiry.Local().Format(time.TimeOnly)
 	if err == nil {
-		return fmt.Sprintf("tok: %s; retrying in the background", r.serviceWarning)
+		return fmt.Sprintf("tok: %s; retrying in the background", warning)
 	}
 	return fmt.Sprintf("tok: warning: could not refresh the token of profile %q (%v); the child keeps the current token, valid until %s; retrying in the background", r.profile, err, valid)
 }
@@ -108,7 +99,7 @@ func (r *refresher) failureLine(cur tokens.Credential, err error) string {
 // untilDue is how long to sleep before cur needs a refresh: until it
 // enters its refresh margin, plus up to a quarter of the margin at random
 // so that many children started together do not refresh in lockstep.
-func (r *refresher) untilDue(cur tokens.Credential) time.Duration {
+func (r *refresher) untilDue(cur cached.Credential) time.Duration {
 	due := cur.Expiry.Add(-cur.Margin)
 	if r.jitter != nil {
 		due = due.Add(r.jitter(cur.Margin / 4))

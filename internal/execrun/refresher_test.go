@@ -1,4 +1,4 @@
-package cli
+package execrun
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/oauth/oauthtest"
@@ -42,10 +43,11 @@ func TestRefresherWithConcurrentCallers(t *testing.T) {
 	var published []string
 	r := &refresher{
 		profile: "ci",
-		fetch: func(ctx context.Context) (tokens.Credential, error) {
-			return svc.Token(ctx, "ci", tokens.TokenOptions{})
+		fetch: func(ctx context.Context) (cached.Credential, string, error) {
+			c, err := svc.Token(ctx, "ci", tokens.TokenOptions{})
+			return c, "", err
 		},
-		publish: func(c tokens.Credential) error {
+		publish: func(c cached.Credential) error {
 			if !srv.Introspect(c.Token) {
 				t.Errorf("published a token the server does not consider active")
 			}
@@ -58,7 +60,7 @@ func TestRefresherWithConcurrentCallers(t *testing.T) {
 		now:    time.Now,
 		jitter: randomJitter,
 	}
-	svc.Warn = r.noteWarning
+	svc.Warn = func(msg string) { t.Errorf("unexpected warning: %s", msg) }
 	rctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { r.run(rctx, first) })

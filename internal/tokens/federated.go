@@ -101,7 +101,7 @@ func (s *Service) federate(ctx context.Context, cur snapshot, cfg oauth.Config, 
 	}
 	tok, err := s.exchange(ctx, p, cfg)
 	if err != nil {
-		exp := cur.state.expiryFor(use)
+		exp := cur.state.ExpiryFor(use)
 		if cur.state.HasToken() && (exp.IsZero() || s.now().Before(exp)) {
 			s.warn("warning: could not renew the token of federated profile %q (%v); using the current token, valid until %s", p.Name, err, exp.Local().Format(time.Kitchen))
 			return s.credential(ctx, cur, use)

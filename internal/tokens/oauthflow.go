@@ -213,7 +213,7 @@ func (s *Service) refreshFailed(ctx context.Context, cur snapshot, use K8sToken,
 		// status shows "login required" from the expiry alone.
 		return Credential{}, fmt.Errorf("%w: the server refused the refresh of profile %q (%v): refresh token expired or revoked; run: tok login -p %s", ErrLoginRequired, name, cause, name)
 	}
-	exp := cur.state.expiryFor(use)
+	exp := cur.state.ExpiryFor(use)
 	if cur.state.HasToken() && (exp.IsZero() || s.now().Before(exp)) {
 		s.warn("warning: could not refresh profile %q (%v); using the current token, valid until %s", name, cause, exp.Local().Format(time.Kitchen))
 		return s.credential(ctx, cur, use)

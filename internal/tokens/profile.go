@@ -6,23 +6,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/oauth"
 )
 
-// Type is what kind of credential a profile holds.
-type Type string
+// Type is what kind of credential a profile holds. It is defined in
+// package cached, which the hot path links without this package.
+type Type = cached.Type
 
 // Profile types.
 const (
-	// Static profiles hold a token the user pasted: an API key, a personal
-	// access token, a service-account token. tok never refreshes them.
-	Static Type = "static"
-	// OAuth profiles sign in at an OAuth 2.0 / OpenID Connect provider and
-	// refresh their access token before it expires.
-	OAuth Type = "oauth"
-	// Federated profiles trade a workload's own OIDC token (from a CI
-	// platform) for an access token, and trade it again before expiry.
-	Federated Type = "federated"
+	Static    = cached.Static
+	OAuth     = cached.OAuth
+	Federated = cached.Federated
 )
 
 // ParseType validates a profile type.
@@ -58,20 +54,17 @@ func ParseFlow(s string) (Flow, error) {
 }
 
 // K8sToken chooses which token an exec credential carries.
-type K8sToken string
+type K8sToken = cached.K8sToken
 
 // Kubernetes credential choices.
 const (
-	K8sAccessToken K8sToken = "access-token"
-	K8sIDToken     K8sToken = "id-token"
+	K8sAccessToken = cached.K8sAccessToken
+	K8sIDToken     = cached.K8sIDToken
 )
 
-// DefaultRefreshMargin is how long before expiry a token counts as stale.
-// One minute covers clock skew between this host and the servers that check
-// the token plus the latency of a request that starts just before expiry,
-// yet stays small next to common lifetimes (5 min to 1 h), so refreshes do
-// not pile up.
-const DefaultRefreshMargin = time.Minute
+// DefaultRefreshMargin is how long before expiry a token counts as stale
+// (see cached.DefaultRefreshMargin for why one minute).
+const DefaultRefreshMargin = cached.DefaultRefreshMargin
 
 // ErrInvalidName marks a malformed profile name (a usage error).
 var ErrInvalidName = errors.New("invalid profile name")
@@ -102,12 +95,7 @@ func validName(name string) bool {
 }
 
 // ValidateEnvName checks an environment variable name for `--env`.
-func ValidateEnvName(name string) error {
-	if name == "" || strings.ContainsAny(name, "= \t\n\x00") || (name[0] >= '0' && name[0] <= '9') {
-		return fmt.Errorf("invalid environment variable name %q", name)
-	}
-	return nil
-}
+func ValidateEnvName(name string) error { return cached.ValidateEnvName(name) }
 
 // Profile is a named configuration. Secrets in it are sealed.
 type Profile struct {
@@ -149,32 +137,26 @@ type OAuthConfig struct {
 	MaxAge Duration `json:"max_age,omitempty"`
 }
 
-// Margin is the profile's refresh margin.
-func (p *Profile) Margin() time.Duration {
-	if p.OAuth != nil && p.OAuth.RefreshMargin > 0 {
-		return time.Duration(p.OAuth.RefreshMargin)
+// Policy is the part of the profile that decides its token status.
+func (p *Profile) Policy() cached.Policy {
+	pol := cached.Policy{Type: p.Type}
+	if p.OAuth != nil {
+		pol.ClientCredentials = p.OAuth.Flow == FlowClientCredentials
+		pol.RefreshMargin = p.OAuth.RefreshMargin
+		pol.MaxAgeSetting = p.OAuth.MaxAge
 	}
-	if p.Type == OAuth || p.Type == Federated {
-		return DefaultRefreshMargin
-	}
-	return 0
+	return pol
 }
+
+// Margin is the profile's refresh margin.
+func (p *Profile) Margin() time.Duration { return p.Policy().Margin() }
 
 // DefaultMaxAge is how long a renewable token without an expiry is used
-// before tok renews it anyway: an hour, the most common access-token
-// lifetime, so a token whose server forgot expires_in behaves like most.
-const DefaultMaxAge = time.Hour
+// before tok renews it anyway (see cached.DefaultMaxAge).
+const DefaultMaxAge = cached.DefaultMaxAge
 
 // MaxAge is how long a renewable token without an expiry is trusted.
-func (p *Profile) MaxAge() time.Duration {
-	if p.OAuth == nil {
-		return 0
-	}
-	if p.OAuth.MaxAge > 0 {
-		return time.Duration(p.OAuth.MaxAge)
-	}
-	return DefaultMaxAge
-}
+func (p *Profile) MaxAge() time.Duration { return p.Policy().MaxAge() }
 
 // IssuerHost is a short label for lists.
 func (p *Profile) IssuerHost() string {
@@ -193,17 +175,4 @@ func (p *Profile) IssuerHost() string {
 }
 
 // Duration is a time.Duration stored as text ("1m30s").
-type Duration time.Duration
-
-// MarshalText implements encoding.TextMarshaler.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
+type Duration = cached.Duration

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
@@ -63,8 +64,8 @@ type Service struct {
 
 // Setting names stored in the database.
 const (
-	SettingDefaultProfile = "default-profile"
-	SettingKeySource      = "key-source"
+	SettingDefaultProfile = cached.SettingDefaultProfile
+	SettingKeySource      = cached.SettingKeySource
 )
 
 func (s *Service) now() time.Time {
@@ -158,17 +159,8 @@ func (s *Service) load(name string) (snapshot, error) {
 }
 
 func (s *Service) keySource(stored string) (keysource.Source, error) {
-	if s.KeySource != "" {
-		src, err := keysource.Parse(s.KeySource)
-		if err != nil {
-			return "", fmt.Errorf("TOK_KEY_SOURCE: %w", err)
-		}
-		return src, nil
-	}
-	return keysource.Parse(stored)
+	return cached.SourceOf(s.KeySource, stored)
 }
-
-const keyCheckPlain = "tok key check"
 
 // openSealer returns the sealer for an existing database.
 func (s *Service) openSealer(ctx context.Context, meta store.Meta, src keysource.Source) (*seal.Sealer, error) {
@@ -186,20 +178,7 @@ func (s *Service) openSealer(ctx context.Context, meta store.Meta, src keysource
 // verifiedKey fetches the data key from src and checks it against the
 // database, so a wrong key is reported as such rather than as corruption.
 func (s *Service) verifiedKey(ctx context.Context, meta store.Meta, src keysource.Source) (seal.Key, *seal.Sealer, error) {
-	key, err := s.Keys.Get(ctx, src, meta.KeyID)
-	if err != nil {
-		return seal.Key{}, nil, fmt.Errorf("could not get the data key (key source %s): %w", src, err)
-	}
-	sl, err := seal.New(key)
-	if err != nil {
-		return seal.Key{}, nil, err
-	}
-	if len(meta.KeyCheck) > 0 {
-		if _, err := sl.Open(meta.KeyCheck, seal.AD("", "key-check")); err != nil {
-			return seal.Key{}, nil, fmt.Errorf("the data key from key source %s does not match this database; check TOK_KEY, the key file, or TOK_HOME", src)
-		}
-	}
-	return key, sl, nil
+	return cached.VerifiedSealer(ctx, s.Keys, meta, src)
 }
 
 func (s *Service) cachedSealer() *seal.Sealer {
@@ -247,7 +226,7 @@ func (s *Service) writeSealer(ctx context.Context) (*seal.Sealer, error) {
 		if err != nil {
 			return nil, err
 		}
-		check, err := sl.Seal([]byte(keyCheckPlain), seal.AD("", "key-check"))
+		check, err := sl.Seal([]byte(cached.KeyCheckPlain), cached.KeyCheckAD())
 		if err != nil {
 			return nil, err
 		}
@@ -270,14 +249,7 @@ func (s *Service) writeSealer(ctx context.Context) (*seal.Sealer, error) {
 }
 
 // Credential is a token ready to hand out.
-type Credential struct {
-	Profile   string
-	Token     string
-	TokenType string
-	Expiry    time.Time // zero when unknown / never
-	Env       []string  // extra variable names the profile asks for
-	Margin    time.Duration
-}
+type Credential = cached.Credential
 
 // TokenOptions tune Token.
 type TokenOptions struct {
@@ -306,7 +278,7 @@ func (s *Service) Token(ctx context.Context, name string, opts TokenOptions) (Cr
 		use = K8sAccessToken
 	}
 	status := Evaluate(&snap.profile, &snap.state, use, s.now())
-	s.log().Debug("token state", "profile", snap.profile.Name, "status", string(status), "expiry", snap.state.expiryFor(use))
+	s.log().Debug("token state", "profile", snap.profile.Name, "status", string(status), "expiry", snap.state.ExpiryFor(use))
 	switch status {
 	case StatusValid:
 		return s.credential(ctx, snap, use)
@@ -339,19 +311,15 @@ func (s *Service) credential(ctx context.Context, snap snapshot, use K8sToken) (
 	if err != nil {
 		return Credential{}, err
 	}
-	field, sealed := "access", snap.state.Access
-	if use == K8sIDToken {
-		field, sealed = "id", snap.state.ID
-	}
-	plain, err := sl.Open(sealed, seal.AD(snap.profile.Name, field))
+	token, err := cached.Unseal(sl, snap.profile.Name, use, &snap.state)
 	if err != nil {
-		return Credential{}, fmt.Errorf("could not unseal the %s token of profile %q: %w", field, snap.profile.Name, err)
+		return Credential{}, err
 	}
 	return Credential{
 		Profile:   snap.profile.Name,
-		Token:     string(plain),
+		Token:     token,
 		TokenType: snap.state.TokenType,
-		Expiry:    snap.state.expiryFor(use),
+		Expiry:    snap.state.ExpiryFor(use),
 		Env:       snap.profile.Env,
 		Margin:    snap.profile.Margin(),
 	}, nil

@@ -1,0 +1,222 @@
+// Package cached is tok's read path: the stored token state of a profile,
+// the rules that say whether it can be handed out as it is, and a Reader
+// that hands it out without network, locks or heavy dependencies.
+//
+// It is what the small `tok` binary links to answer `tok token`, `tok kube`
+// and `tok exec` from the cache on every kubectl call, so it must stay free
+// of HTTP, TUI and YAML packages: their initialisation alone would cost the
+// hot path more than its whole budget. internal/tokens builds refresh,
+// login and revocation on top of the types here.
+package cached
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Type is what kind of credential a profile holds.
+type Type string
+
+// Profile types.
+const (
+	// Static profiles hold a token the user pasted: an API key, a personal
+	// access token, a service-account token. tok never refreshes them.
+	Static Type = "static"
+	// OAuth profiles sign in at an OAuth 2.0 / OpenID Connect provider and
+	// refresh their access token before it expires.
+	OAuth Type = "oauth"
+	// Federated profiles trade a workload's own OIDC token (from a CI
+	// platform) for an access token, and trade it again before expiry.
+	Federated Type = "federated"
+)
+
+// K8sToken chooses which token an exec credential carries.
+type K8sToken string
+
+// Kubernetes credential choices.
+const (
+	K8sAccessToken K8sToken = "access-token"
+	K8sIDToken     K8sToken = "id-token"
+)
+
+// DefaultRefreshMargin is how long before expiry a token counts as stale.
+// One minute covers clock skew between this host and the servers that check
+// the token plus the latency of a request that starts just before expiry,
+// yet stays small next to common lifetimes (5 min to 1 h), so refreshes do
+// not pile up.
+const DefaultRefreshMargin = time.Minute
+
+// DefaultMaxAge is how long a renewable token without an expiry is used
+// before tok renews it anyway: an hour, the most common access-token
+// lifetime, so a token whose server forgot expires_in behaves like most.
+const DefaultMaxAge = time.Hour
+
+// Duration is a time.Duration stored as text ("1m30s").
+type Duration time.Duration
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Policy is the part of a profile that decides whether its token can be
+// handed out: its type and its timing settings.
+type Policy struct {
+	Type Type
+	// ClientCredentials is set for OAuth profiles using the client
+	// credentials grant, which renew without a refresh token.
+	ClientCredentials bool
+	// RefreshMargin and MaxAgeSetting are the profile's settings; zero
+	// means the default.
+	RefreshMargin Duration
+	MaxAgeSetting Duration
+}
+
+// Renewable reports whether profiles of this policy are ever renewed.
+func (p Policy) Renewable() bool { return p.Type == OAuth || p.Type == Federated }
+
+// Margin is how long before expiry a token counts as stale.
+func (p Policy) Margin() time.Duration {
+	if p.RefreshMargin > 0 {
+		return time.Duration(p.RefreshMargin)
+	}
+	if p.Renewable() {
+		return DefaultRefreshMargin
+	}
+	return 0
+}
+
+// MaxAge is how long a renewable token without an expiry is trusted.
+func (p Policy) MaxAge() time.Duration {
+	if !p.Renewable() {
+		return 0
+	}
+	if p.MaxAgeSetting > 0 {
+		return time.Duration(p.MaxAgeSetting)
+	}
+	return DefaultMaxAge
+}
+
+// State is a profile's token state as stored: the secrets are sealed. One
+// State is written in one transaction, so an access token, its refresh
+// token and their expiry can never be out of step.
+type State struct {
+	// Gen increases with every write. A writer that read Gen n only
+	// commits if the stored Gen is still n, so older state never
+	// overwrites newer (see tokens.Service).
+	Gen       uint64    `json:"gen"`
+	TokenType string    `json:"token_type,omitempty"`
+	Access    []byte    `json:"access,omitempty"`  // sealed
+	Refresh   []byte    `json:"refresh,omitempty"` // sealed
+	ID        []byte    `json:"id,omitempty"`      // sealed
+	Expiry    time.Time `json:"expiry,omitzero"`
+	IDExpiry  time.Time `json:"id_expiry,omitzero"`
+	Obtained  time.Time `json:"obtained,omitzero"`
+	Scope     string    `json:"scope,omitempty"`
+}
+
+// HasToken reports whether any access token is stored.
+func (s *State) HasToken() bool { return s != nil && len(s.Access) > 0 }
+
+// ExpiryFor is the expiry that matters for the chosen credential.
+func (s *State) ExpiryFor(use K8sToken) time.Time {
+	if use == K8sIDToken {
+		return s.IDExpiry
+	}
+	return s.Expiry
+}
+
+// Status summarises whether a profile can hand out a token now.
+type Status string
+
+// Token states, from best to worst.
+const (
+	StatusValid         Status = "valid"
+	StatusStale         Status = "stale"   // inside the refresh margin: the next call refreshes
+	StatusExpired       Status = "expired" // past expiry but refreshable
+	StatusLoginRequired Status = "login required"
+	StatusNoToken       Status = "no token"
+)
+
+// CanRenew reports whether tok can get a new token without a person.
+func CanRenew(p Policy, s *State) bool {
+	switch {
+	case p.Type == Federated:
+		return true // a fresh subject token is exchanged again
+	case p.Type != OAuth:
+		return false
+	case len(s.Refresh) > 0:
+		return true
+	}
+	return p.ClientCredentials
+}
+
+// Evaluate tells the status of s for a profile of policy p at now, for the
+// credential use.
+func Evaluate(p Policy, s *State, use K8sToken, now time.Time) Status {
+	if !s.HasToken() {
+		if p.Renewable() {
+			return StatusLoginRequired
+		}
+		return StatusNoToken
+	}
+	if use == K8sIDToken && len(s.ID) == 0 {
+		if CanRenew(p, s) {
+			return StatusExpired
+		}
+		return StatusLoginRequired
+	}
+	exp := s.ExpiryFor(use)
+	switch {
+	case exp.IsZero():
+		// No expiry from the server: treat a renewable token as stale once
+		// it is older than the profile's max age, so it cannot live forever.
+		if age := p.MaxAge(); age > 0 && CanRenew(p, s) && !s.Obtained.IsZero() && !now.Before(s.Obtained.Add(age)) {
+			return StatusStale
+		}
+		return StatusValid
+	case !now.Before(exp):
+		if CanRenew(p, s) {
+			return StatusExpired
+		}
+		if p.Type == OAuth {
+			return StatusLoginRequired
+		}
+		return StatusExpired
+	case !now.Before(exp.Add(-p.Margin())):
+		if CanRenew(p, s) {
+			return StatusStale
+		}
+		// Nothing to refresh with: the token stays usable until it expires.
+		return StatusValid
+	}
+	return StatusValid
+}
+
+// Credential is a token ready to hand out.
+type Credential struct {
+	Profile   string
+	Token     string
+	TokenType string
+	Expiry    time.Time // zero when unknown / never
+	Env       []string  // extra variable names the profile asks for
+	Margin    time.Duration
+}
+
+// ValidateEnvName checks the name of an environment variable meant to hold
+// a token (a profile's --env, tok exec --env).
+func ValidateEnvName(name string) error {
+	if name == "" || strings.ContainsAny(name, "= \t\n\x00") || (name[0] >= '0' && name[0] <= '9') {
+		return fmt.Errorf("invalid environment variable name %q", name)
+	}
+	return nil
+}

@@ -1,0 +1,207 @@
+package cached
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/seal"
+	"github.com/tok-cli/tok/internal/store"
+)
+
+// Setting names stored in the database.
+const (
+	SettingDefaultProfile = "default-profile"
+	SettingKeySource      = "key-source"
+)
+
+// Keys fetches data keys; keysource.Resolver implements it.
+type Keys interface {
+	Get(ctx context.Context, src keysource.Source, keyID string) (seal.Key, error)
+}
+
+// profileView is the part of a stored profile record the read path needs.
+// tokens.Profile is the whole record; a test there checks that both read
+// a record alike. Decoding only these fields keeps the hot path short.
+type profileView struct {
+	Name  string   `json:"name"`
+	Type  Type     `json:"type"`
+	Env   []string `json:"env,omitempty"`
+	OAuth *struct {
+		Flow          string   `json:"flow"`
+		RefreshMargin Duration `json:"refresh_margin"`
+		MaxAge        Duration `json:"max_age"`
+		K8sToken      K8sToken `json:"k8s_token"`
+	} `json:"oauth"`
+}
+
+// flowClientCredentials is tokens.FlowClientCredentials as stored.
+const flowClientCredentials = "client-credentials"
+
+func (p *profileView) policy() Policy {
+	pol := Policy{Type: p.Type}
+	if p.OAuth != nil {
+		pol.ClientCredentials = p.OAuth.Flow == flowClientCredentials
+		pol.RefreshMargin = p.OAuth.RefreshMargin
+		pol.MaxAgeSetting = p.OAuth.MaxAge
+	}
+	return pol
+}
+
+// Reader hands out cached tokens. It never writes, refreshes or prompts.
+type Reader struct {
+	Store *store.Store
+	Keys  Keys
+	// KeySource, when set (TOK_KEY_SOURCE), overrides the stored setting.
+	KeySource string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Options tune Lookup, as tokens.TokenOptions tune tokens.Service.Token.
+type Options struct {
+	// Use picks the access token (default) or the ID token.
+	Use K8sToken
+	// Kubernetes picks the token the profile gives kubectl (its k8s-token
+	// setting) when Use is empty.
+	Kubernetes bool
+	// AllowExpired hands out an expired static token.
+	AllowExpired bool
+}
+
+// Result is what Lookup found.
+type Result struct {
+	// Served reports whether Credential holds a token to hand out as it is.
+	Served bool
+	// Status is the profile's token status for the chosen token.
+	Status Status
+	// Credential always names the profile and carries its margin and env
+	// names; Token, TokenType and Expiry are set only when Served.
+	Credential Credential
+}
+
+// Lookup returns the cached token of profile name ("" = the default
+// profile) when it can be handed out without a refresh, a login or a
+// person, exactly as tokens.Service.Token would hand it out. Otherwise
+// Served is false and the caller takes the full path, which also explains
+// any error. It reads the database once, under a shared lock.
+func (r *Reader) Lookup(ctx context.Context, name string, opts Options) (Result, error) {
+	var (
+		view     profileView
+		state    State
+		meta     store.Meta
+		srcName  string
+		resolved string
+	)
+	err := r.Store.View(func(tx *store.Tx) error {
+		resolved = name
+		if resolved == "" {
+			if resolved = tx.Setting(SettingDefaultProfile); resolved == "" {
+				return errors.New("no default profile")
+			}
+		}
+		if err := tx.Get(store.Profiles, resolved, &view); err != nil {
+			return err
+		}
+		if err := tx.Get(store.States, resolved, &state); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		meta, srcName = tx.Meta(), tx.Setting(SettingKeySource)
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	pol := view.policy()
+	use := opts.Use
+	if use == "" && opts.Kubernetes && view.OAuth != nil {
+		use = view.OAuth.K8sToken
+	}
+	if use == "" {
+		use = K8sAccessToken
+	}
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
+	res := Result{
+		Status:     Evaluate(pol, &state, use, now()),
+		Credential: Credential{Profile: view.Name, Env: view.Env, Margin: pol.Margin()},
+	}
+	servable := res.Status == StatusValid ||
+		(res.Status == StatusExpired && opts.AllowExpired && !pol.Renewable())
+	if !servable {
+		return res, nil
+	}
+	src, err := SourceOf(r.KeySource, srcName)
+	if err != nil {
+		return res, err
+	}
+	_, sl, err := VerifiedSealer(ctx, r.Keys, meta, src)
+	if err != nil {
+		return res, err
+	}
+	token, err := Unseal(sl, view.Name, use, &state)
+	if err != nil {
+		return res, err
+	}
+	res.Served = true
+	res.Credential.Token = token
+	res.Credential.TokenType = state.TokenType
+	res.Credential.Expiry = state.ExpiryFor(use)
+	return res, nil
+}
+
+// SourceOf is the key source in effect: override (TOK_KEY_SOURCE) when
+// set, else the one stored in the database.
+func SourceOf(override, stored string) (keysource.Source, error) {
+	if override != "" {
+		src, err := keysource.Parse(override)
+		if err != nil {
+			return "", fmt.Errorf("TOK_KEY_SOURCE: %w", err)
+		}
+		return src, nil
+	}
+	return keysource.Parse(stored)
+}
+
+// KeyCheckPlain is the value sealed into a database's key check.
+const KeyCheckPlain = "tok key check"
+
+// KeyCheckAD is the associated data of the key check.
+func KeyCheckAD() []byte { return seal.AD("", "key-check") }
+
+// VerifiedSealer fetches the data key from src and checks it against the
+// database, so that a wrong key is reported as such rather than as
+// corrupted data.
+func VerifiedSealer(ctx context.Context, keys Keys, meta store.Meta, src keysource.Source) (seal.Key, *seal.Sealer, error) {
+	key, err := keys.Get(ctx, src, meta.KeyID)
+	if err != nil {
+		return seal.Key{}, nil, fmt.Errorf("could not get the data key (key source %s): %w", src, err)
+	}
+	sl, err := seal.New(key)
+	if err != nil {
+		return seal.Key{}, nil, err
+	}
+	if len(meta.KeyCheck) > 0 {
+		if _, err := sl.Open(meta.KeyCheck, KeyCheckAD()); err != nil {
+			return seal.Key{}, nil, fmt.Errorf("the data key from key source %s does not match this database; check TOK_KEY, the key file, or TOK_HOME", src)
+		}
+	}
+	return key, sl, nil
+}
+
+// Unseal opens the chosen token of profile's state.
+func Unseal(sl *seal.Sealer, profile string, use K8sToken, s *State) (string, error) {
+	field, sealed := "access", s.Access
+	if use == K8sIDToken {
+		field, sealed = "id", s.ID
+	}
+	plain, err := sl.Open(sealed, seal.AD(profile, field))
+	if err != nil {
+		return "", fmt.Errorf("could not unseal the %s token of profile %q: %w", field, profile, err)
+	}
+	return string(plain), nil
+}

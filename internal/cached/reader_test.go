@@ -1,0 +1,209 @@
+package cached_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tok-cli/tok/internal/cached"
+	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/seal"
+	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/tokens"
+)
+
+// fixture is a real bbolt database with a file key, filled through
+// tokens.Service as tok-full fills it.
+type fixture struct {
+	t      *testing.T
+	home   string
+	svc    *tokens.Service
+	reader *cached.Reader
+	sealer *seal.Sealer
+	now    time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	home := filepath.Join(t.TempDir(), "tok")
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	keys := &keysource.Resolver{Home: home, Getenv: func(string) string { return "" }}
+	st := store.New(home)
+	f := &fixture{
+		t:    t,
+		home: home,
+		svc: &tokens.Service{Store: st, Keys: keys, KeySource: string(keysource.File),
+			Now: func() time.Time { return now }, HTTPTimeout: time.Second, LockTimeout: time.Second},
+		reader: &cached.Reader{Store: st, Keys: keys, KeySource: string(keysource.File), Now: func() time.Time { return now }},
+		now:    now,
+	}
+	// A static token sets up the data key; its profile is the default.
+	f.add(tokens.Profile{Name: "first", Type: tokens.Static, Env: []string{"FIRST_TOKEN"}})
+	if err := f.svc.SetStaticToken(context.Background(), "first", "first-token", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	var meta store.Meta
+	if err := st.View(func(tx *store.Tx) error { meta = tx.Meta(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	_, sl, err := cached.VerifiedSealer(context.Background(), keys, meta, keysource.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sealer = sl
+	return f
+}
+
+func (f *fixture) add(p tokens.Profile) {
+	f.t.Helper()
+	if err := f.svc.AddProfile(context.Background(), p, ""); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fixture) seal(profile, field, value string) []byte {
+	f.t.Helper()
+	if value == "" {
+		return nil
+	}
+	b, err := f.sealer.Seal([]byte(value), seal.AD(profile, field))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return b
+}
+
+// putState stores a token state as tokens.Service would after a login.
+func (f *fixture) putState(name, access, refresh, id string, st cached.State) {
+	f.t.Helper()
+	st.Access, st.Refresh, st.ID = f.seal(name, "access", access), f.seal(name, "refresh", refresh), f.seal(name, "id", id)
+	if err := f.svc.Store.Update(func(tx *store.Tx) error { return tx.Put(store.States, name, st) }); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// unreachable is an endpoint no refresh can reach: the comparison below
+// must never depend on a server.
+var unreachable = oauth.Endpoints{TokenURL: "http://127.0.0.1:1/token"}
+
+func oauthProfile(name string, flow tokens.Flow, margin, maxAge time.Duration, k8s tokens.K8sToken) tokens.Profile {
+	return tokens.Profile{Name: name, Type: tokens.OAuth, Env: []string{"GH_TOKEN", "X_TOKEN"}, OAuth: &tokens.OAuthConfig{
+		Endpoints: unreachable, ClientID: "c", Scopes: []string{"openid"}, Flow: flow,
+		RefreshMargin: tokens.Duration(margin), MaxAge: tokens.Duration(maxAge), K8sToken: k8s,
+		AuthParams: map[string]string{"prompt": "login"}, Resources: []string{"https://api"},
+	}}
+}
+
+// TestLookupAgreesWithService checks the contract of the read path: for
+// every kind of profile and token state, Lookup serves exactly the
+// credential tokens.Service.Token hands out without a refresh, and
+// declines whenever the Service would need a refresh, a login or a person.
+func TestLookupAgreesWithService(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	hour, min := f.now.Add(time.Hour), f.now.Add(30*time.Second)
+
+	f.add(oauthProfile("valid", tokens.FlowBrowser, 0, 0, ""))
+	f.putState("valid", "a-valid", "r", "", cached.State{Gen: 1, TokenType: "Bearer", Expiry: hour})
+	f.add(oauthProfile("stale", tokens.FlowBrowser, 0, 0, ""))
+	f.putState("stale", "a-stale", "r", "", cached.State{Gen: 1, Expiry: min})
+	f.add(oauthProfile("short-margin", tokens.FlowBrowser, 10*time.Second, 0, ""))
+	f.putState("short-margin", "a-short", "r", "", cached.State{Gen: 1, Expiry: min})
+	f.add(oauthProfile("old-no-expiry", tokens.FlowDevice, 0, 0, ""))
+	f.putState("old-no-expiry", "a-old", "r", "", cached.State{Gen: 1, Obtained: f.now.Add(-2 * time.Hour)})
+	f.add(oauthProfile("young-no-expiry", tokens.FlowDevice, 0, 3*time.Hour, ""))
+	f.putState("young-no-expiry", "a-young", "r", "", cached.State{Gen: 1, Obtained: f.now.Add(-2 * time.Hour)})
+	f.add(oauthProfile("cc-expired", tokens.FlowClientCredentials, 0, 0, ""))
+	f.putState("cc-expired", "a-cc", "", "", cached.State{Gen: 1, Expiry: f.now.Add(-time.Minute)})
+	f.add(oauthProfile("no-refresh-in-margin", tokens.FlowBrowser, 0, 0, ""))
+	f.putState("no-refresh-in-margin", "a-nr", "", "", cached.State{Gen: 1, Expiry: min})
+	f.add(oauthProfile("k8s-id", tokens.FlowBrowser, 0, 0, tokens.K8sIDToken))
+	f.putState("k8s-id", "a-k8s", "r", "id-k8s", cached.State{Gen: 1, Expiry: hour, IDExpiry: hour.Add(-10 * time.Minute)})
+	f.add(oauthProfile("k8s-id-missing", tokens.FlowBrowser, 0, 0, tokens.K8sIDToken))
+	f.putState("k8s-id-missing", "a-k8s2", "", "", cached.State{Gen: 1, Expiry: hour})
+	f.add(oauthProfile("never-logged-in", tokens.FlowBrowser, 0, 0, ""))
+	f.add(tokens.Profile{Name: "static-expired", Type: tokens.Static})
+	if err := f.svc.SetStaticToken(ctx, "static-expired", "s-old", f.now.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	f.add(tokens.Profile{Name: "static-empty", Type: tokens.Static})
+
+	for _, tc := range []struct {
+		name  string
+		opts  cached.Options
+		serve bool
+	}{
+		{"", cached.Options{}, true}, // the default profile
+		{"first", cached.Options{}, true},
+		{"valid", cached.Options{}, true},
+		{"valid", cached.Options{Kubernetes: true}, true},
+		{"stale", cached.Options{}, false},
+		{"short-margin", cached.Options{}, true},
+		{"old-no-expiry", cached.Options{}, false},
+		{"young-no-expiry", cached.Options{}, true},
+		{"cc-expired", cached.Options{}, false},
+		{"no-refresh-in-margin", cached.Options{}, true},
+		{"k8s-id", cached.Options{Kubernetes: true}, true},
+		{"k8s-id", cached.Options{}, true},
+		{"k8s-id", cached.Options{Use: cached.K8sIDToken}, true},
+		{"k8s-id-missing", cached.Options{Kubernetes: true}, false},
+		{"never-logged-in", cached.Options{}, false},
+		{"static-expired", cached.Options{}, false},
+		{"static-expired", cached.Options{AllowExpired: true}, true},
+		{"static-empty", cached.Options{}, false},
+	} {
+		res, err := f.reader.Lookup(ctx, tc.name, tc.opts)
+		if err != nil {
+			t.Errorf("Lookup(%q, %+v): %v", tc.name, tc.opts, err)
+			continue
+		}
+		if res.Served != tc.serve {
+			t.Errorf("Lookup(%q, %+v): served=%v (status %s), want %v", tc.name, tc.opts, res.Served, res.Status, tc.serve)
+			continue
+		}
+		topts := tokens.TokenOptions{Use: tc.opts.Use, Kubernetes: tc.opts.Kubernetes, AllowExpired: tc.opts.AllowExpired}
+		if !res.Served {
+			// The Service cannot hand this out as it is either: it fails,
+			// or it tried to refresh (the server is unreachable) and warns
+			// that it falls back to the current token.
+			warned := false
+			f.svc.Warn = func(string) { warned = true }
+			if _, err := f.svc.Token(ctx, tc.name, topts); err == nil && !warned {
+				t.Errorf("Lookup(%q, %+v) declined (status %s) but Service.Token handed out a token as it is", tc.name, tc.opts, res.Status)
+			}
+			continue
+		}
+		want, err := f.svc.Token(ctx, tc.name, topts)
+		if err != nil {
+			t.Errorf("Service.Token(%q): %v", tc.name, err)
+			continue
+		}
+		if got := res.Credential; got.Profile != want.Profile || got.Token != want.Token || got.TokenType != want.TokenType ||
+			!got.Expiry.Equal(want.Expiry) || got.Margin != want.Margin || len(got.Env) != len(want.Env) {
+			t.Errorf("%q %+v: Lookup gave %+v, Service.Token %+v", tc.name, tc.opts, got, want)
+		}
+	}
+}
+
+func TestLookupErrors(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.reader.Lookup(ctx, "missing", cached.Options{}); err == nil {
+		t.Error("Lookup of a missing profile: want an error")
+	}
+	r := *f.reader
+	r.KeySource = "nonsense"
+	if _, err := r.Lookup(ctx, "first", cached.Options{}); err == nil {
+		t.Error("Lookup with an unknown TOK_KEY_SOURCE: want an error")
+	}
+	r.KeySource = string(keysource.Env) // TOK_KEY unset
+	if _, err := r.Lookup(ctx, "first", cached.Options{}); err == nil {
+		t.Error("Lookup with key source env and no TOK_KEY: want an error")
+	}
+	empty := &cached.Reader{Store: store.New(t.TempDir()), Keys: f.reader.Keys}
+	if _, err := empty.Lookup(ctx, "", cached.Options{}); err == nil {
+		t.Error("Lookup in a home without a database: want an error")
+	}
+}

@@ -1,0 +1,113 @@
+package front
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/tok-cli/tok/internal/cached"
+	"github.com/tok-cli/tok/internal/execrun"
+)
+
+// FullName is the name of the complete tok binary, installed next to tok.
+const FullName = "tok-full"
+
+// FullBinary finds tok-full: next to this binary (after resolving
+// symlinks, as package managers link bin/tok into their own tree), else on
+// PATH.
+func FullBinary() (string, error) {
+	name := FullName
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	self, err := os.Executable()
+	if err == nil {
+		if resolved, err := filepath.EvalSymlinks(self); err == nil {
+			self = resolved
+		}
+		candidate := filepath.Join(filepath.Dir(self), name)
+		if info, err := os.Stat(candidate); err == nil && info.Mode().IsRegular() {
+			return candidate, nil
+		}
+	}
+	if path, err := exec.LookPath(name); err == nil {
+		return path, nil
+	}
+	return "", fmt.Errorf("this command needs %s, the complete tok, which is neither next to %s nor on PATH; "+
+		"install both binaries of the release archive, or run: go install github.com/tok-cli/tok/cmd/tok@latest github.com/tok-cli/tok/cmd/tok-full@latest",
+		FullName, self)
+}
+
+// handOff runs tok-full with args in place of this process (see
+// handoff_*.go) and returns an exit code only if that fails.
+func handOff(args []string) int {
+	path, err := FullBinary()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "tok: %v\n", err)
+		return 1
+	}
+	return execFull(path, args)
+}
+
+// fetchWithFull fetches the tokens of a running `tok exec` child: from the
+// cache while it is valid, else by asking tok-full for one, which
+// refreshes it under the profile's refresh lock, so a refresh by any other
+// process is shared. tok-full runs with no terminal, so it never prompts;
+// its stderr becomes the warning or error of the refresher.
+func fetchWithFull(reader *cached.Reader, first cached.Credential, home string) execrun.Fetch {
+	profile := first.Profile
+	return func(ctx context.Context) (cached.Credential, string, error) {
+		res, err := reader.Lookup(ctx, profile, cached.Options{})
+		if err == nil && res.Served {
+			return res.Credential, "", nil
+		}
+		path, err := FullBinary()
+		if err != nil {
+			return cached.Credential{}, "", err
+		}
+		args := []string{"token", "-p", profile, "-o", "json"}
+		if home != "" {
+			args = append(args, "--home", home)
+		}
+		cmd := exec.CommandContext(ctx, path, args...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		runErr := cmd.Run()
+		message := strings.TrimSpace(stderr.String())
+		if runErr != nil {
+			if message == "" {
+				return cached.Credential{}, "", fmt.Errorf("%s failed: %w", FullName, runErr)
+			}
+			return cached.Credential{}, "", errors.New(lastLine(strings.TrimPrefix(message, "tok: ")))
+		}
+		var out struct {
+			Token     string     `json:"token"`
+			TokenType string     `json:"token_type"`
+			ExpiresAt *time.Time `json:"expires_at"`
+		}
+		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil || out.Token == "" {
+			return cached.Credential{}, "", fmt.Errorf("%s token -o json gave no token", FullName)
+		}
+		cred := first // profile name, env names and margin
+		cred.Token, cred.TokenType, cred.Expiry = out.Token, out.TokenType, time.Time{}
+		if out.ExpiresAt != nil {
+			cred.Expiry = *out.ExpiresAt
+		}
+		return cred, lastLine(message), nil
+	}
+}
+
+func lastLine(s string) string {
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}

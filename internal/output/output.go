@@ -1,0 +1,103 @@
+// Package output writes a credential in the formats of `tok token`. Both
+// tok binaries use it, so a token printed from the cache and one printed
+// after a refresh look the same byte for byte.
+package output
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tok-cli/tok/internal/cached"
+	"github.com/tok-cli/tok/internal/execcred"
+)
+
+// Formats of `tok token --output`.
+const (
+	Raw            = "raw"
+	Header         = "header"
+	JSON           = "json"
+	Env            = "env"
+	ExecCredential = "exec-credential"
+)
+
+// Formats lists every format, in the order help shows them.
+var Formats = []string{Raw, Header, JSON, Env, ExecCredential}
+
+// Valid reports whether format is one of Formats.
+func Valid(format string) bool {
+	for _, f := range Formats {
+		if f == format {
+			return true
+		}
+	}
+	return false
+}
+
+// Write writes cred to w in format (any of Formats but ExecCredential,
+// which needs kubectl's exec info: see WriteExecCredential).
+func Write(w io.Writer, cred cached.Credential, format string, now time.Time) error {
+	var err error
+	switch format {
+	case Raw:
+		_, err = io.WriteString(w, cred.Token+"\n")
+	case Header:
+		_, err = io.WriteString(w, "Authorization: "+HeaderScheme(cred.TokenType)+" "+cred.Token+"\n")
+	case Env:
+		var b strings.Builder
+		for _, name := range append([]string{"TOK_TOKEN"}, cred.Env...) {
+			b.WriteString(name + "=" + ShellQuote(cred.Token) + "\n")
+		}
+		b.WriteString("TOK_PROFILE=" + ShellQuote(cred.Profile) + "\n")
+		_, err = io.WriteString(w, b.String())
+	case JSON:
+		out := struct {
+			Profile   string     `json:"profile"`
+			Token     string     `json:"token"`
+			TokenType string     `json:"token_type"`
+			ExpiresAt *time.Time `json:"expires_at"`
+			ExpiresIn *int64     `json:"expires_in"`
+		}{Profile: cred.Profile, Token: cred.Token, TokenType: HeaderScheme(cred.TokenType)}
+		if !cred.Expiry.IsZero() {
+			exp := cred.Expiry.UTC()
+			in := int64(cred.Expiry.Sub(now).Seconds())
+			out.ExpiresAt, out.ExpiresIn = &exp, &in
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(out)
+	default:
+		return fmt.Errorf("unknown output format %q; choose one of: %s", format, strings.Join(Formats, ", "))
+	}
+	if err != nil {
+		return fmt.Errorf("could not write the token: %w", err)
+	}
+	return nil
+}
+
+// WriteExecCredential writes cred as the ExecCredential kubectl asked for
+// in info. Its expirationTimestamp is one refresh margin before the token
+// expires, so kubectl asks again while tok can still refresh in time.
+func WriteExecCredential(w io.Writer, info execcred.Info, cred cached.Credential) error {
+	exp := cred.Expiry
+	if !exp.IsZero() {
+		exp = exp.Add(-cred.Margin)
+	}
+	return execcred.Write(w, info, cred.Token, exp)
+}
+
+// HeaderScheme normalises a token type for the Authorization header: RFC
+// 6750 says "Bearer", and some servers answer "bearer".
+func HeaderScheme(tokenType string) string {
+	if tokenType == "" || strings.EqualFold(tokenType, "bearer") {
+		return "Bearer"
+	}
+	return tokenType
+}
+
+// ShellQuote quotes s for POSIX shells.
+func ShellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
