@@ -27,7 +27,7 @@ func newProfileCmd(a *app) *cobra.Command {
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(newProfileAddCmd(a), newProfileListCmd(a), newProfileShowCmd(a), newProfileRmCmd(a), newProfileRenameCmd(a))
+	cmd.AddCommand(newProfileAddCmd(a), newProfileListCmd(a), newProfileShowCmd(a), newProfileRmCmd(a), newProfileRenameCmd(a), newProfileExportCmd(a), newProfileImportCmd(a))
 	return cmd
 }
 
