@@ -87,27 +87,39 @@ func goBuild(dir, goos, goarch, out, pkg string, extraEnv ...string) error {
 	return nil
 }
 
-// buildTok builds tok for this machine into dir and returns its path.
+// buildTok builds tok and tok-full for this machine into dir, side by
+// side as installed, and returns the path of tok.
 func buildTok(dir string) (string, error) {
-	out := filepath.Join(dir, "tok")
-	return out, goBuild("", runtime.GOOS, runtime.GOARCH, out, "github.com/tok-cli/tok/cmd/tok")
-}
-
-// releaseSize is the size of the stripped linux/amd64 tok binary. On a
-// linux/amd64 machine that is the binary just built.
-func releaseSize(dir, built string) (int64, error) {
-	path := built
-	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
-		path = filepath.Join(dir, "tok-linux-amd64")
-		if err := goBuild("", "linux", "amd64", path, "github.com/tok-cli/tok/cmd/tok"); err != nil {
-			return 0, err
+	for _, name := range binaries {
+		if err := goBuild("", runtime.GOOS, runtime.GOARCH, filepath.Join(dir, name), "github.com/tok-cli/tok/cmd/"+name); err != nil {
+			return "", err
 		}
 	}
-	info, err := os.Stat(path)
-	if err != nil {
-		return 0, err
+	return filepath.Join(dir, "tok"), nil
+}
+
+// binaries are the programs a tok release installs.
+var binaries = []string{"tok", "tok-full"}
+
+// releaseSizes are the sizes of the stripped linux/amd64 binaries, by
+// name. On a linux/amd64 machine those are the binaries just built.
+func releaseSizes(dir string) (map[string]int64, error) {
+	sizes := map[string]int64{}
+	for _, name := range binaries {
+		path := filepath.Join(dir, name)
+		if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+			path = filepath.Join(dir, name+"-linux-amd64")
+			if err := goBuild("", "linux", "amd64", path, "github.com/tok-cli/tok/cmd/"+name); err != nil {
+				return nil, err
+			}
+		}
+		info, err := os.Stat(path)
+		if err != nil {
+			return nil, err
+		}
+		sizes[name] = info.Size()
 	}
-	return info.Size(), nil
+	return sizes, nil
 }
 
 // buildFloor builds the floor program into dir and returns its path.

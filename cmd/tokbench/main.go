@@ -124,7 +124,7 @@ const (
 func bench(tb *harnessTB, root string, opts options) (*report, error) {
 	rep := &report{opts: opts, stats: map[string]stats{}}
 
-	progress("building tok and the floor (CGO_ENABLED=0, %v)", releaseFlags)
+	progress("building tok, tok-full and the floor (CGO_ENABLED=0, %v)", releaseFlags)
 	tokPath, err := buildTok(root)
 	if err != nil {
 		return nil, err
@@ -137,7 +137,7 @@ func bench(tb *harnessTB, root string, opts options) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rep.binarySize, err = releaseSize(root, tokPath); err != nil {
+	if rep.binarySizes, err = releaseSizes(root); err != nil {
 		return nil, err
 	}
 
