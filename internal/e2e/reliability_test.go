@@ -334,11 +334,14 @@ func wantUnlocked(t testing.TB, path string) {
 // number of expiries.
 func TestSoak(t *testing.T) {
 	t.Parallel()
-	workers, calls := 8, 250
+	workers, calls := 16, 125 // the 2,000 calls of issue 8's soak
 	if testing.Short() {
 		workers, calls = 4, 50
 	}
 	const ttl, margin = 2 * time.Second, 500 * time.Millisecond
+	// Calls are paced so that the run spans about ten token lifetimes:
+	// unpaced, 2,000 cached calls take a few seconds and see few expiries.
+	const pace = 150 * time.Millisecond
 	srv := newAuthServer(t, oauthtest.Options{AccessTokenTTL: ttl})
 	env := FileKeyEnv(t)
 	RunOK(t, env, "", "profile", "add", "api", "--issuer", srv.Issuer(), "--client-id", clientID,
@@ -356,6 +359,7 @@ func TestSoak(t *testing.T) {
 	for w := range workers {
 		wg.Go(func() {
 			for i := range calls {
+				next := time.Now().Add(pace)
 				cmd := exec.CommandContext(ctx, tokPath, "token", "-p", "api")
 				cmd.Env = env.list()
 				var stdout, stderr bytes.Buffer
@@ -370,6 +374,7 @@ func TestSoak(t *testing.T) {
 					printed[tok] = true
 				}
 				mu.Unlock()
+				time.Sleep(time.Until(next))
 			}
 		})
 	}
