@@ -127,15 +127,14 @@ func decodeFile(doc *yaml.Node) ([]Profile, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, lineErrorf(root.Line, "a profile file is a mapping that starts with version: 1 and lists profiles: under it")
 	}
-	version := 0
+	version, versionGiven := 0, false
 	var list *yaml.Node
 	d.mapping(root, "", func(key string, line int, v *yaml.Node) {
 		switch key {
 		case "version":
+			before := len(d.problems)
 			version = d.integer(v, "", key)
-			if version == 0 {
-				version = -1
-			}
+			versionGiven = len(d.problems) == before
 		case "profiles":
 			if v.Kind != yaml.SequenceNode {
 				d.failf(v.Line, "profiles must be a list (each entry starts with - name: ...)")
@@ -147,11 +146,11 @@ func decodeFile(doc *yaml.Node) ([]Profile, error) {
 		}
 	})
 	switch {
-	case version == 0 && len(d.problems) == 0:
+	case !versionGiven && len(d.problems) == 0:
 		return nil, lineErrorf(root.Line, "the file gives no version; it starts with: version: %d", Version)
-	case version > Version:
+	case versionGiven && version > Version:
 		return nil, fmt.Errorf("the profile file has version %d, newer than this tok reads (%d); upgrade tok", version, Version)
-	case version != Version && len(d.problems) == 0:
+	case versionGiven && version != Version:
 		return nil, lineErrorf(root.Line, "version %d is not a profile file version; use version: %d", version, Version)
 	}
 	if err := d.err(); err != nil {

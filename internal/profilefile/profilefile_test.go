@@ -113,6 +113,7 @@ func TestParseErrors(t *testing.T) {
 		{"two documents", head + "  - {name: a, type: static}\n---\nversion: 1\n", []string{"line 4: a second YAML document"}},
 		{"no version", "profiles:\n  - {name: a, type: static}\n", []string{"line 1: the file gives no version"}},
 		{"newer version", "version: 2\nprofiles: []\n", []string{"version 2, newer than this tok reads (1); upgrade tok"}},
+		{"version zero", "version: 0\nprofiles: []\n", []string{"line 1: version 0 is not a profile file version; use version: 1"}},
 		{"version text", "version: one\nprofiles: []\n", []string{"line 1: version must be a whole number"}},
 		{"top level list", "- a\n", []string{"line 1: a profile file is a mapping"}},
 		{"unknown top key", "version: 1\nprofile:\n  - {name: a}\n", []string{`line 2: unknown key "profile"`}},
