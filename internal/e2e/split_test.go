@@ -111,3 +111,18 @@ func TestHandOverKeepsTheCommandLine(t *testing.T) {
 		}
 	}
 }
+
+// TestFrontReadsKeyringKeyFromKernelCache: with the data key in the OS
+// keyring, the front alone serves a cached token once the key has been
+// read in this session (it is in the kernel-keyring cache), without
+// D-Bus and without tok-full.
+func TestFrontReadsKeyringKeyFromKernelCache(t *testing.T) {
+	env := KeyringEnv(t)
+	RunOK(t, env, "", "profile", "add", "api", "--type", "static")
+	RunOK(t, env, "keyring-front-1\n", "login", "-p", "api", "--with-token")
+	RunOK(t, env, "", "token", "-p", "api") // reads the key; fills the cache
+	lone, loneEnv := loneFront(t, env)
+	if r := RunProgram(t, loneEnv, "", lone, "token", "-p", "api"); r.Code != 0 || r.Stdout != "keyring-front-1\n" {
+		t.Fatalf("the front alone with the key in the kernel-keyring cache: want the token, got %s", r)
+	}
+}

@@ -69,7 +69,7 @@ func serve(args []string) (code int, served bool) {
 		Keys: &keysource.Resolver{
 			Home:     home,
 			Getenv:   os.Getenv,
-			Keyring:  keyring.Keyring{Service: keyring.DefaultService},
+			Keyring:  osKeyring(),
 			Cache:    keyring.KernelCache{},
 			NotFound: keyring.ErrNotFound,
 		},

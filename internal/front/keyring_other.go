@@ -1,0 +1,12 @@
+//go:build !linux
+
+package front
+
+import (
+	"github.com/tok-cli/tok/internal/keyring"
+	"github.com/tok-cli/tok/internal/keysource"
+)
+
+// osKeyring is the OS keyring itself where there is no kernel-keyring
+// cache in front of it (macOS Keychain, Windows Credential Manager).
+func osKeyring() keysource.OSKeyring { return keyring.Keyring{Service: keyring.DefaultService} }
