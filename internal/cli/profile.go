@@ -21,7 +21,7 @@ func newProfileCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "profile",
 		Aliases: []string{"profiles"},
-		Short:   "Add, list, show, rename and remove profiles",
+		Short:   "Add, list, show, rename, remove, export and import profiles",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return cmd.Help()
