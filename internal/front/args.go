@@ -1,6 +1,10 @@
 package front
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/tok-cli/tok/internal/output"
+)
 
 // Invocation is a command line the front understood.
 type Invocation struct {
@@ -26,7 +30,7 @@ type Invocation struct {
 // flags, odd spellings) returns false and goes to tok-full, whose cobra
 // tree then parses it; internal/cli tests that both parse alike.
 func Parse(args []string) (Invocation, bool) {
-	inv := Invocation{Output: "raw"}
+	inv := Invocation{Output: output.Raw}
 	if len(args) == 0 {
 		return inv, false
 	}
