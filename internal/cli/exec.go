@@ -41,8 +41,8 @@ request) stay authenticated for hours. Environment variables cannot change
 in a running process: a tool that reads its token only once at start keeps
 that token. If a refresh fails, COMMAND keeps running; tok prints one
 warning line and retries with backoff. The token file is removed when tok
-ends, whatever the reason (normal exit, the child crashing, a signal),
-except when tok itself is killed with SIGKILL.
+ends, whatever the reason (normal exit, the child crashing, a signal);
+when tok itself is killed with SIGKILL, the next tok exec removes it.
 
 --mask relays COMMAND's stdout and stderr through tok and replaces every
 occurrence of the token (the current one and every earlier one) with ***,

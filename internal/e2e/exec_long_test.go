@@ -206,6 +206,53 @@ func TestExecTokenFileCleanup(t *testing.T) {
 	})
 }
 
+// TestExecTokenFileAfterSIGKILL: a tok killed with SIGKILL (a cancelled
+// CI job kills the whole process group) cannot clean up; the next tok exec
+// of the user removes the directory it left, and never one of a tok that
+// still runs.
+func TestExecTokenFileAfterSIGKILL(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	env := FileKeyEnv(t).With("TMPDIR=" + tmp)
+	secret := NewSecret(t)
+	addStatic(t, env, "st", secret)
+
+	ready := filepath.Join(t.TempDir(), "ready")
+	script := `printf '%s' "$TOK_TOKEN_FILE" > "$E2E_READY.tmp" && mv "$E2E_READY.tmp" "$E2E_READY"; sleep 30`
+	killed := Start(t, env.With("E2E_READY="+ready), "", "exec", "-p", "st", "--", "sh", "-c", script)
+	leftover := WaitForFile(t, ready)
+	killed.killGroup()
+	if r := killed.Wait(t); r.Signal != syscall.SIGKILL {
+		t.Fatalf("tok was not killed: %s", r)
+	}
+	if b, err := os.ReadFile(leftover); err != nil || string(b) != secret {
+		t.Fatalf("after SIGKILL the token file should still be there (nothing could remove it): %q, %v", b, err)
+	}
+
+	ready2 := filepath.Join(t.TempDir(), "ready")
+	running := Start(t, env.With("E2E_READY="+ready2), "", "exec", "-p", "st", "--", "sh", "-c", script)
+	alive := WaitForFile(t, ready2)
+	r := Run(t, env, "", "exec", "-p", "st", "--", "true")
+	WantCode(t, r, 0)
+	// The sweep runs beside the child; give it a moment to finish.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Dir(leftover)); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the directory of the killed tok is still there: %s", filepath.Dir(leftover))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if b, err := os.ReadFile(alive); err != nil || string(b) != secret {
+		t.Errorf("the running tok's token file was touched: %q, %v", b, err)
+	}
+	running.Signal(t, syscall.SIGTERM)
+	running.Wait(t)
+	wantGone(t, filepath.Dir(alive))
+}
+
 // TestExecMask relays a child's output with the token written in pieces,
 // on stdout and stderr, and finds only ***.
 func TestExecMask(t *testing.T) {

@@ -139,6 +139,10 @@ func Run(ctx context.Context, spec Spec, sigs <-chan os.Signal, cred cached.Cred
 	if err := child.Start(); err != nil {
 		return &ExitError{Code: 126, Err: fmt.Errorf("could not start %s: %w", spec.Argv[0], err)}
 	}
+	// Clear token files left by toks that were killed with SIGKILL, while
+	// the child runs. Not waited for: a sweep cut short by our exit is
+	// finished by the next one, and a failed one costs nothing but disk.
+	go func() { _, _ = tokenfile.Sweep() }()
 	// The refresher outlives a cancelled context (Ctrl-C): the child may
 	// well handle SIGINT and keep running.
 	refreshCtx, stopRefresh := context.WithCancel(context.WithoutCancel(ctx))

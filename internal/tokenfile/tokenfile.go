@@ -6,6 +6,11 @@
 // By default the file lives in a fresh private directory (0700) that
 // Remove deletes again; a caller-chosen path is created by tok and
 // removed by tok, and an existing file there is never overwritten.
+//
+// A tok killed with SIGKILL cannot remove its directory. So each private
+// directory holds a lock file that its tok keeps locked while it lives;
+// the kernel drops the lock when the process dies, however it dies, and
+// Sweep removes the directories whose lock it can take.
 package tokenfile
 
 import (
@@ -14,10 +19,22 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/gofrs/flock"
 )
 
 // FileName is the token file's name inside its private directory.
 const FileName = "token"
+
+// dirPattern names private directories in the temporary directory.
+const dirPattern = "tok-exec-"
+
+// lockName is the lock file in a private directory; lockStaging is its
+// name until it is locked, so Sweep never sees it unlocked.
+const (
+	lockName    = ".lock"
+	lockStaging = ".lock.new"
+)
 
 // File is a token file. Its methods are not safe for concurrent use.
 type File struct {
@@ -25,6 +42,8 @@ type File struct {
 	Path string
 	// dir is the private directory to remove, empty for a chosen path.
 	dir string
+	// lock is held for the life of the private directory.
+	lock *flock.Flock
 }
 
 // New creates an empty private directory for a token file (in the system
@@ -39,7 +58,12 @@ func New() (*File, error) {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("could not make %s private: %w", dir, err)
 	}
-	return &File{Path: filepath.Join(dir, FileName), dir: dir}, nil
+	lock, err := lockDir(dir)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("could not lock the token file directory %s: %w", dir, err)
+	}
+	return &File{Path: filepath.Join(dir, FileName), dir: dir, lock: lock}, nil
 }
 
 // At returns a File at the chosen path. The path must not exist yet (tok
@@ -85,7 +109,13 @@ func (f *File) Write(token string) error {
 // one. Removing twice is harmless.
 func (f *File) Remove() error {
 	if f.dir != "" {
-		if err := os.RemoveAll(f.dir); err != nil {
+		// Removed while still locked, then unlocked: a Sweep in between
+		// cannot take the lock, so it never races this removal.
+		err := os.RemoveAll(f.dir)
+		if f.lock != nil {
+			_ = f.lock.Close()
+		}
+		if err != nil {
 			return fmt.Errorf("could not remove the token file directory %s: %w", f.dir, err)
 		}
 		return nil
@@ -98,3 +128,66 @@ func (f *File) Remove() error {
 
 // Dir is the private directory tok made for the file, or "" for a chosen path.
 func (f *File) Dir() string { return f.dir }
+
+// Sweep removes the private directories in the system temporary directory
+// whose tok has died without removing them (killed with SIGKILL, or the
+// machine lost power): those whose lock file it can lock. Directories of
+// running toks, directories without a lock file, and anything that is not
+// a plain directory are left alone. It returns how many it removed.
+func Sweep() (int, error) {
+	return sweep(os.TempDir())
+}
+
+func sweep(tmp string) (int, error) {
+	dirs, err := filepath.Glob(filepath.Join(tmp, dirPattern+"*"))
+	if err != nil {
+		return 0, err
+	}
+	removed := 0
+	var errs []error
+	for _, dir := range dirs {
+		info, err := os.Lstat(dir)
+		if err != nil || !info.IsDir() || !ownedByMe(info) {
+			continue
+		}
+		lockPath := filepath.Join(dir, lockName)
+		if li, err := os.Lstat(lockPath); err != nil || !li.Mode().IsRegular() {
+			continue
+		}
+		lock := flock.New(lockPath)
+		locked, err := lock.TryLock()
+		if err != nil || !locked {
+			_ = lock.Close()
+			continue // its tok is alive (or the lock is unreadable)
+		}
+		err = removeLockedDir(dir)
+		_ = lock.Close()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed++
+	}
+	return removed, errors.Join(errs...)
+}
+
+// removeLockedDir removes dir's token files before its lock file, so a
+// removal cut short leaves the lock file and the next Sweep finishes it.
+func removeLockedDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("could not clean up %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		if e.Name() == lockName {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("could not clean up %s: %w", dir, err)
+		}
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("could not clean up %s: %w", dir, err)
+	}
+	return nil
+}

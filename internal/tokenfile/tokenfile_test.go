@@ -35,8 +35,10 @@ func TestPrivateDirectory(t *testing.T) {
 		t.Fatalf("token file mode %v, %v; want 0600", info.Mode().Perm(), err)
 	}
 	entries, _ := os.ReadDir(f.Dir())
-	if len(entries) != 1 {
-		t.Fatalf("directory holds %d entries, want only the token file (no temporary leftovers)", len(entries))
+	for _, e := range entries {
+		if e.Name() != FileName && e.Name() != lockName {
+			t.Fatalf("directory holds %s; want only the token file and its lock (no temporary leftovers)", e.Name())
+		}
 	}
 	if err := f.Remove(); err != nil {
 		t.Fatal(err)
