@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -219,27 +218,11 @@ func (a *app) ephemeralSecret(file string) (string, error) {
 // ephemeralService makes a.svc a Service whose store and data key live in
 // memory: nothing touches TOK_HOME, the OS keyring or D-Bus.
 func (a *app) ephemeralService() (*tokens.Service, error) {
-	if a.log == nil {
-		a.setupLogging()
-	}
-	lockTimeout, err := a.durationEnv("TOK_LOCK_TIMEOUT", time.Minute)
+	svc, err := a.newService(store.NewMemory(), &keysource.Memory{}, "")
 	if err != nil {
 		return nil, err
 	}
-	httpTimeout, err := a.durationEnv("TOK_HTTP_TIMEOUT", 30*time.Second)
-	if err != nil {
-		return nil, err
-	}
-	a.svc = &tokens.Service{
-		Store:       store.NewMemory(),
-		Keys:        &keysource.Memory{},
-		Now:         a.now,
-		Log:         a.log,
-		Warn:        func(msg string) { fmt.Fprintln(a.io.ErrOut, msg) },
-		LockTimeout: lockTimeout,
-		HTTPTimeout: httpTimeout,
-		Subjects:    a.subjectFetcher(httpTimeout),
-	}
+	a.svc = svc
 	return a.svc, nil
 }
 

@@ -180,16 +180,9 @@ Settings:
 		Short: "List settings",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service()
+			set, err := a.settings()
 			if err != nil {
 				return err
-			}
-			set, err := svc.Settings()
-			if err != nil {
-				return err
-			}
-			if set[tokens.SettingKeySource] == "" {
-				set[tokens.SettingKeySource] = string(keysource.Keyring)
 			}
 			tw := tabwriter.NewWriter(a.io.Out, 0, 4, 2, ' ', 0)
 			for _, k := range []string{tokens.SettingKeySource, tokens.SettingDefaultProfile} {
@@ -204,22 +197,12 @@ Settings:
 		Args:      exactArgs(1, "a setting name"),
 		ValidArgs: []string{tokens.SettingKeySource, tokens.SettingDefaultProfile},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service()
-			if err != nil {
-				return err
-			}
-			set, err := svc.Settings()
+			set, err := a.settings()
 			if err != nil {
 				return err
 			}
 			switch args[0] {
-			case tokens.SettingKeySource:
-				v := set[args[0]]
-				if v == "" {
-					v = string(keysource.Keyring)
-				}
-				fmt.Fprintln(a.io.Out, v)
-			case tokens.SettingDefaultProfile:
+			case tokens.SettingKeySource, tokens.SettingDefaultProfile:
 				fmt.Fprintln(a.io.Out, set[args[0]])
 			default:
 				return usagef("unknown setting %q; settings: key-source, default-profile", args[0])
@@ -340,3 +323,20 @@ Set by tok exec in the child:
                     profile is refused
   (and every variable named with --env)
 `
+
+// settings are the stored settings, with the default key source filled in
+// when none was chosen.
+func (a *app) settings() (map[string]string, error) {
+	svc, err := a.service()
+	if err != nil {
+		return nil, err
+	}
+	set, err := svc.Settings()
+	if err != nil {
+		return nil, err
+	}
+	if set[tokens.SettingKeySource] == "" {
+		set[tokens.SettingKeySource] = string(keysource.Keyring)
+	}
+	return set, nil
+}

@@ -223,9 +223,6 @@ func (a *app) service() (*tokens.Service, error) {
 	if a.svc != nil {
 		return a.svc, nil
 	}
-	if a.log == nil {
-		a.setupLogging()
-	}
 	home, err := a.home()
 	if err != nil {
 		return nil, err
@@ -233,6 +230,27 @@ func (a *app) service() (*tokens.Service, error) {
 	st := store.New(home)
 	if st.LockTimeout, err = a.durationEnv("TOK_DB_TIMEOUT", store.DefaultLockTimeout); err != nil {
 		return nil, err
+	}
+	svc, err := a.newService(st, &keysource.Resolver{
+		Home:     home,
+		Getenv:   a.getenv,
+		Keyring:  keyring.Keyring{Service: keyring.DefaultService},
+		Cache:    keyring.KernelCache{},
+		NotFound: keyring.ErrNotFound,
+	}, a.getenv("TOK_KEY_SOURCE"))
+	if err != nil {
+		return nil, err
+	}
+	a.svc = svc
+	return a.svc, nil
+}
+
+// newService builds a Service on st and keys with the settings every
+// Service shares: timeouts from the environment, the clock, logging and
+// warnings on stderr, subject tokens for federated profiles.
+func (a *app) newService(st *store.Store, keys tokens.Keys, keySource string) (*tokens.Service, error) {
+	if a.log == nil {
+		a.setupLogging()
 	}
 	lockTimeout, err := a.durationEnv("TOK_LOCK_TIMEOUT", time.Minute)
 	if err != nil {
@@ -242,24 +260,17 @@ func (a *app) service() (*tokens.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.svc = &tokens.Service{
-		Store: st,
-		Keys: &keysource.Resolver{
-			Home:     home,
-			Getenv:   a.getenv,
-			Keyring:  keyring.Keyring{Service: "tok"},
-			Cache:    keyring.KernelCache{},
-			NotFound: keyring.ErrNotFound,
-		},
-		KeySource:   a.getenv("TOK_KEY_SOURCE"),
+	return &tokens.Service{
+		Store:       st,
+		Keys:        keys,
+		KeySource:   keySource,
 		Now:         a.now,
 		Log:         a.log,
 		Warn:        func(msg string) { fmt.Fprintln(a.io.ErrOut, msg) },
 		LockTimeout: lockTimeout,
 		HTTPTimeout: httpTimeout,
 		Subjects:    a.subjectFetcher(httpTimeout),
-	}
-	return a.svc, nil
+	}, nil
 }
 
 // completeProfiles completes profile names from the database alone: it
