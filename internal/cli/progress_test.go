@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/iostreams"
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/syncbuf"
 	"github.com/tok-cli/tok/internal/tokens"
 	"github.com/tok-cli/tok/internal/tui"
 )
@@ -46,9 +45,9 @@ func TestSignInMessage(t *testing.T) {
 
 // progressApp is an app whose stderr is a buffer that claims to be a
 // terminal, with a Service that only warns.
-func progressApp(terminal, debug bool) (*app, *syncBuffer) {
+func progressApp(terminal, debug bool) (*app, *syncbuf.Buffer) {
 	ios, _, _, _ := iostreams.Test()
-	errOut := &syncBuffer{}
+	errOut := &syncbuf.Buffer{}
 	ios.ErrOut = errOut
 	ios.SetTTY(terminal, false, terminal)
 	a := newApp(ios, func(string) string { return "" })
@@ -153,25 +152,8 @@ func TestRefreshProgressQuietWhenQuickOrPiped(t *testing.T) {
 	}
 }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // awaitText polls b until it shows want (escape sequences removed).
-func awaitText(b *syncBuffer, want string) error {
+func awaitText(b *syncbuf.Buffer, want string) error {
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(ansi.Strip(b.String()), want) {
 		if time.Now().After(deadline) {

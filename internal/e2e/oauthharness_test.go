@@ -5,7 +5,6 @@ package e2e
 // a login prints), and read-only access to what tok stored.
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,7 +15,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,27 +22,9 @@ import (
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/syncbuf"
 	"github.com/tok-cli/tok/internal/tokens"
 )
-
-// syncBuffer is a bytes.Buffer that the process's output copier writes
-// while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // Watched is a running tok whose output can be read before it exits, for
 // interactive commands such as tok login that print what the person must
@@ -52,8 +32,8 @@ func (b *syncBuffer) String() string {
 type Watched struct {
 	cmd     *exec.Cmd
 	args    []string
-	stdout  syncBuffer
-	stderr  syncBuffer
+	stdout  syncbuf.Buffer
+	stderr  syncbuf.Buffer
 	started time.Time
 	done    chan struct{}
 	result  Result

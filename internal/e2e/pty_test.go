@@ -24,6 +24,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/syncbuf"
 )
 
 // sgr matches a Select Graphic Rendition sequence: colour or bold.
@@ -43,8 +44,8 @@ type Terminal struct {
 	ptmx    *os.File
 	cmd     *exec.Cmd
 	args    []string
-	screen  syncBuffer // every byte the terminal received
-	stdout  syncBuffer
+	screen  syncbuf.Buffer // every byte the terminal received
+	stdout  syncbuf.Buffer
 	started time.Time
 	copied  chan struct{}
 	done    chan struct{}
@@ -104,7 +105,7 @@ func StartTerminal(t testing.TB, env Env, opts TerminalOptions, args ...string) 
 // stdout on a terminal, and waits five seconds for replies that never come
 // from a silent pseudo-terminal.
 type terminalAnswers struct {
-	screen *syncBuffer
+	screen *syncbuf.Buffer
 	pty    io.Writer
 	tail   string // the end of the previous write, for queries split across writes
 }

@@ -8,13 +8,15 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tok-cli/tok/internal/syncbuf"
 )
 
 // TestWaitDelayShowsNothingForQuickWork: a refresh that is done before
 // the delay leaves no trace, on a terminal or off it.
 func TestWaitDelayShowsNothingForQuickWork(t *testing.T) {
 	for _, terminal := range []bool{true, false} {
-		var out syncBuffer
+		var out syncbuf.Buffer
 		err := Wait(t.Context(), WaitOptions{Out: &out, Terminal: terminal, Color: true, Delay: time.Minute},
 			func() string { return "Refreshing the token" },
 			func(context.Context) error { return errWork })
@@ -30,7 +32,7 @@ func TestWaitDelayShowsNothingForQuickWork(t *testing.T) {
 // TestWaitDelayThenPlainLine: slow work off a terminal gets its one plain
 // line once the delay has passed.
 func TestWaitDelayThenPlainLine(t *testing.T) {
-	var out syncBuffer
+	var out syncbuf.Buffer
 	err := Wait(t.Context(), WaitOptions{Out: &out, Delay: 20 * time.Millisecond},
 		func() string { return "Refreshing the token" },
 		func(context.Context) error { return awaitOutput(&out, "Refreshing the token") })
@@ -45,7 +47,7 @@ func TestWaitDelayThenPlainLine(t *testing.T) {
 // TestWaitDelayThenSpinner: slow work on a terminal gets the spinner once
 // the delay has passed, and the line is erased at the end.
 func TestWaitDelayThenSpinner(t *testing.T) {
-	var out syncBuffer
+	var out syncbuf.Buffer
 	start := time.Now()
 	const delay = 50 * time.Millisecond
 	err := Wait(t.Context(), WaitOptions{Out: &out, Terminal: true, Delay: delay},

@@ -7,33 +7,15 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/tok-cli/tok/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer that the program and the test may use at
-// the same time.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestPickerProgram runs the whole picker as a Bubble Tea program at
 // 40x24, the narrowest size tok supports.
@@ -99,7 +81,7 @@ func TestPick(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var out syncBuffer
+			var out syncbuf.Buffer
 			name, action, err := pickTyping(t, &out, PickOptions{Title: "Choose a profile", Width: 80, Height: 24}, tt.input)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
@@ -118,7 +100,7 @@ const endOfInput = "<EOF>"
 
 // pickTyping runs Pick on a pipe, waits until the picker is drawn on out,
 // and types input.
-func pickTyping(t *testing.T, out *syncBuffer, opts PickOptions, input string) (string, Action, error) {
+func pickTyping(t *testing.T, out *syncbuf.Buffer, opts PickOptions, input string) (string, Action, error) {
 	t.Helper()
 	in, keys := io.Pipe()
 	opts.In, opts.Out = in, out
@@ -153,7 +135,7 @@ func pickTyping(t *testing.T, out *syncBuffer, opts PickOptions, input string) (
 func TestPickColour(t *testing.T) {
 	pick := func(t *testing.T, color bool) string {
 		t.Helper()
-		var out syncBuffer
+		var out syncbuf.Buffer
 		if _, _, err := pickTyping(t, &out, PickOptions{Color: color}, "\r"); err != nil {
 			t.Fatal(err)
 		}
@@ -175,7 +157,7 @@ func TestPickStopsWhenTheContextEnds(t *testing.T) {
 	in, keys := io.Pipe() // a terminal that never types
 	defer keys.Close()
 	ctx, cancel := context.WithCancel(t.Context())
-	var out syncBuffer
+	var out syncbuf.Buffer
 	done := make(chan error, 1)
 	go func() {
 		_, _, err := Pick(ctx, testItems(), PickOptions{In: in, Out: &out})

@@ -16,6 +16,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/creack/pty"
+
+	"github.com/tok-cli/tok/internal/syncbuf"
 )
 
 // helperEnv makes the test binary act as a small program that uses this
@@ -145,7 +147,7 @@ func TestPickInPseudoTerminal(t *testing.T) {
 	}
 	tty.Close() // the child holds its own copy
 
-	var screen syncBuffer
+	var screen syncbuf.Buffer
 	go func() { _, _ = io.Copy(&screen, ptmx) }() // ends with EIO when the child exits
 
 	waitForOutput(t, &screen, "5 profiles")
@@ -183,7 +185,7 @@ func TestPickInPseudoTerminal(t *testing.T) {
 func TestWaitCancelledByCtrlC(t *testing.T) {
 	cmd := helperCommand(t, "wait")
 	var stdout bytes.Buffer
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

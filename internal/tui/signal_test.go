@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tok-cli/tok/internal/syncbuf"
 )
 
 // TestWaitEndsWhenCtrlCAlsoEndsTheContext: tok's own SIGINT handler ends
@@ -20,7 +22,7 @@ import (
 func TestWaitEndsWhenCtrlCAlsoEndsTheContext(t *testing.T) {
 	for i := range 10 {
 		ctx, stop := signal.NotifyContext(t.Context(), os.Interrupt) // keeps SIGINT from ending the test binary
-		var out syncBuffer
+		var out syncbuf.Buffer
 		done := make(chan error, 1)
 		go func() {
 			done <- Wait(ctx, WaitOptions{Out: &out, Terminal: true},

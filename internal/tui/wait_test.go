@@ -11,6 +11,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tok-cli/tok/internal/syncbuf"
 )
 
 var errWork = errors.New("work failed")
@@ -33,7 +35,7 @@ func TestWaitWithoutTerminalWritesOnePlainLine(t *testing.T) {
 }
 
 func TestWaitOnTerminalShowsTheChangingMessage(t *testing.T) {
-	var out syncBuffer
+	var out syncbuf.Buffer
 	var step atomic.Int32
 	msg := func() string {
 		if step.Load() == 0 {
@@ -61,7 +63,7 @@ func TestWaitOnTerminalShowsTheChangingMessage(t *testing.T) {
 }
 
 func TestWaitOnTerminalReturnsNilWhenWorkSucceeds(t *testing.T) {
-	var out syncBuffer
+	var out syncbuf.Buffer
 	start := time.Now()
 	err := Wait(t.Context(), WaitOptions{Out: &out, Terminal: true, Color: true},
 		func() string { return "Refreshing" },
@@ -75,7 +77,7 @@ func TestWaitOnTerminalReturnsNilWhenWorkSucceeds(t *testing.T) {
 }
 
 func TestWaitOnTerminalStopsWhenTheContextEnds(t *testing.T) {
-	var out syncBuffer
+	var out syncbuf.Buffer
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
