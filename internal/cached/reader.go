@@ -60,7 +60,7 @@ type Reader struct {
 	Now func() time.Time
 }
 
-// Options tune Lookup, as tokens.TokenOptions tune tokens.Service.Token.
+// Options tune Lookup and tokens.Service.Token alike.
 type Options struct {
 	// Use picks the access token (default) or the ID token.
 	Use K8sToken
@@ -69,6 +69,19 @@ type Options struct {
 	Kubernetes bool
 	// AllowExpired hands out an expired static token.
 	AllowExpired bool
+}
+
+// Token is the token to hand out for a profile whose kubectl setting is
+// k8sChoice ("" = not set): Use when given, else k8sChoice for Kubernetes,
+// else the access token.
+func (o Options) Token(k8sChoice K8sToken) K8sToken {
+	switch {
+	case o.Use != "":
+		return o.Use
+	case o.Kubernetes && k8sChoice != "":
+		return k8sChoice
+	}
+	return K8sAccessToken
 }
 
 // Result is what Lookup found.
@@ -115,13 +128,11 @@ func (r *Reader) Lookup(ctx context.Context, name string, opts Options) (Result,
 		return Result{}, err
 	}
 	pol := view.policy()
-	use := opts.Use
-	if use == "" && opts.Kubernetes && view.OAuth != nil {
-		use = view.OAuth.K8sToken
+	var k8sChoice K8sToken
+	if view.OAuth != nil {
+		k8sChoice = view.OAuth.K8sToken
 	}
-	if use == "" {
-		use = K8sAccessToken
-	}
+	use := opts.Token(k8sChoice)
 	now := time.Now
 	if r.Now != nil {
 		now = r.Now
@@ -139,7 +150,14 @@ func (r *Reader) Lookup(ctx context.Context, name string, opts Options) (Result,
 	if err != nil {
 		return res, err
 	}
-	_, sl, err := VerifiedSealer(ctx, r.Keys, meta, src)
+	// No key check here: AES-GCM authenticates the token itself, and on
+	// any failure the caller's full path runs VerifiedSealer to tell a
+	// wrong key from damaged data. That saves the hot path one open.
+	key, err := r.Keys.Get(ctx, src, meta.KeyID)
+	if err != nil {
+		return res, fmt.Errorf("could not get the data key (key source %s): %w", src, err)
+	}
+	sl, err := seal.New(key)
 	if err != nil {
 		return res, err
 	}

@@ -195,14 +195,13 @@ func (a *app) runSetCredentials(user string, o setCredentialsOptions) error {
 // kubectl should run: it answers from the cache without loading the
 // complete tok. It is self when there is none (tok-full run on its own).
 func frontBinary(self string) string {
-	dir, base := filepath.Split(self)
+	base := filepath.Base(self)
 	ext := filepath.Ext(base)
 	if strings.TrimSuffix(base, ext) != front.FullName {
 		return self
 	}
-	candidate := filepath.Join(dir, "tok"+ext)
-	if info, err := os.Stat(candidate); err == nil && info.Mode().IsRegular() {
-		return candidate
+	if path, ok := front.Sibling(self, "tok"+ext); ok {
+		return path
 	}
 	return self
 }

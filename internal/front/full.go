@@ -33,9 +33,8 @@ func FullBinary() (string, error) {
 		if resolved, err := filepath.EvalSymlinks(self); err == nil {
 			self = resolved
 		}
-		candidate := filepath.Join(filepath.Dir(self), name)
-		if info, err := os.Stat(candidate); err == nil && info.Mode().IsRegular() {
-			return candidate, nil
+		if path, ok := Sibling(self, name); ok {
+			return path, nil
 		}
 	}
 	if path, err := exec.LookPath(name); err == nil {
@@ -44,6 +43,16 @@ func FullBinary() (string, error) {
 	return "", fmt.Errorf("this command needs %s, the complete tok, which is neither next to %s nor on PATH; "+
 		"install both binaries of the release archive, or run: go install github.com/tok-cli/tok/cmd/tok@latest github.com/tok-cli/tok/cmd/tok-full@latest",
 		FullName, self)
+}
+
+// Sibling is the program name in the directory of the program at self,
+// if there is a regular file of that name.
+func Sibling(self, name string) (string, bool) {
+	candidate := filepath.Join(filepath.Dir(self), name)
+	if info, err := os.Stat(candidate); err == nil && info.Mode().IsRegular() {
+		return candidate, true
+	}
+	return "", false
 }
 
 // handOff runs tok-full with args in place of this process (see

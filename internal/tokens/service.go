@@ -251,16 +251,9 @@ func (s *Service) writeSealer(ctx context.Context) (*seal.Sealer, error) {
 // Credential is a token ready to hand out.
 type Credential = cached.Credential
 
-// TokenOptions tune Token.
-type TokenOptions struct {
-	// Use picks the access token (default) or the ID token.
-	Use K8sToken
-	// AllowExpired returns an expired static token instead of failing.
-	AllowExpired bool
-	// Kubernetes picks the token the profile gives kubectl (its K8sToken
-	// setting) when Use is empty.
-	Kubernetes bool
-}
+// TokenOptions tune Token; they are the read path's options, so both
+// binaries pick a profile's token by the same rule.
+type TokenOptions = cached.Options
 
 // Token returns a valid token for profile name ("" = the default profile),
 // refreshing it first when it is inside its refresh margin. It never
@@ -270,13 +263,11 @@ func (s *Service) Token(ctx context.Context, name string, opts TokenOptions) (Cr
 	if err != nil {
 		return Credential{}, err
 	}
-	use := opts.Use
-	if use == "" && opts.Kubernetes && snap.profile.OAuth != nil {
-		use = snap.profile.OAuth.K8sToken
+	var k8sChoice K8sToken
+	if snap.profile.OAuth != nil {
+		k8sChoice = snap.profile.OAuth.K8sToken
 	}
-	if use == "" {
-		use = K8sAccessToken
-	}
+	use := opts.Token(k8sChoice)
 	status := Evaluate(&snap.profile, &snap.state, use, s.now())
 	s.log().Debug("token state", "profile", snap.profile.Name, "status", string(status), "expiry", snap.state.ExpiryFor(use))
 	switch status {
