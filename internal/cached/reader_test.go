@@ -202,6 +202,20 @@ func TestLookupErrors(t *testing.T) {
 	if _, err := r.Lookup(ctx, "first", cached.Options{}); err == nil {
 		t.Error("Lookup with key source env and no TOK_KEY: want an error")
 	}
+	wrong, err := seal.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.KeySource = string(keysource.Env)
+	r.Keys = &keysource.Resolver{Home: f.home, Getenv: func(k string) string {
+		if k == keysource.EnvKey {
+			return wrong.String()
+		}
+		return ""
+	}}
+	if res, err := r.Lookup(ctx, "first", cached.Options{}); err == nil || res.Served {
+		t.Errorf("Lookup with a wrong data key: want an error, got served=%v", res.Served)
+	}
 	empty := &cached.Reader{Store: store.New(t.TempDir()), Keys: f.reader.Keys}
 	if _, err := empty.Lookup(ctx, "", cached.Options{}); err == nil {
 		t.Error("Lookup in a home without a database: want an error")
