@@ -11,6 +11,7 @@ package cached
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -213,10 +214,62 @@ type Credential struct {
 }
 
 // ValidateEnvName checks the name of an environment variable meant to hold
-// a token (a profile's --env, tok exec --env).
+// a token (a profile's --env, tok exec --env, an imported profile's env).
+// Besides malformed names it refuses the names in RefusedEnv: a profile
+// file from someone else must not be able to make tok exec set PATH,
+// LD_PRELOAD or BASH_ENV to a string an identity provider chose.
 func ValidateEnvName(name string) error {
 	if name == "" || strings.ContainsAny(name, "= \t\n\x00") || (name[0] >= '0' && name[0] <= '9') {
 		return fmt.Errorf("invalid environment variable name %q", name)
 	}
+	if refusedEnv(name) {
+		return fmt.Errorf("environment variable %q is refused: programs read it to decide what to run or trust, so it must not hold a token (see: tok help environment)", name)
+	}
 	return nil
+}
+
+// RefusedEnv returns the rule ValidateEnvName applies, for the
+// documentation: names (in any case) that are exactly one of exact, start
+// with one of prefixes or end with one of suffixes.
+func RefusedEnv() (exact, prefixes, suffixes []string) {
+	return slices.Clone(refusedExact), slices.Clone(refusedPrefixes), slices.Clone(refusedSuffixes)
+}
+
+// The refused names: shell start-up and parsing, the dynamic loader,
+// language runtimes' option and library variables, programs tools start
+// (editors, pagers, askpass, *_COMMAND), where trust comes from (CA
+// bundles, proxies, kubeconfig, D-Bus), and tok's own variables.
+var (
+	refusedExact = []string{
+		"ENV", "BASH_ENV", "IFS", "PS1", "PS2", "PS4", "SHELLOPTS", "BASHOPTS", "GLOBIGNORE",
+		"HOME", "SHELL", "USER", "LOGNAME", "TMPDIR", "ZDOTDIR", "TERMINFO",
+		"EDITOR", "VISUAL", "PAGER", "BROWSER", "LESSOPEN", "LESSCLOSE",
+		"RUBYOPT", "RUBYLIB", "PERLLIB", "NODE_EXTRA_CA_CERTS", "DOTNET_STARTUP_HOOKS",
+		"GLIBC_TUNABLES", "HOSTALIASES", "LOCALDOMAIN", "TZDIR",
+		"SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE",
+		"KUBECONFIG", "KUBERNETES_EXEC_INFO", "DBUS_SESSION_BUS_ADDRESS",
+		"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR",
+	}
+	refusedPrefixes = []string{"LD_", "DYLD_", "PYTHON", "PERL5", "GIT_", "SSH_", "MALLOC_", "BASH_FUNC_", "TOK_"}
+	refusedSuffixes = []string{"PATH", "_COMMAND", "_OPTIONS", "_OPTS", "_PROXY", "_ASKPASS", "_EDITOR", "_PAGER"}
+)
+
+func refusedEnv(name string) bool {
+	up := strings.ToUpper(name)
+	for _, n := range refusedExact {
+		if up == n {
+			return true
+		}
+	}
+	for _, p := range refusedPrefixes {
+		if strings.HasPrefix(up, p) {
+			return true
+		}
+	}
+	for _, s := range refusedSuffixes {
+		if strings.HasSuffix(up, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -31,7 +31,11 @@ func newExecCmd(a *app) *cobra.Command {
                    or the path given with --token-file
   TOK_EXEC         the profile's name
 
-The token is never put on a command line.
+The token is never put on a command line. tok's own secrets, TOK_KEY and
+TOK_CLIENT_SECRET, are removed from COMMAND's environment (and masked by
+--mask), so neither the child nor anything it starts holds the data key or
+the client secret. Variables that decide what programs run or trust (PATH,
+LD_PRELOAD, BASH_ENV, ...; see tok help environment) are refused for --env.
 
 For as long as COMMAND runs, tok refreshes the token shortly before it
 expires and replaces the token file atomically (write, then rename), so

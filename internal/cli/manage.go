@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -284,7 +285,7 @@ func newVersionCmd(a *app) *cobra.Command {
 	}
 }
 
-const environmentHelp = `Environment variables tok reads:
+const environmentHelpHead = `Environment variables tok reads:
 
   TOK_PROFILE       profile to use when -p is not given
   TOK_HOME          directory of tok's database (default $XDG_DATA_HOME/tok,
@@ -322,7 +323,41 @@ Set by tok exec in the child:
   TOK_EXEC          the profile's name; a nested tok exec of the same
                     profile is refused
   (and every variable named with --env)
+
+Removed by tok exec from the child's environment (tok's own secrets; a tok
+run inside the child cannot use key source env), and masked by --mask:
+
+  TOK_KEY, TOK_CLIENT_SECRET
+
+Refused as a variable for the token (--env of tok profile add and tok
+exec, env: of tok profile import), in any case, because programs read them
+to decide what to run, load or trust:
+
 `
+
+// environmentHelp is the text of tok help environment; the refused names
+// come from the rule itself, so the two cannot drift apart.
+func environmentHelp() string {
+	var b strings.Builder
+	b.WriteString(environmentHelpHead)
+	list := func(label string, names []string) {
+		b.WriteString("  " + label + "\n")
+		line := "   "
+		for _, n := range names {
+			if len(line)+len(n)+1 > 76 {
+				b.WriteString(line + "\n")
+				line = "   "
+			}
+			line += " " + n
+		}
+		b.WriteString(line + "\n")
+	}
+	exact, prefixes, suffixes := tokens.RefusedEnv()
+	list("these names:", exact)
+	list("names starting with:", prefixes)
+	list("names ending with:", suffixes)
+	return b.String()
+}
 
 // settings are the stored settings, with the default key source filled in
 // when none was chosen.

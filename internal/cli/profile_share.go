@@ -393,6 +393,11 @@ func (a *app) printImportOutcome(p *profilefile.Profile, out tokens.ImportOutcom
 		}
 	}
 	fmt.Fprintln(a.io.ErrOut, line.String())
+	if len(p.Env) > 0 {
+		// Shown so that whoever imports a file from someone else sees
+		// which variables tok exec will set to the token.
+		fmt.Fprintf(a.io.ErrOut, "  tok exec puts its token in: %s\n", strings.Join(p.Env, ", "))
+	}
 	// A shared file can make tok run a command later; say so now, while
 	// the person still has the file in mind.
 	if f := p.Federation; f != nil && f.Source.Command != "" {

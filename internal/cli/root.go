@@ -163,7 +163,7 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 	}
 	root.SetHelpCommandGroupID("setup")
 	root.SetCompletionCommandGroupID("setup")
-	root.AddCommand(helpTopic("environment", "Environment variables tok reads", environmentHelp))
+	root.AddCommand(helpTopic("environment", "Environment variables tok reads", environmentHelp()))
 	root.AddCommand(helpTopic("exit-codes", "What tok's exit codes mean", exitCodesHelp))
 	return root
 }

@@ -80,7 +80,9 @@ func TestProfileShareRoundTrip(t *testing.T) {
 		`Imported oauth profile "api" (now the default). Next: tok login -p api`,
 		`Imported oauth profile "ci". Next: tok login -p ci`,
 		`Imported federated profile "fed". Next: tok token -p fed`,
-		`Imported static profile "gh". Next: tok login -p gh --with-token < FILE`)
+		`Imported static profile "gh". Next: tok login -p gh --with-token < FILE`,
+		"  tok exec puts its token in: API_TOKEN\n",
+		"  tok exec puts its token in: GH_TOKEN\n")
 	if strings.Contains(r.Stderr, secret) {
 		t.Fatal("import printed the client secret")
 	}

@@ -2,6 +2,8 @@ package execrun
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -88,5 +90,24 @@ func TestRefresherWithConcurrentCallers(t *testing.T) {
 	// did not share refreshes would make dozens.
 	if n := srv.Counts().ClientCredentials; n > 5 {
 		t.Errorf("%d token requests: concurrent callers did not share refreshes", n)
+	}
+}
+
+// TestSecretEnvHoldsToksSecrets keeps SecretEnv in step with the variable
+// the env key source reads.
+func TestSecretEnvHoldsToksSecrets(t *testing.T) {
+	for _, name := range []string{keysource.EnvKey, "TOK_CLIENT_SECRET"} {
+		if !slices.Contains(SecretEnv, name) {
+			t.Errorf("SecretEnv %v lacks %s", SecretEnv, name)
+		}
+	}
+	env := childEnv([]string{"TOK_KEY=k", "TOK_CLIENT_SECRET=s", "KEEP=1"}, cached.Credential{Profile: "p", Token: "t"}, nil, "/f")
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "TOK_KEY=") || strings.HasPrefix(kv, "TOK_CLIENT_SECRET=") {
+			t.Errorf("child environment holds %s", kv)
+		}
+	}
+	if !slices.Contains(env, "KEEP=1") {
+		t.Errorf("child environment %v lost KEEP", env)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -32,6 +33,14 @@ const (
 	// EnvToken holds the token itself.
 	EnvToken = "TOK_TOKEN"
 )
+
+// SecretEnv are the variables that carry tok's own secrets: the data key
+// (key source env) and an ephemeral profile's client secret. They are for
+// tok, not for the command it runs, so the child never inherits them (a
+// tool that logs its environment, or any of its descendants, would hold
+// the key to every token), and --mask hides their values when tok had
+// them. A tok run inside the child therefore cannot use key source env.
+var SecretEnv = []string{"TOK_KEY", "TOK_CLIENT_SECRET"}
 
 // maskWaitDelay bounds how long tok keeps relaying masked output after the
 // child exited, when a process it started in the background still holds
@@ -102,6 +111,11 @@ func Run(ctx context.Context, spec Spec, sigs <-chan os.Signal, cred cached.Cred
 	if err := spec.Validate(); err != nil {
 		return err
 	}
+	for _, name := range cred.Env {
+		if err := cached.ValidateEnvName(name); err != nil {
+			return &ExitError{Code: 1, Err: fmt.Errorf("profile %q: %w; remove the profile (tok profile rm %s) and add it again without that name", cred.Profile, err, cred.Profile)}
+		}
+	}
 	if parent := getenv(spec.Environ, EnvExec); parent != "" && parent == cred.Profile {
 		return &ExitError{Code: 1, Err: fmt.Errorf("already inside tok exec for profile %q (TOK_EXEC is set); nested runs of one profile are refused", cred.Profile)}
 	}
@@ -128,6 +142,14 @@ func Run(ctx context.Context, spec Spec, sigs <-chan os.Signal, cred cached.Cred
 	child.Env = childEnv(spec.Environ, cred, spec.EnvNames, tf.Path)
 	secrets := &mask.Set{}
 	secrets.Add(cred.Token)
+	for _, name := range SecretEnv {
+		if v := getenv(spec.Environ, name); v != "" {
+			secrets.Add(v)
+			if t := strings.TrimSpace(v); t != v && t != "" {
+				secrets.Add(t)
+			}
+		}
+	}
 	var flushers []*mask.Writer
 	if spec.Mask {
 		out, errOut := mask.NewWriter(spec.Stdout, secrets), mask.NewWriter(spec.Stderr, secrets)
@@ -196,8 +218,9 @@ func newTokenFile(path string) (*tokenfile.File, error) {
 	return tf, nil
 }
 
-// childEnv is the parent's environment plus the token variables; variables
-// tok sets replace inherited ones of the same name.
+// childEnv is the parent's environment without tok's secrets (SecretEnv),
+// plus the token variables; variables tok sets replace inherited ones of
+// the same name.
 func childEnv(parent []string, cred cached.Credential, extra []string, tokenFile string) []string {
 	set := map[string]string{EnvExec: cred.Profile, EnvToken: cred.Token, EnvTokenFile: tokenFile}
 	for _, n := range cred.Env {
@@ -209,7 +232,7 @@ func childEnv(parent []string, cred cached.Credential, extra []string, tokenFile
 	env := make([]string, 0, len(parent)+len(set))
 	for _, kv := range parent {
 		k, _, _ := strings.Cut(kv, "=")
-		if _, ok := set[k]; !ok {
+		if _, ok := set[k]; !ok && !slices.Contains(SecretEnv, k) {
 			env = append(env, kv)
 		}
 	}

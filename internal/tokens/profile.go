@@ -97,6 +97,10 @@ func validName(name string) bool {
 // ValidateEnvName checks an environment variable name for `--env`.
 func ValidateEnvName(name string) error { return cached.ValidateEnvName(name) }
 
+// RefusedEnv is the list of names ValidateEnvName refuses (see
+// cached.RefusedEnv).
+func RefusedEnv() (exact, prefixes, suffixes []string) { return cached.RefusedEnv() }
+
 // Profile is a named configuration. Secrets in it are sealed.
 type Profile struct {
 	Name        string    `json:"name"`

@@ -1,0 +1,79 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+)
+
+// TestExecHidesToksSecrets: the child of tok exec inherits neither the
+// data key (TOK_KEY) nor an ephemeral profile's client secret
+// (TOK_CLIENT_SECRET), and --mask hides their values when the child gets
+// them some other way. Both binaries run children: the small tok for a
+// stored profile, tok-full for an ephemeral one.
+func TestExecHidesToksSecrets(t *testing.T) {
+	t.Parallel()
+	const show = `printf 'key=[%s] secret=[%s] leak=[%s]\n' "$TOK_KEY" "$TOK_CLIENT_SECRET" "$E2E_LEAK"`
+
+	t.Run("TOK_KEY from the small tok", func(t *testing.T) {
+		t.Parallel()
+		key := newDataKey(t)
+		env := NewEnv(t).With("TOK_KEY_SOURCE=env", "TOK_KEY="+key)
+		addStatic(t, env, "ci", NewSecret(t))
+		r := Run(t, env, "", "exec", "-p", "ci", "--", "sh", "-c", show)
+		WantCode(t, r, 0)
+		if r.Stdout != "key=[] secret=[] leak=[]\n" {
+			t.Errorf("child saw %q, want no TOK_KEY", r.Stdout)
+		}
+		r = Run(t, env.With("E2E_LEAK="+key), "", "exec", "-p", "ci", "--mask", "--", "sh", "-c", show)
+		WantCode(t, r, 0)
+		if r.Stdout != "key=[] secret=[] leak=[***]\n" {
+			t.Errorf("with --mask the child printed %q, want the key masked", r.Stdout)
+		}
+	})
+
+	t.Run("TOK_CLIENT_SECRET from tok-full", func(t *testing.T) {
+		t.Parallel()
+		srv := oauthtest.New(t, oauthtest.Options{})
+		secret := NewSecret(t)
+		srv.AddClient(oauthtest.Client{ID: "ci", Secret: secret})
+		env := ciEnv(t).With("TOK_CLIENT_SECRET="+secret, "E2E_LEAK="+secret)
+		r := Run(t, env, "", "exec", "--issuer", srv.Issuer(), "--client-id", "ci", "--scopes", "profile", "--mask", "--", "sh", "-c", show)
+		WantCode(t, r, 0)
+		if r.Stdout != "key=[] secret=[] leak=[***]\n" {
+			t.Errorf("child printed %q, want no TOK_CLIENT_SECRET and the leaked copy masked", r.Stdout)
+		}
+		if strings.Contains(r.Stdout+r.Stderr, secret) {
+			t.Error("the client secret reached the output")
+		}
+	})
+}
+
+// TestDangerousEnvNamesRefused: profile add, profile import and tok exec
+// refuse variables like BASH_ENV that would let a token (chosen by an
+// identity provider) decide what the child runs; import names the
+// variables each profile sets.
+func TestDangerousEnvNamesRefused(t *testing.T) {
+	t.Parallel()
+	env := FileKeyEnv(t)
+
+	r := Run(t, env, "", "profile", "add", "evil", "--type", "static", "--env", "BASH_ENV")
+	WantCode(t, r, 2)
+	WantStderr(t, r, `"BASH_ENV" is refused`)
+
+	file := writeFile(t, "version: 1\nprofiles:\n  - name: evil\n    type: static\n    env: [GH_TOKEN, LD_PRELOAD]\n")
+	r = Run(t, env, "", "profile", "import", file)
+	WantCode(t, r, 1)
+	WantStderr(t, r, `"LD_PRELOAD" is refused`, "nothing was imported")
+
+	file = writeFile(t, "version: 1\nprofiles:\n  - name: fine\n    type: static\n    env: [GH_TOKEN, NPM_TOKEN]\n")
+	r = Run(t, env, "", "profile", "import", file)
+	WantCode(t, r, 0)
+	WantStderr(t, r, "tok exec puts its token in: GH_TOKEN, NPM_TOKEN")
+
+	addStatic(t, env, "gh", NewSecret(t))
+	r = Run(t, env, "", "exec", "-p", "gh", "--env", "PATH", "--", "true")
+	WantCode(t, r, 2)
+	WantStderr(t, r, `"PATH" is refused`)
+}
