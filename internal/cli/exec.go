@@ -31,7 +31,10 @@ func newExecCmd(a *app) *cobra.Command {
                    or the path given with --token-file
   TOK_EXEC         the profile's name
 
-The token is never put on a command line. tok's own secrets, TOK_KEY and
+The token is never put on a command line; keep it off the child's too
+(every local user can read a process's arguments): use it from the
+environment or the file, e.g. with the shell builtin printf piped into
+curl -H @-, as in the examples, not as "Bearer $TOK_TOKEN" in an argument. tok's own secrets, TOK_KEY and
 TOK_CLIENT_SECRET, are removed from COMMAND's environment (and masked by
 --mask), so neither the child nor anything it starts holds the data key or
 the client secret. Variables that decide what programs run or trust (PATH,
@@ -65,7 +68,7 @@ stdin, stdout and stderr are the child's. SIGINT, SIGTERM, SIGHUP and SIGQUIT
 are passed on to the child, and tok exits with the child's exit code (128+N
 when the child died of signal N).`,
 		Example: `  tok exec -p gh --env GH_TOKEN -- gh repo list
-  tok exec -p api -- sh -c 'curl -H "Authorization: Bearer $(cat "$TOK_TOKEN_FILE")" https://api.example.com'
+  tok exec -p api -- sh -c 'printf "Authorization: Bearer %s\n" "$TOK_TOKEN" | curl -H @- https://api.example.com'
   TOK_CLIENT_SECRET=... tok exec --issuer https://id.example.com --client-id ci --mask -- ./deploy.sh
   tok exec --issuer https://id.example.com --grant token-exchange --github-actions-audience sts.example.com -- ./deploy.sh`,
 		Args: cobra.MinimumNArgs(1),

@@ -157,9 +157,13 @@ func (a *app) loginStatic(ctx context.Context, svc *tokens.Service, name string,
 // readSecretStdin reads a secret from stdin: the whole input with one
 // trailing newline (and surrounding spaces) removed.
 func readSecretStdin(r io.Reader) (string, error) {
-	b, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	b, err := io.ReadAll(io.LimitReader(r, tokens.MaxTokenSize+1))
 	if err != nil {
 		return "", err
+	}
+	if len(b) > tokens.MaxTokenSize {
+		// Cutting it would store a token that silently fails later.
+		return "", errors.New("stdin holds more than 1 MiB, more than any token; nothing was stored")
 	}
 	s := strings.TrimSpace(string(b))
 	if s == "" {

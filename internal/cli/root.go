@@ -98,7 +98,7 @@ refreshes access tokens before they expire, so every caller gets a valid token.
   tok profile add api --type oauth --issuer https://id.example.com --client-id tok
   tok login -p api
   TOKEN=$(tok token -p api)
-  tok exec -p api -- curl -H "Authorization: Bearer $TOK_TOKEN" https://api.example.com`,
+  tok exec -p api -- sh -c 'printf "Authorization: Bearer %s\n" "$TOK_TOKEN" | curl -H @- https://api.example.com'`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {

@@ -27,7 +27,8 @@ format) is written to stdout, so scripts can capture it.
 
 Output formats (--output):
   raw     the token and a newline (default)
-  header  an HTTP header line: Authorization: Bearer TOKEN
+  header  an HTTP header line: Authorization: Bearer TOKEN (refused for a
+          token with characters RFC 6750 does not allow: use raw)
   json    {"profile", "token", "token_type", "expires_at", "expires_in"}
   env     shell assignments for eval: TOK_TOKEN='…' and the profile's --env names
   exec-credential  a Kubernetes ExecCredential for kubectl (see tok kube)
@@ -35,11 +36,17 @@ Output formats (--output):
 When no usable token exists and none can be obtained without a person,
 tok exits with code 4 and says which command to run.
 
+Keep the token off command lines: every local user can read a process's
+arguments (/proc/PID/cmdline), so a token pasted into curl's arguments
+(curl -H "Authorization: Bearer ...") shows it to them. Pipe or redirect it instead (curl -H @FILE reads headers from a file,
+@- from stdin), or let tok exec put it in the environment.
+
 Without -p, --issuer or --token-url (or TOK_ISSUER / TOK_TOKEN_URL) describe
 an ephemeral profile that lives in memory for this call only: no database,
 no keyring (for CI). See tok exec --help and docs/ci.md.`,
 		Example: `  TOKEN=$(tok token -p api)
-  curl -H "$(tok token -p api -o header)" https://api.example.com
+  tok token -p api -o header | curl -H @- https://api.example.com
+  curl -H @<(tok token -p api -o header) https://api.example.com    # bash, zsh
   eval "$(tok token -p gh -o env)"
   TOKEN=$(tok token --issuer https://id.example.com --github-actions-audience sts.example.com)`,
 		Args: cobra.NoArgs,

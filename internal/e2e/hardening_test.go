@@ -77,3 +77,38 @@ func TestDangerousEnvNamesRefused(t *testing.T) {
 	WantCode(t, r, 2)
 	WantStderr(t, r, `"PATH" is refused`)
 }
+
+// TestStaticTokenValues: tok login --with-token refuses control
+// characters and input over 1 MiB (it used to store NUL bytes and cut
+// large input silently), and -o header refuses a token that would break
+// the header, from the small tok and from tok-full alike.
+func TestStaticTokenValues(t *testing.T) {
+	t.Parallel()
+	env := FileKeyEnv(t)
+	RunOK(t, env, "", "profile", "add", "gh", "--type", "static")
+
+	for name, input := range map[string]string{
+		"NUL":         "abc\x00def\n",
+		"CR LF":       "abc\r\nX-Injected: 1\n",
+		"over 1 MiB":  strings.Repeat("a", 1<<20+1),
+		"binary data": "\xff\xfe\xfd\n",
+	} {
+		r := Run(t, env, input, "login", "-p", "gh", "--with-token")
+		WantCode(t, r, 1)
+		WantStderr(t, r, "nothing")
+		if st := Run(t, env, "", "token", "-p", "gh"); st.Code != 4 {
+			t.Errorf("%s: after a refused login, tok token = %s; want no token stored", name, st)
+		}
+	}
+
+	RunOK(t, env, "key with spaces\n", "login", "-p", "gh", "--with-token")
+	if out := RunOK(t, env, "", "token", "-p", "gh"); out != "key with spaces\n" {
+		t.Errorf("raw token = %q", out)
+	}
+	r := Run(t, env, "", "token", "-p", "gh", "-o", "header")
+	WantCode(t, r, 1)
+	WantStderr(t, r, "cannot go into an Authorization header", "-o raw")
+	if r.Stdout != "" {
+		t.Errorf("-o header wrote %q", r.Stdout)
+	}
+}

@@ -44,7 +44,11 @@ func Write(w io.Writer, cred cached.Credential, format string, now time.Time) er
 	case Raw:
 		_, err = io.WriteString(w, cred.Token+"\n")
 	case Header:
-		_, err = io.WriteString(w, "Authorization: "+HeaderScheme(cred.TokenType)+" "+cred.Token+"\n")
+		scheme := HeaderScheme(cred.TokenType)
+		if !cached.IsB64Token(cred.Token) || !cached.IsTokenType(scheme) {
+			return fmt.Errorf("the token of profile %q cannot go into an Authorization header: it holds characters RFC 6750 does not allow in a bearer token; print it with: tok token -p %s -o raw", cred.Profile, cred.Profile)
+		}
+		_, err = io.WriteString(w, "Authorization: "+scheme+" "+cred.Token+"\n")
 	case Env:
 		var b strings.Builder
 		for _, name := range append([]string{"TOK_TOKEN"}, cred.Env...) {

@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gofrs/flock"
 
+	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
@@ -273,6 +275,9 @@ func (s *Service) commit(ctx context.Context, cur snapshot, next pendingState, u
 }
 
 func (s *Service) seal(ctx context.Context, name string, next pendingState) (State, error) {
+	if err := checkProviderTokens(next.tok); err != nil {
+		return State{}, fmt.Errorf("the provider of profile %q answered with %w; nothing was stored", name, err)
+	}
 	sl, err := s.writeSealer(ctx)
 	if err != nil {
 		return State{}, err
@@ -301,6 +306,27 @@ func (s *Service) seal(ctx context.Context, name string, next pendingState) (Sta
 		st.IDExpiry = next.tok.IDTokenExpiry.UTC()
 	}
 	return st, nil
+}
+
+// checkProviderTokens refuses a token response tok could not hand on
+// safely: a bearer access token outside RFC 6750's characters (it goes
+// into Authorization headers as it is), a token type that is not a header
+// token, and control characters or binary data in any token.
+func checkProviderTokens(t oauth.Token) error {
+	if t.TokenType != "" && !cached.IsTokenType(t.TokenType) {
+		return fmt.Errorf("%w: the token type is not a single word", cached.ErrBadToken)
+	}
+	for _, tok := range []struct{ what, value string }{
+		{"access token", t.AccessToken}, {"refresh token", t.RefreshToken}, {"ID token", t.IDToken},
+	} {
+		if err := cached.CheckText(tok.what, tok.value); err != nil {
+			return err
+		}
+	}
+	if bearer := t.TokenType == "" || strings.EqualFold(t.TokenType, "bearer"); bearer && !cached.IsB64Token(t.AccessToken) {
+		return fmt.Errorf("%w: the bearer access token holds characters RFC 6750 does not allow", cached.ErrBadToken)
+	}
+	return nil
 }
 
 // onClock re-bases an expiry that x/oauth2 computed as time.Now() +

@@ -97,6 +97,9 @@ func validName(name string) bool {
 // ValidateEnvName checks an environment variable name for `--env`.
 func ValidateEnvName(name string) error { return cached.ValidateEnvName(name) }
 
+// MaxTokenSize bounds a stored token (see cached.MaxTokenSize).
+const MaxTokenSize = cached.MaxTokenSize
+
 // RefusedEnv is the list of names ValidateEnvName refuses (see
 // cached.RefusedEnv).
 func RefusedEnv() (exact, prefixes, suffixes []string) { return cached.RefusedEnv() }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
@@ -355,6 +356,9 @@ func (s *Service) ExportKey(ctx context.Context) (string, error) {
 func (s *Service) SetStaticToken(ctx context.Context, name, token string, expires time.Time) error {
 	if token == "" {
 		return errors.New("empty token; nothing stored")
+	}
+	if err := cached.CheckText("token", token); err != nil {
+		return fmt.Errorf("%w; nothing stored for profile %q", err, name)
 	}
 	snap, err := s.load(name)
 	if err != nil {
