@@ -155,7 +155,7 @@ func (a *app) useEphemeral(ctx context.Context, o *ephemeralOptions) (string, er
 	if flow == tokens.FlowClientCredentials && secret == "" {
 		return "", usagef("the client-credentials flow needs a client secret: set TOK_CLIENT_SECRET or give --client-secret-file")
 	}
-	cfg, err := a.oauthConfigFromFlags(ctx, profileAddOptions{
+	cfg, err := a.oauthConfigFromFlags(ctx, profileOptions{
 		typ:           string(typ),
 		issuer:        o.issuer,
 		tokenURL:      o.tokenURL,

@@ -24,10 +24,14 @@ type loginOptions struct {
 	timeout   time.Duration
 	username  string
 	pwStdin   bool
+	// redirectPort overrides the profile's redirect port for this login
+	// when set (0 picks a free port).
+	redirectPort *int
 }
 
 func newLoginCmd(a *app) *cobra.Command {
 	var opts loginOptions
+	var redirectPort int
 	cmd := &cobra.Command{
 		Use:   "login [-p PROFILE]",
 		Short: "Sign in to a profile, or store a static profile's token",
@@ -53,10 +57,14 @@ Static profiles: the token is read from a hidden prompt, or from stdin with
   pass show github | tok login -p gh --with-token --expires-at 2026-12-31`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("redirect-port") {
+				opts.redirectPort = &redirectPort
+			}
 			return a.runLogin(cmd.Context(), opts)
 		},
 	}
 	f := cmd.Flags()
+	f.IntVar(&redirectPort, "redirect-port", 0, "loopback port for the browser flow's redirect this time (0: a free port; keep one with tok profile set NAME --redirect-port)")
 	f.BoolVar(&opts.withToken, "with-token", false, "read a static profile's token from stdin")
 	f.StringVar(&opts.expiresAt, "expires-at", "", "expiry of a static token (RFC 3339 or YYYY-MM-DD)")
 	f.BoolVar(&opts.noBrowser, "no-browser", false, "print the login URL instead of opening a browser")
@@ -93,6 +101,12 @@ func (a *app) runLogin(ctx context.Context, opts loginOptions) error {
 	}
 	lopts := a.loginOptions(flow, opts.noBrowser)
 	lopts.Username = opts.username
+	if opts.redirectPort != nil {
+		if *opts.redirectPort < 0 || *opts.redirectPort > 65535 {
+			return usagef("--redirect-port %d is not a port (0-65535)", *opts.redirectPort)
+		}
+		lopts.RedirectPort = opts.redirectPort
+	}
 	if opts.pwStdin {
 		lopts.Password = func() (string, error) { return readSecretStdin(a.io.In) }
 	} else if a.io.CanPrompt() {

@@ -21,45 +21,18 @@ func newProfileCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "profile",
 		Aliases: []string{"profiles"},
-		Short:   "Add, list, show, rename, remove, export and import profiles",
+		Short:   "Add, change, list, show, rename, remove, export and import profiles",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(newProfileAddCmd(a), newProfileListCmd(a), newProfileShowCmd(a), newProfileRmCmd(a), newProfileRenameCmd(a), newProfileExportCmd(a), newProfileImportCmd(a))
+	cmd.AddCommand(newProfileAddCmd(a), newProfileSetCmd(a), newProfileListCmd(a), newProfileShowCmd(a), newProfileRmCmd(a), newProfileRenameCmd(a), newProfileExportCmd(a), newProfileImportCmd(a))
 	return cmd
 }
 
-type profileAddOptions struct {
-	typ              string
-	description      string
-	env              []string
-	issuer           string
-	authURL          string
-	tokenURL         string
-	deviceAuthURL    string
-	revocationURL    string
-	clientID         string
-	clientSecretFlag bool
-	clientSecretIn   bool
-	scopes           []string
-	audience         string
-	resources        []string
-	flow             string
-	authParams       []string
-	redirectPort     int
-	refreshMargin    time.Duration
-	maxAge           time.Duration
-	caFile           string
-	k8sToken         string
-	username         string
-	noDiscovery      bool
-	fed              federationOptions
-}
-
 func newProfileAddCmd(a *app) *cobra.Command {
-	var o profileAddOptions
+	var o profileOptions
 	cmd := &cobra.Command{
 		Use:   "add NAME --type static|oauth|federated [flags]",
 		Short: "Add a profile",
@@ -95,44 +68,39 @@ before every exchange. See docs/ci.md.`,
 			return a.runProfileAdd(cmd.Context(), args[0], o)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVarP(&o.typ, "type", "t", "", "profile type: static, oauth or federated (default federated with a --subject-token-* source, oauth with --issuer or --token-url, else static)")
-	f.StringVar(&o.description, "description", "", "a note for yourself")
-	f.StringArrayVar(&o.env, "env", nil, "environment variable that tok exec fills with the token, e.g. GH_TOKEN (repeatable)")
-	f.StringVar(&o.issuer, "issuer", "", "OpenID Connect / OAuth issuer URL (https, or http on loopback)")
-	f.StringVar(&o.authURL, "auth-url", "", "authorization endpoint (instead of discovery)")
-	f.StringVar(&o.tokenURL, "token-url", "", "token endpoint (instead of discovery)")
-	f.StringVar(&o.deviceAuthURL, "device-auth-url", "", "device authorization endpoint (instead of discovery)")
-	f.StringVar(&o.revocationURL, "revocation-url", "", "revocation endpoint (instead of discovery)")
-	f.StringVar(&o.clientID, "client-id", "", "OAuth client ID")
-	f.BoolVar(&o.clientSecretFlag, "client-secret", false, "prompt for the client secret (hidden input)")
-	f.BoolVar(&o.clientSecretIn, "client-secret-stdin", false, "read the client secret from stdin")
-	f.StringSliceVar(&o.scopes, "scopes", nil, "scopes to request, comma-separated (default openid,offline_access with an issuer)")
-	f.StringVar(&o.audience, "audience", "", "audience parameter some providers need (Auth0)")
-	f.StringArrayVar(&o.resources, "resource", nil, "RFC 8707 resource indicator (repeatable)")
-	f.StringVar(&o.flow, "flow", "auto", "login flow: auto, browser, device, client-credentials, password")
-	f.StringArrayVar(&o.authParams, "auth-param", nil, "extra authorization parameter KEY=VALUE, e.g. prompt=login (repeatable)")
-	f.IntVar(&o.redirectPort, "redirect-port", 0, "fixed loopback port for the browser flow's redirect (default: a free port)")
-	f.DurationVar(&o.refreshMargin, "refresh-margin", tokens.DefaultRefreshMargin, "refresh a token this long before it expires")
-	f.DurationVar(&o.maxAge, "max-age", tokens.DefaultMaxAge, "renew a token the server gave no expiry for once it is this old")
-	f.StringVar(&o.caFile, "ca-file", "", "PEM file of CA certificates to trust for this provider")
-	f.StringVar(&o.k8sToken, "k8s-token", "", "token kubectl gets: access-token or id-token (default id-token when the openid scope is requested)")
-	f.StringVar(&o.username, "username", "", "username for the password flow")
-	f.BoolVar(&o.noDiscovery, "no-discovery", false, "do not fetch the issuer's discovery document now (it is fetched at login)")
-	o.fed.register(f)
-	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions([]string{"static", "oauth", "federated"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("flow", cobra.FixedCompletions([]string{"auto", "browser", "device", "client-credentials", "password"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("k8s-token", cobra.FixedCompletions([]string{"access-token", "id-token"}, cobra.ShellCompDirectiveNoFileComp))
+	registerProfileFlags(cmd, &o)
 	return cmd
 }
 
-func (a *app) runProfileAdd(ctx context.Context, name string, o profileAddOptions) error {
+func (a *app) runProfileAdd(ctx context.Context, name string, o profileOptions) error {
+	p, secret, err := a.buildProfile(ctx, name, o)
+	if err != nil {
+		return err
+	}
+	if p.OAuth != nil && p.OAuth.Flow == tokens.FlowClientCredentials && secret == "" {
+		return usagef("the client-credentials flow needs a client secret: add --client-secret or --client-secret-stdin")
+	}
+	svc, err := a.service()
+	if err != nil {
+		return err
+	}
+	if err := svc.AddProfile(ctx, p, secret); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.io.ErrOut, "Added %s profile %q. Next: %s\n", p.Type, name, loginCommand(p))
+	return nil
+}
+
+// buildProfile checks the settings o and makes the profile they describe,
+// discovering the issuer's endpoints unless o says not to. The client
+// secret, when the flags ask for one, is read here and returned apart.
+func (a *app) buildProfile(ctx context.Context, name string, o profileOptions) (tokens.Profile, string, error) {
 	if err := tokens.ValidateName(name); err != nil {
-		return &usageError{err}
+		return tokens.Profile{}, "", &usageError{err}
 	}
 	for _, e := range o.env {
 		if err := tokens.ValidateEnvName(e); err != nil {
-			return &usageError{err}
+			return tokens.Profile{}, "", &usageError{err}
 		}
 	}
 	oauthFlags := o.issuer != "" || o.tokenURL != "" || o.authURL != "" || o.clientID != "" || o.fed.given()
@@ -147,61 +115,43 @@ func (a *app) runProfileAdd(ctx context.Context, name string, o profileAddOption
 	}
 	typ, err := tokens.ParseType(o.typ)
 	if err != nil {
-		return &usageError{err}
+		return tokens.Profile{}, "", &usageError{err}
 	}
 	p := tokens.Profile{Name: name, Type: typ, Description: o.description, Env: o.env}
 	var secret string
 	if typ == tokens.Static {
 		if oauthFlags || o.clientSecretFlag || o.clientSecretIn {
-			return usagef("OAuth flags (--issuer, --client-id, ...) need --type oauth")
+			return tokens.Profile{}, "", usagef("OAuth flags (--issuer, --client-id, ...) need --type oauth")
 		}
 	} else {
 		if p.OAuth, err = a.oauthConfigFromFlags(ctx, o); err != nil {
-			return err
+			return tokens.Profile{}, "", err
 		}
 		if typ == tokens.Federated {
 			if p.Federation, err = o.fed.config(); err != nil {
-				return err
+				return tokens.Profile{}, "", err
 			}
 		} else if o.fed.given() {
-			return usagef("--grant and --subject-token-* need --type federated")
+			return tokens.Profile{}, "", usagef("--grant and --subject-token-* need --type federated")
 		}
 		switch {
 		case o.clientSecretIn:
 			if secret, err = readSecretStdin(a.io.In); err != nil {
-				return fmt.Errorf("could not read the client secret from stdin: %w", err)
+				return tokens.Profile{}, "", fmt.Errorf("could not read the client secret from stdin: %w", err)
 			}
 		case o.clientSecretFlag:
 			if !a.io.CanPrompt() {
-				return usagef("no terminal to prompt for the client secret; pipe it in with --client-secret-stdin")
+				return tokens.Profile{}, "", usagef("no terminal to prompt for the client secret; pipe it in with --client-secret-stdin")
 			}
 			if secret, err = a.io.ReadSecret("Client secret: "); err != nil {
-				return fmt.Errorf("could not read the client secret: %w", err)
+				return tokens.Profile{}, "", fmt.Errorf("could not read the client secret: %w", err)
 			}
 		}
-		if p.OAuth.Flow == tokens.FlowClientCredentials && secret == "" {
-			return usagef("the client-credentials flow needs a client secret: add --client-secret or --client-secret-stdin")
-		}
 	}
-	svc, err := a.service()
-	if err != nil {
-		return err
-	}
-	if err := svc.AddProfile(ctx, p, secret); err != nil {
-		return err
-	}
-	next := "tok login -p " + name
-	switch typ {
-	case tokens.Static:
-		next += " --with-token < FILE"
-	case tokens.Federated:
-		next = "tok token -p " + name
-	}
-	fmt.Fprintf(a.io.ErrOut, "Added %s profile %q. Next: %s\n", typ, name, next)
-	return nil
+	return p, secret, nil
 }
 
-func (a *app) oauthConfigFromFlags(ctx context.Context, o profileAddOptions) (*tokens.OAuthConfig, error) {
+func (a *app) oauthConfigFromFlags(ctx context.Context, o profileOptions) (*tokens.OAuthConfig, error) {
 	federated := o.typ == string(tokens.Federated)
 	if o.clientID == "" && !federated {
 		return nil, usagef("an oauth profile needs --client-id")

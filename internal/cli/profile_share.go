@@ -334,8 +334,8 @@ func (a *app) importSecrets(file string, profiles []profilefile.Profile, o profi
 
 // addOptionsFor turns a file's profile into the flags of tok profile add,
 // so that an import gets exactly add's discovery and defaults.
-func addOptionsFor(p *profilefile.Profile, noDiscovery bool) profileAddOptions {
-	o := profileAddOptions{
+func addOptionsFor(p *profilefile.Profile, noDiscovery bool) profileOptions {
+	o := profileOptions{
 		typ:           string(p.Type),
 		issuer:        p.Issuer,
 		authURL:       p.AuthURL,
@@ -355,10 +355,7 @@ func addOptionsFor(p *profilefile.Profile, noDiscovery bool) profileAddOptions {
 		username:      p.Username,
 		noDiscovery:   noDiscovery,
 	}
-	for k, v := range p.AuthParams {
-		o.authParams = append(o.authParams, k+"="+v)
-	}
-	slices.Sort(o.authParams)
+	o.authParams = authParamList(p.AuthParams)
 	return o
 }
 

@@ -335,7 +335,7 @@ func TestProfileManagement(t *testing.T) {
 
 	r = Run(t, env, "", "profile", "add", "other", "--type", "static")
 	WantCode(t, r, 1)
-	WantStderr(t, r, "already exists", "tok profile rm other")
+	WantStderr(t, r, "already exists", "tok profile set other --flag value")
 
 	r = Run(t, env, "", "profile", "rm", "github")
 	WantCode(t, r, 0)

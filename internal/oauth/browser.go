@@ -116,7 +116,7 @@ func listenLoopback(port int) (net.Listener, error) {
 		return ln, nil
 	}
 	if errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "Only one usage of each socket address") {
-		return nil, configErrorf("the redirect port %d on 127.0.0.1 is already in use (another tok login may be running); stop that program or choose another redirect port", port)
+		return nil, configErrorf("the redirect port %d on 127.0.0.1 is already in use (another tok login may be running); stop that program or choose another port with --redirect-port (0 picks a free one)", port)
 	}
 	return nil, fmt.Errorf("could not listen on %s for the sign-in redirect: %w", addr, err)
 }

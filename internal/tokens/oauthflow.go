@@ -353,6 +353,9 @@ type LoginOptions struct {
 	// Username and Password supply the password flow's credentials.
 	Username string
 	Password func() (string, error)
+	// RedirectPort, when set, replaces the profile's redirect port of the
+	// browser flow for this login (0 picks a free port).
+	RedirectPort *int
 }
 
 // ChooseFlow resolves the auto flow for a profile.
@@ -414,6 +417,9 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (Cr
 	cfg, err := s.oauthConfig(ctx, snap)
 	if err != nil {
 		return Credential{}, err
+	}
+	if opts.RedirectPort != nil {
+		cfg.RedirectPort = *opts.RedirectPort
 	}
 	flow := ChooseFlow(p, opts.Flow, opts.Remote)
 	s.log().Debug("login", "profile", name, "flow", string(flow))

@@ -35,7 +35,7 @@ func (s *Service) AddProfile(ctx context.Context, p Profile, clientSecret string
 	}
 	return s.Store.Update(func(tx *store.Tx) error {
 		if tx.Has(store.Profiles, p.Name) {
-			return fmt.Errorf("profile %q %w; change it with: tok profile rm %s, then add it again", p.Name, store.ErrExists, p.Name)
+			return fmt.Errorf("profile %q %w; change its settings with: tok profile set %s --flag value", p.Name, store.ErrExists, p.Name)
 		}
 		if len(tx.Names(store.Profiles)) == 0 && tx.Setting(SettingDefaultProfile) == "" {
 			if err := tx.SetSetting(SettingDefaultProfile, p.Name); err != nil {

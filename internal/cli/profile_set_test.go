@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/tok-cli/tok/internal/iostreams"
+	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/tokens"
+)
+
+// memoryApp is an app on an in-memory database and key, off a terminal.
+func memoryApp(t *testing.T) (*app, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	ios, in, _, errOut := iostreams.Test()
+	a := newApp(ios, func(string) string { return "" })
+	svc, err := a.newService(store.NewMemory(), &keysource.Memory{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.svc = svc
+	return a, in, errOut
+}
+
+// run runs one tok command line in process and returns its exit code.
+func (a *app) run(args ...string) int {
+	a.ran = false
+	root := NewRootCmd(a)
+	root.SetArgs(args)
+	return a.finish(root.ExecuteContext(context.Background()))
+}
+
+func TestOptionsFromProfileAppliesOnlyGivenFlags(t *testing.T) {
+	stored := tokens.Profile{Name: "api", Type: tokens.OAuth, Description: "old", Env: []string{"API_TOKEN"},
+		OAuth: &tokens.OAuthConfig{Issuer: "https://id.example.com", ClientID: "tok", Scopes: []string{"openid"}, Flow: tokens.FlowDevice,
+			RefreshMargin: tokens.Duration(2 * time.Minute), RedirectPort: 8400, AuthParams: map[string]string{"prompt": "login"}}}
+	for _, tc := range []struct {
+		args  []string
+		check func(o profileOptions) bool
+	}{
+		{[]string{"--description", "new"}, func(o profileOptions) bool {
+			return o.description == "new" && o.clientID == "tok" && o.flow == "device" && o.redirectPort == 8400 &&
+				o.refreshMargin == 2*time.Minute && slices.Equal(o.env, []string{"API_TOKEN"}) && slices.Equal(o.authParams, []string{"prompt=login"})
+		}},
+		{[]string{"--redirect-port", "0"}, func(o profileOptions) bool { return o.redirectPort == 0 && o.description == "old" }},
+		{[]string{"--env", "A", "--env", "B"}, func(o profileOptions) bool { return slices.Equal(o.env, []string{"A", "B"}) }},
+		{[]string{"--scopes", "openid,groups"}, func(o profileOptions) bool { return slices.Equal(o.scopes, []string{"openid", "groups"}) }},
+		{[]string{"--type", "static"}, func(o profileOptions) bool {
+			return o.typ == "static" && o.clientID == "" && o.issuer == "" && o.description == "old"
+		}},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var parsed profileOptions
+			f := pflag.NewFlagSet("set", pflag.ContinueOnError)
+			registerProfileSettings(f, &parsed)
+			f.String("home", "", "a global flag")
+			if err := f.Parse(append(tc.args, "--home", "/x")); err != nil {
+				t.Fatal(err)
+			}
+			o, err := optionsFromProfile(&stored, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.check(o) {
+				t.Errorf("options after %v: %+v", tc.args, o)
+			}
+		})
+	}
+}
+
+func TestProfileSetNeedsAFlag(t *testing.T) {
+	a, _, errOut := memoryApp(t)
+	if code := a.run("profile", "add", "gh", "--type", "static"); code != 0 {
+		t.Fatalf("add: %d %s", code, errOut)
+	}
+	errOut.Reset()
+	if code := a.run("profile", "set", "gh"); code != ExitUsage || !strings.Contains(errOut.String(), "needs the settings to change") {
+		t.Errorf("profile set without flags: exit %d, %s", code, errOut)
+	}
+	errOut.Reset()
+	if code := a.run("profile", "set", "nope", "--description", "x"); code == 0 || !strings.Contains(errOut.String(), `"nope"`) {
+		t.Errorf("profile set of a missing profile: exit %d, %s", code, errOut)
+	}
+}
+
+// TestRunProfileSet changes profiles in process: settings that do not
+// change what a token is keep the tokens (and the client secret); a new
+// scope set or client drops them and says a login is needed.
+func TestRunProfileSet(t *testing.T) {
+	srv := oauthtest.New(t, oauthtest.Options{})
+	srv.AddClient(oauthtest.Client{ID: "svc", Secret: "s3cret"})
+	srv.AddClient(oauthtest.Client{ID: "other", Secret: "0ther"})
+	a, in, errOut := memoryApp(t)
+	ctx := context.Background()
+	in.WriteString("s3cret\n")
+	if code := a.run("profile", "add", "ci", "--issuer", srv.Issuer(), "--client-id", "svc", "--client-secret-stdin", "--flow", "client-credentials", "--scopes", "profile"); code != 0 {
+		t.Fatalf("add: %s", errOut)
+	}
+	first, err := a.svc.Token(ctx, "ci", tokens.TokenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := func(args ...string) error {
+		errOut.Reset()
+		var parsed profileOptions
+		f := pflag.NewFlagSet("set", pflag.ContinueOnError)
+		registerProfileSettings(f, &parsed)
+		if err := f.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		return runProfileSet(ctx, &profileSetOptions{ErrOut: errOut, Service: a.service, Build: a.buildProfile, Name: "ci", Given: f})
+	}
+
+	discoveries := srv.Counts().Discovery
+	if err := set("--description", "CI robot", "--redirect-port", "8400"); err != nil {
+		t.Fatal(err)
+	}
+	if want := `Updated oauth profile "ci"; its tokens were kept (same provider, client and scopes).`; strings.TrimSpace(errOut.String()) != want {
+		t.Errorf("got %q, want %q", errOut, want)
+	}
+	if srv.Counts().Discovery != discoveries {
+		t.Error("a change of description discovered the issuer again")
+	}
+	p, _ := a.svc.Profile("ci")
+	if p.Description != "CI robot" || p.OAuth.RedirectPort != 8400 || p.OAuth.Endpoints.TokenURL != srv.TokenURL() || !slices.Equal(p.OAuth.Scopes, []string{"profile"}) {
+		t.Errorf("profile after set: %+v %+v", p, p.OAuth)
+	}
+	again, err := a.svc.Token(ctx, "ci", tokens.TokenOptions{})
+	if err != nil || again.Token != first.Token {
+		t.Errorf("the kept token is not handed out: %v", err)
+	}
+
+	if err := set("--scopes", "profile,email"); err != nil {
+		t.Fatal(err)
+	}
+	WantLine(t, errOut.String(), `Updated oauth profile "ci"; its tokens were deleted, since they came from another provider, client or scope set, so a login is needed. Next: tok login -p ci`)
+	if st := StoredStatus(t, a, "ci"); st.HasRefresh || !st.Expiry.IsZero() {
+		t.Errorf("tokens left after a scope change: %+v", st)
+	}
+
+	err = set("--client-id", "other")
+	var ue *usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Errorf("a new client without its secret: %v", err)
+	}
+	if p, _ := a.svc.Profile("ci"); p.OAuth.ClientID != "svc" {
+		t.Errorf("a refused set changed the client to %q", p.OAuth.ClientID)
+	}
+	in.WriteString("0ther\n")
+	if err := set("--client-id", "other", "--client-secret-stdin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.svc.Token(ctx, "ci", tokens.TokenOptions{}); err != nil {
+		t.Errorf("the new client with its new secret gets no token: %v", err)
+	}
+}
+
+// WantLine fails unless out, trimmed, is exactly want.
+func WantLine(t *testing.T, out, want string) {
+	t.Helper()
+	if got := strings.TrimSpace(out); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// StoredStatus is what tok status reports about a profile.
+func StoredStatus(t *testing.T, a *app, name string) tokens.ProfileStatus {
+	t.Helper()
+	ps, err := a.svc.Status(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
