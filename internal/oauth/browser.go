@@ -6,7 +6,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"html"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -33,11 +33,21 @@ func isReservedAuthParam(k string) bool {
 
 // LoginBrowser runs the authorization code flow with PKCE (S256) for a native
 // app (RFC 7636, RFC 8252): it listens once on 127.0.0.1 (Config.RedirectPort,
-// or a free port), prints the authorization URL to ui.Out and opens it in the
-// browser when allowed, waits for the redirect, checks state (and iss when the
-// provider sends it), exchanges the code and verifies the ID token including
-// its nonce. The browser gets a plain success or failure page. ctx bounds the
-// whole wait; give it a deadline.
+// or a free port), prints the authorization URL to ui.Out and opens the
+// browser when allowed, waits for the redirect, checks it with
+// CheckAuthResponse, exchanges the code and verifies the ID token including
+// its nonce. ctx bounds the whole wait; give it a deadline.
+//
+// The browser opener never sees the authorization URL: its command line is
+// readable by every local user (/proc/PID/cmdline), and whoever holds the
+// URL's state can finish the login with their own account (login CSRF). The
+// opener gets http://127.0.0.1:PORT/start/RANDOM instead, which redirects
+// to the authorization URL once; a second request for it ends the login.
+//
+// A response with the wrong state is ignored (logged to ui.Log), so a
+// stray or forged request cannot end the login; the listener keeps waiting.
+// The callback answers with a redirect to a result page on the listener,
+// which keeps the code out of the address bar and the history.
 func LoginBrowser(ctx context.Context, cfg Config, ui UI) (Token, error) {
 	if cfg.AuthURL == "" {
 		return Token{}, configErrorf("the provider has no authorization endpoint; use another flow or set the authorization URL")
@@ -59,40 +69,51 @@ func LoginBrowser(ctx context.Context, cfg Config, ui UI) (Token, error) {
 		return Token{}, err
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
+	state := rand.Text()
 	l := &loopbackLogin{
 		cfg:         cfg,
 		hc:          cfg.httpClient(),
+		log:         ui.log(),
 		host:        net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
 		path:        cfg.redirectPath(),
-		state:       rand.Text(),
+		startPath:   "/start/" + rand.Text(),
+		resultPath:  "/result/" + rand.Text(),
+		profile:     ui.Profile,
+		retry:       ui.RetryCommand,
 		nonce:       rand.Text(),
 		verifier:    oauth2.GenerateVerifier(),
 		ctx:         ctx,
 		result:      make(chan loginResult, 1),
+		resultShown: make(chan struct{}),
 		redirectURL: fmt.Sprintf("http://127.0.0.1:%d%s", port, cfg.redirectPath()),
+		check: AuthResponseCheck{
+			State:         state,
+			Issuer:        cfg.Issuer,
+			RequireIssuer: cfg.IssParameterSupported,
+			AuthURL:       cfg.AuthURL,
+		},
 	}
+	l.authURL = l.authCodeURL()
 	srv := &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	defer func() {
-		// Let the last page reach the browser, then stop listening.
-		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdownCtx)
-	}()
+	defer l.stopLater(ctx, srv, ui)
 
-	authURL := l.authCodeURL()
 	out := ui.out()
-	if ui.open(authURL) {
-		fmt.Fprintf(out, "Opened a browser to sign in. If it did not open, visit this URL:\n\n    %s\n\n", authURL)
-	} else {
-		fmt.Fprintf(out, "To sign in, open this URL in a browser on this machine:\n\n    %s\n\n", authURL)
+	startURL := "http://" + l.host + l.startPath
+	switch tried, err := ui.open(startURL); {
+	case !tried:
+		fmt.Fprintf(out, "To sign in, open this URL in a browser on this machine:\n\n    %s\n\n", l.authURL)
+	case err != nil:
+		fmt.Fprintf(out, "Could not open a browser (--debug tells why). To sign in, open this URL in a browser on this machine:\n\n    %s\n\n", l.authURL)
+	default:
+		fmt.Fprintf(out, "Opened a browser to sign in. If it did not open, visit this URL:\n\n    %s\n\n", l.authURL)
 	}
 	if ui.Wait == nil {
 		fmt.Fprintf(out, "Waiting for the sign-in to finish (listening on http://%s)...\n", l.host)
 	}
 
 	var tok Token
-	err = ui.wait(ctx, WaitStatus{Flow: WaitBrowser, URL: authURL}, func(ctx context.Context) error {
+	err = ui.wait(ctx, WaitStatus{Flow: WaitBrowser, URL: l.authURL}, func(ctx context.Context) error {
 		select {
 		case r := <-l.result:
 			tok = r.token
@@ -105,6 +126,47 @@ func LoginBrowser(ctx context.Context, cfg Config, ui UI) (Token, error) {
 		return Token{}, err
 	}
 	return tok, nil
+}
+
+// resultFetchWait bounds how long LoginBrowser waits, once the login is
+// decided, for the browser to load the result page it was redirected to.
+const resultFetchWait = 2 * time.Second
+
+// stopLater stops the listener: at once when no result was decided (the
+// wait ended), otherwise once the browser has loaded the result page, and
+// with ui.KeepResultFor in the background after that.
+func (l *loopbackLogin) stopLater(ctx context.Context, srv *http.Server, ui UI) {
+	shutdown := func() {
+		// Let a page in flight reach the browser, then stop listening.
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+	}
+	l.mu.Lock()
+	decided := l.outcome != nil
+	l.mu.Unlock()
+	if !decided {
+		shutdown()
+		return
+	}
+	select {
+	case <-l.resultShown:
+	case <-time.After(resultFetchWait):
+	}
+	if ui.KeepResultFor <= 0 {
+		shutdown()
+		return
+	}
+	if ui.Lingering != nil {
+		ui.Lingering.Add(1)
+	}
+	go func() {
+		if ui.Lingering != nil {
+			defer ui.Lingering.Done()
+		}
+		time.Sleep(ui.KeepResultFor)
+		shutdown()
+	}()
 }
 
 // listenLoopback listens on 127.0.0.1 only, never on all interfaces, so no
@@ -126,22 +188,34 @@ type loginResult struct {
 	err   error
 }
 
+// errStartReused ends a login whose start address was requested twice:
+// someone besides the browser tok opened knows it.
+var errStartReused = errors.New("the sign-in start address was opened twice, so another program on this computer may have read it from the browser's command line; the login was stopped to keep a stranger's account out, run the login again")
+
 // loopbackLogin is one browser login: the values it sent and the handler
 // that receives the redirect.
 type loopbackLogin struct {
 	cfg         Config
 	hc          *http.Client
+	log         *slog.Logger
 	host        string // 127.0.0.1:port, the only Host header accepted
-	path        string
+	path        string // the redirect URI's path
+	startPath   string // /start/RANDOM: the only address the opener sees
+	resultPath  string // /result/RANDOM: where the callback sends the browser
 	redirectURL string
-	state       string
+	authURL     string
+	profile     string
+	retry       string
+	check       AuthResponseCheck
 	nonce       string
 	verifier    string
 	ctx         context.Context // the login's context, for the code exchange
 
-	mu     sync.Mutex // serializes callbacks so exactly one decides the result
-	done   bool
-	result chan loginResult
+	mu          sync.Mutex // serializes requests so exactly one decides the result
+	started     bool
+	outcome     *page // the result page, once the login is decided
+	result      chan loginResult
+	resultShown chan struct{} // closed when the browser first loads the result
 }
 
 func (l *loopbackLogin) authCodeURL() string {
@@ -158,7 +232,7 @@ func (l *loopbackLogin) authCodeURL() string {
 	if l.cfg.Audience != "" {
 		opts = append(opts, oauth2.SetAuthURLParam("audience", l.cfg.Audience))
 	}
-	raw := oc.AuthCodeURL(l.state, opts...)
+	raw := oc.AuthCodeURL(l.check.State, opts...)
 	if len(l.cfg.Resources) == 0 {
 		return raw
 	}
@@ -177,55 +251,116 @@ func (l *loopbackLogin) authCodeURL() string {
 func (l *loopbackLogin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A browser reaches us as 127.0.0.1:port; any other Host is a DNS
 	// rebinding attempt or a stray request.
-	if r.Host != l.host || r.URL.Path != l.path || r.Method != http.MethodGet {
+	if r.Host != l.host || r.Method != http.MethodGet {
 		http.NotFound(w, r)
 		return
 	}
-	q := r.URL.Query()
-	if !q.Has("state") && !q.Has("code") && !q.Has("error") {
-		writePage(w, http.StatusBadRequest, "This address receives the sign-in response of tok. Start the sign-in from the terminal.")
-		return
+	switch p := r.URL.Path; {
+	case p == l.path:
+		l.callback(w, r)
+	case strings.HasPrefix(p, "/start/") && secretPathIs(p, l.startPath):
+		l.start(w, r)
+	case strings.HasPrefix(p, "/result/") && secretPathIs(p, l.resultPath):
+		l.showResult(w)
+	default:
+		http.NotFound(w, r)
 	}
-
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.done {
-		writePage(w, http.StatusGone, "This sign-in has already finished. Return to the terminal.")
-		return
-	}
-	token, err := l.handleResponse(q)
-	l.done = true
-	l.result <- loginResult{token: token, err: err}
-	if err != nil {
-		writePage(w, http.StatusBadRequest, "Sign-in failed: "+pageReason(err)+" Return to the terminal for details.")
-		return
-	}
-	writePage(w, http.StatusOK, "Signed in. You can close this window and return to the terminal.")
 }
 
-var errStateMismatch = errors.New("the sign-in response carried the wrong state, so it did not come from this login; the login was aborted, try again")
+// secretPathIs compares a request path with one holding a random part in
+// constant time.
+func secretPathIs(got, want string) bool {
+	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
 
-func (l *loopbackLogin) handleResponse(q url.Values) (Token, error) {
-	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(l.state)) != 1 {
-		return Token{}, errStateMismatch
+// start sends the browser on to the authorization URL, once.
+func (l *loopbackLogin) start(w http.ResponseWriter, r *http.Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.outcome != nil:
+		l.log.Debug("the sign-in start address was requested after the login had finished")
+		pageFinished.render(w)
+	case l.started:
+		l.log.Debug("the sign-in start address was requested a second time; stopping the login")
+		l.decide(Token{}, errStartReused)
+		l.outcome.render(w)
+	default:
+		l.started = true
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("Referrer-Policy", "no-referrer")
+		http.Redirect(w, r, l.authURL, http.StatusSeeOther)
 	}
-	// RFC 9207: a provider that names itself must be the one we asked.
-	if iss := q.Get("iss"); iss != "" && l.cfg.Issuer != "" && iss != l.cfg.Issuer {
-		return Token{}, fmt.Errorf("the sign-in response came from issuer %q, not %q; the login was aborted", iss, l.cfg.Issuer)
+}
+
+func (l *loopbackLogin) callback(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if !q.Has("state") && !q.Has("code") && !q.Has("error") {
+		pageCallbackInfo.render(w)
+		return
 	}
-	if code := q.Get("error"); code != "" {
-		return Token{}, &Error{
-			Op:          "authorization at " + l.cfg.AuthURL,
-			Code:        code,
-			Description: q.Get("error_description"),
-			URI:         q.Get("error_uri"),
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	code, err := CheckAuthResponse(q, l.check)
+	switch {
+	case errors.Is(err, ErrWrongState):
+		// Not ours: a stray tab, or someone planting their own code.
+		// Ending the login here would let anyone on this computer cancel
+		// it, so the response is only logged.
+		l.log.Debug("ignored a sign-in response with the wrong state; still waiting for the real one", "remote", r.RemoteAddr)
+		pageNotThisLogin.render(w)
+		return
+	case l.outcome != nil:
+		// The browser came back (history, reload of an old tab): show the
+		// result again.
+		l.redirectToResult(w, r)
+		return
+	}
+	var tok Token
+	if err == nil {
+		tok, err = l.exchange(code)
+	}
+	l.decide(tok, err)
+	l.redirectToResult(w, r)
+}
+
+// decide records the login's result and the page that shows it. The
+// caller holds l.mu.
+func (l *loopbackLogin) decide(tok Token, err error) {
+	pg := successPage(l.profile, tok.Identity)
+	if err != nil {
+		pg = failurePage(err, l.retry)
+	}
+	l.outcome = &pg
+	l.result <- loginResult{token: tok, err: err}
+}
+
+// redirectToResult answers the callback with a redirect to the result
+// page, so the address bar and history keep no code or state.
+func (l *loopbackLogin) redirectToResult(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	http.Redirect(w, r, l.resultPath, http.StatusSeeOther)
+}
+
+func (l *loopbackLogin) showResult(w http.ResponseWriter) {
+	l.mu.Lock()
+	outcome := l.outcome
+	if outcome != nil {
+		select {
+		case <-l.resultShown:
+		default:
+			close(l.resultShown)
 		}
 	}
-	code := q.Get("code")
-	if code == "" {
-		return Token{}, &Error{Op: "authorization at " + l.cfg.AuthURL, Err: errors.New("the response has neither code nor error")}
+	l.mu.Unlock()
+	if outcome == nil {
+		pageCallbackInfo.render(w)
+		return
 	}
-	return l.exchange(code)
+	outcome.render(w)
 }
 
 func (l *loopbackLogin) exchange(code string) (Token, error) {
@@ -244,29 +379,4 @@ func (l *loopbackLogin) exchange(code string) (Token, error) {
 		return Token{}, wrapError(op, err, code, l.verifier, l.cfg.ClientSecret)
 	}
 	return l.cfg.finish(ctx, l.hc, op, tok, idTokenCheck{nonce: l.nonce})
-}
-
-// pageReason is what the failure page says: the OAuth error code at most,
-// never a description a provider could fill with markup or detail.
-func pageReason(err error) string {
-	var e *Error
-	if errors.As(err, &e) && e.Code != "" {
-		return html.EscapeString(e.Code) + "."
-	}
-	if errors.Is(err, errStateMismatch) {
-		return "the response did not belong to this sign-in."
-	}
-	return "the sign-in could not be completed."
-}
-
-func writePage(w http.ResponseWriter, status int, message string) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Connection", "close")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, "<!doctype html>\n<meta charset=\"utf-8\">\n<title>tok sign-in</title>\n<p>%s</p>\n", message)
 }

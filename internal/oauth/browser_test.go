@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -79,8 +80,8 @@ func TestLoginBrowserAuthorizationURL(t *testing.T) {
 	defer cancel()
 	var seen *url.URL
 	ui := UI{OpenBrowser: func(raw string) error {
-		seen, _ = url.Parse(raw)
-		cancel() // nobody will sign in; end the login
+		defer cancel() // nobody will sign in; end the login
+		seen = followStart(t, raw)
 		return nil
 	}}
 	_, err := LoginBrowser(ctx, cfg, ui)
@@ -131,44 +132,49 @@ func TestLoginBrowserDenied(t *testing.T) {
 	if IsTransient(err) {
 		t.Error("a denial must not count as transient")
 	}
-	if status, page := b.result(); status != http.StatusBadRequest || !strings.Contains(page, "access_denied") {
-		t.Errorf("browser ended on HTTP %d %q, want the failure page naming access_denied", status, page)
+	if status, page := b.result(); status != http.StatusBadRequest || !strings.Contains(page, "<title>Sign-in failed") || !strings.Contains(page, "denied access") {
+		t.Errorf("browser ended on HTTP %d %q, want the failure page saying access was denied", status, page)
 	}
 	if n := srv.Counts().TokenRequests(); n != 0 {
 		t.Errorf("server saw %d token requests after a denial, want 0", n)
 	}
 }
 
-func TestLoginBrowserRejectsWrongState(t *testing.T) {
+func TestLoginBrowserIgnoresWrongState(t *testing.T) {
 	t.Parallel()
 	srv := newProvider(t, oauthtest.Options{})
 	cfg := configFor(t, srv, publicClient, "", "openid")
-	pageStatus := make(chan int, 1)
-	ui := UI{OpenBrowser: func(raw string) error {
-		// An attacker's page sends the listener a response of its own.
-		u, _ := url.Parse(raw)
-		forged := u.Query().Get("redirect_uri") + "?code=forged-code&state=not-the-state"
-		go func() {
-			resp, err := http.Get(forged)
-			if err != nil {
-				t.Errorf("GET forged redirect: %v", err)
-				pageStatus <- 0
-				return
-			}
-			resp.Body.Close()
-			pageStatus <- resp.StatusCode
-		}()
-		return nil
-	}}
-	_, err := LoginBrowser(testContext(t), cfg, ui)
-	if !errors.Is(err, errStateMismatch) {
-		t.Fatalf("LoginBrowser error = %v, want the state mismatch", err)
+	b := newBrowser(t, nil)
+	var logs syncBuffer
+	ui := b.ui()
+	ui.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ui.OpenBrowser = func(raw string) error {
+		// Another local program sends the listener a response of its own
+		// first: a forged code with a made-up state.
+		start, _ := url.Parse(raw)
+		forged := "http://" + start.Host + DefaultRedirectPath + "?code=forged-code&state=not-the-state"
+		status, page := get(t, forged)
+		if status != http.StatusBadRequest || !strings.Contains(page, "still waiting") {
+			t.Errorf("forged response answered HTTP %d %q, want 400 saying the login still waits", status, page)
+		}
+		// The real browser then signs in as usual.
+		return b.open(raw)
 	}
-	if got := <-pageStatus; got != http.StatusBadRequest {
-		t.Errorf("forged redirect answered HTTP %d, want 400", got)
+	tok, err := LoginBrowser(testContext(t), cfg, ui)
+	if err != nil {
+		t.Fatalf("LoginBrowser after a forged response: %v, want the real login to succeed", err)
 	}
-	if n := srv.Counts().TokenRequests(); n != 0 {
-		t.Errorf("the forged code reached the token endpoint (%d requests)", n)
+	if tok.AccessToken == "" {
+		t.Fatal("no access token")
+	}
+	if status, page := b.result(); status != http.StatusOK || !strings.Contains(page, "Signed in") {
+		t.Errorf("browser ended on HTTP %d %q, want the success page", status, page)
+	}
+	if n := srv.Counts().AuthorizationCode; n != 1 {
+		t.Errorf("server saw %d code exchanges, want only the real one", n)
+	}
+	if !strings.Contains(logs.String(), "wrong state") {
+		t.Errorf("the ignored response was not logged: %q", logs.String())
 	}
 }
 
@@ -179,8 +185,8 @@ func TestLoginBrowserListensOnLoopbackOnly(t *testing.T) {
 	b := newBrowser(t, nil)
 	ui := b.ui()
 	ui.OpenBrowser = func(raw string) error {
-		u, _ := url.Parse(raw)
-		redirect, _ := url.Parse(u.Query().Get("redirect_uri"))
+		start, _ := url.Parse(raw)
+		redirect := &url.URL{Scheme: "http", Host: start.Host, Path: DefaultRedirectPath}
 		if redirect.Hostname() != "127.0.0.1" {
 			t.Errorf("redirect host = %q, want 127.0.0.1", redirect.Hostname())
 		}
@@ -256,8 +262,8 @@ func TestLoginBrowserFixedPort(t *testing.T) {
 		t.Fatalf("LoginBrowser: %v", err)
 	}
 	b.result()
-	if want := fmt.Sprintf("redirect_uri=http%%3A%%2F%%2F127.0.0.1%%3A%d%%2Fcallback", cfg.RedirectPort); !strings.Contains(b.visited[0], want) {
-		t.Errorf("authorization URL %s does not use the fixed port", b.visited[0])
+	if want := fmt.Sprintf("redirect_uri=http%%3A%%2F%%2F127.0.0.1%%3A%d%%2Fcallback", cfg.RedirectPort); !strings.Contains(b.authURL(), want) {
+		t.Errorf("authorization URL %s does not use the fixed port", b.authURL())
 	}
 }
 

@@ -88,8 +88,11 @@ func showDeviceInstructions(ui UI, da *oauth2.DeviceAuthResponse) {
 		fmt.Fprintf(out, "Or open this link, which already holds the code:\n\n    %s\n\n", da.VerificationURIComplete)
 		target = da.VerificationURIComplete
 	}
-	if ui.open(target) {
+	switch tried, err := ui.open(target); {
+	case tried && err == nil:
 		fmt.Fprintln(out, "Opened a browser at that address.")
+	case tried:
+		fmt.Fprintln(out, "Could not open a browser (--debug tells why); open the address yourself.")
 	}
 	switch {
 	case ui.Wait != nil:

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/oauth2"
+
+	"github.com/tok-cli/tok/internal/termtext"
 )
 
 // Error is a failed exchange with a provider endpoint. Either the server
@@ -36,9 +38,11 @@ func (e *Error) Error() string {
 	b.WriteString(": ")
 	switch {
 	case e.Code != "":
-		fmt.Fprintf(&b, "server returned %s", e.Code)
+		// Code and description are the provider's words: cleaned, they
+		// cannot act on the terminal this message is printed on.
+		fmt.Fprintf(&b, "server returned %s", termtext.Clean(e.Code))
 		if e.Description != "" {
-			fmt.Fprintf(&b, ": %s", e.Description)
+			fmt.Fprintf(&b, ": %s", termtext.Clean(e.Description))
 		}
 		if e.Status != 0 {
 			fmt.Fprintf(&b, " (HTTP %d)", e.Status)

@@ -5,12 +5,14 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/syncbuf"
 )
 
 const (
@@ -73,14 +75,26 @@ func (b *browser) ui() UI {
 	return UI{Out: &b.out, OpenBrowser: b.open}
 }
 
-// open visits url in the background, as a real browser would.
+// open visits url in the background, as a real browser would, and
+// records every address of the redirect chain in visited: tok's start
+// address, the authorization URL, ...
 func (b *browser) open(url string) error {
+	client := *b.client
+	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		b.mu.Lock()
+		b.visited = append(b.visited, req.URL.String())
+		b.mu.Unlock()
+		if len(via) >= 10 {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
 	go func() {
 		defer close(b.done)
 		b.mu.Lock()
 		b.visited = append(b.visited, url)
 		b.mu.Unlock()
-		resp, err := b.client.Get(url)
+		resp, err := client.Get(url)
 		if err != nil {
 			b.t.Errorf("browser: GET authorization URL: %v", err)
 			return
@@ -106,6 +120,17 @@ func (b *browser) result() (int, string) {
 	return b.status, b.page
 }
 
+// authURL is the authorization URL the browser was sent to from tok's
+// start address.
+func (b *browser) authURL() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.visited) < 2 {
+		b.t.Fatalf("browser: visited %q, want the start address and the authorization URL", b.visited)
+	}
+	return b.visited[1]
+}
+
 // assertNoSecret fails when s contains any of the secrets.
 func assertNoSecret(t *testing.T, what, s string, secrets ...string) {
 	t.Helper()
@@ -115,3 +140,47 @@ func assertNoSecret(t *testing.T, what, s string, secrets ...string) {
 		}
 	}
 }
+
+// get requests raw without following redirects and returns the status and
+// body.
+func get(t *testing.T, raw string) (int, string) {
+	t.Helper()
+	client := &http.Client{
+		Timeout:       10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	resp, err := client.Get(raw)
+	if err != nil {
+		t.Errorf("GET %s: %v", raw, err)
+		return 0, ""
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// followStart requests tok's start address the way a browser does first
+// and returns the authorization URL it redirects to.
+func followStart(t *testing.T, start string) *url.URL {
+	t.Helper()
+	client := &http.Client{
+		Timeout:       10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	resp, err := client.Get(start)
+	if err != nil {
+		t.Fatalf("GET start address: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("start address answered %s, want 303 to the authorization URL", resp.Status)
+	}
+	u, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatalf("start address redirects to %q: %v", resp.Header.Get("Location"), err)
+	}
+	return u
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
+type syncBuffer = syncbuf.Buffer

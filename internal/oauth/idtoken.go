@@ -41,10 +41,19 @@ type idTokenCheck struct {
 
 // verifyIDToken checks raw against the provider's JWKS, the issuer, the
 // client ID as audience (and azp when present), the expiry, the nonce when
-// asked and at_hash when present. It returns the token's expiry.
-func verifyIDToken(ctx context.Context, cfg Config, hc *http.Client, raw, accessToken string, check idTokenCheck) (time.Time, error) {
+// asked and at_hash when present. It returns the token's expiry and who
+// signed in.
+func verifyIDToken(ctx context.Context, cfg Config, hc *http.Client, raw, accessToken string, check idTokenCheck) (time.Time, Identity, error) {
+	exp, tok, err := verifyIDTokenClaims(ctx, cfg, hc, raw, accessToken, check)
+	if err != nil {
+		return time.Time{}, Identity{}, err
+	}
+	return exp, identityOf(tok), nil
+}
+
+func verifyIDTokenClaims(ctx context.Context, cfg Config, hc *http.Client, raw, accessToken string, check idTokenCheck) (time.Time, *oidc.IDToken, error) {
 	if cfg.Issuer == "" || cfg.JWKSURL == "" {
-		return time.Time{}, errUnverifiable
+		return time.Time{}, nil, errUnverifiable
 	}
 	keys := oidc.NewRemoteKeySet(oidc.ClientContext(ctx, hc), cfg.JWKSURL)
 	var algs []string
@@ -59,24 +68,24 @@ func verifyIDToken(ctx context.Context, cfg Config, hc *http.Client, raw, access
 	})
 	tok, err := verifier.Verify(ctx, raw)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("id token rejected: %w", err)
+		return time.Time{}, nil, fmt.Errorf("id token rejected: %w", err)
 	}
 	var claims struct {
 		AuthorizedParty string `json:"azp"`
 	}
 	if err := tok.Claims(&claims); err != nil {
-		return time.Time{}, fmt.Errorf("id token rejected: %w", err)
+		return time.Time{}, nil, fmt.Errorf("id token rejected: %w", err)
 	}
 	if claims.AuthorizedParty != "" && claims.AuthorizedParty != cfg.ClientID {
-		return time.Time{}, fmt.Errorf("id token rejected: it was issued to client %q (azp), not %q", claims.AuthorizedParty, cfg.ClientID)
+		return time.Time{}, nil, fmt.Errorf("id token rejected: it was issued to client %q (azp), not %q", claims.AuthorizedParty, cfg.ClientID)
 	}
 	if check.nonce != "" && subtle.ConstantTimeCompare([]byte(tok.Nonce), []byte(check.nonce)) != 1 {
-		return time.Time{}, errors.New("id token rejected: its nonce does not match the login request; the response may have been replayed, try logging in again")
+		return time.Time{}, nil, errors.New("id token rejected: its nonce does not match the login request; the response may have been replayed, try logging in again")
 	}
 	if tok.AccessTokenHash != "" {
 		if err := tok.VerifyAccessToken(accessToken); err != nil {
-			return time.Time{}, fmt.Errorf("id token rejected: its at_hash does not match the access token: %w", err)
+			return time.Time{}, nil, fmt.Errorf("id token rejected: its at_hash does not match the access token: %w", err)
 		}
 	}
-	return tok.Expiry, nil
+	return tok.Expiry, tok, nil
 }

@@ -18,9 +18,11 @@ package oauth
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -46,6 +48,10 @@ type Endpoints struct {
 	// ScopesSupported lists the scopes the provider advertises; empty means
 	// it did not say.
 	ScopesSupported []string `json:"scopes_supported,omitempty"`
+	// IssParameterSupported says the provider names itself in every
+	// authorization response (RFC 9207); a response without iss is then
+	// refused.
+	IssParameterSupported bool `json:"authorization_response_iss_parameter_supported,omitempty"`
 }
 
 // Config is everything a flow needs to talk to one provider as one client.
@@ -91,6 +97,8 @@ type Token struct {
 	Expiry time.Time
 	// IDTokenExpiry is the verified ID token's exp; zero when there is no ID token.
 	IDTokenExpiry time.Time
+	// Identity is who signed in, from the verified ID token; zero without one.
+	Identity Identity
 	// IDTokenRejected is set only by Refresh, when the response held an ID
 	// token that failed verification (a bad signature, audience or expiry, or
 	// an unreachable JWKS). The ID token is then dropped but the other tokens
@@ -117,6 +125,22 @@ type UI struct {
 	// set the flows leave out their own "Waiting..." line; without it they
 	// print that line and block.
 	Wait func(ctx context.Context, status WaitStatus, block func(context.Context) error) error
+	// Log receives debug records: why the browser did not open, a forged
+	// or stray response the listener ignored. nil discards them.
+	Log *slog.Logger
+	// Profile names the profile on the browser's result page, and
+	// RetryCommand is the command a failure page suggests ("tok login -p
+	// work"). Both are optional.
+	Profile      string
+	RetryCommand string
+	// KeepResultFor keeps the browser flow's listener serving the result
+	// page this long after the login returned, so that reloading the tab
+	// shows the result instead of a connection error. The listener stops in
+	// the background; Lingering, when set, is done when it has stopped, so
+	// a caller can wait for it before exiting. Zero stops the listener as
+	// soon as the browser has loaded the result page.
+	KeepResultFor time.Duration
+	Lingering     *sync.WaitGroup
 }
 
 // Flows that report a WaitStatus.
@@ -154,12 +178,24 @@ func (ui UI) out() io.Writer {
 	return ui.Out
 }
 
-// open tries the browser and reports whether it was asked to open the URL.
-func (ui UI) open(url string) bool {
+// open tries the browser. tried is false when no browser may be opened;
+// err says why an attempt failed.
+func (ui UI) open(url string) (tried bool, err error) {
 	if ui.NoBrowser || ui.OpenBrowser == nil {
-		return false
+		return false, nil
 	}
-	return ui.OpenBrowser(url) == nil
+	if err := ui.OpenBrowser(url); err != nil {
+		ui.log().Debug("could not open a browser", "error", err)
+		return true, err
+	}
+	return true, nil
+}
+
+func (ui UI) log() *slog.Logger {
+	if ui.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return ui.Log
 }
 
 func (c Config) httpClient() *http.Client {

@@ -108,7 +108,7 @@ func (c Config) finish(ctx context.Context, hc *http.Client, op string, t *oauth
 	if raw == "" {
 		return out, nil
 	}
-	exp, err := verifyIDToken(ctx, c, hc, raw, t.AccessToken, check)
+	exp, who, err := verifyIDToken(ctx, c, hc, raw, t.AccessToken, check)
 	switch {
 	case errors.Is(err, errUnverifiable):
 		// Never hand out an ID token that was not verified.
@@ -120,7 +120,7 @@ func (c Config) finish(ctx context.Context, hc *http.Client, op string, t *oauth
 		// Not an *Error: a rejected ID token is not a transient failure.
 		return Token{}, fmt.Errorf("%s: %w", op, err)
 	}
-	out.IDToken, out.IDTokenExpiry = raw, exp
+	out.IDToken, out.IDTokenExpiry, out.Identity = raw, exp, who
 	return out, nil
 }
 
