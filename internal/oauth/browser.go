@@ -284,6 +284,8 @@ func (l *loopbackLogin) start(w http.ResponseWriter, r *http.Request) {
 	case l.started:
 		l.log.Debug("the sign-in start address was requested a second time; stopping the login")
 		l.decide(Token{}, errStartReused)
+		// The browser sees the result here, not at the result address.
+		close(l.resultShown)
 		l.outcome.render(w)
 	default:
 		l.started = true

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/tok-cli/tok/internal/termtext"
 )
 
 // ErrDeviceCodeExpired is returned by LoginDevice when the device code
@@ -48,6 +50,11 @@ func LoginDevice(ctx context.Context, cfg Config, ui UI) (Token, error) {
 	if da.DeviceCode == "" || da.UserCode == "" || da.VerificationURI == "" {
 		return Token{}, &Error{Op: authOp, Err: errors.New("the response lacks device_code, user_code or verification_uri")}
 	}
+	if err := checkVerificationURIs(da); err != nil {
+		return Token{}, &Error{Op: authOp, Err: err}
+	}
+	// The user code is the provider's text on the person's terminal.
+	da.UserCode = termtext.Clean(da.UserCode)
 	showDeviceInstructions(ui, da)
 
 	op := "device sign-in at " + cfg.TokenURL
@@ -78,6 +85,22 @@ func LoginDevice(ctx context.Context, cfg Config, ui UI) (Token, error) {
 		return Token{}, wrapError(op, err, da.DeviceCode, cfg.ClientSecret)
 	}
 	return cfg.finish(ctx, hc, op, tok, idTokenCheck{})
+}
+
+// checkVerificationURIs holds the addresses a device authorization response
+// sends the person to to the rules of endpoint URLs: they are printed and
+// handed to the browser opener, where anything but an https (or loopback
+// http) address could be read as an option or open something else.
+func checkVerificationURIs(da *oauth2.DeviceAuthResponse) error {
+	if err := ValidateEndpointURL(da.VerificationURI); err != nil {
+		return fmt.Errorf("unusable verification_uri: %w", err)
+	}
+	if da.VerificationURIComplete != "" {
+		if err := ValidateEndpointURL(da.VerificationURIComplete); err != nil {
+			return fmt.Errorf("unusable verification_uri_complete: %w", err)
+		}
+	}
+	return nil
 }
 
 func showDeviceInstructions(ui UI, da *oauth2.DeviceAuthResponse) {

@@ -8,7 +8,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -30,8 +32,8 @@ var ErrResponseTooLarge = errors.New("response body is larger than 512 KiB; refu
 // NewHTTPClient returns a client for talking to a provider: system roots plus
 // the PEM certificates in caFile (when not empty), a bound on the whole
 // exchange (timeout; 0 means DefaultTimeout), bounded dial, TLS handshake and
-// header waits, proxies from the environment, and response bodies capped at
-// MaxResponseBytes.
+// header waits, proxies from the environment, response bodies capped at
+// MaxResponseBytes, and the redirect rules of checkProviderRedirect.
 func NewHTTPClient(caFile string, timeout time.Duration) (*http.Client, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -55,9 +57,44 @@ func NewHTTPClient(caFile string, timeout time.Duration) (*http.Client, error) {
 		ForceAttemptHTTP2:     true,
 	}
 	return &http.Client{
-		Transport: limitedTransport{next: transport},
-		Timeout:   timeout,
+		Transport:     limitedTransport{next: transport},
+		Timeout:       timeout,
+		CheckRedirect: checkProviderRedirect,
 	}, nil
+}
+
+// maxProviderRedirects bounds a chain of redirects of a discovery or JWKS
+// request.
+const maxProviderRedirects = 5
+
+// checkProviderRedirect decides whether to follow a provider's redirect.
+// Requests that carry secrets are POSTs (token, refresh, revocation, device
+// authorization): a redirect of one is never followed, since a 307 or 308
+// would send the body, with the refresh token or client secret, to wherever
+// the server points. A GET (discovery, JWKS) may be redirected, but never
+// from https to plain http (loopback excepted, as for issuers).
+func checkProviderRedirect(req *http.Request, via []*http.Request) error {
+	first := via[0]
+	switch {
+	case first.Method != http.MethodGet && first.Method != http.MethodHead:
+		return configErrorf("%s answered with a redirect to %s; tok does not follow redirects of requests that carry credentials, set the endpoint to its final address", first.URL.Redacted(), req.URL.Redacted())
+	case !secureURL(req.URL):
+		return configErrorf("%s redirected to %s, which is not https; tok follows redirects only to https (or http on a loopback address)", first.URL.Redacted(), req.URL.Redacted())
+	case len(via) >= maxProviderRedirects:
+		return configErrorf("%s redirected more than %d times; set the address the redirects end at", first.URL.Redacted(), maxProviderRedirects)
+	}
+	return nil
+}
+
+// secureURL reports whether u is https, or http to a loopback host.
+func secureURL(u *url.URL) bool {
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return true
+	case "http":
+		return isLoopbackHost(u.Hostname())
+	}
+	return false
 }
 
 func certPool(caFile string) (*x509.CertPool, error) {

@@ -187,6 +187,12 @@ func isClientAuthFailure(err error) bool {
 	if !errors.As(err, &re) {
 		return false
 	}
+	if re.Response != nil && re.Response.Request != nil && re.Response.Request.Response != nil {
+		// The answer came from where a redirect led (an HTTPClient that
+		// follows redirects of POSTs): sending the credentials again, in the
+		// other style, would hand them to that place as well.
+		return false
+	}
 	if re.ErrorCode == "invalid_client" {
 		return true
 	}
