@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tok-cli/tok/internal/execrun"
+	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -44,7 +45,7 @@ func exitCode(err error) int {
 		return ExitCancelled
 	case errors.As(err, &ue), errors.Is(err, tokens.ErrNoProfile), errors.Is(err, tokens.ErrInvalidName):
 		return ExitUsage
-	case errors.Is(err, tokens.ErrLoginRequired):
+	case errors.Is(err, tokens.ErrLoginRequired), errors.Is(err, keysource.ErrLocked):
 		return ExitLoginRequired
 	}
 	return ExitError
@@ -59,7 +60,8 @@ const exitCodesHelp = `tok's exit codes:
   4    login required: no usable token and none can be obtained without a
        person (expired static token, refresh token expired or revoked,
        never logged in); run the command the message names, usually
-       tok login -p NAME
+       tok login -p NAME; or the passphrase-protected data key is
+       locked and nobody can type the passphrase: run tok unlock
   130  cancelled by the person (Ctrl-C, Esc in the picker)
 
 tok exec exits with the child's exit code, or 128+N when the child was

@@ -169,9 +169,12 @@ func newConfigCmd(a *app) *cobra.Command {
 
 Settings:
   key-source   where the data key that seals every secret is kept:
-               keyring (default; the OS keyring), file (a 0600 file beside the
-               database, for hosts without a Secret Service), env (TOK_KEY, for CI).
+               keyring (default; the OS keyring), passphrase (in the database,
+               wrapped under a passphrase; tok unlock / tok lock; for SSH,
+               servers and WSL), file (a plaintext 0600 file beside the
+               database, for throwaway hosts), env (TOK_KEY, for CI).
                Changing it moves the key; no secret is re-encrypted.
+               Moving to passphrase asks for a new passphrase twice.
   default-profile  the profile used when -p and TOK_PROFILE are not given (see tok use)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
@@ -270,6 +273,7 @@ tok refuses to print the key to a terminal unless --force is given.`,
 	export.Flags().BoolVar(&force, "force", false, "print the key even to a terminal")
 	keyCmd.AddCommand(export)
 	cmd.AddCommand(keyCmd)
+	cmd.AddCommand(newPassphraseCmd(a))
 	return cmd
 }
 
@@ -292,8 +296,9 @@ const environmentHelpHead = `Environment variables tok reads:
                     i.e. ~/.local/share/tok)
   TOK_DEBUG         1 to log what tok does to stderr (as --debug); secrets
                     are never logged
-  TOK_KEY_SOURCE    where the data key is kept for this run: keyring, file
-                    or env (overrides tok config set key-source)
+  TOK_KEY_SOURCE    where the data key is kept for this run: keyring,
+                    passphrase, file or env (overrides tok config set
+                    key-source)
   TOK_KEY           the data key, base64, when the key source is env
   TOK_HTTP_TIMEOUT  bound on each request to an authorization server (30s)
   TOK_LOCK_TIMEOUT  how long to wait for another tok's refresh or login of

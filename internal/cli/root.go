@@ -57,7 +57,9 @@ type app struct {
 	homeFlag    string
 	profileFlag string
 	debug       bool
-	ran         bool // a command's RunE started: errors after this are not usage errors
+	// passphraseStdin (--passphrase-stdin) reads passphrases from stdin.
+	passphraseStdin bool
+	ran             bool // a command's RunE started: errors after this are not usage errors
 
 	svc *tokens.Service
 	log *slog.Logger
@@ -137,6 +139,7 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 	pf.StringVarP(&a.profileFlag, "profile", "p", "", "profile to use (env TOK_PROFILE; default: the profile chosen with tok use)")
 	pf.StringVar(&a.homeFlag, "home", "", "directory of tok's database (env TOK_HOME; default $XDG_DATA_HOME/tok)")
 	pf.BoolVar(&a.debug, "debug", false, "log what tok does to stderr, secrets redacted (env TOK_DEBUG=1)")
+	pf.BoolVar(&a.passphraseStdin, "passphrase-stdin", false, "read the passphrase of the passphrase key source from stdin (one line; tok config passphrase change reads two)")
 	_ = root.RegisterFlagCompletionFunc("profile", a.completeProfiles)
 
 	root.AddGroup(
@@ -157,7 +160,7 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 		c.GroupID = "kubernetes"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newConfigCmd(a), newVersionCmd(a)} {
+	for _, c := range []*cobra.Command{newConfigCmd(a), newUnlockCmd(a), newLockCmd(a), newVersionCmd(a)} {
 		c.GroupID = "setup"
 		root.AddCommand(c)
 	}
@@ -237,9 +240,17 @@ func (a *app) service() (*tokens.Service, error) {
 		Keyring:  keyring.Keyring{Service: keyring.DefaultService},
 		Cache:    keyring.KernelCache{},
 		NotFound: keyring.ErrNotFound,
+
+		Unavailable: keyring.ErrUnavailable,
+		Locked:      keyring.ErrLocked,
+		Wrapped:     store.WrappedKeys{Store: st},
+		Ask:         a.askPassphrases(),
 	}, a.getenv("TOK_KEY_SOURCE"))
 	if err != nil {
 		return nil, err
+	}
+	if a.io.CanPrompt() {
+		svc.ChooseKeySource = a.chooseKeySource
 	}
 	a.svc = svc
 	return a.svc, nil

@@ -231,7 +231,7 @@ func TestKeyringUnreachable(t *testing.T) {
 	RunOK(t, env, "", "profile", "add", "gh", "--type", "static")
 	r := Run(t, env, secret+"\n", "login", "-p", "gh", "--with-token")
 	WantCode(t, r, 1)
-	WantStderr(t, r, "keyring", "tok config set key-source file")
+	WantStderr(t, r, "no OS keyring here; run: tok config set key-source passphrase", "file")
 	if r.Elapsed > 3*time.Second {
 		t.Errorf("tok took %s to give up on an unreachable keyring; the keyring timeout is 3s", r.Elapsed)
 	}
@@ -244,7 +244,8 @@ func TestKeyringUnreachable(t *testing.T) {
 	r = Run(t, env, "", "token", "-p", "gh")
 	WantCode(t, r, 4)
 
-	// The way out the message names works without a keyring.
+	// The ways out the message names work without a keyring (the
+	// passphrase source is tested in passphrase_test.go).
 	RunOK(t, env, "", "config", "set", "key-source", "file")
 	RunOK(t, env, secret+"\n", "login", "-p", "gh", "--with-token")
 	if out := RunOK(t, env, "", "token", "-p", "gh"); out != secret+"\n" {

@@ -34,6 +34,12 @@ var (
 	// Secret Service or session bus, a locked collection, or no answer
 	// within the timeout. The wrapping error says which.
 	ErrUnavailable = errors.New("OS keyring unavailable")
+
+	// ErrLocked means the keyring is there but its collection is locked
+	// and could not be unlocked without a prompt. Errors matching it also
+	// match ErrUnavailable; a caller that tells the two apart can say how
+	// to unlock instead of offering another place for the secret.
+	ErrLocked = errors.New("OS keyring locked")
 )
 
 // Keyring stores secrets in the OS keyring under one service name.
@@ -143,12 +149,22 @@ func (k Keyring) explain(verb, user string, err error, secret string) error {
 	}
 	err = redact(err, secret)
 	if reason, ok := unavailableReason(err); ok {
+		if isLocked(err) {
+			return fmt.Errorf("could not %s: %w (%s): %w", item, lockedError{}, reason, err)
+		}
 		return fmt.Errorf("could not %s: %w (%s): %w", item, ErrUnavailable, reason, err)
 	}
 	// Anything else is still a keyring that cannot serve us: a caller's
 	// remedy (fix the keyring or pick another key source) is the same.
 	return fmt.Errorf("could not %s: %w (unexpected error from the keyring): %w", item, ErrUnavailable, err)
 }
+
+// lockedError matches both ErrLocked and ErrUnavailable.
+type lockedError struct{}
+
+func (lockedError) Error() string { return ErrUnavailable.Error() }
+
+func (lockedError) Is(target error) bool { return target == ErrLocked || target == ErrUnavailable }
 
 // redact drops the secret from an error's text. Error texts come from the
 // platform and are not known to be free of the value they were given.

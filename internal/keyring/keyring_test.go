@@ -100,10 +100,11 @@ func TestUnavailable(t *testing.T) {
 	dir := t.TempDir()
 
 	tests := []struct {
-		name  string
-		env   func(t *testing.T) map[string]string
-		unset []string
-		want  string
+		name   string
+		env    func(t *testing.T) map[string]string
+		unset  []string
+		want   string
+		locked bool // the error must match ErrLocked (and only then)
 	}{
 		{
 			name: "bus socket does not exist",
@@ -145,7 +146,8 @@ func TestUnavailable(t *testing.T) {
 				lockLoginCollection(t, addr)
 				return map[string]string{"DBUS_SESSION_BUS_ADDRESS": addr}
 			},
-			want: "locked",
+			want:   "locked",
+			locked: true,
 		},
 	}
 	for _, tt := range tests {
@@ -165,6 +167,9 @@ func TestUnavailable(t *testing.T) {
 				r := runHelper(t, "keyring", env, tt.unset...)
 				if !r.Unavailable || r.NotFound {
 					t.Fatalf("%s: got error %q (unavailable=%v, not found=%v), want ErrUnavailable", op, r.Err, r.Unavailable, r.NotFound)
+				}
+				if r.Locked != tt.locked {
+					t.Errorf("%s: error %q matches ErrLocked: %v, want %v", op, r.Err, r.Locked, tt.locked)
 				}
 				if !strings.Contains(r.Err, "OS keyring unavailable") || !strings.Contains(r.Err, tt.want) {
 					t.Errorf("%s: error %q does not say %q", op, r.Err, tt.want)

@@ -42,6 +42,7 @@ type helperResult struct {
 	Err         string        `json:"err"`
 	NotFound    bool          `json:"not_found"`
 	Unavailable bool          `json:"unavailable"`
+	Locked      bool          `json:"locked"`
 	Elapsed     time.Duration `json:"elapsed"`
 }
 
@@ -76,6 +77,7 @@ func helperKeyring() {
 		r.Err = err.Error()
 		r.NotFound = errors.Is(err, keyring.ErrNotFound)
 		r.Unavailable = errors.Is(err, keyring.ErrUnavailable)
+		r.Locked = errors.Is(err, keyring.ErrLocked)
 	}
 	printResult(r)
 }

@@ -9,3 +9,6 @@ func preflight() error { return nil }
 // unavailableReason has no platform-specific knowledge here; explain then
 // reports the platform's own message.
 func unavailableReason(error) (string, bool) { return "", false }
+
+// isLocked has no platform-specific knowledge here.
+func isLocked(error) bool { return false }

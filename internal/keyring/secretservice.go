@@ -59,6 +59,20 @@ func unavailableReason(err error) (string, bool) {
 	return "", false
 }
 
+// isLocked reports whether err says the Secret Service is there but its
+// collection is locked.
+func isLocked(err error) bool {
+	var dbusErr dbus.Error
+	var dbusErrPtr *dbus.Error
+	switch {
+	case errors.As(err, &dbusErr):
+		return dbusErr.Name == "org.freedesktop.Secret.Error.IsLocked"
+	case errors.As(err, &dbusErrPtr):
+		return dbusErrPtr.Name == "org.freedesktop.Secret.Error.IsLocked"
+	}
+	return strings.Contains(err.Error(), "failed to unlock")
+}
+
 func dbusReason(name string) (string, bool) {
 	switch name {
 	case "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner":

@@ -1,6 +1,6 @@
 // Package keysource finds the data key that unseals a tok database.
 //
-// The key lives in exactly one of three places, chosen per install:
+// The key lives in exactly one of four places, chosen per install:
 //
 //   - keyring (default): the OS keyring (Secret Service, macOS Keychain,
 //     Windows Credential Manager), service "tok", item "data-key:<key id>".
@@ -13,6 +13,10 @@
 //     Secret Service. Anyone who can read the home directory can read the
 //     tokens; it is only ever used when configured.
 //   - env: TOK_KEY (base64), for CI jobs that inject secrets as variables.
+//   - passphrase: in the database, wrapped under an Argon2id key derived
+//     from a passphrase (see passphrase.go), for SSH sessions, servers and
+//     WSL without a Secret Service. `tok unlock` keeps the unwrapped key in
+//     the kernel keyring for a while; without it, the source is locked.
 //
 // tok never falls back from one source to another on its own: a keyring
 // that cannot be reached is an error that names the other options.
@@ -39,20 +43,22 @@ const (
 	Keyring Source = "keyring"
 	File    Source = "file"
 	Env     Source = "env"
+	// Passphrase keeps the key wrapped in the database (see passphrase.go).
+	Passphrase Source = "passphrase"
 )
 
 // Sources lists the valid key sources in the order they are documented.
-var Sources = []Source{Keyring, File, Env}
+var Sources = []Source{Keyring, Passphrase, File, Env}
 
 // Parse validates a key source name.
 func Parse(s string) (Source, error) {
 	switch Source(s) {
-	case Keyring, File, Env:
+	case Keyring, File, Env, Passphrase:
 		return Source(s), nil
 	case "":
 		return Keyring, nil
 	}
-	return "", fmt.Errorf("unknown key source %q; choose one of: keyring, file, env", s)
+	return "", fmt.Errorf("unknown key source %q; choose one of: keyring, passphrase, file, env", s)
 }
 
 // KeyFileName is the key file's name in tok's home directory.
@@ -83,6 +89,13 @@ type Cache interface {
 	Delete(desc string) error
 }
 
+// ErrKeyringUnavailable marks an OS keyring that cannot be reached at all
+// (no Secret Service, no session bus), as opposed to a locked one.
+var ErrKeyringUnavailable = errors.New("no OS keyring here")
+
+// ErrKeyringLocked marks an OS keyring whose collection is locked.
+var ErrKeyringLocked = errors.New("the OS keyring is locked")
+
 // Resolver fetches and creates data keys.
 type Resolver struct {
 	Home     string
@@ -90,6 +103,37 @@ type Resolver struct {
 	Keyring  OSKeyring
 	Cache    Cache // may be nil
 	NotFound error // the keyring adapter's not-found sentinel
+	// Unavailable and Locked are the keyring adapter's sentinels for a
+	// keyring that cannot be reached and one whose collection is locked;
+	// errors matching them are also marked ErrKeyringUnavailable or
+	// ErrKeyringLocked.
+	Unavailable error
+	Locked      error
+
+	// Wrapped keeps the passphrase source's wrapped key (nil: the source
+	// can only be read from the kernel cache, as in the small tok front).
+	Wrapped WrappedStore
+	// Ask types passphrases; nil when no person and no stdin can answer.
+	Ask Passphrases
+	// UnlockFor is how long a key unwrapped at a prompt stays in the
+	// kernel keyring (default DefaultUnlockFor).
+	UnlockFor time.Duration
+	// KDF are the Argon2id parameters of new wraps (zero: DefaultKDF).
+	KDF KDFParams
+}
+
+// cached returns the key cached under desc, if any.
+func (r *Resolver) cached(desc string) (seal.Key, bool) {
+	if r.Cache == nil {
+		return seal.Key{}, false
+	}
+	b, ok := r.Cache.Get(desc)
+	if !ok || len(b) != seal.KeySize {
+		return seal.Key{}, false
+	}
+	var k seal.Key
+	copy(k[:], b)
+	return k, true
 }
 
 func (r *Resolver) getenv(k string) string {
@@ -121,24 +165,22 @@ func (r *Resolver) Get(ctx context.Context, src Source, keyID string) (seal.Key,
 		return k, nil
 	case File:
 		return r.readFile()
+	case Passphrase:
+		return r.getPassphrase(ctx, keyID)
 	case Keyring, "":
 		desc := cacheDesc(keyID)
-		if r.Cache != nil {
-			if b, ok := r.Cache.Get(desc); ok && len(b) == seal.KeySize {
-				var k seal.Key
-				copy(k[:], b)
-				return k, nil
-			}
+		if k, ok := r.cached(desc); ok {
+			return k, nil
 		}
 		if r.Keyring == nil {
-			return seal.Key{}, errors.New("no OS keyring on this platform; choose another key source: tok config set key-source file")
+			return seal.Key{}, fmt.Errorf("%w: no OS keyring on this platform; choose another key source: tok config set key-source passphrase", ErrKeyringUnavailable)
 		}
 		v, err := r.Keyring.Get(itemName(keyID))
 		if err != nil {
 			if r.NotFound != nil && errors.Is(err, r.NotFound) {
 				return seal.Key{}, fmt.Errorf("%w in the OS keyring (item %q of service tok)", ErrNoKey, itemName(keyID))
 			}
-			return seal.Key{}, keyringHint(err)
+			return seal.Key{}, r.keyringHint(err)
 		}
 		k, err := seal.ParseKey(v)
 		if err != nil {
@@ -161,12 +203,14 @@ func (r *Resolver) Put(ctx context.Context, src Source, keyID string, key seal.K
 		return nil
 	case File:
 		return r.writeFile(key)
+	case Passphrase:
+		return r.putPassphrase(ctx, keyID, key)
 	case Keyring, "":
 		if r.Keyring == nil {
-			return errors.New("no OS keyring on this platform; choose another key source: tok config set key-source file")
+			return fmt.Errorf("%w: no OS keyring on this platform; choose another key source: tok config set key-source passphrase", ErrKeyringUnavailable)
 		}
 		if err := r.Keyring.Set(itemName(keyID), key.String()); err != nil {
-			return keyringHint(err)
+			return r.keyringHint(err)
 		}
 		return nil
 	}
@@ -181,6 +225,8 @@ func (r *Resolver) Delete(ctx context.Context, src Source, keyID string) error {
 		if err := os.Remove(r.keyPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("could not remove key file: %w", err)
 		}
+	case Passphrase:
+		return r.deletePassphrase(keyID)
 	case Keyring, "":
 		// The cached copy goes first: a key moved elsewhere must not stay
 		// readable from the kernel keyring for the rest of its lifetime.
@@ -191,14 +237,23 @@ func (r *Resolver) Delete(ctx context.Context, src Source, keyID string) error {
 			return nil
 		}
 		if err := r.Keyring.Delete(itemName(keyID)); err != nil && (r.NotFound == nil || !errors.Is(err, r.NotFound)) {
-			return keyringHint(err)
+			return r.keyringHint(err)
 		}
 	}
 	return nil
 }
 
-func keyringHint(err error) error {
-	return fmt.Errorf("%w; to use tok without a keyring run: tok config set key-source file (key in a 0600 file) or set TOK_KEY_SOURCE=env with TOK_KEY", err)
+// keyringHint says what to do about an OS keyring that failed. A locked
+// collection is unlocked first; only a keyring that is not there at all
+// makes another key source the answer.
+func (r *Resolver) keyringHint(err error) error {
+	if r.Locked != nil && errors.Is(err, r.Locked) {
+		return fmt.Errorf("%w: %w; unlock it first (unlock the desktop session, or without a desktop run: gnome-keyring-daemon --replace --unlock, type the keyring password, then Ctrl-D), then run the command again; or keep the key elsewhere: tok config set key-source passphrase", ErrKeyringLocked, err)
+	}
+	if r.Unavailable != nil && errors.Is(err, r.Unavailable) {
+		err = fmt.Errorf("%w: %w", ErrKeyringUnavailable, err)
+	}
+	return fmt.Errorf("%w; to use tok without a keyring run: tok config set key-source passphrase (key under a passphrase) or file (key in a 0600 file), or set TOK_KEY_SOURCE=env with TOK_KEY", err)
 }
 
 func (r *Resolver) keyPath() string { return filepath.Join(r.Home, KeyFileName) }

@@ -127,7 +127,7 @@ func TestKeyringSourceLogic(t *testing.T) {
 	}
 	kr.err = errors.New("dbus: connection refused")
 	r2 := &Resolver{Keyring: kr, NotFound: errAbsent}
-	if _, err := r2.Get(ctx, Keyring, "abc"); err == nil || !strings.Contains(err.Error(), "tok config set key-source file") {
+	if _, err := r2.Get(ctx, Keyring, "abc"); err == nil || !strings.Contains(err.Error(), "tok config set key-source passphrase") {
 		t.Fatalf("unreachable keyring: err = %v, want the key-source hint", err)
 	}
 }
@@ -142,5 +142,124 @@ func TestMemory(t *testing.T) {
 	b, _ := m.Get(ctx, File, "y")
 	if a != b || a == (seal.Key{}) {
 		t.Fatal("Memory must hand out one random key")
+	}
+}
+
+// fakeWrapped is a WrappedStore in memory.
+type fakeWrapped struct{ blob []byte }
+
+func (f *fakeWrapped) LoadWrapped() ([]byte, error) { return f.blob, nil }
+func (f *fakeWrapped) SaveWrapped(b []byte) error   { f.blob = b; return nil }
+func (f *fakeWrapped) DeleteWrapped() error         { f.blob = nil; return nil }
+
+// typed answers Current and New from fixed strings, counting the asks.
+type typed struct {
+	current, next string
+	asked         int
+}
+
+func (p *typed) Current(context.Context) ([]byte, error) { p.asked++; return []byte(p.current), nil }
+func (p *typed) New(context.Context) ([]byte, error)     { p.asked++; return []byte(p.next), nil }
+
+// testKDF keeps unit tests fast; the parameters are stored with the blob.
+var testKDF = KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
+
+func TestWrapUnwrap(t *testing.T) {
+	k, _ := seal.NewKey()
+	blob, err := Wrap(k, "db1", []byte("correct horse"), testKDF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(blob), k.String()) {
+		t.Fatal("the wrapped blob contains the key in base64")
+	}
+	got, err := Unwrap(blob, "db1", []byte("correct horse"))
+	if err != nil || got != k {
+		t.Fatalf("Unwrap = %v, %v", got, err)
+	}
+	if _, err := Unwrap(blob, "db1", []byte("correct horsE")); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("wrong passphrase: %v", err)
+	}
+	if _, err := Unwrap(blob, "db2", []byte("correct horse")); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("blob of another database: %v", err)
+	}
+	again, _ := Wrap(k, "db1", []byte("correct horse"), testKDF)
+	if string(again) == string(blob) {
+		t.Fatal("two wraps of one key are identical: no fresh salt")
+	}
+	// Parameters from a tampered database are bounded.
+	greedy := strings.Replace(string(blob), `"m":64`, `"m":999999999`, 1)
+	if _, err := Unwrap([]byte(greedy), "db1", []byte("correct horse")); err == nil || !strings.Contains(err.Error(), "outside tok's limits") {
+		t.Fatalf("oversized memory parameter: %v", err)
+	}
+	if _, err := Unwrap([]byte("{"), "db1", []byte("x")); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Fatalf("damaged blob: %v", err)
+	}
+}
+
+func TestPassphraseSourceLogic(t *testing.T) {
+	ctx := context.Background()
+	cache := cacheMap{}
+	w := &fakeWrapped{}
+	ask := &typed{current: "first passphrase", next: "first passphrase"}
+	r := &Resolver{Cache: cache, Wrapped: w, Ask: ask, KDF: testKDF}
+	if _, err := r.Get(ctx, Passphrase, "db"); !errors.Is(err, ErrNoKey) {
+		t.Fatalf("no wrapped key yet: %v, want ErrNoKey", err)
+	}
+	k, _ := seal.NewKey()
+	if err := r.Put(ctx, Passphrase, "db", k); err != nil {
+		t.Fatal(err)
+	}
+	if w.blob == nil || ask.asked != 1 {
+		t.Fatalf("Put stored %d bytes after %d asks", len(w.blob), ask.asked)
+	}
+	// Unlocked by Put: served from the cache without asking.
+	if got, err := r.Get(ctx, Passphrase, "db"); err != nil || got != k || ask.asked != 1 {
+		t.Fatalf("Get after Put = %v, %v (asked %d times)", got, err, ask.asked)
+	}
+	// Locked and nobody to ask: ErrLocked, and the front's resolver (no
+	// wrapped store) behaves the same.
+	if err := r.Lock("db"); err != nil {
+		t.Fatal(err)
+	}
+	for _, locked := range []*Resolver{{Cache: cache, Wrapped: w}, {Cache: cache}} {
+		if _, err := locked.Get(ctx, Passphrase, "db"); !errors.Is(err, ErrLocked) {
+			t.Fatalf("locked: %v, want ErrLocked", err)
+		}
+	}
+	// Locked with someone to ask: asks once, then it is unlocked.
+	if got, err := r.Get(ctx, Passphrase, "db"); err != nil || got != k || ask.asked != 2 {
+		t.Fatalf("Get when locked = %v, %v (asked %d times)", got, err, ask.asked)
+	}
+	if _, ok := cache[unlockDesc("db")]; !ok {
+		t.Fatal("the key typed at a prompt was not cached")
+	}
+	// A wrong passphrase: ErrWrongPassphrase, nothing stored or cached.
+	_ = r.Lock("db")
+	before := string(w.blob)
+	ask.current = "not it"
+	if _, err := r.Get(ctx, Passphrase, "db"); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("wrong passphrase: %v", err)
+	}
+	if string(w.blob) != before || len(cache) != 0 {
+		t.Fatal("a wrong passphrase changed the wrapped key or the cache")
+	}
+	// Change: current then new; the old passphrase stops working.
+	ask.current, ask.next = "first passphrase", "second passphrase"
+	if err := r.ChangePassphrase(ctx, "db"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Unwrap(w.blob, "db", []byte("first passphrase")); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("old passphrase after the change: %v", err)
+	}
+	if got, err := Unwrap(w.blob, "db", []byte("second passphrase")); err != nil || got != k {
+		t.Fatalf("new passphrase after the change: %v, %v", got, err)
+	}
+	// Delete removes the wrapped key and the unlocked copy.
+	if err := r.Delete(ctx, Passphrase, "db"); err != nil {
+		t.Fatal(err)
+	}
+	if w.blob != nil || len(cache) != 0 {
+		t.Fatal("Delete left the wrapped key or the cached key")
 	}
 }

@@ -48,6 +48,7 @@ var (
 	keySchema = []byte("schema")
 	keyID     = []byte("key_id")
 	keyCheck  = []byte("key_check")
+	keyWrap   = []byte("wrapped_key")
 )
 
 // Errors callers match with errors.Is. The wrapped errors name the path.
@@ -315,6 +316,55 @@ func (t *Tx) Meta() Meta {
 // SetKeyCheck records the value that proves which data key this database uses.
 func (t *Tx) SetKeyCheck(v []byte) error {
 	return t.bucket(bucketMeta).Put(keyCheck, v)
+}
+
+// WrappedKey returns the passphrase-wrapped data key (nil when none).
+func (t *Tx) WrappedKey() []byte {
+	b := t.bucket(bucketMeta)
+	if b == nil {
+		return nil
+	}
+	return bytes.Clone(b.Get(keyWrap))
+}
+
+// SetWrappedKey stores the passphrase-wrapped data key; nil removes it.
+func (t *Tx) SetWrappedKey(v []byte) error {
+	if v == nil {
+		return t.bucket(bucketMeta).Delete(keyWrap)
+	}
+	return t.bucket(bucketMeta).Put(keyWrap, v)
+}
+
+// WrappedKeys keeps the passphrase key source's wrapped data key in the
+// database's meta bucket (it implements keysource.WrappedStore). The
+// value is sealed; the store never sees the key itself.
+type WrappedKeys struct{ Store *Store }
+
+// LoadWrapped returns the wrapped key, or nil when there is none.
+func (w WrappedKeys) LoadWrapped() ([]byte, error) {
+	var v []byte
+	err := w.Store.View(func(tx *Tx) error {
+		v = tx.WrappedKey()
+		return nil
+	})
+	if errors.Is(err, ErrNoDatabase) {
+		return nil, nil
+	}
+	return v, err
+}
+
+// SaveWrapped replaces the wrapped key.
+func (w WrappedKeys) SaveWrapped(v []byte) error {
+	return w.Store.Update(func(tx *Tx) error { return tx.SetWrappedKey(v) })
+}
+
+// DeleteWrapped removes the wrapped key.
+func (w WrappedKeys) DeleteWrapped() error {
+	err := w.Store.Update(func(tx *Tx) error { return tx.SetWrappedKey(nil) })
+	if errors.Is(err, ErrNoDatabase) {
+		return nil
+	}
+	return err
 }
 
 // Setting returns a stored setting ("" when unset).

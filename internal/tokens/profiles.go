@@ -298,6 +298,9 @@ func (s *Service) SetKeySource(ctx context.Context, to keysource.Source) error {
 	if from == to {
 		return nil
 	}
+	if len(meta.KeyCheck) == 0 && to == keysource.Passphrase {
+		return s.createPassphraseKey(ctx, meta.KeyID)
+	}
 	if len(meta.KeyCheck) > 0 {
 		key, _, err := s.verifiedKey(ctx, meta, from)
 		if err != nil {
@@ -324,6 +327,36 @@ func (s *Service) SetKeySource(ctx context.Context, to keysource.Source) error {
 		}
 	}
 	return nil
+}
+
+// createPassphraseKey makes the data key of a database that has none yet
+// and wraps it under a new passphrase now, while the person who chose the
+// passphrase source is there to type it, not at the first login.
+func (s *Service) createPassphraseKey(ctx context.Context, keyID string) error {
+	key, err := seal.NewKey()
+	if err != nil {
+		return err
+	}
+	if err := s.Keys.Put(ctx, keysource.Passphrase, keyID, key); err != nil {
+		return err
+	}
+	sl, err := seal.New(key)
+	if err != nil {
+		return err
+	}
+	check, err := sl.Seal([]byte(cached.KeyCheckPlain), cached.KeyCheckAD())
+	if err != nil {
+		return err
+	}
+	return s.Store.Update(func(tx *store.Tx) error {
+		if len(tx.Meta().KeyCheck) > 0 {
+			return errors.New("another tok created the data key meanwhile; run the command again")
+		}
+		if err := tx.SetKeyCheck(check); err != nil {
+			return err
+		}
+		return tx.SetSetting(SettingKeySource, string(keysource.Passphrase))
+	})
 }
 
 // ExportKey returns the database's data key in base64, for moving a

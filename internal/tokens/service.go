@@ -56,6 +56,9 @@ type Service struct {
 	HTTPTimeout time.Duration
 	// Subjects fetches the subject tokens of federated profiles.
 	Subjects SubjectTokens
+	// ChooseKeySource picks a key source on first use when the OS keyring
+	// is not there; nil (no person) makes that first use fail.
+	ChooseKeySource ChooseKeySource
 
 	sealerMu sync.Mutex   // guards sealer: tok exec refreshes from a goroutine
 	sealer   *seal.Sealer // cached for the life of the process
@@ -202,10 +205,12 @@ func (s *Service) writeSealer(ctx context.Context) (*seal.Sealer, error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		var meta store.Meta
 		var src keysource.Source
+		var stored string
 		if err := s.Store.Update(func(tx *store.Tx) error {
 			meta = tx.Meta()
+			stored = tx.Setting(SettingKeySource)
 			var err error
-			src, err = s.keySource(tx.Setting(SettingKeySource))
+			src, err = s.keySource(stored)
 			return err
 		}); err != nil {
 			return nil, err
@@ -213,11 +218,17 @@ func (s *Service) writeSealer(ctx context.Context) (*seal.Sealer, error) {
 		if len(meta.KeyCheck) > 0 {
 			return s.openSealer(ctx, meta, src)
 		}
-		key, err := s.Keys.Get(ctx, src, meta.KeyID)
-		if errors.Is(err, keysource.ErrNoKey) && src != keysource.Env {
-			if key, err = seal.NewKey(); err == nil {
-				err = s.Keys.Put(ctx, src, meta.KeyID, key)
+		key, err := s.newKey(ctx, src, meta.KeyID)
+		// The default source on a machine without an OS keyring: ask
+		// which source to use instead (or say how to choose one).
+		chosen := false
+		if err != nil && stored == "" && s.KeySource == "" &&
+			errors.Is(err, keysource.ErrKeyringUnavailable) && !errors.Is(err, keysource.ErrKeyringLocked) {
+			if src, err = s.firstKeySource(ctx, err); err != nil {
+				return nil, err
 			}
+			chosen = true
+			key, err = s.newKey(ctx, src, meta.KeyID)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("could not set up the data key (key source %s): %w", src, err)
@@ -236,6 +247,11 @@ func (s *Service) writeSealer(ctx context.Context) (*seal.Sealer, error) {
 				raced = true // another process set the key up first: use theirs
 				return nil
 			}
+			if chosen {
+				if err := tx.SetSetting(SettingKeySource, string(src)); err != nil {
+					return err
+				}
+			}
 			return tx.SetKeyCheck(check)
 		}); err != nil {
 			return nil, err
@@ -246,6 +262,18 @@ func (s *Service) writeSealer(ctx context.Context) (*seal.Sealer, error) {
 		}
 	}
 	return nil, errors.New("could not set up the data key: concurrent setup kept racing; try again")
+}
+
+// newKey returns the key src already holds for a database without a key
+// check, or creates one and puts it there.
+func (s *Service) newKey(ctx context.Context, src keysource.Source, keyID string) (seal.Key, error) {
+	key, err := s.Keys.Get(ctx, src, keyID)
+	if errors.Is(err, keysource.ErrNoKey) && src != keysource.Env {
+		if key, err = seal.NewKey(); err == nil {
+			err = s.Keys.Put(ctx, src, keyID, key)
+		}
+	}
+	return key, err
 }
 
 // Credential is a token ready to hand out.

@@ -1,0 +1,142 @@
+package tokens
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tok-cli/tok/internal/cached"
+	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/seal"
+	"github.com/tok-cli/tok/internal/store"
+)
+
+// Unlocker is implemented by key sources that hold a passphrase-wrapped
+// key (keysource.Resolver). Service.Unlock, Lock and ChangePassphrase need it.
+type Unlocker interface {
+	Unlock(ctx context.Context, keyID string, ttl time.Duration) (seal.Key, error)
+	Lock(keyID string) error
+	ChangePassphrase(ctx context.Context, keyID string) error
+}
+
+// ChooseKeySource is asked, on first use, which key source to use when the
+// OS keyring cannot be reached; why is the keyring's error. The CLI asks a
+// person at a terminal; without one it is nil and the first use fails.
+type ChooseKeySource func(ctx context.Context, why error) (keysource.Source, error)
+
+// keyMeta reads the database metadata and the key source in effect.
+func (s *Service) keyMeta() (store.Meta, keysource.Source, error) {
+	var meta store.Meta
+	var src keysource.Source
+	err := s.Store.View(func(tx *store.Tx) error {
+		meta = tx.Meta()
+		var err error
+		src, err = s.keySource(tx.Setting(SettingKeySource))
+		return err
+	})
+	if errors.Is(err, store.ErrNoDatabase) {
+		return store.Meta{}, "", errors.New("there is no tok database here yet; add a profile first: tok profile add NAME")
+	}
+	return meta, src, err
+}
+
+func (s *Service) unlocker() (Unlocker, error) {
+	u, ok := s.Keys.(Unlocker)
+	if !ok {
+		return nil, errors.New("this run of tok keeps its key in memory; there is nothing to unlock or lock")
+	}
+	return u, nil
+}
+
+// Unlock asks for the passphrase and keeps the unwrapped data key in the
+// kernel keyring for ttl, so that commands (and scripts, kubectl) run
+// without asking until then.
+func (s *Service) Unlock(ctx context.Context, ttl time.Duration) error {
+	u, err := s.unlocker()
+	if err != nil {
+		return err
+	}
+	meta, src, err := s.keyMeta()
+	if err != nil {
+		return err
+	}
+	if src != keysource.Passphrase {
+		return fmt.Errorf("the key source is %s, not passphrase, so there is nothing to unlock; to protect the key with a passphrase run: tok config set key-source passphrase", src)
+	}
+	if len(meta.KeyCheck) == 0 {
+		return errors.New("this database has no data key yet, so there is nothing to unlock; it is created under your passphrase when the first secret is stored")
+	}
+	key, err := u.Unlock(ctx, meta.KeyID, ttl)
+	if err != nil {
+		return err
+	}
+	sl, err := seal.New(key)
+	if err != nil {
+		return err
+	}
+	if _, err := sl.Open(meta.KeyCheck, cached.KeyCheckAD()); err != nil {
+		_ = u.Lock(meta.KeyID)
+		return errors.New("the passphrase opened a key that does not match this database; the database's wrapped key may have been replaced")
+	}
+	s.cacheSealer(sl)
+	return nil
+}
+
+// Lock drops the unlocked data key from the kernel keyring at once. It
+// reports whether the key source is passphrase (else there was nothing
+// to lock).
+func (s *Service) Lock(ctx context.Context) (bool, error) {
+	u, err := s.unlocker()
+	if err != nil {
+		return false, err
+	}
+	meta, src, err := s.keyMeta()
+	if err != nil {
+		return false, err
+	}
+	if meta.KeyID == "" {
+		return false, nil
+	}
+	if err := u.Lock(meta.KeyID); err != nil {
+		return false, fmt.Errorf("could not drop the unlocked key from the kernel keyring: %w", err)
+	}
+	return src == keysource.Passphrase, nil
+}
+
+// ChangePassphrase re-wraps the data key under a new passphrase. No
+// secret is re-sealed: the key stays the same.
+func (s *Service) ChangePassphrase(ctx context.Context) error {
+	u, err := s.unlocker()
+	if err != nil {
+		return err
+	}
+	meta, src, err := s.keyMeta()
+	if err != nil {
+		return err
+	}
+	if src != keysource.Passphrase {
+		return fmt.Errorf("the key source is %s, not passphrase; to protect the key with a passphrase run: tok config set key-source passphrase", src)
+	}
+	if len(meta.KeyCheck) == 0 {
+		return errors.New("this database has no data key yet; it is created under your passphrase when the first secret is stored")
+	}
+	return u.ChangePassphrase(ctx, meta.KeyID)
+}
+
+// firstKeySource handles the first use of a database whose key source was
+// never chosen, when the OS keyring is not there: it asks ChooseKeySource,
+// or fails with the command to run. Never a silent fallback.
+func (s *Service) firstKeySource(ctx context.Context, why error) (keysource.Source, error) {
+	if s.ChooseKeySource == nil {
+		return "", fmt.Errorf("no OS keyring here; run: tok config set key-source passphrase (or file: a plaintext key, for throwaway machines)\n  diagnosis: %w", why)
+	}
+	src, err := s.ChooseKeySource(ctx, why)
+	if err != nil {
+		return "", err
+	}
+	if src == keysource.Keyring || src == keysource.Env || src == "" {
+		return "", fmt.Errorf("key source %q cannot be chosen here; choose passphrase or file", src)
+	}
+	return src, nil
+}
