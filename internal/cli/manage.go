@@ -245,33 +245,7 @@ Settings:
 		},
 	})
 	keyCmd := &cobra.Command{Use: "key", Short: "Manage the data key", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() }}
-	var force bool
-	export := &cobra.Command{
-		Use:   "export",
-		Short: "Print the data key (base64) for TOK_KEY in CI",
-		Long: `Print the database's data key in base64, for the env key source: a CI job
-that gets a copy of the database and TOK_KEY (as a masked secret variable)
-can unseal it. Anyone with the key and the database can read every token.
-tok refuses to print the key to a terminal unless --force is given.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if a.io.IsStdoutTTY() && !force {
-				return usagef("refusing to print the data key to a terminal; redirect it (tok config key export > FILE) or add --force")
-			}
-			svc, err := a.service()
-			if err != nil {
-				return err
-			}
-			k, err := svc.ExportKey(cmd.Context())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(a.io.Out, k)
-			return nil
-		},
-	}
-	export.Flags().BoolVar(&force, "force", false, "print the key even to a terminal")
-	keyCmd.AddCommand(export)
+	keyCmd.AddCommand(newKeyExportCmd(a))
 	cmd.AddCommand(keyCmd)
 	cmd.AddCommand(newPassphraseCmd(a))
 	return cmd

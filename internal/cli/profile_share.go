@@ -120,28 +120,39 @@ func (a *app) runProfileExport(names []string, o profileExportOptions) error {
 	return nil
 }
 
+// createNewFile creates path with mode 0600 (O_EXCL: an existing file or
+// symlink is an fs.ErrExist error) and writes data to it; on a failed
+// write it removes the file again.
+func createNewFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s already exists; nothing was written: %w", path, fs.ErrExist)
+	}
+	if err != nil {
+		return fmt.Errorf("could not create %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(path)
+		return fmt.Errorf("could not write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("could not write %s: %w", path, err)
+	}
+	return nil
+}
+
 // writeNewFile writes data to path with mode 0600. Without force an
 // existing file is an error; with force it is replaced in one rename, so
 // a reader never sees half a file.
 func writeNewFile(path string, data []byte, force bool) error {
 	if !force {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		err := createNewFile(path, data)
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("%s already exists; nothing was written. Choose another file or add --force to overwrite it", path)
 		}
-		if err != nil {
-			return fmt.Errorf("could not create %s: %w", path, err)
-		}
-		if _, err := f.Write(data); err != nil {
-			f.Close()
-			os.Remove(path)
-			return fmt.Errorf("could not write %s: %w", path, err)
-		}
-		if err := f.Close(); err != nil {
-			os.Remove(path)
-			return fmt.Errorf("could not write %s: %w", path, err)
-		}
-		return nil
+		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {

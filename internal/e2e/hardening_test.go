@@ -1,6 +1,11 @@
 package e2e
 
 import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -110,5 +115,51 @@ func TestStaticTokenValues(t *testing.T) {
 	WantStderr(t, r, "cannot go into an Authorization header", "-o raw")
 	if r.Stdout != "" {
 		t.Errorf("-o header wrote %q", r.Stdout)
+	}
+}
+
+// TestKeyExportToFile: tok config key export -o FILE creates a 0600 file
+// even under umask 000, never replaces an existing file or symlink, and
+// the key it holds opens a copy of the database.
+func TestKeyExportToFile(t *testing.T) {
+	t.Parallel()
+	env := FileKeyEnv(t)
+	secret := NewSecret(t)
+	addStatic(t, env, "ci", secret)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "key.b64")
+
+	r := RunProgram(t, env, "", "sh", "-c", `umask 000; exec tok config key export -o "$1"`, "sh", file)
+	WantCode(t, r, 0)
+	WantStderr(t, r, "Wrote the data key to "+file)
+	info, err := os.Lstat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode = %v, want 0600", info.Mode().Perm())
+	}
+	key, _ := os.ReadFile(file)
+	ci := copyDatabase(t, env).With("TOK_KEY_SOURCE=env", "TOK_KEY="+strings.TrimSpace(string(key)))
+	if out := RunOK(t, ci, "", "token", "-p", "ci"); out != secret+"\n" {
+		t.Errorf("token with the exported key = %q", out)
+	}
+
+	r = Run(t, env, "", "config", "key", "export", "-o", file, "--force")
+	WantCode(t, r, 1)
+	WantStderr(t, r, "already exists")
+	if again, _ := os.ReadFile(file); !bytes.Equal(again, key) {
+		t.Error("a refused export changed the file")
+	}
+
+	planted := filepath.Join(dir, "planted")
+	target := filepath.Join(dir, "target")
+	if err := os.Symlink(target, planted); err != nil {
+		t.Fatal(err)
+	}
+	r = Run(t, env, "", "config", "key", "export", "-o", planted)
+	WantCode(t, r, 1)
+	if _, err := os.Lstat(target); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the export followed a symlink and created %s (%v)", target, err)
 	}
 }
