@@ -48,6 +48,27 @@ const (
 // not pile up.
 const DefaultRefreshMargin = time.Minute
 
+// MarginShare caps the refresh margin at this share of a token's lifetime
+// (1/MarginShare): a token that lives no longer than the margin would
+// otherwise be stale from the moment it is obtained, and every call would
+// refresh it. Half keeps at least half of every lifetime as headroom for
+// clock skew and requests in flight (the margin's purpose) and honours any
+// explicit margin up to half the lifetime, while each token is renewed once:
+// a 20-second token with the default margin is renewed every 10 s, and
+// lifetimes of two minutes and more keep the full default margin. See
+// docs/refresh.md.
+const MarginShare = 2
+
+// CapMargin is the effective refresh margin of a token that lives lifetime:
+// margin, but at most lifetime/MarginShare. A lifetime of zero or less is
+// unknown and leaves margin as it is.
+func CapMargin(margin, lifetime time.Duration) time.Duration {
+	if limit := lifetime / MarginShare; lifetime > 0 && margin > limit {
+		return limit
+	}
+	return margin
+}
+
 // DefaultMaxAge is how long a renewable token without an expiry is used
 // before tok renews it anyway: an hour, the most common access-token
 // lifetime, so a token whose server forgot expires_in behaves like most.
@@ -96,6 +117,14 @@ func (p Policy) Margin() time.Duration {
 	return 0
 }
 
+// MarginFor is the effective refresh margin of the chosen token of s: the
+// profile's margin capped by the token's lifetime (CapMargin). The
+// staleness test, the refresher of tok exec and the expiry of an
+// ExecCredential all use it, so they agree on when a token is due.
+func (p Policy) MarginFor(s *State, use K8sToken) time.Duration {
+	return CapMargin(p.Margin(), s.LifetimeFor(use))
+}
+
 // MaxAge is how long a renewable token without an expiry is trusted.
 func (p Policy) MaxAge() time.Duration {
 	if !p.Renewable() {
@@ -134,6 +163,17 @@ func (s *State) ExpiryFor(use K8sToken) time.Time {
 		return s.IDExpiry
 	}
 	return s.Expiry
+}
+
+// LifetimeFor is how long the chosen token was meant to live when tok got
+// it: its expiry minus the time it was obtained (the server's expires_in).
+// Zero when either is unknown.
+func (s *State) LifetimeFor(use K8sToken) time.Duration {
+	exp := s.ExpiryFor(use)
+	if exp.IsZero() || s.Obtained.IsZero() || !exp.After(s.Obtained) {
+		return 0
+	}
+	return exp.Sub(s.Obtained)
 }
 
 // Status summarises whether a profile can hand out a token now.
@@ -193,7 +233,7 @@ func Evaluate(p Policy, s *State, use K8sToken, now time.Time) Status {
 			return StatusLoginRequired
 		}
 		return StatusExpired
-	case !now.Before(exp.Add(-p.Margin())):
+	case !now.Before(exp.Add(-p.MarginFor(s, use))):
 		if CanRenew(p, s) {
 			return StatusStale
 		}
@@ -210,7 +250,10 @@ type Credential struct {
 	TokenType string
 	Expiry    time.Time // zero when unknown / never
 	Env       []string  // extra variable names the profile asks for
-	Margin    time.Duration
+	// Margin is how long before Expiry this token is due for renewal: the
+	// profile's refresh margin capped by the token's lifetime
+	// (Policy.MarginFor). Zero for profiles that never renew.
+	Margin time.Duration
 }
 
 // ValidateEnvName checks the name of an environment variable meant to hold

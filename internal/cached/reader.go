@@ -139,7 +139,7 @@ func (r *Reader) Lookup(ctx context.Context, name string, opts Options) (Result,
 	}
 	res := Result{
 		Status:     Evaluate(pol, &state, use, now()),
-		Credential: Credential{Profile: view.Name, Env: view.Env, Margin: pol.Margin()},
+		Credential: Credential{Profile: view.Name, Env: view.Env, Margin: pol.MarginFor(&state, use)},
 	}
 	servable := res.Status == StatusValid ||
 		(res.Status == StatusExpired && opts.AllowExpired && !pol.Renewable())

@@ -22,8 +22,9 @@ func newKubeCmd(a *app) *cobra.Command {
 		Short: "kubectl credential plugin: print an ExecCredential (same as token -o exec-credential)",
 		Long: `Print an ExecCredential for kubectl's exec credential plugin mechanism: the
 profile's access token or ID token (its --k8s-token setting) and an
-expirationTimestamp one refresh margin before the token expires, so kubectl
-asks again before the API server would reject it.
+expirationTimestamp one refresh margin before the token expires (at most
+half its lifetime, always in the future), so kubectl asks again before the
+API server would reject it.
 
 The apiVersion follows KUBERNETES_EXEC_INFO (v1beta1 when it is absent). When
 kubectl says the session is not interactive, or stdin is not a terminal, and
@@ -67,7 +68,7 @@ func (a *app) runExecCredential(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return output.WriteExecCredential(a.io.Out, info, cred)
+	return output.WriteExecCredential(a.io.Out, info, cred, a.now())
 }
 
 type setCredentialsOptions struct {

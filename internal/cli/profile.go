@@ -50,7 +50,9 @@ command line.
 
 --refresh-margin (default 1m) is how long before expiry a token counts as
 stale and is refreshed: long enough to cover clock skew and a request in
-flight, short enough not to refresh needlessly.
+flight, short enough not to refresh needlessly. For a token that lives less
+than twice the margin, half its lifetime is used instead, so each token is
+renewed once (see docs/refresh.md).
 
 A federated profile stores no secret at all: it trades the workload's own
 OIDC token (GitHub Actions, GitLab CI, a Kubernetes service account token)

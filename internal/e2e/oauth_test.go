@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/oauth/oauthtest"
 )
 
@@ -47,14 +48,16 @@ func tokenOK(t testing.TB, env Env, name string) string {
 const slack = 150 * time.Millisecond
 
 // waitStale sleeps until the access token tok stored for profile name is
-// inside its refresh margin.
+// inside its refresh margin (the profile's margin, capped at half the
+// token's lifetime as tok caps it).
 func waitStale(t testing.TB, env Env, name string, margin time.Duration) {
 	t.Helper()
-	exp := ReadStoredTokens(t, env, name).Expiry
-	if exp.IsZero() {
+	st := ReadStoredTokens(t, env, name)
+	if st.Expiry.IsZero() {
 		t.Fatalf("profile %q has no token expiry to wait for", name)
 	}
-	time.Sleep(time.Until(exp.Add(-margin + slack)))
+	margin = cached.CapMargin(margin, st.Expiry.Sub(st.Obtained))
+	time.Sleep(time.Until(st.Expiry.Add(-margin + slack)))
 }
 
 // waitExpired sleeps until the access token tok stored for profile name
@@ -426,7 +429,7 @@ func TestOAuthNoImplicitLogin(t *testing.T) {
 
 func TestOAuthServerDownDuringRefresh(t *testing.T) {
 	t.Parallel()
-	const ttl, margin = 4 * time.Second, 3 * time.Second
+	const ttl, margin = 6 * time.Second, 3 * time.Second
 	env := FileKeyEnv(t)
 	var tok string
 	t.Run("server fails with 503", func(t *testing.T) {

@@ -166,6 +166,7 @@ type StoredTokens struct {
 	Gen                  uint64
 	Access, Refresh, ID  string
 	Expiry, IDExpiry     time.Time
+	Obtained             time.Time
 	HasRefresh, HasState bool
 }
 
@@ -200,7 +201,7 @@ func ReadStoredTokens(t testing.TB, env Env, name string) StoredTokens {
 	if err != nil {
 		t.Fatalf("reading the state of profile %q: %v", name, err)
 	}
-	out := StoredTokens{Gen: st.Gen, Expiry: st.Expiry, IDExpiry: st.IDExpiry, HasState: found && st.HasToken()}
+	out := StoredTokens{Gen: st.Gen, Expiry: st.Expiry, IDExpiry: st.IDExpiry, Obtained: st.Obtained, HasState: found && st.HasToken()}
 	for _, f := range []struct {
 		sealed []byte
 		field  string

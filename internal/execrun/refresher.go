@@ -14,9 +14,11 @@ import (
 const (
 	refreshRetryMin = time.Second
 	refreshRetryMax = time.Minute
-	// refreshMinWait keeps a clock that disagrees with the token's expiry
-	// from turning the refresher into a busy loop.
-	refreshMinWait = 100 * time.Millisecond
+	// refreshMinWait keeps a token that is due as soon as it arrives (a
+	// clock that disagrees with the token's expiry, a server handing out
+	// tokens already near their end) from turning the refresher into a
+	// loop of token requests: at most one a second.
+	refreshMinWait = time.Second
 )
 
 // refresher keeps the token of a running `tok exec` child fresh: it wakes
@@ -36,6 +38,9 @@ type refresher struct {
 	// warn writes one line for the person (stderr).
 	warn func(msg string)
 	now  func() time.Time
+	// sleep waits for d and reports whether ctx is still alive; nil means
+	// sleepCtx. Tests inject one that advances their clock.
+	sleep func(ctx context.Context, d time.Duration) bool
 	// jitter returns a random duration in [0, max); nil means none.
 	jitter func(max time.Duration) time.Duration
 }
@@ -57,7 +62,11 @@ func (r *refresher) run(ctx context.Context, cur cached.Credential) {
 			wait = backoff
 			backoff = min(backoff*2, refreshRetryMax)
 		}
-		if !sleepCtx(ctx, max(wait, refreshMinWait)) {
+		sleep := r.sleep
+		if sleep == nil {
+			sleep = sleepCtx
+		}
+		if !sleep(ctx, max(wait, refreshMinWait)) {
 			return
 		}
 		cred, warning, err := r.fetch(ctx)
@@ -97,7 +106,8 @@ func (r *refresher) failureLine(cur cached.Credential, warning string, err error
 }
 
 // untilDue is how long to sleep before cur needs a refresh: until it
-// enters its refresh margin, plus up to a quarter of the margin at random
+// enters its refresh margin (cur.Margin, already capped by the token's
+// lifetime, so a fresh token is never due at once), plus up to a quarter of the margin at random
 // so that many children started together do not refresh in lockstep.
 func (r *refresher) untilDue(cur cached.Credential) time.Duration {
 	due := cur.Expiry.Add(-cur.Margin)

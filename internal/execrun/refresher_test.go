@@ -111,3 +111,92 @@ func TestSecretEnvHoldsToksSecrets(t *testing.T) {
 		t.Errorf("child environment %v lost KEEP", env)
 	}
 }
+
+// fakeClock is a clock that moves only when the refresher sleeps.
+type fakeClock struct {
+	mu     sync.Mutex
+	t      time.Time
+	sleeps []time.Duration
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// sleepUntil returns a sleep function for the refresher that advances the
+// clock instead of waiting and ends the run once the clock reaches end.
+func (c *fakeClock) sleepUntil(end time.Time) func(context.Context, time.Duration) bool {
+	return func(ctx context.Context, d time.Duration) bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.sleeps = append(c.sleeps, d)
+		c.t = c.t.Add(d)
+		return ctx.Err() == nil && c.t.Before(end)
+	}
+}
+
+// TestRefresherShortLivedTokens reproduces tok exec with 20-second
+// client-credentials tokens and the default one-minute margin (it made 95
+// token requests in 10 s when it waited "expiry − margin", a negative
+// time). Over ten token lifetimes on an injected clock, the refresher must
+// renew each token once: with the margin capped at half the lifetime, one
+// request every 10 s.
+func TestRefresherShortLivedTokens(t *testing.T) {
+	const ttl, lifetimes = 20 * time.Second, 10
+	srv := oauthtest.New(t, oauthtest.Options{AccessTokenTTL: ttl})
+	srv.AddClient(oauthtest.Client{ID: "svc", Secret: "svc-secret"})
+	clk := &fakeClock{t: time.Now()}
+	svc := &tokens.Service{Store: store.NewMemory(), Keys: &keysource.Memory{}, Now: clk.Now}
+	ctx := context.Background()
+	p := tokens.Profile{Name: "ci", Type: tokens.OAuth, OAuth: &tokens.OAuthConfig{
+		Endpoints: oauth.Endpoints{TokenURL: srv.TokenURL()},
+		ClientID:  "svc",
+		Flow:      tokens.FlowClientCredentials,
+	}}
+	if err := svc.AddProfile(ctx, p, "svc-secret"); err != nil {
+		t.Fatal(err)
+	}
+	first, err := svc.Token(ctx, "ci", tokens.TokenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Margin <= 0 || first.Margin > ttl/2 {
+		t.Fatalf("a %s token got margin %s", ttl, first.Margin)
+	}
+	published := 0
+	r := &refresher{
+		profile: "ci",
+		fetch: func(ctx context.Context) (cached.Credential, string, error) {
+			c, err := svc.Token(ctx, "ci", tokens.TokenOptions{})
+			return c, "", err
+		},
+		publish: func(c cached.Credential) error {
+			published++
+			if !c.Expiry.After(clk.Now().Add(c.Margin)) {
+				t.Errorf("published a token already due: expiry %s, margin %s, now %s", c.Expiry, c.Margin, clk.Now())
+			}
+			return nil
+		},
+		warn:  func(msg string) { t.Errorf("unexpected warning: %s", msg) },
+		now:   clk.Now,
+		sleep: clk.sleepUntil(clk.Now().Add(lifetimes * ttl)),
+	}
+	r.run(ctx, first)
+
+	requests := srv.Counts().ClientCredentials - 1 // the first token
+	// A token is due after half its life (expires_in is whole seconds, so
+	// a little less): 10 lifetimes of 20 s need about 20 renewals.
+	if min, max := 2*lifetimes-1, 2*lifetimes+2; requests < min || requests > max {
+		t.Errorf("%d token requests over %d lifetimes of %s, want %d to %d", requests, lifetimes, ttl, min, max)
+	}
+	if published != requests {
+		t.Errorf("published %d tokens for %d requests", published, requests)
+	}
+	for _, d := range clk.sleeps {
+		if d < refreshMinWait {
+			t.Fatalf("the refresher slept %s, less than its floor %s", d, refreshMinWait)
+		}
+	}
+}

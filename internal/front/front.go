@@ -97,7 +97,7 @@ func serve(args []string) (code int, served bool) {
 		if !ok {
 			return 0, false
 		}
-		return written(output.WriteExecCredential(os.Stdout, info, cred)), true
+		return written(output.WriteExecCredential(os.Stdout, info, cred, time.Now())), true
 	case inv.Command == "token":
 		if !output.Valid(inv.Output) {
 			return 0, false

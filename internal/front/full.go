@@ -105,6 +105,11 @@ func fetchWithFull(reader *cached.Reader, first cached.Credential, home string) 
 		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil || out.Token == "" {
 			return cached.Credential{}, "", fmt.Errorf("%s token -o json gave no token", FullName)
 		}
+		// The cache now holds what tok-full handed out, with the time it
+		// was obtained, from which Lookup derives the token's margin.
+		if res, err := reader.Lookup(ctx, profile, cached.Options{}); err == nil && res.Served && res.Credential.Token == out.Token {
+			return res.Credential, lastLine(message), nil
+		}
 		cred := first // profile name, env names and margin
 		cred.Token, cred.TokenType, cred.Expiry = out.Token, out.TokenType, time.Time{}
 		if out.ExpiresAt != nil {

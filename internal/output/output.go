@@ -82,14 +82,28 @@ func Write(w io.Writer, cred cached.Credential, format string, now time.Time) er
 }
 
 // WriteExecCredential writes cred as the ExecCredential kubectl asked for
-// in info. Its expirationTimestamp is one refresh margin before the token
-// expires, so kubectl asks again while tok can still refresh in time.
-func WriteExecCredential(w io.Writer, info execcred.Info, cred cached.Credential) error {
+// in info at now. Its expirationTimestamp is when the token is due for
+// renewal (one effective refresh margin before it expires), so kubectl asks
+// again while tok can still refresh in time, and not before. A token handed
+// out inside its margin (its refresh failed and it is still valid) gets
+// half its remaining life instead: a timestamp in the past would make
+// kubectl run tok before every request.
+func WriteExecCredential(w io.Writer, info execcred.Info, cred cached.Credential, now time.Time) error {
 	exp := cred.Expiry
 	if !exp.IsZero() {
-		exp = exp.Add(-cred.Margin)
+		exp = ExecCredentialExpiry(cred, now)
 	}
 	return execcred.Write(w, info, cred.Token, exp)
+}
+
+// ExecCredentialExpiry is the expirationTimestamp WriteExecCredential
+// gives cred at now; cred.Expiry must be set.
+func ExecCredentialExpiry(cred cached.Credential, now time.Time) time.Time {
+	due := cred.Expiry.Add(-cred.Margin)
+	if due.After(now) || !cred.Expiry.After(now) {
+		return due
+	}
+	return now.Add(cred.Expiry.Sub(now) / 2)
 }
 
 // HeaderScheme normalises a token type for the Authorization header: RFC

@@ -149,7 +149,13 @@ func (s *Service) refresh(ctx context.Context, snap snapshot, use K8sToken, forc
 		return Credential{}, err
 	}
 	now := s.now()
-	if st := Evaluate(&cur.profile, &cur.state, use, now); st == StatusValid && (!force || cur.state.Gen != snap.state.Gen) {
+	// Another process wrote a new state while we waited for the lock (a
+	// refresh or a login): its token is as new as ours would be, so take it
+	// even if it is already inside its margin. Asking again would make N
+	// waiters N requests, and rotate the refresh token N times.
+	renewed := cur.state.Gen != snap.state.Gen
+	switch st := Evaluate(&cur.profile, &cur.state, use, now); {
+	case st == StatusValid && (!force || renewed), st == StatusStale && renewed:
 		s.log().Debug("token renewed by another process", "profile", name)
 		return s.credential(ctx, cur, use)
 	}

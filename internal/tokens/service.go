@@ -340,6 +340,6 @@ func (s *Service) credential(ctx context.Context, snap snapshot, use K8sToken) (
 		TokenType: snap.state.TokenType,
 		Expiry:    snap.state.ExpiryFor(use),
 		Env:       snap.profile.Env,
-		Margin:    snap.profile.Margin(),
+		Margin:    snap.profile.Policy().MarginFor(&snap.state, use),
 	}, nil
 }

@@ -163,20 +163,23 @@ func oauthEnv(t *testing.T, opts oauthtest.Options) (*env, *oauthtest.Server) {
 	if err := svc.AddProfile(ctx, p, ""); err != nil {
 		t.Fatal(err)
 	}
-	// The person: follows the authorization URL to the loopback redirect.
-	ui := oauth.UI{Out: io.Discard, OpenBrowser: func(u string) error {
-		go func() {
-			resp, err := http.Get(u)
-			if err == nil {
-				resp.Body.Close()
-			}
-		}()
-		return nil
-	}}
+	ui := oauth.UI{Out: io.Discard, OpenBrowser: approveInBackground}
 	if _, err := svc.Login(ctx, "api", LoginOptions{UI: ui, Flow: FlowBrowser}); err != nil {
 		t.Fatal(err)
 	}
 	return e, srv
+}
+
+// approveInBackground plays the person in the browser: it follows the
+// authorization URL to the loopback redirect.
+func approveInBackground(u string) error {
+	go func() {
+		resp, err := http.Get(u)
+		if err == nil {
+			resp.Body.Close()
+		}
+	}()
+	return nil
 }
 
 func TestRefreshSingleFlight(t *testing.T) {

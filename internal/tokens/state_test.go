@@ -3,6 +3,8 @@ package tokens
 import (
 	"testing"
 	"time"
+
+	"github.com/tok-cli/tok/internal/cached"
 )
 
 func TestEvaluate(t *testing.T) {
@@ -36,6 +38,13 @@ func TestEvaluate(t *testing.T) {
 		{"oauth without expiry or refresh token stays valid", oauthP, State{Access: tok, Obtained: now.Add(-48 * time.Hour)}, "", StatusValid},
 		{"static without expiry is never aged", static, State{Access: tok, Obtained: now.Add(-48 * time.Hour)}, "", StatusValid},
 		{"id token wanted but absent", oauthP, State{Access: tok, Refresh: tok, Expiry: now.Add(time.Hour)}, K8sIDToken, StatusExpired},
+		// Tokens that live no longer than the margin: the margin is capped
+		// at half the lifetime (20 s → 10 s), so a fresh token is valid.
+		{"20 s token just obtained, default margin", ccP, State{Access: tok, Obtained: now, Expiry: now.Add(20 * time.Second)}, "", StatusValid},
+		{"20 s token at 9 s", ccP, State{Access: tok, Obtained: now.Add(-9 * time.Second), Expiry: now.Add(11 * time.Second)}, "", StatusValid},
+		{"20 s token at 10 s", ccP, State{Access: tok, Obtained: now.Add(-10 * time.Second), Expiry: now.Add(10 * time.Second)}, "", StatusStale},
+		{"hour token keeps the full margin", oauthP, State{Access: tok, Refresh: tok, Obtained: now.Add(-59 * time.Minute), Expiry: now.Add(59 * time.Second)}, "", StatusStale},
+		{"id token lifetime caps its own margin", oauthP, State{Access: tok, Refresh: tok, ID: tok, Obtained: now, Expiry: now.Add(time.Hour), IDExpiry: now.Add(30 * time.Second)}, K8sIDToken, StatusValid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Evaluate(tc.p, &tc.s, tc.use, now); got != tc.want {
@@ -64,4 +73,20 @@ func make64(c byte) []byte {
 		b[i] = c
 	}
 	return b
+}
+
+func TestCapMargin(t *testing.T) {
+	for _, tc := range []struct{ margin, lifetime, want time.Duration }{
+		{time.Minute, 20 * time.Second, 10 * time.Second},
+		{time.Minute, time.Hour, time.Minute},
+		{time.Minute, 2 * time.Minute, time.Minute},
+		{time.Minute, 90 * time.Second, 45 * time.Second},
+		{time.Minute, 0, time.Minute}, // unknown lifetime
+		{10 * time.Second, 20 * time.Second, 10 * time.Second},
+		{time.Second, 20 * time.Second, time.Second},
+	} {
+		if got := cached.CapMargin(tc.margin, tc.lifetime); got != tc.want {
+			t.Errorf("CapMargin(%s, %s) = %s, want %s", tc.margin, tc.lifetime, got, tc.want)
+		}
+	}
 }
