@@ -171,6 +171,9 @@ func (a *app) useEphemeral(ctx context.Context, o *ephemeralOptions) (string, er
 		return "", err
 	}
 	p := tokens.Profile{Name: ephemeralProfile, Type: typ, Description: "ephemeral profile for this run", OAuth: cfg}
+	if p.Shared, err = a.ephemeralSharedCache(); err != nil {
+		return "", err
+	}
 	if typ == tokens.Federated {
 		if p.Federation, err = o.fed.config(); err != nil {
 			return "", err

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/sharedcache"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -149,6 +150,9 @@ func (a *app) buildProfile(ctx context.Context, name string, o profileOptions) (
 				return tokens.Profile{}, "", fmt.Errorf("could not read the client secret: %w", err)
 			}
 		}
+	}
+	if p.Shared, err = o.shared.config(typ); err != nil {
+		return tokens.Profile{}, "", err
 	}
 	return p, secret, nil
 }
@@ -387,6 +391,10 @@ func (a *app) writeProfileDetail(ps tokens.ProfileStatus) error {
 		if o.RedirectPort != 0 {
 			row("Redirect port", fmt.Sprint(o.RedirectPort))
 		}
+	}
+	if sc := p.Shared; sc != nil {
+		row("Shared cache", sharedcache.Redacted(sc.URL))
+		row("Shared namespace", tokens.SharedNamespace(&p))
 	}
 	row("Status", statusPhrase(ps, a.now()))
 	if !ps.Expiry.IsZero() {

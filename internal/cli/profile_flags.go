@@ -39,6 +39,7 @@ type profileOptions struct {
 	username         string
 	noDiscovery      bool
 	fed              federationOptions
+	shared           sharedCacheOptions
 }
 
 // profileSetting is one profile flag, defined once for tok profile add
@@ -163,6 +164,12 @@ var profileSettings = []profileSetting{
 					subjectTokenType:   c.SubjectTokenType,
 					requestedTokenType: c.RequestedTokenType,
 				}
+			}
+		}},
+	{func(f *pflag.FlagSet, o *profileOptions) { o.shared.register(f) },
+		func(o *profileOptions, p *tokens.Profile) {
+			if c := p.Shared; c != nil {
+				o.shared = sharedCacheOptions{url: c.URL, namespace: c.Namespace, keyFile: c.KeyFile, passwordFile: c.PasswordFile, caFile: c.CAFile}
 			}
 		}},
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/tok-cli/tok/internal/iostreams"
 	"github.com/tok-cli/tok/internal/keyring"
 	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/sharedcache"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/termguard"
 	"github.com/tok-cli/tok/internal/tokens"
@@ -271,7 +272,17 @@ func (a *app) newService(st *store.Store, keys tokens.Keys, keySource string) (*
 	if err != nil {
 		return nil, err
 	}
+	sharedLease, err := a.durationEnv(envSharedCacheLease, tokens.DefaultSharedLease)
+	if err != nil {
+		return nil, err
+	}
+	sharedTimeout, err := a.durationEnv(envSharedCacheTimeout, sharedcache.DefaultTimeout)
+	if err != nil {
+		return nil, err
+	}
 	return &tokens.Service{
+		Shared:      a.sharedOpener(sharedTimeout),
+		SharedLease: sharedLease,
 		Store:       st,
 		Keys:        keys,
 		KeySource:   keySource,

@@ -159,6 +159,16 @@ func (s *Service) refresh(ctx context.Context, snap snapshot, use K8sToken, forc
 		s.log().Debug("token renewed by another process", "profile", name)
 		return s.credential(ctx, cur, use)
 	}
+	if cur.profile.Shared != nil {
+		return s.refreshShared(ctx, cur, use, force)
+	}
+	return s.renewLocked(ctx, cur, use, now)
+}
+
+// renewLocked gets a new token for cur from the provider and stores it
+// locally; the caller holds the profile's refresh lock.
+func (s *Service) renewLocked(ctx context.Context, cur snapshot, use K8sToken, now time.Time) (Credential, error) {
+	name := cur.profile.Name
 	cfg, err := s.oauthConfig(ctx, cur)
 	if err != nil {
 		return Credential{}, err
@@ -241,6 +251,9 @@ type pendingState struct {
 	prevID       []byte
 	prevIDExpiry time.Time
 	now          time.Time
+	// exact keeps tok.Expiry as it is: it was set on the real clock by
+	// another member (shared cache), not computed here by x/oauth2.
+	exact bool
 }
 
 // commit seals next and writes it if the stored state is still the one
@@ -288,9 +301,13 @@ func (s *Service) seal(ctx context.Context, name string, next pendingState) (Sta
 	if err != nil {
 		return State{}, err
 	}
+	expiry := s.onClock(next.tok.Expiry, next.now)
+	if next.exact {
+		expiry = next.tok.Expiry.UTC()
+	}
 	st := State{
 		TokenType: next.tok.TokenType,
-		Expiry:    s.onClock(next.tok.Expiry, next.now),
+		Expiry:    expiry,
 		Obtained:  next.now.UTC(),
 		Scope:     next.tok.Scope,
 		Refresh:   next.prevRefresh,
@@ -495,6 +512,9 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (Cr
 	}
 	snap.state = st
 	snap.hasState = true
+	if p.Shared != nil {
+		s.publishShared(ctx, p, tok, st.Obtained)
+	}
 	return s.credential(ctx, snap, K8sAccessToken)
 }
 

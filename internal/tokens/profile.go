@@ -115,6 +115,9 @@ type Profile struct {
 	OAuth *OAuthConfig `json:"oauth,omitempty"`
 	// Federation is set for federated profiles.
 	Federation *FederationConfig `json:"federation,omitempty"`
+	// Shared, when set, makes the members of a fleet share this
+	// profile's tokens through a shared cache (see shared.go).
+	Shared *SharedCacheConfig `json:"shared_cache,omitempty"`
 }
 
 // OAuthConfig is an OAuth profile's provider and client configuration.

@@ -59,6 +59,12 @@ type Service struct {
 	// ChooseKeySource picks a key source on first use when the OS keyring
 	// is not there; nil (no person) makes that first use fail.
 	ChooseKeySource ChooseKeySource
+	// Shared opens the shared cache of fleet profiles; nil means this
+	// tok cannot use one.
+	Shared SharedOpener
+	// SharedLease is how long a member's shared refresh lock outlives
+	// the member; zero means DefaultSharedLease.
+	SharedLease time.Duration
 
 	sealerMu sync.Mutex   // guards sealer: tok exec refreshes from a goroutine
 	sealer   *seal.Sealer // cached for the life of the process
@@ -315,7 +321,7 @@ func (s *Service) Token(ctx context.Context, name string, opts TokenOptions) (Cr
 	case StatusLoginRequired:
 		// A client-credentials profile needs no person to get its first
 		// token: fetching one is what refreshing means for it.
-		if canRenew(&snap.profile, &snap.state) {
+		if canRenew(&snap.profile, &snap.state) || snap.profile.Shared != nil {
 			return s.refresh(ctx, snap, use, false)
 		}
 		return Credential{}, loginRequired(snap.profile.Name, fmt.Sprintf("profile %q has no usable token", snap.profile.Name))

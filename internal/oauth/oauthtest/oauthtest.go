@@ -109,6 +109,10 @@ type Counts struct {
 	Introspection     int
 	Discovery         int
 	JWKS              int
+	// RefreshReuse counts refresh requests presenting a refresh token
+	// that was presented before: with rotation, a provider would revoke
+	// the whole grant for it.
+	RefreshReuse int
 }
 
 // TokenRequests is the number of token endpoint requests of any grant type.
@@ -137,6 +141,8 @@ type Server struct {
 	counts     Counts
 	deny       bool
 	tokenFault int
+	tokenDelay time.Duration
+	presented  map[string]bool // refresh tokens seen at the token endpoint
 }
 
 // New starts a server on 127.0.0.1 and stops it when the test ends.
@@ -297,6 +303,14 @@ func (s *Server) FailTokenRequests(status int) {
 	s.tokenFault = status
 }
 
+// DelayTokenRequests makes every later token request wait d before it is
+// answered (a slow provider); 0 restores normal service.
+func (s *Server) DelayTokenRequests(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokenDelay = d
+}
+
 // Counts returns the requests received so far.
 func (s *Server) Counts() Counts {
 	s.mu.Lock()
@@ -412,6 +426,14 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 			c.AuthorizationCode++
 		case "refresh_token":
 			c.RefreshToken++
+			rt := r.PostFormValue("refresh_token")
+			if s.presented == nil {
+				s.presented = map[string]bool{}
+			}
+			if s.presented[rt] {
+				c.RefreshReuse++
+			}
+			s.presented[rt] = true
 		case "client_credentials":
 			c.ClientCredentials++
 		case "password":
@@ -421,8 +443,15 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		}
 	})
 	s.mu.Lock()
-	fault := s.tokenFault
+	fault, delay := s.tokenFault, s.tokenDelay
 	s.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
 	if fault != 0 {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(fault)
