@@ -24,6 +24,7 @@ type loginOptions struct {
 	timeout   time.Duration
 	username  string
 	pwStdin   bool
+	remote    bool
 	// redirectPort overrides the profile's redirect port for this login
 	// when set (0 picks a free port).
 	redirectPort *int
@@ -42,17 +43,22 @@ step.
 OAuth flows (the profile's --flow, or --flow here):
   browser             authorization code with PKCE; tok listens on 127.0.0.1
                       for the redirect and opens the URL (--no-browser only prints it)
+                      --remote: the browser is on another machine; tok prints
+                      the URL and you paste the address the browser ends on
+                      (http://127.0.0.1:PORT/...) from its address bar
   device              device authorization: open the printed URL on any device
                       and enter the code
   client-credentials  the client's own credentials, for machines
   password            username and password (deprecated by OAuth 2.1)
   auto                device when there is no local display or the session is
-                      remote (SSH), otherwise browser
+                      remote (SSH), otherwise browser; over SSH a browser
+                      login (no device endpoint, or --flow browser) is --remote
 
 Static profiles: the token is read from a hidden prompt, or from stdin with
 --with-token. It never appears on the command line.`,
 		Example: `  tok login -p api
   tok login -p api --flow device
+  tok login -p api --remote          # over SSH, browser on your laptop
   tok login -p gh --with-token < token.txt
   pass show github | tok login -p gh --with-token --expires-at 2026-12-31`,
 		Args: cobra.NoArgs,
@@ -68,6 +74,7 @@ Static profiles: the token is read from a hidden prompt, or from stdin with
 	f.BoolVar(&opts.withToken, "with-token", false, "read a static profile's token from stdin")
 	f.StringVar(&opts.expiresAt, "expires-at", "", "expiry of a static token (RFC 3339 or YYYY-MM-DD)")
 	f.BoolVar(&opts.noBrowser, "no-browser", false, "print the login URL instead of opening a browser")
+	f.BoolVar(&opts.remote, "remote", false, "browser flow with the browser on another machine: paste the address it ends on")
 	f.StringVar(&opts.flow, "flow", "", "login flow for this time: auto, browser, device, client-credentials, password")
 	f.DurationVar(&opts.timeout, "timeout", 5*time.Minute, "give up when the login has not finished after this long")
 	f.StringVar(&opts.username, "username", "", "username for the password flow")
@@ -100,6 +107,16 @@ func (a *app) runLogin(ctx context.Context, opts loginOptions) error {
 		return &usageError{err}
 	}
 	lopts := a.loginOptions(flow, opts.noBrowser)
+	if opts.remote {
+		switch {
+		case flow != "" && flow != tokens.FlowAuto && flow != tokens.FlowBrowser:
+			return usagef("--remote is for the browser flow, not --flow %s", flow)
+		case !a.io.CanPrompt():
+			return usagef("--remote needs a terminal to paste the browser's address into; run tok login -p %s --remote at a terminal", p.Name)
+		}
+		lopts.Flow = tokens.FlowBrowser
+		lopts.UI.Paste = a.pasteLine
+	}
 	lopts.Username = opts.username
 	if opts.redirectPort != nil {
 		if *opts.redirectPort < 0 || *opts.redirectPort > 65535 {
@@ -125,9 +142,11 @@ func (a *app) runLogin(ctx context.Context, opts loginOptions) error {
 	return nil
 }
 
-// loginOptions are the options of an interactive login by a person.
+// loginOptions are the options of an interactive login by a person. Over
+// SSH a browser login takes the pasted address (as with --remote): the
+// browser that would open here is not the person's.
 func (a *app) loginOptions(flow tokens.Flow, noBrowser bool) tokens.LoginOptions {
-	return tokens.LoginOptions{
+	lo := tokens.LoginOptions{
 		UI: oauth.UI{
 			Out:         a.io.ErrOut,
 			OpenBrowser: a.openBrowser,
@@ -138,6 +157,27 @@ func (a *app) loginOptions(flow tokens.Flow, noBrowser bool) tokens.LoginOptions
 		Wait:   a.io.CanPrompt(),
 		Remote: a.isRemote(),
 	}
+	if a.isSSH() && a.io.CanPrompt() {
+		lo.UI.Paste = a.pasteLine
+	}
+	return lo
+}
+
+// pasteLine reads one line typed or pasted at the terminal.
+func (a *app) pasteLine(ctx context.Context) (string, error) {
+	b, err := readLine(a.io.In)
+	if err != nil {
+		return "", err
+	}
+	if len(b) == 0 && ctx.Err() != nil {
+		return "", ctx.Err()
+	}
+	return string(b), nil
+}
+
+// isSSH reports whether tok runs in an SSH session.
+func (a *app) isSSH() bool {
+	return a.getenv("SSH_CONNECTION") != "" || a.getenv("SSH_TTY") != ""
 }
 
 func (a *app) loginStatic(ctx context.Context, svc *tokens.Service, name string, opts loginOptions) error {
@@ -220,7 +260,7 @@ func humanDuration(d time.Duration) string {
 
 // isRemote reports whether a local browser is unlikely to reach the person.
 func (a *app) isRemote() bool {
-	if a.getenv("SSH_CONNECTION") != "" || a.getenv("SSH_TTY") != "" {
+	if a.isSSH() {
 		return true
 	}
 	if runtime.GOOS == "linux" || runtime.GOOS == "freebsd" {

@@ -84,7 +84,7 @@ func checkNewPassphrase(b []byte) error {
 // line reads one line of stdin with --passphrase-stdin.
 func (p *passphrases) line(what string) ([]byte, error) {
 	b, err := readLine(p.io.In)
-	if err != nil {
+	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("could not read %s from stdin: %w", what, err)
 	}
 	if len(b) == 0 {
@@ -95,7 +95,8 @@ func (p *passphrases) line(what string) ([]byte, error) {
 
 // readLine reads one line (at most 4 KiB) byte by byte, so a later read
 // (the new passphrase of tok config passphrase change, a hidden prompt
-// after a question) finds the next line.
+// after a question) finds the next line. At the end of the input with
+// nothing read it returns io.EOF.
 func readLine(r io.Reader) ([]byte, error) {
 	var b bytes.Buffer
 	one := make([]byte, 1)
@@ -109,6 +110,9 @@ func readLine(r io.Reader) ([]byte, error) {
 			continue
 		}
 		if errors.Is(err, io.EOF) {
+			if b.Len() == 0 {
+				return nil, io.EOF
+			}
 			break
 		}
 		if err != nil {

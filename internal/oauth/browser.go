@@ -99,6 +99,9 @@ func LoginBrowser(ctx context.Context, cfg Config, ui UI) (Token, error) {
 	defer l.stopLater(ctx, srv, ui)
 
 	out := ui.out()
+	if ui.Paste != nil {
+		return l.remote(ctx, ui)
+	}
 	startURL := "http://" + l.host + l.startPath
 	switch tried, err := ui.open(startURL); {
 	case !tried:
@@ -126,6 +129,73 @@ func LoginBrowser(ctx context.Context, cfg Config, ui UI) (Token, error) {
 		return Token{}, err
 	}
 	return tok, nil
+}
+
+// remote runs the browser flow with the browser on another machine: it
+// prints the authorization URL and takes the pasted redirect address, or
+// the listener's callback when the browser is on this machine after all,
+// whichever comes first. A pasted address is checked by CheckRedirectURL
+// exactly as the listener checks a callback: one with the wrong state (or
+// not this login's redirect address) is refused and another paste asked
+// for; any other outcome decides the login.
+func (l *loopbackLogin) remote(ctx context.Context, ui UI) (Token, error) {
+	out := ui.out()
+	fmt.Fprintf(out, "To sign in, open this URL in a browser on any machine:\n\n    %s\n\n", l.authURL)
+	fmt.Fprintf(out, "After signing in, the browser tries to open http://%s/... and shows an error\nthere. Copy that whole address from its address bar and paste it here.\n\n", l.host)
+
+	pasteCtx, stopPaste := context.WithCancel(ctx)
+	defer stopPaste()
+	go func() {
+		for pasteCtx.Err() == nil {
+			fmt.Fprint(out, "Address: ")
+			line, err := ui.Paste(pasteCtx)
+			if err != nil {
+				l.log.Debug("stopped reading pasted addresses", "err", err)
+				return
+			}
+			if strings.TrimSpace(line) == "" {
+				continue
+			}
+			if msg, again := l.pasted(line); again {
+				fmt.Fprintf(out, "%s; paste the address again.\n", msg)
+				continue
+			}
+			return
+		}
+	}()
+	select {
+	case r := <-l.result:
+		return r.token, r.err
+	case <-ctx.Done():
+		return Token{}, fmt.Errorf("gave up waiting for the browser sign-in: %w", ctx.Err())
+	}
+}
+
+// pasted handles one pasted redirect address. again reports that it was
+// not this login's response and another paste should be asked for; msg
+// says why.
+func (l *loopbackLogin) pasted(raw string) (msg string, again bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.outcome != nil {
+		return "", false
+	}
+	code, err := CheckRedirectURL(raw, l.redirectURL, l.check)
+	var ce configError
+	switch {
+	case errors.Is(err, ErrWrongState):
+		l.log.Debug("refused a pasted sign-in response with the wrong state")
+		return "That address is not the answer to this sign-in (wrong state): it was refused", true
+	case errors.As(err, &ce):
+		return "That address was refused: " + err.Error(), true
+	}
+	var tok Token
+	if err == nil {
+		tok, err = l.exchange(code)
+	}
+	l.decide(tok, err)
+	close(l.resultShown) // the result is shown in the terminal, not the browser
+	return "", false
 }
 
 // resultFetchWait bounds how long LoginBrowser waits, once the login is

@@ -141,6 +141,14 @@ type UI struct {
 	// soon as the browser has loaded the result page.
 	KeepResultFor time.Duration
 	Lingering     *sync.WaitGroup
+	// Paste, when set, makes the browser flow remote (tok login --remote):
+	// no browser is opened here; the person opens the authorization URL
+	// on any machine and pastes the address the browser ends on
+	// (http://127.0.0.1:PORT/...) from its address bar. Paste returns one
+	// pasted line; it is called again after an address that is not this
+	// login's. It reads the terminal, so Wait is not used meanwhile. The
+	// listener still runs, so a browser on this machine needs no paste.
+	Paste func(ctx context.Context) (string, error)
 }
 
 // Flows that report a WaitStatus.
