@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"net"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -182,5 +184,266 @@ func spawnCost(t testing.TB, env Env, n int) time.Duration {
 	return time.Since(started)
 }
 
-var _ = fmt.Sprint
-var _ sync.Mutex
+// TestFleetRedisDown: with the shared cache unreachable (nothing
+// listening, or a server that accepts and never answers), a
+// client-credentials profile fetches its own token with one warning; a
+// refresh-token profile refuses to refresh alone.
+func TestFleetRedisDown(t *testing.T) {
+	t.Parallel()
+	f := newFleet(t, fleetOptions{homes: 0, ttl: time.Hour, margin: time.Minute})
+	closed := "redis://127.0.0.1:" + fmt.Sprint(closedPort(t)) + "/0"
+	silent := silentServer(t)
+	for _, tc := range []struct{ name, url string }{{"refused", closed}, {"timeout", silent}} {
+		env := f.env(t).With("TOK_SHARED_CACHE_TIMEOUT=300ms")
+		RunOK(t, env, f.secret+"\n", "profile", "add", "ci", "--issuer", f.srv.Issuer(), "--shared-cache", tc.url,
+			"--client-id", "svc", "--client-secret-stdin", "--flow", "client-credentials", "--scopes", "profile")
+		before := f.srv.Counts().ClientCredentials
+		started := time.Now()
+		r := Run(t, env, "", "token", "-p", "ci")
+		WantCode(t, r, 0)
+		tok := SingleLine(t, "tok token", r.Stdout)
+		if !f.srv.Introspect(tok) {
+			t.Errorf("%s: the locally fetched token is not active", tc.name)
+		}
+		if got := f.srv.Counts().ClientCredentials - before; got != 1 {
+			t.Errorf("%s: %d token requests, want 1", tc.name, got)
+		}
+		if n := strings.Count(r.Stderr, "\n"); n != 1 || !strings.Contains(r.Stderr, "shared cache") || !strings.Contains(r.Stderr, "fetching a token for this host alone") {
+			t.Errorf("%s: want exactly one warning line about the shared cache, got %q", tc.name, r.Stderr)
+		}
+		if took := time.Since(started); took > 3*time.Second {
+			t.Errorf("%s: falling back took %s", tc.name, took)
+		}
+		// The local copy serves the next call without any warning.
+		r = Run(t, env, "", "token", "-p", "ci")
+		WantCode(t, r, 0)
+		if r.Stdout != tok+"\n" || r.Stderr != "" {
+			t.Errorf("%s: second call: %s", tc.name, r)
+		}
+	}
+
+	// A rotating refresh token must never be refreshed by one member alone.
+	env := f.env(t).With("TOK_SHARED_CACHE_TIMEOUT=300ms")
+	RunOK(t, env, "", "profile", "add", "api", "--issuer", f.srv.Issuer(), "--client-id", clientID,
+		"--scopes", "openid,offline_access", "--shared-cache", closed, "--refresh-margin", "1s")
+	r := LoginBrowser(t, env, "api", FollowRedirects(f.srv.HTTPClient()))
+	WantCode(t, r, 0)
+	WantStderr(t, r, "could not store the new token of profile \"api\" in the shared cache")
+	RunOK(t, env, "", "refresh", "-p", "api") // unreachable, but the token is still valid: a warning
+	f.srv.ResetCounts()
+	r = Run(t, env, "", "refresh", "-p", "api")
+	WantCode(t, r, 0)
+	WantStderr(t, r, "unreachable", "using the current token")
+	if c := f.srv.Counts().RefreshToken; c != 0 {
+		t.Errorf("a refresh-token profile refreshed alone while its shared cache was down (%d requests)", c)
+	}
+}
+
+// TestFleetRefreshRefusedWhenDown: once the access token has expired, a
+// refresh-token profile whose shared cache is down fails with a clear
+// error instead of refreshing alone.
+func TestFleetRefreshRefusedWhenDown(t *testing.T) {
+	t.Parallel()
+	f := newFleet(t, fleetOptions{homes: 1, ttl: 2 * time.Second, margin: 500 * time.Millisecond, refresh: true})
+	env := f.homes[0]
+	loginOK(t, env, "ci", f.srv)
+	f.redis.Stop()
+	waitExpired(t, env, "ci")
+	f.srv.ResetCounts()
+	r := Run(t, env, "", "token", "-p", "ci")
+	WantCode(t, r, 1)
+	WantStderr(t, r, "shared cache of profile \"ci\" is unreachable", "does not refresh a shared refresh token alone")
+	if c := f.srv.Counts().TokenRequests(); c != 0 {
+		t.Errorf("%d token requests, want none", c)
+	}
+}
+
+// TestFleetRedisFlushedAndRestarted: a member finding the cache empty
+// (FLUSHALL, or a restart without persistence) fetches a new token and
+// shares it; nobody fails.
+func TestFleetRedisFlushedAndRestarted(t *testing.T) {
+	t.Parallel()
+	f := newFleet(t, fleetOptions{homes: 3, ttl: time.Hour, margin: time.Minute})
+	first := tokenOK(t, f.homes[0], "ci")
+	if err := f.redisClient(t).FlushAll(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	second := tokenOK(t, f.homes[1], "ci")
+	if second == first {
+		t.Errorf("after FLUSHALL the next member did not fetch a new token")
+	}
+	if got := tokenOK(t, f.homes[0], "ci"); got != first {
+		t.Errorf("a member with a valid local token changed it after the flush")
+	}
+	f.redis.Stop()
+	f.redis.Restart()
+	third := tokenOK(t, f.homes[2], "ci")
+	if third == second || third == first {
+		t.Errorf("after a restart the next member did not fetch a new token")
+	}
+	if c := f.srv.Counts().ClientCredentials; c != 3 {
+		t.Errorf("%d token requests, want 3 (first, after the flush, after the restart)", c)
+	}
+	if keys := stateKeys(t, f.redisClient(t)); len(keys) != 1 {
+		t.Errorf("the restarted cache holds %v, want the new token's one key", keys)
+	}
+}
+
+// TestFleetLockHolderKilled: a member SIGKILLed while it holds the shared
+// refresh lock (its token request hangs) loses the lock within the lease;
+// the next member takes over.
+func TestFleetLockHolderKilled(t *testing.T) {
+	t.Parallel()
+	f := newFleet(t, fleetOptions{homes: 2, ttl: time.Hour, margin: time.Minute})
+	rc := f.redisClient(t)
+	f.srv.DelayTokenRequests(time.Minute)
+	holder := Start(t, f.homes[0], "", "token", "-p", "ci")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		keys, err := rc.Keys(context.Background(), "tok:{*}:lock").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(keys) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first member never took the shared lock")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	holder.Signal(t, syscall.SIGKILL)
+	holder.Wait(t)
+	f.srv.DelayTokenRequests(0)
+	started := time.Now()
+	got := tokenOK(t, f.homes[1], "ci")
+	took := time.Since(started)
+	const lease = time.Second // TOK_SHARED_CACHE_LEASE of the fleet
+	if took > lease+time.Second {
+		t.Errorf("the next member waited %s, want at most the lease (%s) and one request", took, lease)
+	}
+	if !f.srv.Introspect(got) {
+		t.Errorf("the token of the member that took over is not active")
+	}
+	t.Logf("took over after %s", took)
+}
+
+// TestFleetIntegrity: a member with another data key, a tampered value and
+// a value sealed for another namespace each get a clear error, and the
+// value in Redis stays as it was.
+func TestFleetIntegrity(t *testing.T) {
+	t.Parallel()
+	f := newFleet(t, fleetOptions{homes: 1, ttl: time.Hour, margin: time.Minute})
+	tokenOK(t, f.homes[0], "ci")
+	rc := f.redisClient(t)
+	ctx := context.Background()
+	keys := stateKeys(t, rc)
+	if len(keys) != 1 {
+		t.Fatalf("state keys: %v", keys)
+	}
+	snapshot := func() map[string]string {
+		m, err := rc.HGetAll(ctx, keys[0]).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	orig := snapshot()
+	unchanged := func(what string) {
+		t.Helper()
+		got := snapshot()
+		for k, v := range orig {
+			if got[k] != v && !(what == "tampered" && k == "value") {
+				t.Errorf("%s: field %s of the shared value changed", what, k)
+			}
+		}
+	}
+
+	// Another data key.
+	stranger := FileKeyEnv(t).With("TOK_SHARED_CACHE_KEY="+newSharedKey(t), "TOK_SHARED_CACHE_LEASE=1s")
+	f.addProfile(t, stranger, fleetOptions{margin: time.Minute})
+	r := Run(t, stranger, "", "token", "-p", "ci")
+	WantCode(t, r, 1)
+	WantStderr(t, r, "data key does not match the shared cache")
+	unchanged("other key")
+
+	// A tampered value.
+	v := []byte(orig["value"])
+	v[len(v)-1] ^= 1
+	if err := rc.HSet(ctx, keys[0], "value", v).Err(); err != nil {
+		t.Fatal(err)
+	}
+	member := f.env(t)
+	f.addProfile(t, member, fleetOptions{margin: time.Minute})
+	r = Run(t, member, "", "token", "-p", "ci")
+	WantCode(t, r, 1)
+	WantStderr(t, r, "failed authentication", "left it untouched")
+	if got := snapshot()["value"]; got != string(v) {
+		t.Errorf("the tampered value was overwritten")
+	}
+	if err := rc.HSet(ctx, keys[0], "value", orig["value"]).Err(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A value sealed for another namespace, copied into this one.
+	other := f.env(t)
+	f.addProfile(t, other, fleetOptions{margin: time.Minute}, "--shared-cache-namespace", "other")
+	foreignKey := "tok:{other}:state"
+	if err := rc.HSet(ctx, foreignKey, orig).Err(); err != nil {
+		t.Fatal(err)
+	}
+	r = Run(t, other, "", "token", "-p", "ci")
+	WantCode(t, r, 1)
+	WantStderr(t, r, "failed authentication", "sealed for another namespace")
+	if got, _ := rc.HGet(ctx, foreignKey, "gen").Result(); got != orig["gen"] {
+		t.Errorf("the foreign value was overwritten")
+	}
+	unchanged("foreign")
+	if c := f.srv.Counts().ClientCredentials; c != 1 {
+		t.Errorf("%d token requests, want only the first member's", c)
+	}
+}
+
+// closedPort is a loopback port nothing listens on.
+func closedPort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return port
+}
+
+// silentServer accepts connections and never answers: a Redis behind a
+// black-holing network.
+func silentServer(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return "redis://" + l.Addr().String() + "/0"
+}

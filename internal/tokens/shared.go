@@ -227,12 +227,21 @@ func (ss *sharedSession) write(ctx context.Context, gen uint64, st *sharedState,
 }
 
 // usable reports whether rec holds a token this member can hand out now.
-func (rec sharedRecord) usable(p *Profile, use K8sToken, now time.Time) bool {
+// renewed says another member stored it while this one waited: then a
+// token already inside its margin is taken too (the rule of the local
+// refresh lock), since asking again would make every waiter a request.
+func (rec sharedRecord) usable(p *Profile, use K8sToken, now time.Time, renewed bool) bool {
 	if rec.state == nil {
 		return false
 	}
 	probe := rec.state.probe()
-	return Evaluate(p, &probe, use, now) == StatusValid
+	switch Evaluate(p, &probe, use, now) {
+	case StatusValid:
+		return true
+	case StatusStale:
+		return renewed
+	}
+	return false
 }
 
 func (s *Service) sharedLease() time.Duration {
@@ -263,10 +272,11 @@ func (s *Service) refreshShared(ctx context.Context, cur snapshot, use K8sToken,
 		if err != nil {
 			return s.sharedFailed(ctx, cur, use, err)
 		}
+		renewed := !first && rec.gen != seenGen
 		if first {
 			seenGen, first = rec.gen, false
 		}
-		if rec.usable(p, use, s.now()) && (!force || rec.gen != seenGen) {
+		if rec.usable(p, use, s.now(), renewed) && (!force || renewed) {
 			s.log().Debug("token from the shared cache", "profile", p.Name, "gen", rec.gen)
 			return s.adoptShared(ctx, cur, rec.state, use)
 		}
@@ -293,7 +303,7 @@ func (s *Service) refreshShared(ctx context.Context, cur snapshot, use K8sToken,
 		return s.sharedFailed(ctx, cur, use, err)
 	}
 	now := s.now()
-	if rec.usable(p, use, now) && (!force || rec.gen != seenGen) {
+	if renewed := rec.gen != seenGen; rec.usable(p, use, now, renewed) && (!force || renewed) {
 		return s.adoptShared(ctx, cur, rec.state, use)
 	}
 	cfg, err := s.oauthConfig(ctx, cur)
@@ -311,7 +321,7 @@ func (s *Service) refreshShared(ctx context.Context, cur snapshot, use K8sToken,
 	tok, err := s.grant(ctx, cur, cfg, prev.Refresh)
 	if err != nil {
 		if oauth.IsInvalidGrant(err) {
-			if latest, rerr := ss.read(ctx); rerr == nil && latest.gen != rec.gen && latest.usable(p, use, s.now()) {
+			if latest, rerr := ss.read(ctx); rerr == nil && latest.gen != rec.gen && latest.usable(p, use, s.now(), true) {
 				return s.adoptShared(ctx, cur, latest.state, use)
 			}
 			if prev.Refresh != "" {
@@ -347,7 +357,7 @@ func (s *Service) refreshShared(ctx context.Context, cur snapshot, use K8sToken,
 	case !ok:
 		// Our lease ran out and another member wrote first: theirs is
 		// what everyone else now reads.
-		if latest, rerr := ss.read(ctx); rerr == nil && latest.usable(p, use, s.now()) {
+		if latest, rerr := ss.read(ctx); rerr == nil && latest.usable(p, use, s.now(), true) {
 			return s.adoptShared(ctx, cur, latest.state, use)
 		}
 	}
