@@ -152,6 +152,20 @@ type State struct {
 	IDExpiry  time.Time `json:"id_expiry,omitzero"`
 	Obtained  time.Time `json:"obtained,omitzero"`
 	Scope     string    `json:"scope,omitempty"`
+	// RefreshRefused is when the provider refused the refresh token for
+	// good (invalid_grant): the grant is dead. The refresh token is dropped
+	// then, so it is never sent again, and the profile needs a login, which
+	// writes a new State without it. Zero while the grant is alive.
+	RefreshRefused time.Time `json:"refresh_refused,omitzero"`
+	// RefusalReason is the provider's answer to that refresh, as tok
+	// reported it (no secrets), for the message that asks for a login.
+	RefusalReason string `json:"refusal_reason,omitempty"`
+}
+
+// GrantDead reports whether the provider refused the refresh token and
+// nothing else can renew the token without a person.
+func GrantDead(p Policy, s *State) bool {
+	return !s.RefreshRefused.IsZero() && !CanRenew(p, s)
 }
 
 // HasToken reports whether any access token is stored.
@@ -209,6 +223,11 @@ func Evaluate(p Policy, s *State, use K8sToken, now time.Time) Status {
 			return StatusLoginRequired
 		}
 		return StatusNoToken
+	}
+	if GrantDead(p, s) {
+		// Even a token still valid is not handed out: the person learns
+		// about the dead grant now, not when the token runs out.
+		return StatusLoginRequired
 	}
 	if use == K8sIDToken && len(s.ID) == 0 {
 		if CanRenew(p, s) {

@@ -124,6 +124,10 @@ func TestLookupAgreesWithService(t *testing.T) {
 	f.add(oauthProfile("k8s-id-missing", tokens.FlowBrowser, 0, 0, tokens.K8sIDToken))
 	f.putState("k8s-id-missing", "a-k8s2", "", "", cached.State{Gen: 1, Expiry: hour})
 	f.add(oauthProfile("never-logged-in", tokens.FlowBrowser, 0, 0, ""))
+	f.add(oauthProfile("dead-grant", tokens.FlowBrowser, 0, 0, ""))
+	f.putState("dead-grant", "a-dead", "", "", cached.State{Gen: 2, Expiry: hour, RefreshRefused: f.now.Add(-time.Minute), RefusalReason: "invalid_grant"})
+	f.add(oauthProfile("short-lived", tokens.FlowBrowser, 0, 0, ""))
+	f.putState("short-lived", "a-short-lived", "r", "", cached.State{Gen: 1, Obtained: f.now.Add(-5 * time.Second), Expiry: f.now.Add(15 * time.Second)})
 	f.add(tokens.Profile{Name: "static-expired", Type: tokens.Static})
 	if err := f.svc.SetStaticToken(ctx, "static-expired", "s-old", f.now.Add(-time.Minute)); err != nil {
 		t.Fatal(err)
@@ -150,6 +154,9 @@ func TestLookupAgreesWithService(t *testing.T) {
 		{"k8s-id", cached.Options{Use: cached.K8sIDToken}, true},
 		{"k8s-id-missing", cached.Options{Kubernetes: true}, false},
 		{"never-logged-in", cached.Options{}, false},
+		{"dead-grant", cached.Options{}, false},
+		{"dead-grant", cached.Options{Kubernetes: true}, false},
+		{"short-lived", cached.Options{}, true},
 		{"static-expired", cached.Options{}, false},
 		{"static-expired", cached.Options{AllowExpired: true}, true},
 		{"static-empty", cached.Options{}, false},

@@ -27,7 +27,8 @@ is held, and its state:
   valid           a token is ready
   stale           inside the refresh margin: the next use refreshes it
   expired         past expiry (OAuth: refreshed on next use)
-  login required  no usable token; run tok login -p NAME
+  login required  no usable token, or the provider refused the refresh
+                  token (a dead grant); run tok login -p NAME
   no token        a static profile without a stored token
 
 With -p (or TOK_PROFILE) only that profile is shown.`,

@@ -394,9 +394,35 @@ func TestOAuthRefreshTokenRevokedAtServer(t *testing.T) {
 	if got := srv.Counts().RefreshToken; got != 1 {
 		t.Errorf("server saw %d refresh requests, want 1", got)
 	}
-	if after := ReadStoredTokens(t, env, "api"); after.Gen != before.Gen || after.Refresh != before.Refresh {
-		t.Errorf("a refused refresh changed the stored state")
+	// The dead grant is recorded: the refresh token is dropped, the
+	// access token kept, and the status says so.
+	after := ReadStoredTokens(t, env, "api")
+	if after.Gen != before.Gen+1 || after.HasRefresh || after.Access != before.Access {
+		t.Errorf("the refused refresh was not recorded as such: gen %d→%d, refresh token kept %v, access token kept %v",
+			before.Gen, after.Gen, after.HasRefresh, after.Access == before.Access)
 	}
+	if st := StatusOf(t, env, "api"); st.Status != "login required" || st.Refresh {
+		t.Errorf("tok status after a refused refresh: %q (refresh token %v), want login required", st.Status, st.Refresh)
+	}
+	// Every later call fails at once, without a request.
+	srv.ResetCounts()
+	for _, args := range [][]string{{"token", "-p", "api"}, {"kube", "-p", "api"}, {"refresh", "-p", "api"}, {"exec", "-p", "api", "--", "true"}} {
+		r := Run(t, env, "", args...)
+		WantCode(t, r, 4)
+		WantStderr(t, r, "refused the refresh token", "run: tok login -p api")
+		if r.Stdout != "" {
+			t.Errorf("%q printed something: %s", args, r)
+		}
+	}
+	if c := srv.Counts(); c != (oauthtest.Counts{}) {
+		t.Errorf("calls after the refusal contacted the server: %+v", c)
+	}
+	// A login clears it.
+	loginOK(t, env, "api", srv)
+	if st := StatusOf(t, env, "api"); st.Status != "valid" || !st.Refresh {
+		t.Errorf("tok status after a new login: %q (refresh token %v), want valid with a refresh token", st.Status, st.Refresh)
+	}
+	tokenOK(t, env, "api")
 }
 
 func TestOAuthNoImplicitLogin(t *testing.T) {

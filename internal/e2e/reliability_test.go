@@ -270,8 +270,8 @@ func TestCrashDuringRefresh(t *testing.T) {
 		if rotatedAway {
 			WantCode(t, next, 4)
 			WantStderr(t, next, "tok login -p api")
-			if got := ReadStoredTokens(t, env, "api"); got.Gen != after.Gen {
-				t.Fatalf("kill %d (%s): a refused refresh changed the stored state", i, kp.name)
+			if got := ReadStoredTokens(t, env, "api"); got.Gen != after.Gen+1 || got.HasRefresh || got.Access != after.Access {
+				t.Fatalf("kill %d (%s): a refused refresh was not recorded (gen %d→%d, refresh token kept %v)", i, kp.name, after.Gen, got.Gen, got.HasRefresh)
 			}
 			loginsNeeded++
 			login()

@@ -159,6 +159,9 @@ func (s *Service) refresh(ctx context.Context, snap snapshot, use K8sToken, forc
 		s.log().Debug("token renewed by another process", "profile", name)
 		return s.credential(ctx, cur, use)
 	}
+	if cached.GrantDead(cur.profile.Policy(), &cur.state) {
+		return Credential{}, refusedGrant(&cur)
+	}
 	if cur.profile.Shared != nil {
 		return s.refreshShared(ctx, cur, use, force)
 	}
@@ -201,7 +204,7 @@ func (s *Service) renewLocked(ctx context.Context, cur snapshot, use K8sToken, n
 		return Credential{}, loginRequired(name, fmt.Sprintf("the token of profile %q expired and there is no refresh token", name))
 	}
 	if err != nil {
-		return s.refreshFailed(ctx, cur, use, err)
+		return s.refreshFailed(ctx, cur, use, err, refreshToken != "")
 	}
 	if tok.IDTokenRejected != nil {
 		s.warn("warning: the ID token the provider returned for profile %q failed verification and was not stored: %v", name, tok.IDTokenRejected)
@@ -218,7 +221,8 @@ func (s *Service) renewLocked(ctx context.Context, cur snapshot, use K8sToken, n
 }
 
 // refreshFailed decides what a failed refresh means for the caller.
-func (s *Service) refreshFailed(ctx context.Context, cur snapshot, use K8sToken, cause error) (Credential, error) {
+// withRefresh says the request presented the stored refresh token.
+func (s *Service) refreshFailed(ctx context.Context, cur snapshot, use K8sToken, cause error, withRefresh bool) (Credential, error) {
 	name := cur.profile.Name
 	if oauth.IsInvalidGrant(cause) {
 		// A login may have replaced the state while the request was in
@@ -227,8 +231,14 @@ func (s *Service) refreshFailed(ctx context.Context, cur snapshot, use K8sToken,
 			Evaluate(&latest.profile, &latest.state, use, s.now()) == StatusValid {
 			return s.credential(ctx, latest, use)
 		}
-		// Keep the state: the person may want to inspect it, and tok
-		// status shows "login required" from the expiry alone.
+		if withRefresh {
+			// Record the dead grant so that later calls fail at once
+			// without sending the refresh token again, and tok status
+			// says "login required".
+			if err := s.recordRefusal(cur, cause); err != nil {
+				s.log().Debug("could not record the refused refresh", "profile", name, "err", err)
+			}
+		}
 		return Credential{}, fmt.Errorf("%w: the server refused the refresh of profile %q (%v): refresh token expired or revoked; run: tok login -p %s", ErrLoginRequired, name, cause, name)
 	}
 	exp := cur.state.ExpiryFor(use)
@@ -237,6 +247,30 @@ func (s *Service) refreshFailed(ctx context.Context, cur snapshot, use K8sToken,
 		return s.credential(ctx, cur, use)
 	}
 	return Credential{}, fmt.Errorf("could not refresh the token of profile %q: %w", name, cause)
+}
+
+// recordRefusal marks cur's grant dead: the refresh token is dropped and
+// the time and reason are kept, with everything else (the access and ID
+// tokens, for inspection and revocation, their expiry and scope). The
+// write is a compare-and-swap on Gen: if a login replaced the state
+// meanwhile, the new state stays as it is.
+func (s *Service) recordRefusal(cur snapshot, cause error) error {
+	name := cur.profile.Name
+	next := cur.state
+	next.Gen = cur.state.Gen + 1
+	next.Refresh = nil
+	next.RefreshRefused = s.now().UTC()
+	next.RefusalReason = cause.Error()
+	return s.Store.Update(func(tx *store.Tx) error {
+		var stored State
+		if err := tx.Get(store.States, name, &stored); err != nil {
+			return err
+		}
+		if stored.Gen != cur.state.Gen {
+			return nil
+		}
+		return tx.Put(store.States, name, next)
+	})
 }
 
 // stateFrom builds the sealed-later state of a token response. prev's

@@ -118,6 +118,14 @@ func loginRequired(name, why string) error {
 	return fmt.Errorf("%w: %s; run: tok login -p %s", ErrLoginRequired, why, name)
 }
 
+// refusedGrant is the error for a profile whose refresh token the provider
+// refused earlier: no request is made until a login.
+func refusedGrant(snap *snapshot) error {
+	name := snap.profile.Name
+	return fmt.Errorf("%w: the provider refused the refresh token of profile %q at %s (%s); run: tok login -p %s",
+		ErrLoginRequired, name, snap.state.RefreshRefused.Local().Format(time.DateTime), snap.state.RefusalReason, name)
+}
+
 func notFound(name string) error {
 	return fmt.Errorf("%w: %q; list profiles with: tok profile list, or add it with: tok profile add %s", ErrProfileNotFound, name, name)
 }
@@ -319,6 +327,9 @@ func (s *Service) Token(ctx context.Context, name string, opts TokenOptions) (Cr
 	case StatusNoToken:
 		return Credential{}, loginRequired(snap.profile.Name, fmt.Sprintf("profile %q holds no token", snap.profile.Name))
 	case StatusLoginRequired:
+		if cached.GrantDead(snap.profile.Policy(), &snap.state) {
+			return Credential{}, refusedGrant(&snap)
+		}
 		// A client-credentials profile needs no person to get its first
 		// token: fetching one is what refreshing means for it.
 		if canRenew(&snap.profile, &snap.state) || snap.profile.Shared != nil {

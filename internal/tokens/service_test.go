@@ -269,7 +269,8 @@ func TestRevokedRefreshTokenNeedsLogin(t *testing.T) {
 	}
 
 	// Log in again, then revoke at the server behind tok's back: the
-	// next refresh gets invalid_grant, tok keeps the state and says to log in.
+	// next refresh gets invalid_grant, tok records the dead grant and says
+	// to log in.
 	e2, srv2 := oauthEnv(t, oauthtest.Options{})
 	cur, _ := e2.service().Token(ctx, "api", TokenOptions{})
 	st := readState(t, e2, "api")
@@ -286,8 +287,42 @@ func TestRevokedRefreshTokenNeedsLogin(t *testing.T) {
 	if strings.Contains(err.Error(), rt) || strings.Contains(err.Error(), cur.Token) {
 		t.Fatal("error message contains a token")
 	}
-	if after := readState(t, e2, "api"); after.Gen != st.Gen {
-		t.Fatal("a failed refresh changed the stored state")
+	after := readState(t, e2, "api")
+	if after.Gen != st.Gen+1 || len(after.Refresh) != 0 || after.RefreshRefused.IsZero() || !strings.Contains(after.RefusalReason, "invalid_grant") {
+		t.Fatalf("the refused refresh was not recorded: gen %d→%d, refresh token kept %v, refused at %v, reason %q",
+			st.Gen, after.Gen, len(after.Refresh) > 0, after.RefreshRefused, after.RefusalReason)
+	}
+	if string(after.Access) != string(st.Access) || !after.Expiry.Equal(st.Expiry) {
+		t.Fatal("recording the refusal lost the access token or its expiry")
+	}
+	if Evaluate(&Profile{Type: OAuth, OAuth: &OAuthConfig{}}, &after, K8sAccessToken, e2.clock.Now()) != StatusLoginRequired {
+		t.Fatal("a dead grant does not evaluate to login required")
+	}
+
+	// Later calls fail at once, without a request, whatever they ask.
+	before := srv2.Counts()
+	for _, call := range []func() error{
+		func() error { _, err := e2.service().Token(ctx, "api", TokenOptions{}); return err },
+		func() error { _, err := e2.service().Refresh(ctx, "api"); return err },
+		func() error { _, err := e2.service().Token(ctx, "api", TokenOptions{Use: K8sIDToken}); return err },
+	} {
+		if err := call(); !errors.Is(err, ErrLoginRequired) || !strings.Contains(err.Error(), "refused the refresh token") || !strings.Contains(err.Error(), "tok login -p api") {
+			t.Errorf("after the refusal: err = %v, want login required naming the refusal", err)
+		}
+	}
+	if c := srv2.Counts(); c != before {
+		t.Fatalf("calls after the refusal contacted the server: %+v → %+v", before, c)
+	}
+
+	// A login clears it.
+	if _, err := e2.service().Login(ctx, "api", LoginOptions{UI: oauth.UI{Out: io.Discard, OpenBrowser: approveInBackground}, Flow: FlowBrowser}); err != nil {
+		t.Fatal(err)
+	}
+	if st := readState(t, e2, "api"); !st.RefreshRefused.IsZero() || len(st.Refresh) == 0 {
+		t.Fatal("a login did not clear the refusal")
+	}
+	if _, err := e2.service().Token(ctx, "api", TokenOptions{}); err != nil {
+		t.Fatalf("after the login: %v", err)
 	}
 }
 
