@@ -447,3 +447,196 @@ func silentServer(t testing.TB) string {
 	})
 	return "redis://" + l.Addr().String() + "/0"
 }
+
+// soakResult is what a soak run saw.
+type soakResult struct {
+	calls, failures int
+	failure         string          // the first failure, for the log
+	seenByFirst     map[string]bool // the tokens home 0 was handed
+}
+
+// lifetimes is how many token lifetimes the run spanned, counted as the
+// distinct tokens one home was handed. When the fleet shares, every home
+// sees every token, so token requests = lifetimes; when each home fetched
+// its own, requests are about homes × lifetimes.
+func (r soakResult) lifetimes() int { return len(r.seenByFirst) }
+
+// soak makes each home call tok token calls times, evenly spread over d.
+func soak(t *testing.T, f *fleet, calls int, d time.Duration) soakResult {
+	t.Helper()
+	var mu sync.Mutex
+	res := soakResult{seenByFirst: map[string]bool{}}
+	var wg sync.WaitGroup
+	start := time.Now()
+	for h, env := range f.homes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < calls; i++ {
+				time.Sleep(time.Until(start.Add(d * time.Duration(i) / time.Duration(calls))))
+				r := Start(t, env, "", "token", "-p", "ci").Wait(t)
+				mu.Lock()
+				res.calls++
+				if r.Code != 0 || strings.Count(r.Stdout, "\n") != 1 {
+					res.failures++
+					if res.failure == "" {
+						res.failure = r.String()
+					}
+				} else if h == 0 {
+					res.seenByFirst[strings.TrimSpace(r.Stdout)] = true
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return res
+}
+
+// The soak tests' tokens live 2.5 s at the provider (expires_in 2) and are
+// due half a second before expiry: about 1.5 s each.
+const (
+	soakTTL    = 2500 * time.Millisecond
+	soakMargin = 500 * time.Millisecond
+	soakLife   = 1500 * time.Millisecond
+)
+
+// TestFleetSoak: 10 homes × 200 calls over ten token lifetimes make one
+// token request per lifetime (±1) and no call fails.
+func TestFleetSoak(t *testing.T) {
+	t.Parallel()
+	const homes, calls = 10, 200
+	f := newFleet(t, fleetOptions{homes: homes, ttl: soakTTL, margin: soakMargin})
+	res := soak(t, f, calls, 10*soakLife)
+	requests := f.srv.Counts().ClientCredentials
+	t.Logf("soak: %d calls, %d failures, %d token requests over %d lifetimes", res.calls, res.failures, requests, res.lifetimes())
+	if res.failures != 0 {
+		t.Errorf("%d of %d calls failed; first: %s", res.failures, res.calls, res.failure)
+	}
+	if res.lifetimes() < 7 {
+		t.Errorf("the run spanned only %d token lifetimes; it should span about 10", res.lifetimes())
+	}
+	if d := requests - res.lifetimes(); d < -1 || d > 1 {
+		t.Errorf("%d token requests over %d token lifetimes, want one per lifetime ± 1", requests, res.lifetimes())
+	}
+}
+
+// TestFleetSoakRedisStopped: the same with Redis stopped for part of the
+// run: calls keep working, requests rise (each home fetches its own), and
+// once Redis is back the fleet shares again.
+func TestFleetSoakRedisStopped(t *testing.T) {
+	t.Parallel()
+	const homes = 10
+	f := newFleet(t, fleetOptions{homes: homes, ttl: soakTTL, margin: soakMargin})
+	for _, env := range f.homes {
+		env["TOK_SHARED_CACHE_TIMEOUT"] = "300ms"
+	}
+	phase := func(name string, calls, lives int) (soakResult, int) {
+		before := f.srv.Counts().ClientCredentials
+		res := soak(t, f, calls, time.Duration(lives)*soakLife)
+		requests := f.srv.Counts().ClientCredentials - before
+		t.Logf("%s: %d calls, %d failures, %d token requests over %d lifetimes", name, res.calls, res.failures, requests, res.lifetimes())
+		if res.failures != 0 {
+			t.Errorf("%s: %d of %d calls failed; first: %s", name, res.failures, res.calls, res.failure)
+		}
+		return res, requests
+	}
+	shared, sharedReq := phase("shared", 60, 3)
+	f.redis.Stop()
+	down, downReq := phase("redis stopped", 60, 3)
+	f.redis.Restart()
+	back, backReq := phase("redis back", 80, 4)
+	if sharedReq > shared.lifetimes()+1 {
+		t.Errorf("before Redis stopped: %d requests over %d lifetimes, want one per lifetime", sharedReq, shared.lifetimes())
+	}
+	if downReq < homes || downReq <= down.lifetimes()+1 {
+		t.Errorf("while Redis was stopped: %d requests over %d lifetimes; each of the %d homes should have fetched its own", downReq, down.lifetimes(), homes)
+	}
+	if backReq > back.lifetimes()+1 {
+		t.Errorf("after Redis came back: %d requests over %d lifetimes, want one per lifetime (shared again)", backReq, back.lifetimes())
+	}
+}
+
+// TestFleetTLSAndCluster: a fleet shares one token through a TLS Redis
+// with an ACL user and a custom CA, and through a three-master Redis
+// Cluster.
+func TestFleetTLSAndCluster(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		start func(testing.TB) *redistest.Server
+	}{{"tls-acl", redistest.StartTLS}, {"cluster", redistest.StartCluster}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFleet(t, fleetOptions{homes: 3, ttl: time.Hour, margin: time.Minute, redis: tc.start(t)})
+			var ps []*Process
+			for _, env := range f.homes {
+				ps = append(ps, Start(t, env, "", "token", "-p", "ci"))
+			}
+			var want string
+			for i, p := range ps {
+				r := p.Wait(t)
+				WantCode(t, r, 0)
+				if got := SingleLine(t, "tok token", r.Stdout); i == 0 {
+					want = got
+				} else if got != want {
+					t.Errorf("home %d printed a different token", i)
+				}
+			}
+			if c := f.srv.Counts().ClientCredentials; c != 1 {
+				t.Errorf("%d token requests, want 1", c)
+			}
+			if r := RunOK(t, f.homes[0], "", "profile", "show", "ci"); !strings.Contains(r, "Shared cache:") || (f.redis.Password != "" && strings.Contains(r, f.redis.Password)) {
+				t.Errorf("profile show: %s", r)
+			}
+			if f.redis.Password == "" {
+				return
+			}
+			// A password on the command line is refused...
+			withPW := strings.Replace(f.redis.URL, f.redis.User+"@", f.redis.User+":"+f.redis.Password+"@", 1)
+			env := f.env(t)
+			r := Run(t, env, f.secret+"\n", "profile", "add", "pw", "--issuer", f.srv.Issuer(), "--client-id", "svc", "--client-secret-stdin",
+				"--flow", "client-credentials", "--shared-cache", withPW)
+			WantCode(t, r, 2)
+			WantStderr(t, r, "carries a password", "TOK_SHARED_CACHE_PASSWORD")
+			// ...but an ephemeral CI profile may take it in TOK_SHARED_CACHE,
+			// and shares the fleet's token (same provider, client, scopes).
+			ci := FileKeyEnv(t).With("TOK_ISSUER="+f.srv.Issuer(), "TOK_CLIENT_ID=svc", "TOK_CLIENT_SECRET="+f.secret, "TOK_SCOPES=profile",
+				"TOK_SHARED_CACHE="+withPW, "TOK_SHARED_CACHE_CA_FILE="+f.redis.CAFile, "TOK_SHARED_CACHE_KEY="+f.key)
+			r = Run(t, ci, "", "token")
+			WantCode(t, r, 0)
+			if strings.TrimSpace(r.Stdout) != want {
+				t.Errorf("the ephemeral profile did not get the fleet's token: %s", r)
+			}
+			if c := f.srv.Counts().ClientCredentials; c != 1 {
+				t.Errorf("the ephemeral profile made a token request (%d in all)", c)
+			}
+		})
+	}
+}
+
+// TestFleetRotatingRefreshTokens: 3 homes share one browser login with
+// rotating refresh tokens through 10 lifetimes; the provider never sees a
+// refresh token twice, and no call fails.
+func TestFleetRotatingRefreshTokens(t *testing.T) {
+	t.Parallel()
+	f := newFleet(t, fleetOptions{homes: 3, ttl: soakTTL, margin: soakMargin, refresh: true})
+	loginOK(t, f.homes[0], "ci", f.srv)
+	f.srv.ResetCounts()
+	res := soak(t, f, 60, 10*soakLife)
+	c := f.srv.Counts()
+	t.Logf("rotation: %d calls, %d refreshes, %d reused refresh tokens over %d lifetimes", res.calls, c.RefreshToken, c.RefreshReuse, res.lifetimes())
+	if res.failures != 0 {
+		t.Errorf("%d of %d calls failed; first: %s", res.failures, res.calls, res.failure)
+	}
+	if c.RefreshReuse != 0 {
+		t.Errorf("the provider saw %d reused refresh tokens; a rotating grant would be revoked", c.RefreshReuse)
+	}
+	if res.lifetimes() < 7 {
+		t.Errorf("the run spanned only %d token lifetimes; it should span about 10", res.lifetimes())
+	}
+	// The login's token is the first lifetime and needed no refresh.
+	if d := c.RefreshToken - (res.lifetimes() - 1); d < -1 || d > 1 || c.TokenRequests() != c.RefreshToken {
+		t.Errorf("%d refreshes (%d token requests) over %d lifetimes, want one per lifetime ± 1", c.RefreshToken, c.TokenRequests(), res.lifetimes())
+	}
+}
