@@ -640,3 +640,25 @@ func TestFleetRotatingRefreshTokens(t *testing.T) {
 		t.Errorf("%d refreshes (%d token requests) over %d lifetimes, want one per lifetime ± 1", c.RefreshToken, c.TokenRequests(), res.lifetimes())
 	}
 }
+
+// TestFleetDeadGrant: when the provider refuses the shared refresh token
+// (revoked), the member that tried drops it from the shared cache, so no
+// other member presents it again; all of them say to log in.
+func TestFleetDeadGrant(t *testing.T) {
+	t.Parallel()
+	f := newFleet(t, fleetOptions{homes: 2, ttl: 2 * time.Second, margin: 500 * time.Millisecond, refresh: true})
+	loginOK(t, f.homes[0], "ci", f.srv)
+	tokenOK(t, f.homes[1], "ci")
+	stored := ReadStoredTokens(t, f.homes[1], "ci")
+	RevokeAtServer(t, f.srv.HTTPClient(), f.srv.RevocationURL(), clientID, stored.Refresh)
+	waitExpired(t, f.homes[0], "ci")
+	f.srv.ResetCounts()
+	for i, env := range f.homes {
+		r := Run(t, env, "", "token", "-p", "ci")
+		WantCode(t, r, 4)
+		WantStderr(t, r, "tok login -p ci")
+		if c := f.srv.Counts(); c.RefreshToken != 1 {
+			t.Errorf("after home %d: %d refresh requests, want only the first member's", i, c.RefreshToken)
+		}
+	}
+}

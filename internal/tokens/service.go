@@ -327,7 +327,9 @@ func (s *Service) Token(ctx context.Context, name string, opts TokenOptions) (Cr
 	case StatusNoToken:
 		return Credential{}, loginRequired(snap.profile.Name, fmt.Sprintf("profile %q holds no token", snap.profile.Name))
 	case StatusLoginRequired:
-		if cached.GrantDead(snap.profile.Policy(), &snap.state) {
+		// A shared profile asks the shared cache first: another member
+		// may have signed in again since.
+		if cached.GrantDead(snap.profile.Policy(), &snap.state) && snap.profile.Shared == nil {
 			return Credential{}, refusedGrant(&snap)
 		}
 		// A client-credentials profile needs no person to get its first

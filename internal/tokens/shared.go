@@ -325,6 +325,19 @@ func (s *Service) refreshShared(ctx context.Context, cur snapshot, use K8sToken,
 				return s.adoptShared(ctx, cur, latest.state, use)
 			}
 			if prev.Refresh != "" {
+				// The grant is dead for every member: drop the refresh
+				// token from the shared state and record the refusal
+				// here, so nobody presents it again.
+				if rec.state != nil {
+					dead := *rec.state
+					dead.Refresh = ""
+					if _, werr := ss.write(ctx, rec.gen, &dead, s.now()); werr != nil {
+						s.log().Debug("could not drop the refused refresh token from the shared cache", "profile", p.Name, "err", werr)
+					}
+				}
+				if rerr := s.recordRefusal(cur, err); rerr != nil {
+					s.log().Debug("could not record the refused refresh", "profile", p.Name, "err", rerr)
+				}
 				return Credential{}, fmt.Errorf("%w: the server refused the refresh of profile %q (%v): refresh token expired or revoked; run: tok login -p %s", ErrLoginRequired, p.Name, err, p.Name)
 			}
 		}
