@@ -116,6 +116,7 @@ const (
 	rowFile        = "tok token (key source file)"
 	rowKeyring     = "tok token (keyring, cached key)"
 	rowKeyringCold = "tok token (keyring, first call)"
+	rowPassphrase  = "tok token (passphrase, unlocked)"
 	rowExecCred    = "tok token -o exec-credential"
 	rowTrue        = "true"
 	rowExec        = "tok exec -- true"
@@ -176,6 +177,21 @@ func bench(tb *harnessTB, root string, opts options) (*report, error) {
 		{name: rowTrue, argv: []string{truePath}, env: base, want: []byte{}},
 		{name: rowExec, argv: []string{tokPath, "exec", "-p", profileName, "--", "true"}, env: fileHome.env, want: []byte{}},
 	}
+
+	passHome, err := newHome(tokPath, root, "passphrase", base, "passphrase", hotSrv, time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	tb.Cleanup(func() {
+		if _, err := passHome.run("", "lock"); err != nil {
+			progress("warning: could not lock the benchmark's passphrase key: %v", err)
+		}
+	})
+	passToken, err := passHome.token()
+	if err != nil {
+		return nil, err
+	}
+	cmds = append(cmds, &command{name: rowPassphrase, argv: []string{tokPath, "token", "-p", profileName}, env: passHome.env, want: []byte(passToken + "\n")})
 
 	keyringCmds, err := keyringCommands(tb, tokPath, root, base, hotSrv)
 	switch {

@@ -85,7 +85,7 @@ func (r *report) print(w io.Writer) int {
 	fmt.Fprintf(w, "\ntokbench: %d runs of each command, interleaved round-robin, on %s\n\n", r.opts.runs, goPlatform())
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "command\tmedian\tp90\tmin\t× floor (median)\t")
-	for _, name := range []string{rowFloor, rowFile, rowKeyring, rowKeyringCold, rowExecCred, rowTrue, rowExec} {
+	for _, name := range []string{rowFloor, rowFile, rowKeyring, rowKeyringCold, rowPassphrase, rowExecCred, rowTrue, rowExec} {
 		st, ok := r.stats[name]
 		if !ok {
 			continue
@@ -142,6 +142,7 @@ func (r *report) budgets() []budget {
 	for _, row := range []struct{ name, stat string }{
 		{"hot path, key source file", rowFile},
 		{"hot path, keyring (cached key)", rowKeyring},
+		{"hot path, passphrase (unlocked key)", rowPassphrase},
 		{"exec-credential path", rowExecCred},
 	} {
 		st, ok := r.stats[row.stat]

@@ -62,15 +62,21 @@ func newHome(tokPath, root, name string, base []string, keySource string, srv *o
 	if keySource == "file" {
 		h.env = append(h.env, "TOK_KEY_SOURCE=file")
 	}
-	steps := []struct {
+	type step struct {
 		stdin string
 		args  []string
-	}{
+	}
+	steps := []step{
 		{"", []string{"profile", "add", profileName, "--issuer", srv.Issuer(), "--client-id", clientID,
 			"--flow", "password", "--username", oauthtest.TestUser, "--scopes", "offline_access",
 			"--refresh-margin", margin.String()}},
-		{oauthtest.TestPassword + "\n", []string{"login", "-p", profileName, "--password-stdin"}},
 	}
+	if keySource == "passphrase" {
+		// The key is created under the passphrase and left unlocked in
+		// the kernel keyring, as after tok unlock.
+		steps = append(steps, step{benchPassphrase + "\n", []string{"config", "set", "key-source", "passphrase", "--passphrase-stdin"}})
+	}
+	steps = append(steps, step{oauthtest.TestPassword + "\n", []string{"login", "-p", profileName, "--password-stdin"}})
 	for _, s := range steps {
 		if _, err := h.run(s.stdin, s.args...); err != nil {
 			return nil, fmt.Errorf("setting up %s: %w", name, err)
@@ -78,6 +84,9 @@ func newHome(tokPath, root, name string, base []string, keySource string, srv *o
 	}
 	return h, nil
 }
+
+// benchPassphrase protects the passphrase home's throwaway key.
+const benchPassphrase = "tokbench throwaway passphrase"
 
 // run runs tok on h (untimed) and returns its stdout.
 func (h *home) run(stdin string, args ...string) (string, error) {
