@@ -55,6 +55,7 @@ func wantLocked(t *testing.T, r Result) {
 // stores the key wrapped, and the next process (even the small tok alone)
 // is served from the kernel keyring.
 func TestHeadlessFirstUseOffersPassphrase(t *testing.T) {
+	t.Parallel()
 	env := headlessEnv(t)
 	token, pass := NewSecret(t), "pass "+NewSecret(t)
 	RunOK(t, env, "", "profile", "add", "api", "--type", "static")
@@ -117,6 +118,7 @@ func TestHeadlessFirstUseOffersPassphrase(t *testing.T) {
 // fails with the fix on the first line and the diagnosis after it, and
 // nothing is stored: no silent fallback to a plaintext key.
 func TestHeadlessFirstUseOffTerminal(t *testing.T) {
+	t.Parallel()
 	env := headlessEnv(t)
 	RunOK(t, env, "", "profile", "add", "api", "--type", "static")
 	r := Run(t, env, NewSecret(t)+"\n", "login", "-p", "api", "--with-token")
@@ -140,6 +142,7 @@ func TestHeadlessFirstUseOffTerminal(t *testing.T) {
 
 // TestHeadlessFirstUseCancel: cancel at the offer stores nothing.
 func TestHeadlessFirstUseCancel(t *testing.T) {
+	t.Parallel()
 	env := headlessEnv(t)
 	RunOK(t, env, "", "profile", "add", "api", "--type", "static")
 	term := StartTerminal(t, env, TerminalOptions{}, "login", "-p", "api")
@@ -157,6 +160,7 @@ func TestHeadlessFirstUseCancel(t *testing.T) {
 // TestPassphraseWrongAndChange: a wrong passphrase is refused with a clear
 // error and changes nothing; changing the passphrase re-wraps the same key.
 func TestPassphraseWrongAndChange(t *testing.T) {
+	t.Parallel()
 	token := NewSecret(t)
 	env, pass := passphraseSetup(t, token)
 	RunOK(t, env, "", "lock")
@@ -196,6 +200,7 @@ func TestPassphraseWrongAndChange(t *testing.T) {
 // kernel keyring counts its timeout in wall-clock seconds, so this test
 // watches it run out (at most a few seconds).
 func TestPassphraseUnlockExpires(t *testing.T) {
+	t.Parallel()
 	token := NewSecret(t)
 	env, pass := passphraseSetup(t, token)
 	lone, loneEnv := loneFront(t, env)
@@ -213,7 +218,8 @@ func TestPassphraseUnlockExpires(t *testing.T) {
 		if r.Code != 0 {
 			t.Fatalf("tok token while the unlock runs out: %s", r)
 		}
-		if time.Since(unlocked) > 4*time.Second {
+		// Generous: on a loaded machine one tok run can take a second.
+		if time.Since(unlocked) > 8*time.Second {
 			t.Fatalf("still unlocked %s after tok unlock --for 2s", time.Since(unlocked))
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -226,6 +232,7 @@ func TestPassphraseUnlockExpires(t *testing.T) {
 // TestPassphraseNeverOnDisk scans every byte under TOK_HOME: the data key
 // and the passphrase appear in no form but the wrapped one.
 func TestPassphraseNeverOnDisk(t *testing.T) {
+	t.Parallel()
 	token := NewSecret(t)
 	env, pass := passphraseSetup(t, token)
 	key := exportKey(t, env)
@@ -273,6 +280,7 @@ func TestPassphraseNeverOnDisk(t *testing.T) {
 // TestPassphraseMoves: the key moves from passphrase to file and back; the
 // tokens stay readable and the old copy goes away.
 func TestPassphraseMoves(t *testing.T) {
+	t.Parallel()
 	token := NewSecret(t)
 	env, pass := passphraseSetup(t, token)
 	RunOK(t, env, "", "lock")
@@ -299,6 +307,7 @@ func TestPassphraseMoves(t *testing.T) {
 // polling kubectl) while the key is locked all exit 4 at once; none waits
 // for a person.
 func TestPassphraseLockedStorm(t *testing.T) {
+	t.Parallel()
 	env, _ := passphraseSetup(t, NewSecret(t))
 	RunOK(t, env, "", "lock")
 	stormExit4(t, env, "tok unlock", "token", "-p", "api")
@@ -327,5 +336,33 @@ func stormExit4(t *testing.T, env Env, next string, args ...string) {
 	// shared 2-core machine still finish well within this.
 	if elapsed > 8*time.Second {
 		t.Errorf("%d callers took %s to exit 4; they must not wait", callers, elapsed)
+	}
+}
+
+// TestKeyringToPassphrase: an existing key moves from the OS keyring into
+// the passphrase source; the keyring item is gone afterwards, the tokens
+// stay readable, and the key is locked by tok lock.
+func TestKeyringToPassphrase(t *testing.T) {
+	t.Parallel()
+	env := KeyringEnv(t)
+	token, pass := NewSecret(t), "pass "+NewSecret(t)
+	RunOK(t, env, "", "profile", "add", "api", "--type", "static")
+	RunOK(t, env, token+"\n", "login", "-p", "api", "--with-token")
+	key := exportKey(t, env)
+	if !keyringHolds(t, env, key) {
+		t.Fatal("the data key is not in the OS keyring before the move")
+	}
+	RunOK(t, env, pass+"\n", "config", "set", "key-source", "passphrase", "--passphrase-stdin")
+	if keyringHolds(t, env, key) {
+		t.Error("the data key is still in the OS keyring after moving to passphrase")
+	}
+	if got := exportKey(t, env); got != key {
+		t.Error("moving the key changed it")
+	}
+	RunOK(t, env, "", "lock")
+	wantLocked(t, Run(t, env, "", "token", "-p", "api"))
+	RunOK(t, env, pass+"\n", "unlock", "--passphrase-stdin")
+	if got := RunOK(t, env, "", "token", "-p", "api"); got != token+"\n" {
+		t.Fatalf("token after moving from the keyring: %q", got)
 	}
 }
