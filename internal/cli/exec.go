@@ -96,6 +96,8 @@ func (a *app) runExec(ctx context.Context, opts execOptions, args []string) erro
 		Stderr:    a.io.ErrOut,
 		Environ:   os.Environ(),
 		Now:       a.now,
+
+		ChildCoreLimit: a.coreLimit,
 	}
 	if err := spec.Validate(); err != nil {
 		return err

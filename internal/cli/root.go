@@ -20,6 +20,7 @@ import (
 	"github.com/tok-cli/tok/internal/iostreams"
 	"github.com/tok-cli/tok/internal/keyring"
 	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/procguard"
 	"github.com/tok-cli/tok/internal/sharedcache"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/termguard"
@@ -30,8 +31,15 @@ import (
 // Main runs tok with the process's arguments and returns its exit code.
 func Main() int {
 	termguard.Restore()
+	if err := procguard.RefuseSetuid(); err != nil {
+		fmt.Fprintf(os.Stderr, "tok: %v\n", err)
+		return ExitError
+	}
+	// Best effort: a kernel that refuses only loses the protection.
+	core, _ := procguard.Harden()
 	ios := iostreams.System()
 	a := newApp(ios, os.Getenv)
+	a.coreLimit = core
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	root := NewRootCmd(a)
@@ -54,6 +62,9 @@ type app struct {
 	io     *iostreams.IOStreams
 	getenv func(string) string
 	now    func() time.Time
+	// coreLimit is the core-file limit tok had before procguard.Harden,
+	// for tok exec's child.
+	coreLimit procguard.CoreLimit
 
 	homeFlag    string
 	profileFlag string

@@ -163,3 +163,49 @@ func TestKeyExportToFile(t *testing.T) {
 		t.Errorf("the export followed a symlink and created %s (%v)", target, err)
 	}
 }
+
+// TestExecParentHasNoCoreDumps: the tok that waits for the child of tok
+// exec (holding its token, and the data key while it read it) may not
+// write a core file, while the child keeps the core limit it would have
+// had without tok. Both binaries run children: the small tok for a stored
+// profile, tok-full for an ephemeral one. (That the process is also not
+// dumpable is checked in internal/procguard; from outside only root
+// could tell, and root may read it anyway.)
+func TestExecParentHasNoCoreDumps(t *testing.T) {
+	t.Parallel()
+	// tok lowers its limit again right after the child started: wait for
+	// that (up to 5s), then show both limits.
+	const show = `for i in $(seq 50); do grep -q "^Max core file size *0 " /proc/$PPID/limits && break; sleep 0.1; done
+grep "Max core file size" /proc/$PPID/limits /proc/self/limits | tr -s " "`
+	want := "/proc/PARENT/limits:Max core file size 0 unlimited bytes \n/proc/self/limits:Max core file size 2097152 unlimited bytes \n"
+	check := func(t *testing.T, r Result) {
+		t.Helper()
+		WantCode(t, r, 0)
+		lines := strings.SplitN(r.Stdout, ":", 2)
+		got := r.Stdout
+		if len(lines) == 2 && strings.HasPrefix(lines[0], "/proc/") {
+			got = "/proc/PARENT/limits:" + lines[1]
+		}
+		if got != want {
+			t.Errorf("core limits of tok exec and its child:\n%s\nwant\n%s", got, want)
+		}
+	}
+	// sh sets a soft limit of 4096 blocks of 512 bytes under an unlimited
+	// hard limit, then becomes tok.
+	const run = `ulimit -H -c unlimited && ulimit -S -c 4096 && exec tok "$@"`
+
+	t.Run("small tok", func(t *testing.T) {
+		t.Parallel()
+		env := FileKeyEnv(t)
+		addStatic(t, env, "ci", NewSecret(t))
+		check(t, RunProgram(t, env, "", "sh", "-c", run, "sh", "exec", "-p", "ci", "--", "sh", "-c", show))
+	})
+	t.Run("tok-full", func(t *testing.T) {
+		t.Parallel()
+		srv := oauthtest.New(t, oauthtest.Options{})
+		secret := NewSecret(t)
+		srv.AddClient(oauthtest.Client{ID: "ci", Secret: secret})
+		env := ciEnv(t).With("TOK_CLIENT_SECRET=" + secret)
+		check(t, RunProgram(t, env, "", "sh", "-c", run, "sh", "exec", "--issuer", srv.Issuer(), "--client-id", "ci", "--scopes", "profile", "--", "sh", "-c", show))
+	})
+}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/mask"
+	"github.com/tok-cli/tok/internal/procguard"
 	"github.com/tok-cli/tok/internal/tokenfile"
 )
 
@@ -64,6 +65,9 @@ type Spec struct {
 	Stdout, Stderr io.Writer
 	Environ        []string // the parent's environment
 	Now            func() time.Time
+	// ChildCoreLimit is tok's core-file limit from before it hardened
+	// itself (procguard.Harden), for the child (see CoreLimit.Starting).
+	ChildCoreLimit procguard.CoreLimit
 }
 
 // ExitError is tok's exit for a run: the child's status (128+N when it died
@@ -158,7 +162,7 @@ func Run(ctx context.Context, spec Spec, sigs <-chan os.Signal, cred cached.Cred
 		flushers = append(flushers, out, errOut)
 	}
 
-	if err := child.Start(); err != nil {
+	if err := spec.ChildCoreLimit.Starting(child.Start); err != nil {
 		return &ExitError{Code: 126, Err: fmt.Errorf("could not start %s: %w", spec.Argv[0], err)}
 	}
 	// Clear token files left by toks that were killed with SIGKILL, while

@@ -31,6 +31,7 @@ import (
 	"github.com/tok-cli/tok/internal/keyring"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/output"
+	"github.com/tok-cli/tok/internal/procguard"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/tokhome"
 )
@@ -43,6 +44,12 @@ const lockWait = 250 * time.Millisecond
 // Main runs the front with the process's arguments and returns its exit
 // code; it returns only when it served the command itself.
 func Main() int {
+	if err := procguard.RefuseSetuid(); err != nil {
+		// Before anything else: a setuid tok would hand its privileges to
+		// whichever tok-full the caller's PATH names.
+		fmt.Fprintf(os.Stderr, "tok: %v\n", err)
+		return 1
+	}
 	args := os.Args[1:]
 	code, served := serve(args)
 	if served {
@@ -134,10 +141,18 @@ func runExec(ctx context.Context, reader *cached.Reader, inv Invocation, name st
 	if spec.Validate() != nil {
 		return 0, false
 	}
+	// tok exec's parent lives as long as its child, with the token (and
+	// the data key while it reads) in memory: no core dumps, no ptrace.
+	// The token path is too short-lived to bother.
+	core, _ := procguard.Harden()
 	cred, ok := lookup(ctx, reader, name, cached.Options{})
 	if !ok {
+		// tok-full takes over in this process and must find the core
+		// limit as it was.
+		_ = core.Restore()
 		return 0, false
 	}
+	spec.ChildCoreLimit = core
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, execrun.Forwarded...)
 	defer signal.Stop(sigs)
