@@ -10,6 +10,7 @@
 package cached
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -160,6 +161,10 @@ type State struct {
 	// RefusalReason is the provider's answer to that refresh, as tok
 	// reported it (no secrets), for the message that asks for a login.
 	RefusalReason string `json:"refusal_reason,omitempty"`
+	// Identity is who signed in at the last login (oauth.Identity as
+	// JSON), kept to notice a login that brings back another account. It
+	// is not a secret; the read path never looks at it.
+	Identity json.RawMessage `json:"identity,omitempty"`
 }
 
 // GrantDead reports whether the provider refused the refresh token and

@@ -193,7 +193,7 @@ func (a *app) useEphemeral(ctx context.Context, o *ephemeralOptions) (string, er
 		// federation need nobody and run on the first Token call.
 		lctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		defer cancel()
-		if _, err := svc.Login(lctx, ephemeralProfile, a.loginOptions(flow, false)); err != nil {
+		if err := a.signInQuietly(lctx, svc, ephemeralProfile, a.loginOptions(ephemeralProfile, flow, false)); err != nil {
 			return "", err
 		}
 	}

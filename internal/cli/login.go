@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os/exec"
 	"runtime"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -106,7 +104,11 @@ func (a *app) runLogin(ctx context.Context, opts loginOptions) error {
 	if err != nil {
 		return &usageError{err}
 	}
-	lopts := a.loginOptions(flow, opts.noBrowser)
+	lopts := a.loginOptions(p.Name, flow, opts.noBrowser)
+	// A reload of the browser tab shows the result for a moment longer:
+	// Main waits for the listener after printing the outcome.
+	lopts.UI.KeepResultFor = keepResultPage
+	lopts.UI.Lingering = &a.lingering
 	if opts.remote {
 		switch {
 		case flow != "" && flow != tokens.FlowAuto && flow != tokens.FlowBrowser:
@@ -131,28 +133,23 @@ func (a *app) runLogin(ctx context.Context, opts loginOptions) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.timeout)
 	defer cancel()
-	cred, err := svc.Login(ctx, p.Name, lopts)
+	cred, who, err := a.signIn(ctx, svc, p.Name, lopts)
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("login to profile %q did not finish within %s (--timeout): %w", p.Name, opts.timeout, err)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.io.ErrOut, "Logged in to profile %q%s.\n", p.Name, expiryPhrase(cred.Expiry, a.now()))
+	fmt.Fprintf(a.io.ErrOut, "Logged in to profile %q%s%s.\n", p.Name, who, expiryPhrase(cred.Expiry, a.now()))
 	return nil
 }
 
 // loginOptions are the options of an interactive login by a person. Over
 // SSH a browser login takes the pasted address (as with --remote): the
 // browser that would open here is not the person's.
-func (a *app) loginOptions(flow tokens.Flow, noBrowser bool) tokens.LoginOptions {
+func (a *app) loginOptions(name string, flow tokens.Flow, noBrowser bool) tokens.LoginOptions {
 	lo := tokens.LoginOptions{
-		UI: oauth.UI{
-			Out:         a.io.ErrOut,
-			OpenBrowser: a.openBrowser,
-			NoBrowser:   noBrowser,
-			Wait:        a.signInUI(),
-		},
+		UI:     a.loginUI(name, noBrowser),
 		Flow:   flow,
 		Wait:   a.io.CanPrompt(),
 		Remote: a.isRemote(),
@@ -269,29 +266,6 @@ func (a *app) isRemote() bool {
 	return false
 }
 
-// openBrowser opens url with $BROWSER or the platform's opener. The URL
-// carries no secret (only the PKCE challenge and state), so passing it on
-// the opener's command line is safe.
-func (a *app) openBrowser(url string) error {
-	var cmd *exec.Cmd
-	switch {
-	case a.getenv("BROWSER") != "":
-		cmd = exec.Command(a.getenv("BROWSER"), url)
-	case runtime.GOOS == "darwin":
-		cmd = exec.Command("open", url)
-	case runtime.GOOS == "windows":
-		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
-	default:
-		cmd = exec.Command("xdg-open", url)
-	}
-	cmd.Stdout, cmd.Stderr = nil, nil
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	go func() { _ = cmd.Wait() }()
-	return nil
-}
-
 // requireProfile resolves the profile for commands that need one: -p,
 // TOK_PROFILE, the default, or the picker when a person is at a terminal.
 func (a *app) requireProfile(ctx context.Context) (string, error) {
@@ -344,7 +318,7 @@ func (a *app) tokenOrLogin(ctx context.Context, name string, topts tokens.TokenO
 	fmt.Fprintf(a.io.ErrOut, "Profile %q needs a login.\n", p.Name)
 	lctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	if _, err := svc.Login(lctx, p.Name, a.loginOptions("", false)); err != nil {
+	if err := a.signInQuietly(lctx, svc, p.Name, a.loginOptions(p.Name, "", false)); err != nil {
 		return tokens.Credential{}, err
 	}
 	return token(p.Name)

@@ -92,7 +92,7 @@ func (a *app) pickerAction(ctx context.Context, name string, action tui.Action) 
 		if p.Type == tokens.Static {
 			return false, a.loginStatic(ctx, svc, name, loginOptions{})
 		}
-		if _, err := svc.Login(ctx, name, a.loginOptions("", false)); err != nil {
+		if err := a.signInQuietly(ctx, svc, name, a.loginOptions(name, "", false)); err != nil {
 			fmt.Fprintf(a.io.ErrOut, "tok: %v\n", err)
 		}
 		return false, nil

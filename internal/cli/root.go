@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -48,7 +49,11 @@ func Main() int {
 	if err != nil && ctx.Err() != nil && !isExitError(err) {
 		err = fmt.Errorf("%w: %v", errCancelled, err)
 	}
-	return a.finish(err)
+	code := a.finish(err)
+	// The outcome is printed; let the browser's result page be reloaded
+	// for a moment before the process (and its listener) ends.
+	a.lingering.Wait()
+	return code
 }
 
 func isExitError(err error) bool {
@@ -75,6 +80,9 @@ type app struct {
 
 	svc *tokens.Service
 	log *slog.Logger
+	// lingering is done when background work a command started (the
+	// browser login's result page) has stopped.
+	lingering sync.WaitGroup
 }
 
 func newApp(ios *iostreams.IOStreams, getenv func(string) string) *app {

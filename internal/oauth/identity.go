@@ -29,7 +29,7 @@ func (id Identity) Same(other Identity) bool {
 
 // String names the account for a person, safe for a terminal: the email,
 // else the username, else the subject, with the subject added when a
-// friendlier name is shown ("ann@example.com (sub 248289761001)").
+// friendlier name is shown ("ann@example.com (subject 248289761001)").
 func (id Identity) String() string {
 	name := id.Email
 	if name == "" {
@@ -39,7 +39,7 @@ func (id Identity) String() string {
 	case name == "" && id.Subject == "":
 		return "an unnamed account"
 	case name == "":
-		return "subject " + termtext.Clean(id.Subject)
+		return termtext.Clean(id.Subject)
 	case id.Subject == "" || id.Subject == name:
 		return termtext.Clean(name)
 	}

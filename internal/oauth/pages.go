@@ -39,8 +39,7 @@ p{margin:8px 0}
 dl{display:grid;grid-template-columns:auto 1fr;gap:4px 16px;margin:16px 0;padding:12px 16px;border-radius:8px;background:var(--bg)}
 dt{color:var(--muted)}dd{margin:0;font-weight:600;overflow-wrap:anywhere}
 code{font:14px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:2px 6px;overflow-wrap:anywhere}
-.close{margin-top:20px;padding-top:16px;border-top:1px solid var(--line);color:var(--muted);font-size:14px}
-.brand{font-weight:700;letter-spacing:.02em}`
+.close{margin-top:20px;padding-top:16px;border-top:1px solid var(--line);color:var(--muted);font-size:14px}`
 
 // pageCSP allows the inline style block by its SHA-256 hash and nothing
 // else.
@@ -69,7 +68,7 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 {{- if .Next}}
 <p>{{.Next}}{{if .Command}} <code>{{.Command}}</code>{{end}}</p>
 {{- end}}
-<p class="close">You can close this tab. <span class="brand">tok</span></p>
+<p class="close">You can close this tab.</p>
 </main>
 </body>
 </html>

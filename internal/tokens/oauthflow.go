@@ -2,6 +2,7 @@ package tokens
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -276,7 +277,7 @@ func (s *Service) recordRefusal(cur snapshot, cause error) error {
 // stateFrom builds the sealed-later state of a token response. prev's
 // refresh token is kept when the server did not rotate it.
 func (s *Service) stateFrom(tok oauth.Token, prev State, now time.Time) pendingState {
-	return pendingState{tok: tok, prevRefresh: prev.Refresh, prevID: prev.ID, prevIDExpiry: prev.IDExpiry, now: now}
+	return pendingState{tok: tok, prevRefresh: prev.Refresh, prevID: prev.ID, prevIDExpiry: prev.IDExpiry, identity: prev.Identity, now: now}
 }
 
 type pendingState struct {
@@ -284,7 +285,9 @@ type pendingState struct {
 	prevRefresh  []byte
 	prevID       []byte
 	prevIDExpiry time.Time
-	now          time.Time
+	// identity is who signed in at the login; a refresh keeps it.
+	identity []byte
+	now      time.Time
 	// exact keeps tok.Expiry as it is: it was set on the real clock by
 	// another member (shared cache), not computed here by x/oauth2.
 	exact bool
@@ -347,6 +350,7 @@ func (s *Service) seal(ctx context.Context, name string, next pendingState) (Sta
 		Refresh:   next.prevRefresh,
 		ID:        next.prevID,
 		IDExpiry:  next.prevIDExpiry,
+		Identity:  next.identity,
 	}
 	if st.Access, err = sl.Seal([]byte(next.tok.AccessToken), seal.AD(name, "access")); err != nil {
 		return State{}, err
@@ -515,7 +519,13 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (Cr
 		return Credential{}, fmt.Errorf("login to profile %q failed: %w", name, err)
 	}
 
-	st, err := s.seal(ctx, name, pendingState{tok: tok, now: s.now()})
+	next := pendingState{tok: tok, now: s.now()}
+	if !tok.Identity.IsZero() {
+		if next.identity, err = json.Marshal(tok.Identity); err != nil {
+			return Credential{}, fmt.Errorf("could not record who signed in to profile %q: %w", name, err)
+		}
+	}
+	st, err := s.seal(ctx, name, next)
 	if err != nil {
 		return Credential{}, err
 	}
@@ -550,6 +560,24 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (Cr
 		s.publishShared(ctx, p, tok, st.Obtained)
 	}
 	return s.credential(ctx, snap, K8sAccessToken)
+}
+
+// Identity returns who signed in at profile name's last login, as the
+// verified ID token said; the zero Identity when no login stored one (no
+// login yet, a flow without an ID token, or tokens forgotten).
+func (s *Service) Identity(name string) (oauth.Identity, error) {
+	snap, err := s.load(name)
+	if err != nil {
+		return oauth.Identity{}, err
+	}
+	var id oauth.Identity
+	if len(snap.state.Identity) == 0 {
+		return id, nil
+	}
+	if err := json.Unmarshal(snap.state.Identity, &id); err != nil {
+		return oauth.Identity{}, fmt.Errorf("the stored sign-in identity of profile %q is damaged: %w", snap.profile.Name, err)
+	}
+	return id, nil
 }
 
 // Revoke revokes profile name's tokens at the server (RFC 7009) and then
