@@ -96,14 +96,17 @@ func LoginBrowser(ctx context.Context, cfg Config, ui UI) (Token, error) {
 	l.authURL = l.authCodeURL()
 	srv := &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	defer l.stopLater(ctx, srv, ui)
+	opened := false
+	defer func() { l.stopLater(ctx, srv, ui, opened) }()
 
 	out := ui.out()
 	if ui.Paste != nil {
 		return l.remote(ctx, ui)
 	}
 	startURL := "http://" + l.host + l.startPath
-	switch tried, err := ui.open(startURL); {
+	tried, err := ui.open(startURL)
+	opened = tried && err == nil
+	switch {
 	case !tried:
 		fmt.Fprintf(out, "To sign in, open this URL in a browser on this machine:\n\n    %s\n\n", l.authURL)
 	case err != nil:
@@ -203,9 +206,11 @@ func (l *loopbackLogin) pasted(raw string) (msg string, again bool) {
 const resultFetchWait = 2 * time.Second
 
 // stopLater stops the listener: at once when no result was decided (the
-// wait ended), otherwise once the browser has loaded the result page, and
-// with ui.KeepResultFor in the background after that.
-func (l *loopbackLogin) stopLater(ctx context.Context, srv *http.Server, ui UI) {
+// wait ended), otherwise once the browser has loaded the result page, and,
+// when tok opened that browser itself, with ui.KeepResultFor in the
+// background after that. (A person who opened the URL by hand, or a
+// script with --no-browser, does not make tok wait.)
+func (l *loopbackLogin) stopLater(ctx context.Context, srv *http.Server, ui UI, opened bool) {
 	shutdown := func() {
 		// Let a page in flight reach the browser, then stop listening.
 		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
@@ -223,7 +228,7 @@ func (l *loopbackLogin) stopLater(ctx context.Context, srv *http.Server, ui UI) 
 	case <-l.resultShown:
 	case <-time.After(resultFetchWait):
 	}
-	if ui.KeepResultFor <= 0 {
+	if ui.KeepResultFor <= 0 || !opened {
 		shutdown()
 		return
 	}

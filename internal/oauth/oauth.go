@@ -135,10 +135,11 @@ type UI struct {
 	RetryCommand string
 	// KeepResultFor keeps the browser flow's listener serving the result
 	// page this long after the login returned, so that reloading the tab
-	// shows the result instead of a connection error. The listener stops in
-	// the background; Lingering, when set, is done when it has stopped, so
-	// a caller can wait for it before exiting. Zero stops the listener as
-	// soon as the browser has loaded the result page.
+	// shows the result instead of a connection error; only when the flow
+	// opened the browser itself. The listener stops in the background;
+	// Lingering, when set, is done when it has stopped, so a caller can
+	// wait for it before exiting. Zero stops the listener as soon as the
+	// browser has loaded the result page.
 	KeepResultFor time.Duration
 	Lingering     *sync.WaitGroup
 	// Paste, when set, makes the browser flow remote (tok login --remote):
