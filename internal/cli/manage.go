@@ -280,7 +280,8 @@ const environmentHelpHead = `Environment variables tok reads:
                     the same profile (1m)
   TOK_DB_TIMEOUT    how long to wait for the database lock (5s)
   NO_COLOR          disable colour
-  BROWSER           program that opens the login URL
+  BROWSER           program that opens the login address: "prog", "prog --flag",
+                    "prog %s" (%s is the address) or a colon-separated list
   KUBERNETES_EXEC_INFO  set by kubectl for credential plugins
 
 Ephemeral profiles of tok token and tok exec (when no -p or TOK_PROFILE is
