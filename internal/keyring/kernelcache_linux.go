@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -20,9 +22,7 @@ import (
 // one. That is the keyring pam_keyinit (or a container runtime) made for the
 // login session; a process that has none uses its user-session keyring
 // (_uid_ses.UID), shared by the user's processes that have no session
-// keyring. Either way the cached key is reachable only by processes of the
-// same user, the same reach as the Secret Service, which answers any process
-// of the user that can connect to the session bus. The keyring is never
+// keyring. The keyring is never
 // created here: a fresh anonymous session keyring would belong to this one
 // process and the cache would silently never hit. The per-user keyring
 // (_uid.UID) is not used because it also spans other login sessions, and,
@@ -30,19 +30,29 @@ import (
 // containers; the session keyring is the narrower choice and behaves the
 // same under dbus-run-session and in CI, which inherit it.
 //
-// Keys are readable only by their possessors (processes whose keyrings
-// reach them): permissions are set to possessor-all, nothing for the user,
-// group or others. Each key is built, permissioned and given its timeout in
-// a thread keyring first and only then linked into the session keyring, so
-// no reader ever sees a key without its expiry, even if tok is killed
+// A session keyring can be shared with another user: su without
+// pam_keyinit leaves the new user's shell in the caller's session keyring,
+// so possessing a key says nothing about who asks. Keys are therefore
+// user-only: all permissions for the owning user, none for possessors,
+// group or others, so only processes of the same user (the reach of the
+// Secret Service, which answers any process of the user that can connect
+// to the session bus) can find or read them. And Get trusts a key only
+// when its owner is the caller and its permissions are exactly these:
+// another user who shares the keyring could otherwise plant a key of the
+// same name and have tok seal new secrets under a key they know.
+//
+// Each key is built, permissioned and given its timeout in a thread
+// keyring first and only then linked into the session keyring, so no
+// reader ever sees a key without its expiry, even if tok is killed
 // half-way through a Put.
 type KernelCache struct{}
 
 const (
 	keyType = "user"
 
-	// keyPermPossessorAll is KEY_POS_VIEW|READ|WRITE|SEARCH|LINK|SETATTR.
-	keyPermPossessorAll = 0x3f000000
+	// keyPermUserAll is KEY_USR_VIEW|READ|WRITE|SEARCH|LINK|SETATTR, and
+	// nothing for possessors, group or others.
+	keyPermUserAll = 0x003f0000
 
 	// maxUserKeyPayload is the kernel's limit for a "user" key's payload.
 	maxUserKeyPayload = 32767
@@ -56,7 +66,7 @@ func (KernelCache) Get(desc string) ([]byte, bool) {
 		return nil, false
 	}
 	id, err := unix.KeyctlSearch(ring, keyType, desc, 0)
-	if err != nil {
+	if err != nil || !ownKey(id) {
 		return nil, false
 	}
 	// A data key is 32 bytes; a bigger buffer is taken only when needed.
@@ -106,7 +116,7 @@ func (KernelCache) Put(desc string, value []byte, ttl time.Duration) error {
 	defer func() {
 		_, _ = unix.KeyctlInt(unix.KEYCTL_UNLINK, id, unix.KEY_SPEC_THREAD_KEYRING, 0, 0)
 	}()
-	if err := unix.KeyctlSetperm(id, keyPermPossessorAll); err != nil {
+	if err := unix.KeyctlSetperm(id, keyPermUserAll); err != nil {
 		return fmt.Errorf("kernel keyring cache: could not restrict key permissions: %w", err)
 	}
 	if _, err := unix.KeyctlInt(unix.KEYCTL_SET_TIMEOUT, id, seconds, 0, 0); err != nil {
@@ -143,6 +153,26 @@ func (KernelCache) Delete(desc string) error {
 		}
 	}
 	return fmt.Errorf("kernel keyring cache: %q is still present after invalidation", desc)
+}
+
+// ownKey reports whether key id belongs to this process's user and has
+// exactly the permissions Put gives (see KernelCache).
+func ownKey(id int) bool {
+	// "type;uid;gid;perm;description"
+	info, err := unix.KeyctlString(unix.KEYCTL_DESCRIBE, id)
+	if err != nil {
+		return false
+	}
+	fields := strings.SplitN(info, ";", 5)
+	if len(fields) != 5 {
+		return false
+	}
+	uid, err := strconv.Atoi(fields[1])
+	if err != nil || uid != unix.Geteuid() {
+		return false
+	}
+	perm, err := strconv.ParseUint(fields[3], 16, 32)
+	return err == nil && perm == keyPermUserAll
 }
 
 // sessionKeyring returns the serial of the caller's session keyring,

@@ -106,8 +106,9 @@ func TestKernelCacheSharedWithOtherProcesses(t *testing.T) {
 }
 
 // TestKernelCacheKeyIsPrivate checks the permissions and placement of a
-// cached key: readable by its possessors only, linked into the session
-// keyring and nowhere else, with a timeout.
+// cached key: readable by its owner only (not by possessors: another user
+// may share the session keyring), linked into the session keyring and
+// nowhere else, with a timeout.
 func TestKernelCacheKeyIsPrivate(t *testing.T) {
 	desc := cacheDesc(t)
 	if err := (keyring.KernelCache{}).Put(desc, []byte("v"), time.Hour); err != nil {
@@ -127,8 +128,8 @@ func TestKernelCacheKeyIsPrivate(t *testing.T) {
 		t.Fatal(err)
 	}
 	fields := strings.SplitN(info, ";", 5)
-	if len(fields) != 5 || fields[0] != "user" || fields[3] != "3f000000" {
-		t.Fatalf("key description %q: want type user and permissions 3f000000 (possessor only)", info)
+	if len(fields) != 5 || fields[0] != "user" || fields[1] != fmt.Sprint(os.Geteuid()) || fields[3] != "003f0000" {
+		t.Fatalf("key description %q: want type user, our uid and permissions 003f0000 (owner only)", info)
 	}
 	if _, err := unix.KeyctlSearch(unix.KEY_SPEC_THREAD_KEYRING, "user", desc, 0); err == nil {
 		t.Errorf("the key is still linked in a thread keyring")
@@ -216,5 +217,44 @@ func BenchmarkKernelCachePut(b *testing.B) {
 		if err := c.Put(desc, value, time.Minute); err != nil {
 			b.Fatalf("Put: %v", err)
 		}
+	}
+}
+
+// TestKernelCacheRefusesForeignKeys: Get ignores a key of the right name
+// that tok did not put there with owner-only permissions (a key cached by
+// an older tok, or planted by another user who shares the session
+// keyring), and a process of another user that shares the keyring cannot
+// read tok's key. The other-user half needs root, which CI runs as.
+func TestKernelCacheRefusesForeignKeys(t *testing.T) {
+	c := keyring.KernelCache{}
+	desc := cacheDesc(t)
+	id, err := unix.AddKey("user", desc, []byte("planted"), unix.KEY_SPEC_SESSION_KEYRING)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.KeyctlSetperm(id, 0x3f3f0000); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := c.Get(desc); ok {
+		t.Errorf("Get returned a key with possessor permissions: %q", v)
+	}
+
+	if os.Geteuid() != 0 {
+		t.Log("not root: the other-user half of this test needs root")
+		return
+	}
+	if err := c.Put(desc, []byte("ours"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if r := runHelper(t, "cache-get-as-other", map[string]string{"HELPER_DESC": desc}); r.Err != "" || r.Found {
+		t.Errorf("another user sharing the session keyring read the cached key: %+v", r)
+	}
+
+	planted := cacheDesc(t)
+	if r := runHelper(t, "cache-plant-as-other", map[string]string{"HELPER_DESC": planted, "HELPER_VALUE": "attacker"}); r.Err != "" || !r.Found {
+		t.Fatalf("planting a key as another user: %+v", r)
+	}
+	if v, ok := c.Get(planted); ok {
+		t.Errorf("Get returned a key another user planted: %q", v)
 	}
 }

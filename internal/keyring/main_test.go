@@ -29,6 +29,12 @@ func TestMain(m *testing.M) {
 		helperKeyring()
 	case "cache-get":
 		helperCacheGet()
+	case "cache-get-as-other":
+		becomeOtherUser()
+		helperCacheGet()
+	case "cache-plant-as-other":
+		becomeOtherUser()
+		helperCachePlant()
 	default:
 		fmt.Fprintf(os.Stderr, "unknown helper %q\n", os.Getenv(helperEnv))
 		os.Exit(2)
