@@ -27,6 +27,8 @@ import (
 
 	"github.com/tok-cli/tok/internal/keyring"
 	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/seal"
+	"github.com/tok-cli/tok/internal/sharedcache/redistest"
 )
 
 // options are tokbench's flags.
@@ -120,6 +122,8 @@ const (
 	rowExecCred    = "tok token -o exec-credential"
 	rowTrue        = "true"
 	rowExec        = "tok exec -- true"
+	rowShared      = "tok token (shared profile, local copy)"
+	rowSharedNew   = "tok token (shared profile, new member)"
 )
 
 func bench(tb *harnessTB, root string, opts options) (*report, error) {
@@ -204,6 +208,17 @@ func bench(tb *harnessTB, root string, opts options) (*report, error) {
 		progress("skipping the keyring figures: %v", err)
 	}
 
+	sharedCmds, err := sharedCommands(tb, tokPath, root, base, hotSrv)
+	switch {
+	case err == nil:
+		cmds = append(cmds, sharedCmds...)
+	case os.Getenv("CI") == "true":
+		return nil, fmt.Errorf("the shared cache figures need redis-server (.ci/setup installs it): %w", err)
+	default:
+		rep.sharedSkipped = err.Error()
+		progress("skipping the shared cache figures: %v", err)
+	}
+
 	progress("timing %d commands × %d runs, interleaved", len(cmds), opts.runs)
 	r, err := newRunner(root)
 	if err != nil {
@@ -278,6 +293,41 @@ func keyringCommands(tb *harnessTB, tokPath, root string, base []string, srv *oa
 	return []*command{
 		{name: rowKeyring, argv: argv, env: h.env, want: want},
 		{name: rowKeyringCold, argv: argv, env: h.env, want: want, before: func() error { return cache.Delete(desc) }},
+	}, nil
+}
+
+// sharedCommands prepares a TOK_HOME whose profile shares its tokens
+// through a real redis-server on loopback, and returns the call served
+// from the member's local copy (the small tok, no network) and the call of
+// a member that has no copy yet (tok-full: one Redis read, then a local
+// write). The state is forgotten before each run of the second.
+func sharedCommands(tb *harnessTB, tokPath, root string, base []string, srv *oauthtest.Server) ([]*command, error) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		return nil, errors.New("redis-server is not installed")
+	}
+	rs := redistest.Start(tb)
+	key, err := seal.NewKey()
+	if err != nil {
+		return nil, err
+	}
+	env := append(append([]string{}, base...), "TOK_SHARED_CACHE_KEY="+key.String())
+	h, err := newHome(tokPath, root, "shared", env, "file", srv, time.Minute, "--shared-cache", rs.URL)
+	if err != nil {
+		return nil, err
+	}
+	token, err := h.token()
+	if err != nil {
+		return nil, err
+	}
+	want := []byte(token + "\n")
+	argv := []string{tokPath, "token", "-p", profileName}
+	forget := func() error {
+		_, err := h.run("", "revoke", "-p", profileName, "--local")
+		return err
+	}
+	return []*command{
+		{name: rowShared, argv: argv, env: h.env, want: want},
+		{name: rowSharedNew, argv: argv, env: h.env, want: want, before: forget},
 	}, nil
 }
 

@@ -30,6 +30,7 @@ type report struct {
 	opts           options
 	stats          map[string]stats
 	keyringSkipped string           // why the keyring rows are missing
+	sharedSkipped  string           // why the shared cache rows are missing
 	rss            map[string]int64 // peak RSS in KiB by row name
 	storms         []stormResult
 	binarySizes    map[string]int64 // by binary name
@@ -85,7 +86,7 @@ func (r *report) print(w io.Writer) int {
 	fmt.Fprintf(w, "\ntokbench: %d runs of each command, interleaved round-robin, on %s\n\n", r.opts.runs, goPlatform())
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "command\tmedian\tp90\tmin\t× floor (median)\t")
-	for _, name := range []string{rowFloor, rowFile, rowKeyring, rowKeyringCold, rowPassphrase, rowExecCred, rowTrue, rowExec} {
+	for _, name := range []string{rowFloor, rowFile, rowKeyring, rowKeyringCold, rowPassphrase, rowExecCred, rowTrue, rowExec, rowShared, rowSharedNew} {
 		st, ok := r.stats[name]
 		if !ok {
 			continue
@@ -95,6 +96,9 @@ func (r *report) print(w io.Writer) int {
 	tw.Flush()
 	if r.keyringSkipped != "" {
 		fmt.Fprintf(w, "(keyring rows skipped: %s)\n", r.keyringSkipped)
+	}
+	if r.sharedSkipped != "" {
+		fmt.Fprintf(w, "(shared cache rows skipped: %s)\n", r.sharedSkipped)
 	}
 
 	fmt.Fprintf(w, "\npeak RSS (largest of %d runs): tok token (key file) %.1f MiB, floor %.1f MiB\n",
@@ -161,6 +165,8 @@ func (r *report) budgets() []budget {
 			limit: "none, reported", verdict: pass})
 	}
 
+	out = append(out, r.sharedBudgets()...)
+
 	execRun, truth, hot := r.stats[rowExec], r.stats[rowTrue], r.stats[rowFile]
 	extra := execRun.median - truth.median - hot.median
 	out = append(out, budget{
@@ -191,6 +197,35 @@ func (r *report) budgets() []budget {
 		size := float64(r.binarySizes[name])
 		out = append(out, budget{name: "stripped linux/amd64 binary " + name, got: fmt.Sprintf("%.1f MB", size/mb), limit: fmt.Sprintf("≤ %.0f MB", budgetBinary/mb),
 			verdict: limitVerdict(size, budgetBinary)})
+	}
+	return out
+}
+
+// budgetSharedExtra: a shared profile's cached token costs at most this
+// much more than the keyring path (docs/fleet.md).
+const budgetSharedExtra = time.Millisecond
+
+// sharedBudgets judges the shared cache rows: the cached call against the
+// keyring path (the key file path when no keyring ran), the new member's
+// call reported.
+func (r *report) sharedBudgets() []budget {
+	shared, ok := r.stats[rowShared]
+	if !ok {
+		return []budget{{name: "shared profile, cached token", got: "-", limit: "≤ keyring path + " + ms(budgetSharedExtra), verdict: skip, footnote: " " + r.sharedSkipped}}
+	}
+	ref, refName := r.stats[rowKeyring], "keyring path"
+	if _, ok := r.stats[rowKeyring]; !ok {
+		ref, refName = r.stats[rowFile], "key file path (no keyring)"
+	}
+	extra := shared.median - ref.median
+	out := []budget{{
+		name:    "shared profile, cached token",
+		got:     fmt.Sprintf("%s above the %s (%s vs %s)", ms(extra), refName, ms(shared.median), ms(ref.median)),
+		limit:   "≤ " + ms(budgetSharedExtra),
+		verdict: limitVerdict(float64(extra), float64(budgetSharedExtra)),
+	}}
+	if st, ok := r.stats[rowSharedNew]; ok {
+		out = append(out, budget{name: "shared profile, new member (one Redis read)", got: ms(st.median), limit: "none, reported", verdict: pass})
 	}
 	return out
 }

@@ -56,7 +56,8 @@ func newAuthServer(tb *harnessTB, ttl time.Duration) *oauthtest.Server {
 // in by the password grant (which returns a refresh token with the
 // offline_access scope). keySource "file" keeps the data key in a file;
 // "keyring" in the OS keyring.
-func newHome(tokPath, root, name string, base []string, keySource string, srv *oauthtest.Server, margin time.Duration) (*home, error) {
+// extra flags go to tok profile add.
+func newHome(tokPath, root, name string, base []string, keySource string, srv *oauthtest.Server, margin time.Duration, extra ...string) (*home, error) {
 	h := &home{dir: filepath.Join(root, name, "tok"), tok: tokPath}
 	h.env = append(append([]string{}, base...), "TOK_HOME="+h.dir)
 	if keySource == "file" {
@@ -67,9 +68,9 @@ func newHome(tokPath, root, name string, base []string, keySource string, srv *o
 		args  []string
 	}
 	steps := []step{
-		{"", []string{"profile", "add", profileName, "--issuer", srv.Issuer(), "--client-id", clientID,
+		{"", append([]string{"profile", "add", profileName, "--issuer", srv.Issuer(), "--client-id", clientID,
 			"--flow", "password", "--username", oauthtest.TestUser, "--scopes", "offline_access",
-			"--refresh-margin", margin.String()}},
+			"--refresh-margin", margin.String()}, extra...)},
 	}
 	if keySource == "passphrase" {
 		// The key is created under the passphrase and left unlocked in

@@ -17,8 +17,11 @@ import (
 // request within one storm is a failure of the refresh lock, not a
 // legitimate renewal.
 const (
-	stormTTL    = 8 * time.Second
-	stormMargin = 5 * time.Second
+	stormTTL = 8 * time.Second
+	// stormMargin stays under half of stormTTL: tok caps a margin at half
+	// the token's lifetime (docs/refresh.md), so a larger one would never
+	// make the token stale when the storm starts.
+	stormMargin = 3 * time.Second
 	// stormSlack is how far into the refresh margin a storm starts, for
 	// the stored expiry (rounded to a second) and the clocks to agree.
 	stormSlack = 300 * time.Millisecond
