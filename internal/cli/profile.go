@@ -83,6 +83,9 @@ func (a *app) runProfileAdd(ctx context.Context, name string, o profileOptions) 
 	if p.OAuth != nil && p.OAuth.Flow == tokens.FlowClientCredentials && secret == "" {
 		return usagef("the client-credentials flow needs a client secret: add --client-secret or --client-secret-stdin")
 	}
+	if p.OAuth != nil && (p.OAuth.ClientAuth == oauth.ClientAuthBasic || p.OAuth.ClientAuth == oauth.ClientAuthPost) && secret == "" {
+		return usagef("--client-auth %s sends a client secret: add --client-secret or --client-secret-stdin (a public client uses --client-auth none)", p.OAuth.ClientAuth)
+	}
 	svc, err := a.service()
 	if err != nil {
 		return err
@@ -151,6 +154,9 @@ func (a *app) buildProfile(ctx context.Context, name string, o profileOptions) (
 			}
 		}
 	}
+	if p.OAuth != nil && p.OAuth.ClientAuth == oauth.ClientAuthNone && secret != "" {
+		return tokens.Profile{}, "", usagef("--client-auth none is for public clients, which have no secret; drop --client-secret, or use --client-auth basic or post")
+	}
 	if p.Shared, err = o.shared.config(typ); err != nil {
 		return tokens.Profile{}, "", err
 	}
@@ -166,6 +172,10 @@ func (a *app) oauthConfigFromFlags(ctx context.Context, o profileOptions) (*toke
 	if err != nil {
 		return nil, &usageError{err}
 	}
+	clientAuth, err := oauth.ParseClientAuth(o.clientAuth)
+	if err != nil {
+		return nil, usagef("--client-auth: %v", err)
+	}
 	c := &tokens.OAuthConfig{
 		Issuer:        o.issuer,
 		ClientID:      o.clientID,
@@ -179,6 +189,7 @@ func (a *app) oauthConfigFromFlags(ctx context.Context, o profileOptions) (*toke
 		CAFile:        o.caFile,
 		Username:      o.username,
 		K8sToken:      tokens.K8sToken(o.k8sToken),
+		ClientAuth:    clientAuth,
 	}
 	if o.redirectPort < 0 || o.redirectPort > 65535 {
 		return nil, usagef("--redirect-port %d is not a port", o.redirectPort)
@@ -386,6 +397,12 @@ func (a *app) writeProfileDetail(ps tokens.ProfileStatus) error {
 		row("Device endpoint", o.Endpoints.DeviceAuthURL)
 		row("Revocation endpoint", o.Endpoints.RevocationURL)
 		row("Refresh margin", p.Margin().String())
+		switch {
+		case o.ClientAuth != "":
+			row("Client auth", string(o.ClientAuth))
+		case o.ClientAuthSeen != "":
+			row("Client auth", string(o.ClientAuthSeen)+" (learned)")
+		}
 		row("Kubernetes token", string(o.K8sToken))
 		row("CA file", o.CAFile)
 		if o.RedirectPort != 0 {

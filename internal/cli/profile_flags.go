@@ -26,6 +26,7 @@ type profileOptions struct {
 	clientID         string
 	clientSecretFlag bool
 	clientSecretIn   bool
+	clientAuth       string
 	scopes           []string
 	audience         string
 	resources        []string
@@ -100,6 +101,9 @@ var profileSettings = []profileSetting{
 		f.BoolVar(&o.clientSecretFlag, "client-secret", false, "prompt for the client secret (hidden input)")
 		f.BoolVar(&o.clientSecretIn, "client-secret-stdin", false, "read the client secret from stdin")
 	}, nil},
+	{func(f *pflag.FlagSet, o *profileOptions) {
+		f.StringVar(&o.clientAuth, "client-auth", "", "how the client authenticates: basic (HTTP Basic), post (secret in the request body) or none (public client); default: what the provider accepts, remembered after the first request")
+	}, func(o *profileOptions, p *tokens.Profile) { o.clientAuth = string(oauthOf(p).ClientAuth) }},
 	{func(f *pflag.FlagSet, o *profileOptions) {
 		f.StringSliceVar(&o.scopes, "scopes", nil, "scopes to request, comma-separated (default openid,offline_access with an issuer)")
 	}, func(o *profileOptions, p *tokens.Profile) {
@@ -179,6 +183,7 @@ func registerProfileFlags(cmd *cobra.Command, o *profileOptions) {
 	registerProfileSettings(cmd.Flags(), o)
 	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions([]string{"static", "oauth", "federated"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("flow", cobra.FixedCompletions([]string{"auto", "browser", "device", "client-credentials", "password"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("client-auth", cobra.FixedCompletions([]string{"basic", "post", "none"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("k8s-token", cobra.FixedCompletions([]string{"access-token", "id-token"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("grant", cobra.FixedCompletions([]string{"token-exchange", "jwt-bearer"}, cobra.ShellCompDirectiveNoFileComp))
 }

@@ -445,7 +445,7 @@ func (l *loopbackLogin) exchange(code string) (Token, error) {
 	op := "code exchange at " + l.cfg.TokenURL
 	opts := append([]oauth2.AuthCodeOption{oauth2.VerifierOption(l.verifier)}, l.cfg.audienceOptions()...)
 	var tok *oauth2.Token
-	err := l.cfg.withAuthFallback(func(style oauth2.AuthStyle) error {
+	method, err := l.cfg.withAuthFallback(func(style oauth2.AuthStyle) error {
 		oc := l.cfg.oauth2Config(style)
 		oc.RedirectURL = l.redirectURL
 		var err error
@@ -455,5 +455,5 @@ func (l *loopbackLogin) exchange(code string) (Token, error) {
 	if err != nil {
 		return Token{}, wrapError(op, err, code, l.verifier, l.cfg.ClientSecret)
 	}
-	return l.cfg.finish(ctx, l.hc, op, tok, idTokenCheck{nonce: l.nonce})
+	return withMethod(l.cfg.finish(ctx, l.hc, op, tok, idTokenCheck{nonce: l.nonce}))(method)
 }

@@ -61,8 +61,9 @@ func LoginDevice(ctx context.Context, cfg Config, ui UI) (Token, error) {
 	var tok *oauth2.Token
 	status := WaitStatus{Flow: WaitDevice, URL: da.VerificationURI, UserCode: da.UserCode, Expiry: da.Expiry}
 	var pollErr error
+	var method ClientAuth
 	waitErr := ui.wait(ctx, status, func(ctx context.Context) error {
-		pollErr = cfg.withAuthFallback(func(style oauth2.AuthStyle) error {
+		method, pollErr = cfg.withAuthFallback(func(style oauth2.AuthStyle) error {
 			var err error
 			tok, err = cfg.oauth2Config(style).DeviceAccessToken(ctx, da)
 			return err
@@ -84,7 +85,7 @@ func LoginDevice(ctx context.Context, cfg Config, ui UI) (Token, error) {
 	default:
 		return Token{}, wrapError(op, err, da.DeviceCode, cfg.ClientSecret)
 	}
-	return cfg.finish(ctx, hc, op, tok, idTokenCheck{})
+	return withMethod(cfg.finish(ctx, hc, op, tok, idTokenCheck{}))(method)
 }
 
 // checkVerificationURIs holds the addresses a device authorization response

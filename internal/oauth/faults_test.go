@@ -215,14 +215,24 @@ func TestClientAuthentication(t *testing.T) {
 		secret     string
 		methods    []string
 		acceptPost bool // the server refuses Basic with invalid_client
+		fixed      ClientAuth
+		last       ClientAuth
 		wantStyles string
+		wantMethod ClientAuth
 		wantErr    bool
 	}{
-		{name: "public client sends client_id in the body", wantStyles: "body-no-secret"},
-		{name: "confidential client uses Basic first", secret: "p@ss:wörd", wantStyles: "basic"},
-		{name: "only client_secret_post listed", secret: "x", methods: []string{"client_secret_post"}, wantStyles: "post"},
-		{name: "Basic refused, post accepted", secret: "x", acceptPost: true, wantStyles: "basic,post"},
+		{name: "public client sends client_id in the body", wantStyles: "body-no-secret", wantMethod: ClientAuthNone},
+		{name: "confidential client uses Basic first", secret: "p@ss:wörd", wantStyles: "basic", wantMethod: ClientAuthBasic},
+		{name: "only client_secret_post listed", secret: "x", methods: []string{"client_secret_post"}, wantStyles: "post", wantMethod: ClientAuthPost},
+		{name: "Basic refused, post accepted", secret: "x", acceptPost: true, wantStyles: "basic,post", wantMethod: ClientAuthPost},
 		{name: "only Basic listed and refused", secret: "x", methods: []string{"client_secret_basic"}, acceptPost: true, wantStyles: "basic", wantErr: true},
+		// Remembered and given methods: one request per grant.
+		{name: "post remembered: one request", secret: "x", acceptPost: true, last: ClientAuthPost, wantStyles: "post", wantMethod: ClientAuthPost},
+		{name: "remembered post beats a Basic-only discovery", secret: "x", methods: []string{"client_secret_basic"}, acceptPost: true, last: ClientAuthPost, wantStyles: "post", wantMethod: ClientAuthPost},
+		{name: "remembered Basic refused after a registration change: post follows", secret: "x", acceptPost: true, last: ClientAuthBasic, wantStyles: "basic,post", wantMethod: ClientAuthPost},
+		{name: "post given", secret: "x", acceptPost: true, fixed: ClientAuthPost, wantStyles: "post", wantMethod: ClientAuthPost},
+		{name: "Basic given and refused: no second try", secret: "x", acceptPost: true, fixed: ClientAuthBasic, wantStyles: "basic", wantErr: true},
+		{name: "none given", fixed: ClientAuthNone, wantStyles: "body-no-secret", wantMethod: ClientAuthNone},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -254,10 +264,14 @@ func TestClientAuthentication(t *testing.T) {
 				}
 				jsonReply(200, `{"access_token":"at","token_type":"Bearer"}`)(w, r)
 			})
-			cfg := Config{Endpoints: Endpoints{TokenURL: srv.URL, TokenAuthMethods: tt.methods}, ClientID: "cli", ClientSecret: tt.secret}
-			_, err := ClientCredentials(testContext(t), cfg)
+			cfg := Config{Endpoints: Endpoints{TokenURL: srv.URL, TokenAuthMethods: tt.methods}, ClientID: "cli", ClientSecret: tt.secret,
+				ClientAuth: tt.fixed, LastClientAuth: tt.last}
+			tok, err := ClientCredentials(testContext(t), cfg)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("ClientCredentials error = %v, want error %v", err, tt.wantErr)
+			}
+			if tok.ClientAuth != tt.wantMethod {
+				t.Errorf("Token.ClientAuth = %q, want %q", tok.ClientAuth, tt.wantMethod)
 			}
 			mu.Lock()
 			defer mu.Unlock()

@@ -17,6 +17,7 @@ package oauth
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -54,12 +55,46 @@ type Endpoints struct {
 	IssParameterSupported bool `json:"authorization_response_iss_parameter_supported,omitempty"`
 }
 
+// ClientAuth is how the client authenticates at the token and revocation
+// endpoints.
+type ClientAuth string
+
+// Client authentication methods. The zero value tries what the provider's
+// discovery document allows (HTTP Basic first, then the body) and reports
+// in Token.ClientAuth what was accepted, so the caller can remember it.
+const (
+	ClientAuthAuto  ClientAuth = ""
+	ClientAuthBasic ClientAuth = "basic" // client_secret_basic: HTTP Basic
+	ClientAuthPost  ClientAuth = "post"  // client_secret_post: in the form body
+	ClientAuthNone  ClientAuth = "none"  // a public client: client_id only
+)
+
+// ParseClientAuth reads a --client-auth value; "" and "auto" mean auto.
+func ParseClientAuth(s string) (ClientAuth, error) {
+	switch m := ClientAuth(s); m {
+	case ClientAuthAuto, ClientAuthBasic, ClientAuthPost, ClientAuthNone:
+		return m, nil
+	case "auto":
+		return ClientAuthAuto, nil
+	}
+	return "", fmt.Errorf("unknown client authentication %q; use basic, post or none", s)
+}
+
 // Config is everything a flow needs to talk to one provider as one client.
 type Config struct {
 	Endpoints
 	ClientID     string
 	ClientSecret string // empty for public clients
-	Scopes       []string
+	// ClientAuth fixes the client authentication method: one request per
+	// grant. The zero value tries what discovery allows.
+	ClientAuth ClientAuth
+	// LastClientAuth, with ClientAuth unset, is the method the provider
+	// accepted last time (Token.ClientAuth, remembered by the caller). It
+	// is tried first, so a renewal is one request; the others follow only
+	// if the provider refuses it as invalid_client (its client
+	// registration changed).
+	LastClientAuth ClientAuth
+	Scopes         []string
 	// Audience is sent as the `audience` parameter (Auth0 and others) when set.
 	Audience string
 	// Resources are RFC 8707 resource indicators, sent as repeated `resource`
@@ -99,6 +134,9 @@ type Token struct {
 	IDTokenExpiry time.Time
 	// Identity is who signed in, from the verified ID token; zero without one.
 	Identity Identity
+	// ClientAuth is the client authentication the token endpoint accepted
+	// (with Config.ClientAuth unset, the one the fallback settled on).
+	ClientAuth ClientAuth
 	// IDTokenRejected is set only by Refresh, when the response held an ID
 	// token that failed verification (a bad signature, audience or expiry, or
 	// an unreachable JWKS). The ID token is then dropped but the other tokens

@@ -44,7 +44,7 @@ func (c Config) directGrant(ctx context.Context, what string, params url.Values,
 	ctx = withHTTPClient(ctx, hc)
 	op := what + " at " + c.TokenURL
 	var tok *oauth2.Token
-	err := c.withAuthFallback(func(style oauth2.AuthStyle) error {
+	method, err := c.withAuthFallback(func(style oauth2.AuthStyle) error {
 		cc := clientcredentials.Config{
 			ClientID:       c.ClientID,
 			ClientSecret:   c.ClientSecret,
@@ -60,7 +60,7 @@ func (c Config) directGrant(ctx context.Context, what string, params url.Values,
 	if err != nil {
 		return Token{}, wrapError(op, err, secrets...)
 	}
-	return c.finish(ctx, hc, op, tok, idTokenCheck{})
+	return withMethod(c.finish(ctx, hc, op, tok, idTokenCheck{}))(method)
 }
 
 // Refresh exchanges a refresh token for new tokens (RFC 6749 section 6).
@@ -78,7 +78,7 @@ func Refresh(ctx context.Context, cfg Config, refreshToken string) (Token, error
 	ctx = withHTTPClient(ctx, hc)
 	op := "refresh at " + cfg.TokenURL
 	var tok *oauth2.Token
-	err := cfg.withAuthFallback(func(style oauth2.AuthStyle) error {
+	method, err := cfg.withAuthFallback(func(style oauth2.AuthStyle) error {
 		// A token with only a refresh token is expired, so the source refreshes
 		// at once. x/oauth2 sends no scope: the grant keeps its original scopes.
 		var err error
@@ -90,7 +90,18 @@ func Refresh(ctx context.Context, cfg Config, refreshToken string) (Token, error
 	}
 	// The server has already rotated the refresh token; losing the new one
 	// over an ID token problem would make the next refresh a reuse.
-	return cfg.finish(ctx, hc, op, tok, idTokenCheck{keepTokensOnFailure: true})
+	return withMethod(cfg.finish(ctx, hc, op, tok, idTokenCheck{keepTokensOnFailure: true}))(method)
+}
+
+// withMethod records in a finished token the client authentication that
+// was accepted: withMethod(c.finish(...))(method).
+func withMethod(t Token, err error) func(ClientAuth) (Token, error) {
+	return func(m ClientAuth) (Token, error) {
+		if err == nil {
+			t.ClientAuth = m
+		}
+		return t, err
+	}
 }
 
 // finish converts a token response into Token and verifies its ID token.
@@ -145,17 +156,27 @@ func (c Config) requireTokenURL() error {
 }
 
 // authStyles lists the client authentication styles to try, best first. A
-// public client sends client_id in the body. A confidential client uses HTTP
-// Basic (RFC 6749's must-support method) unless the provider lists only
-// client_secret_post; when both may work, Basic is tried first and the body
-// second.
+// fixed ClientAuth is the only one. A public client sends client_id in the
+// body. A confidential client uses HTTP Basic (RFC 6749's must-support
+// method) unless the provider lists only client_secret_post; when both may
+// work, Basic is tried first and the body second.
 func (c Config) authStyles() []oauth2.AuthStyle {
+	switch c.ClientAuth {
+	case ClientAuthBasic:
+		return []oauth2.AuthStyle{oauth2.AuthStyleInHeader}
+	case ClientAuthPost, ClientAuthNone:
+		return []oauth2.AuthStyle{oauth2.AuthStyleInParams}
+	}
 	if c.ClientSecret == "" {
 		return []oauth2.AuthStyle{oauth2.AuthStyleInParams}
 	}
 	basic := slices.Contains(c.TokenAuthMethods, "client_secret_basic")
 	post := slices.Contains(c.TokenAuthMethods, "client_secret_post")
 	switch {
+	case c.LastClientAuth == ClientAuthPost:
+		return []oauth2.AuthStyle{oauth2.AuthStyleInParams, oauth2.AuthStyleInHeader}
+	case c.LastClientAuth == ClientAuthBasic:
+		return []oauth2.AuthStyle{oauth2.AuthStyleInHeader, oauth2.AuthStyleInParams}
 	case basic && !post:
 		return []oauth2.AuthStyle{oauth2.AuthStyleInHeader}
 	case post && !basic:
@@ -166,20 +187,34 @@ func (c Config) authStyles() []oauth2.AuthStyle {
 }
 
 // withAuthFallback runs request with each client authentication style until
-// one is not refused as a client authentication failure. x/oauth2's own
-// auto-detection retries on every error, which would present a refresh token
-// or authorization code twice after an invalid_grant or a 5xx; a refused
-// client authentication means the grant was not looked at, so retrying it is
-// safe.
-func (c Config) withAuthFallback(request func(oauth2.AuthStyle) error) error {
+// one is not refused as a client authentication failure, and returns the
+// method of the last style tried. x/oauth2's own auto-detection retries on
+// every error, which would present a refresh token or authorization code
+// twice after an invalid_grant or a 5xx; a refused client authentication
+// means the grant was not looked at, so retrying it is safe. A caller that
+// stores the returned method makes one request per grant from then on.
+func (c Config) withAuthFallback(request func(oauth2.AuthStyle) error) (ClientAuth, error) {
 	var err error
+	var method ClientAuth
 	for _, style := range c.authStyles() {
+		method = c.methodOf(style)
 		err = request(style)
 		if !isClientAuthFailure(err) {
-			return err
+			return method, err
 		}
 	}
-	return err
+	return method, err
+}
+
+// methodOf names the client authentication a style sends.
+func (c Config) methodOf(style oauth2.AuthStyle) ClientAuth {
+	switch {
+	case c.ClientSecret == "" || c.ClientAuth == ClientAuthNone:
+		return ClientAuthNone
+	case style == oauth2.AuthStyleInHeader:
+		return ClientAuthBasic
+	}
+	return ClientAuthPost
 }
 
 func isClientAuthFailure(err error) bool {

@@ -91,9 +91,13 @@ func (s *Service) oauthConfig(ctx context.Context, snap snapshot) (oauth.Config,
 		AuthParams:   p.OAuth.AuthParams,
 		RedirectPort: p.OAuth.RedirectPort,
 		HTTPClient:   hc,
+		ClientAuth:   p.OAuth.ClientAuth,
+	}
+	if cfg.ClientAuth == oauth.ClientAuthAuto {
+		cfg.LastClientAuth = p.OAuth.ClientAuthSeen
 	}
 	cfg.AuthParams = withConsentForOffline(cfg.Scopes, cfg.AuthParams)
-	if len(p.OAuth.ClientSecret) > 0 {
+	if len(p.OAuth.ClientSecret) > 0 && cfg.ClientAuth != oauth.ClientAuthNone {
 		sl, err := s.openSealer(ctx, snap.meta, snap.source)
 		if err != nil {
 			return oauth.Config{}, err
@@ -210,6 +214,7 @@ func (s *Service) renewLocked(ctx context.Context, cur snapshot, use K8sToken, n
 	if tok.IDTokenRejected != nil {
 		s.warn("warning: the ID token the provider returned for profile %q failed verification and was not stored: %v", name, tok.IDTokenRejected)
 	}
+	s.rememberClientAuth(&cur.profile, tok.ClientAuth)
 	next := s.stateFrom(tok, cur.state, now)
 	cred, err := s.commit(ctx, cur, next, use)
 	if err != nil {
@@ -248,6 +253,42 @@ func (s *Service) refreshFailed(ctx context.Context, cur snapshot, use K8sToken,
 		return s.credential(ctx, cur, use)
 	}
 	return Credential{}, fmt.Errorf("could not refresh the token of profile %q: %w", name, cause)
+}
+
+// learnClientAuth records in stored the client authentication the provider
+// accepted from p's confidential client, when the profile does not fix one
+// and it is news, and reports whether it changed stored. It checks that
+// stored is still the client p used.
+func learnClientAuth(stored, p *Profile, method oauth.ClientAuth) bool {
+	o := stored.OAuth
+	if o == nil || p.OAuth == nil || method == "" || method == oauth.ClientAuthNone || o.ClientAuth != "" ||
+		o.ClientAuthSeen == method || len(o.ClientSecret) == 0 || o.ClientID != p.OAuth.ClientID {
+		return false
+	}
+	o.ClientAuthSeen = method
+	return true
+}
+
+// rememberClientAuth stores the client authentication the provider just
+// accepted from profile p (see learnClientAuth). A failure costs only a
+// refused request next time, so it is logged, not returned.
+func (s *Service) rememberClientAuth(p *Profile, method oauth.ClientAuth) {
+	if p.OAuth == nil || p.OAuth.ClientAuth != "" || p.OAuth.ClientAuthSeen == method || method == "" || method == oauth.ClientAuthNone {
+		return
+	}
+	err := s.Store.Update(func(tx *store.Tx) error {
+		var stored Profile
+		if err := tx.Get(store.Profiles, p.Name, &stored); err != nil {
+			return err
+		}
+		if !learnClientAuth(&stored, p, method) {
+			return nil
+		}
+		return tx.Put(store.Profiles, p.Name, stored)
+	})
+	if err != nil {
+		s.log().Debug("could not remember the client authentication", "profile", p.Name, "err", err)
+	}
 }
 
 // recordRefusal marks cur's grant dead: the refresh token is dropped and
@@ -537,9 +578,16 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (Cr
 			}
 			return err
 		}
+		changed := false
 		if p.OAuth.Issuer != "" && !p.OAuth.ExplicitEndpoints && stored.OAuth != nil {
 			stored.OAuth.Endpoints = p.OAuth.Endpoints
 			stored.OAuth.DiscoveredAt = p.OAuth.DiscoveredAt
+			changed = true
+		}
+		if learnClientAuth(&stored, p, tok.ClientAuth) {
+			changed = true
+		}
+		if changed {
 			if err := tx.Put(store.Profiles, name, stored); err != nil {
 				return err
 			}

@@ -145,6 +145,15 @@ type OAuthConfig struct {
 	// MaxAge bounds the life of a token the server gave no expiry for;
 	// zero means DefaultMaxAge.
 	MaxAge Duration `json:"max_age,omitempty"`
+	// ClientAuth is how the client authenticates (--client-auth basic,
+	// post or none); empty means tok finds out.
+	ClientAuth oauth.ClientAuth `json:"client_auth,omitempty"`
+	// ClientAuthSeen is the method the provider last accepted from this
+	// confidential client when ClientAuth is empty. tok tries it first, so
+	// a renewal costs one request instead of a refused one first (some
+	// providers count refused client authentications toward a lockout).
+	// It is learned, not a setting: tok profile set starts afresh.
+	ClientAuthSeen oauth.ClientAuth `json:"client_auth_seen,omitempty"`
 }
 
 // Policy is the part of the profile that decides its token status.

@@ -94,6 +94,11 @@ type Client struct {
 	GrantTypes []string
 	// Audience values the client may request with the audience parameter.
 	Audience []string
+	// TokenEndpointAuthMethod, when set (client_secret_basic,
+	// client_secret_post or none), is the only client authentication the
+	// server accepts from this client, as a provider's client registration
+	// says; any other is refused with invalid_client, like Hydra does.
+	TokenEndpointAuthMethod string
 }
 
 // Counts says how many requests each endpoint received, token requests by
@@ -282,6 +287,10 @@ func (s *Server) AddClient(c Client) {
 			s.t.Fatalf("oauthtest: hash client secret: %v", err)
 		}
 		dc.Secret = hash
+	}
+	if c.TokenEndpointAuthMethod != "" {
+		s.store.setClient(&fosite.DefaultOpenIDConnectClient{DefaultClient: dc, TokenEndpointAuthMethod: c.TokenEndpointAuthMethod})
+		return
 	}
 	s.store.setClient(dc)
 }
