@@ -71,7 +71,12 @@ when the child died of signal N).`,
   tok exec -p api -- sh -c 'printf "Authorization: Bearer %s\n" "$TOK_TOKEN" | curl -H @- https://api.example.com'
   TOK_CLIENT_SECRET=... tok exec --issuer https://id.example.com --client-id ci --mask -- ./deploy.sh
   tok exec --issuer https://id.example.com --grant token-exchange --github-actions-audience sts.example.com -- ./deploy.sh`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("tok exec needs the command to run after the flags: tok exec -p NAME -- COMMAND [ARGS...]")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runExec(cmd.Context(), opts, args)
 		},

@@ -29,6 +29,16 @@ func usagef(format string, args ...any) error {
 	return &usageError{fmt.Errorf(format, args...)}
 }
 
+// reportedError sums up failures whose messages were printed already;
+// kind, when set, is the sentinel that decides the exit code.
+type reportedError struct {
+	msg  string
+	kind error
+}
+
+func (e *reportedError) Error() string { return e.msg }
+func (e *reportedError) Unwrap() error { return e.kind }
+
 // errCancelled is returned when the person cancels (Ctrl-C, Esc).
 var errCancelled = errors.New("cancelled")
 

@@ -24,8 +24,15 @@ func cobraParse(t *testing.T, args []string) (front.Invocation, bool) {
 	if err := cmd.ParseFlags(rest); err != nil {
 		return front.Invocation{}, false
 	}
-	inv := front.Invocation{Command: cmd.Name(), Profile: a.profileFlag, Home: a.homeFlag, Debug: a.debug, Output: output.Raw}
 	f := cmd.Flags()
+	if cmd.Name() != "exec" {
+		// The command's own check of its arguments, which for tok token
+		// takes a profile name as -p.
+		if err := cmd.ValidateArgs(f.Args()); err != nil {
+			return front.Invocation{}, false
+		}
+	}
+	inv := front.Invocation{Command: cmd.Name(), Profile: a.profileFlag, Home: a.homeFlag, Debug: a.debug, Output: output.Raw}
 	switch cmd.Name() {
 	case "token":
 		inv.Output, _ = f.GetString("output")
@@ -41,9 +48,6 @@ func cobraParse(t *testing.T, args []string) (front.Invocation, bool) {
 			return front.Invocation{}, false
 		}
 		return inv, true
-	}
-	if len(f.Args()) > 0 {
-		return front.Invocation{}, false
 	}
 	return inv, true
 }
@@ -62,6 +66,11 @@ func TestFrontParsesLikeCobra(t *testing.T) {
 		"token -ojson -p api",
 		"token --output=header --home /tmp/h --debug",
 		"token --allow-expired -p gh",
+		"token gh",
+		"token gh -o json",
+		"token -o json gh",
+		"token gh -p gh",
+		"token -p gh gh --debug",
 		"kube",
 		"kube -p k8s",
 		"kube --profile=k8s --home=/x",
@@ -93,8 +102,8 @@ func TestFrontParsesLikeCobra(t *testing.T) {
 
 func TestFrontDeclinesTheUnusual(t *testing.T) {
 	for _, line := range []string{
-		"", "version", "token --help", "token -h", "token extra", "token -p", "token --profile",
-		"token -x", "token --debug=true", "kube -o json", "token -p -o", "token --output=", "profile list",
+		"", "version", "token --help", "token -h", "token one two", "token -p", "token --profile",
+		"token -x", "token --debug=true", "token gh -p work", "token -p work gh", "token gh work", "kube k8s", "kube -o json", "token -p -o", "token --output=", "profile list",
 		"__complete token -p", "token --allow-expired=false", "kube --allow-expired",
 		"exec", "exec -p ci", "exec -p ci --", "exec --mask=true -- x", "exec --issuer https://id -- x",
 		"exec --help", "exec -o json -- x", "token --env X", "token --mask", "exec --env -- x",

@@ -13,12 +13,13 @@ import (
 
 	"github.com/tok-cli/tok/internal/jwt"
 	"github.com/tok-cli/tok/internal/tokens"
+	"github.com/tok-cli/tok/internal/when"
 )
 
 func newInspectCmd(a *app) *cobra.Command {
 	var asJSON, idToken bool
 	cmd := &cobra.Command{
-		Use:   "inspect [-p PROFILE | -]",
+		Use:   "inspect [PROFILE | -p PROFILE | -]",
 		Short: "Decode a JWT: header, claims, and when it expires (not verified)",
 		Long: `Decode a JSON Web Token and show its header and claims, with exp, iat and nbf
 as readable times and the time left. With "-" the token is read from stdin;
@@ -27,15 +28,18 @@ otherwise the profile's current token is used (without refreshing it).
 The signature is NOT verified: this is for reading your own tokens, not for
 deciding whether to trust one. Opaque (non-JWT) tokens cannot be decoded.`,
 		Example: `  tok inspect -p api
-  tok inspect -p api --id-token
+  tok inspect api --id-token
   echo "$TOKEN" | tok inspect -`,
-		Args: cobra.MaximumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 && args[0] == "-" {
+				return nil
+			}
+			return a.profileArg(cmd, args)
+		},
+		ValidArgsFunction: a.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var raw string
-			if len(args) == 1 {
-				if args[0] != "-" {
-					return usagef("the only argument inspect takes is - (read the token from stdin); use -p PROFILE for a profile")
-				}
+			if len(args) == 1 && args[0] == "-" {
 				var err error
 				if raw, err = readSecretStdin(a.io.In); err != nil {
 					return fmt.Errorf("could not read a token from stdin: %w", err)
@@ -87,20 +91,14 @@ func writeDecoded(w io.Writer, d jwt.Decoded, now time.Time) {
 		if !ok {
 			continue
 		}
-		rel := humanDuration(t.Sub(now))
-		switch c {
-		case "exp":
-			if t.After(now) {
-				rel = "expires in " + rel
-			}
-		default:
-			if t.Before(now) {
-				rel = humanDuration(now.Sub(t)) + " ago"
-			} else {
-				rel = "in " + rel
+		label := ""
+		if c == "exp" {
+			label = "expires "
+			if !t.After(now) {
+				label = "expired "
 			}
 		}
-		fmt.Fprintf(w, "%s: %s (%s, %s)\n", c, t.Format(time.RFC3339), t.Local().Format("2006-01-02 15:04:05 MST"), rel)
+		fmt.Fprintf(w, "%s: %s (%s%s)\n", c, t.Format(time.RFC3339), label, when.Format(t, now))
 	}
 }
 

@@ -30,7 +30,7 @@ readable by everyone. tok refuses to print the key to a terminal unless
 --force is given.`,
 		Example: `  tok config key export -o tok-key.b64
   tok config key export | gh secret set TOK_KEY`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runKeyExport(cmd.Context(), o)
 		},

@@ -37,7 +37,7 @@ provideClusterInfo: true; see tok kubeconfig set-credentials --from-cluster),
 else TOK_PROFILE, else the default profile. Set it up with:
 
   tok kubeconfig set-credentials oidc-user -p PROFILE`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runExecCredential(cmd.Context())
 		},
@@ -82,7 +82,7 @@ func newKubeconfigCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "kubeconfig",
 		Short: "Set up kubectl to get its credentials from tok",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	var o setCredentialsOptions

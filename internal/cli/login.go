@@ -11,7 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tok-cli/tok/internal/jwt"
 	"github.com/tok-cli/tok/internal/tokens"
+	"github.com/tok-cli/tok/internal/when"
 )
 
 type loginOptions struct {
@@ -32,7 +34,7 @@ func newLoginCmd(a *app) *cobra.Command {
 	var opts loginOptions
 	var redirectPort int
 	cmd := &cobra.Command{
-		Use:   "login [-p PROFILE]",
+		Use:   "login [PROFILE | -p PROFILE]",
 		Short: "Sign in to a profile, or store a static profile's token",
 		Long: `Sign in to an OAuth profile with its login flow, or store the secret of a
 static profile. Logging in again replaces the profile's token state in one
@@ -54,12 +56,13 @@ OAuth flows (the profile's --flow, or --flow here):
 
 Static profiles: the token is read from a hidden prompt, or from stdin with
 --with-token. It never appears on the command line.`,
-		Example: `  tok login -p api
+		Example: `  tok login api
   tok login -p api --flow device
   tok login -p api --remote          # over SSH, browser on your laptop
   tok login -p gh --with-token < token.txt
   pass show github | tok login -p gh --with-token --expires-at 2026-12-31`,
-		Args: cobra.NoArgs,
+		Args:              a.profileArg,
+		ValidArgsFunction: a.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("redirect-port") {
 				opts.redirectPort = &redirectPort
@@ -74,7 +77,7 @@ Static profiles: the token is read from a hidden prompt, or from stdin with
 	f.BoolVar(&opts.noBrowser, "no-browser", false, "print the login URL instead of opening a browser")
 	f.BoolVar(&opts.remote, "remote", false, "browser flow with the browser on another machine: paste the address it ends on")
 	f.StringVar(&opts.flow, "flow", "", "login flow for this time: auto, browser, device, client-credentials, password")
-	f.DurationVar(&opts.timeout, "timeout", 5*time.Minute, "give up when the login has not finished after this long")
+	f.DurationVar(&opts.timeout, "timeout", 0, "give up when the login has not finished after this long (default: when the device code expires; 5m for the browser)")
 	f.StringVar(&opts.username, "username", "", "username for the password flow")
 	f.BoolVar(&opts.pwStdin, "password-stdin", false, "read the password flow's password from stdin")
 	_ = cmd.RegisterFlagCompletionFunc("flow", cobra.FixedCompletions([]string{"auto", "browser", "device", "client-credentials", "password"}, cobra.ShellCompDirectiveNoFileComp))
@@ -131,17 +134,37 @@ func (a *app) runLogin(ctx context.Context, opts loginOptions) error {
 	} else if a.io.CanPrompt() {
 		lopts.Password = func() (string, error) { return a.io.ReadSecret("Password: ") }
 	}
-	ctx, cancel := context.WithTimeout(ctx, opts.timeout)
-	defer cancel()
+	timeout := loginTimeout(opts.timeout, tokens.ChooseFlow(&p, flow, lopts.Remote))
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	cred, who, err := a.signIn(ctx, svc, p.Name, lopts)
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("login to profile %q did not finish within %s (--timeout): %w", p.Name, opts.timeout, err)
+	if timeout > 0 && ctx.Err() == context.DeadlineExceeded {
+		return &tokens.Failure{Cause: err, Msg: fmt.Sprintf("login to profile %q did not finish within %s (--timeout); try again, with more time if needed: tok login %s --timeout %s", p.Name, timeout, p.Name, 2*timeout)}
 	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(a.io.ErrOut, "Logged in to profile %q%s%s.\n", p.Name, who, expiryPhrase(cred.Expiry, a.now()))
 	return nil
+}
+
+// defaultBrowserTimeout bounds a browser login that is never completed.
+const defaultBrowserTimeout = 5 * time.Minute
+
+// loginTimeout is how long a login may wait for the person: --timeout
+// when given; else a device login waits as long as its code is valid (the
+// provider's expires_in bounds it) and a browser login 5 minutes.
+func loginTimeout(given time.Duration, flow tokens.Flow) time.Duration {
+	switch {
+	case given > 0:
+		return given
+	case flow == tokens.FlowDevice:
+		return 0
+	}
+	return defaultBrowserTimeout
 }
 
 // loginOptions are the options of an interactive login by a person. Over
@@ -202,7 +225,31 @@ func (a *app) loginStatic(ctx context.Context, svc *tokens.Service, name string,
 		return err
 	}
 	fmt.Fprintf(a.io.ErrOut, "Stored the token of profile %q%s.\n", name, expiryPhrase(expires, a.now()))
+	if w := staticExpiryWarning(name, token, expires, a.now()); w != "" {
+		fmt.Fprintln(a.io.ErrOut, w)
+	}
 	return nil
+}
+
+// staticExpiryWarning warns when a static token is stored already expired:
+// by --expires-at, or by the exp claim of a JWT. "" when it is not.
+func staticExpiryWarning(name, token string, expires, now time.Time) string {
+	consequence := "tok token refuses it (unless --allow-expired)"
+	if expires.IsZero() {
+		d, err := jwt.Decode(token)
+		if err != nil {
+			return ""
+		}
+		exp, ok := d.Time("exp")
+		if !ok {
+			return ""
+		}
+		expires, consequence = exp, "its exp claim says so, and its issuer will likely refuse it"
+	}
+	if expires.After(now) {
+		return ""
+	}
+	return fmt.Sprintf("warning: the token stored for profile %q expired at %s; %s. Store a current one with: tok login -p %s --with-token", name, when.Format(expires, now), consequence, name)
 }
 
 // readSecretStdin reads a secret from stdin: the whole input with one
@@ -236,23 +283,15 @@ func expiryPhrase(exp, now time.Time) string {
 	if exp.IsZero() {
 		return ""
 	}
-	return fmt.Sprintf(", valid until %s (%s)", exp.Local().Format("2006-01-02 15:04 MST"), humanDuration(exp.Sub(now)))
+	return ", valid until " + when.Format(exp, now)
 }
 
 // humanDuration renders a duration for people: "42m", "3h5m", "expired 2m ago".
 func humanDuration(d time.Duration) string {
 	if d < 0 {
-		return "expired " + humanDuration(-d) + " ago"
+		return "expired " + when.Duration(d) + " ago"
 	}
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh%dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
+	return when.Duration(d)
 }
 
 // isRemote reports whether a local browser is unlikely to reach the person.

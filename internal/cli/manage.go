@@ -14,12 +14,13 @@ import (
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/tokens"
 	"github.com/tok-cli/tok/internal/tui"
+	"github.com/tok-cli/tok/internal/when"
 )
 
 func newStatusCmd(a *app) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "status [-p PROFILE]",
+		Use:   "status [PROFILE | -p PROFILE]",
 		Short: "Show the state of every profile's tokens (never the tokens)",
 		Long: `Show each profile's type, issuer, flow, token expiry, whether a refresh token
 is held, and its state:
@@ -31,8 +32,9 @@ is held, and its state:
                   token (a dead grant); run tok login -p NAME
   no token        a static profile without a stored token
 
-With -p (or TOK_PROFILE) only that profile is shown.`,
-		Args: cobra.NoArgs,
+With a profile name (or -p, or TOK_PROFILE) only that profile is shown.`,
+		Args:              a.profileArg,
+		ValidArgsFunction: a.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			svc, err := a.service()
 			if err != nil {
@@ -65,7 +67,7 @@ With -p (or TOK_PROFILE) only that profile is shown.`,
 				}
 				expires := "-"
 				if !ps.Expiry.IsZero() {
-					expires = ps.Expiry.Local().Format("2006-01-02 15:04:05")
+					expires = when.Format(ps.Expiry, a.now())
 				}
 				rows = append(rows, []string{listedName(ps), string(ps.Profile.Type), dash(ps.Profile.IssuerHost()), flow, statusPhrase(ps, a.now()), expires, refresh})
 			}
@@ -80,10 +82,14 @@ With -p (or TOK_PROFILE) only that profile is shown.`,
 func newRefreshCmd(a *app) *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
-		Use:   "refresh [-p PROFILE | --all]",
-		Short: "Refresh a profile's token now, even when it is still fresh",
-		Args:  cobra.NoArgs,
+		Use:               "refresh [PROFILE | -p PROFILE | --all]",
+		Short:             "Refresh a profile's token now, even when it is still fresh",
+		Args:              a.profileArg,
+		ValidArgsFunction: a.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if all && a.profileFlag != "" {
+				return usagef("--all refreshes every profile; leave out the profile name, or drop --all")
+			}
 			svc, err := a.service()
 			if err != nil {
 				return err
@@ -95,7 +101,9 @@ func newRefreshCmd(a *app) *cobra.Command {
 					return err
 				}
 				for _, ps := range list {
-					if ps.Profile.Type == tokens.OAuth && ps.Status != tokens.StatusLoginRequired {
+					// Every profile that holds tokens, a dead grant included:
+					// its failure is reported, not skipped in silence.
+					if (ps.Profile.Type == tokens.OAuth || ps.Profile.Type == tokens.Federated) && !ps.Obtained.IsZero() {
 						names = append(names, ps.Profile.Name)
 					}
 				}
@@ -106,38 +114,101 @@ func newRefreshCmd(a *app) *cobra.Command {
 				}
 				names = []string{name}
 			}
+			if all && len(names) == 0 {
+				fmt.Fprintln(a.io.ErrOut, "No OAuth profile holds a token to refresh; sign in first with: tok login -p NAME")
+				return nil
+			}
 			var errs []error
 			for _, name := range names {
 				cred, err := a.withRefreshProgress(cmd.Context(), name, func(ctx context.Context) (tokens.Credential, error) {
 					return svc.Refresh(ctx, name)
 				})
 				if err != nil {
+					if !all {
+						return err
+					}
+					// Each failure gets its line now; the exit code sums them up.
+					a.printError(err)
 					errs = append(errs, err)
 					continue
 				}
 				fmt.Fprintf(a.io.ErrOut, "Refreshed profile %q%s.\n", cred.Profile, expiryPhrase(cred.Expiry, a.now()))
 			}
-			return errors.Join(errs...)
+			if len(errs) == 0 {
+				return nil
+			}
+			return refreshAllFailed(errs, len(names))
 		},
 	}
-	cmd.Flags().BoolVar(&all, "all", false, "refresh every OAuth profile that has a token")
+	cmd.Flags().BoolVar(&all, "all", false, "refresh every OAuth and federated profile that holds tokens")
 	return cmd
+}
+
+// revokeReport says what tok revoke did to profile p, and no more.
+func revokeReport(p tokens.Profile, out tokens.RevokeOutcome) string {
+	switch {
+	case !out.HadTokens:
+		return fmt.Sprintf("Profile %q holds no tokens; there was nothing to revoke.", p.Name)
+	case out.AtProvider:
+		return fmt.Sprintf("Revoked the tokens of profile %q at the provider and forgot them here.", p.Name)
+	case p.Type == tokens.Static:
+		where := "where it was issued"
+		if w := staticTokenSettings(p); w != "" {
+			where = "at " + w
+		}
+		return fmt.Sprintf("Forgot the token of profile %q on this machine. tok cannot revoke a static token; it stays valid until you revoke it %s.", p.Name, where)
+	case p.Type == tokens.Federated:
+		return fmt.Sprintf("Forgot the token of profile %q on this machine; the provider was not told, and the token stays valid there until it expires.", p.Name)
+	}
+	return fmt.Sprintf("Forgot the tokens of profile %q on this machine; the provider was not told (--local).", p.Name)
+}
+
+// staticTokenSettings is where a static profile's token is revoked, when
+// its --env names tell the service: "" when they do not.
+func staticTokenSettings(p tokens.Profile) string {
+	for _, e := range p.Env {
+		switch e {
+		case "GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN":
+			return "GitHub's token settings (https://github.com/settings/tokens)"
+		case "GITLAB_TOKEN", "GL_TOKEN":
+			return "GitLab's access token settings (https://gitlab.com/-/user_settings/personal_access_tokens)"
+		}
+	}
+	return ""
+}
+
+// refreshAllFailed is the error of tok refresh --all after failures were
+// printed one by one: exit 4 when every failure needs a login, else 1.
+func refreshAllFailed(errs []error, total int) error {
+	msg := fmt.Sprintf("%d of %d profiles were not refreshed (see above)", len(errs), total)
+	for _, err := range errs {
+		if !errors.Is(err, tokens.ErrLoginRequired) {
+			return &reportedError{msg: msg}
+		}
+	}
+	return &reportedError{msg: msg, kind: tokens.ErrLoginRequired}
 }
 
 func newRevokeCmd(a *app) *cobra.Command {
 	var local bool
 	cmd := &cobra.Command{
-		Use:   "revoke [-p PROFILE] [--local]",
-		Short: "Revoke a profile's tokens at the server and forget them here",
+		Use:     "revoke [PROFILE | -p PROFILE] [--local]",
+		Aliases: []string{"logout"},
+		Short:   "Revoke a profile's tokens at the server and forget them here (alias: logout)",
 		Long: `Revoke the profile's refresh token and access token at the provider's
 revocation endpoint (RFC 7009), then delete the local token state. The profile's
 configuration stays; sign in again with tok login.
 
 If the server cannot be reached or has no revocation endpoint, tok says so and
 keeps the local state, unless --local is given: then tok forgets the tokens
-here without contacting the server. For a static profile, revoke forgets its
-token.`,
-		Args: cobra.NoArgs,
+here without contacting the server.
+
+tok cannot revoke a static token (an API key, a personal access token) or a
+federated profile's token at its issuer: revoke forgets it here and says so;
+revoke a static token where it was issued. A profile without tokens is left
+as it is. tok logout is the same command.`,
+		Args:              a.profileArg,
+		ValidArgsFunction: a.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			svc, err := a.service()
 			if err != nil {
@@ -147,14 +218,15 @@ token.`,
 			if err != nil {
 				return err
 			}
-			if err := svc.Revoke(cmd.Context(), name, local); err != nil {
+			p, err := svc.Profile(name)
+			if err != nil {
 				return err
 			}
-			if local {
-				fmt.Fprintf(a.io.ErrOut, "Forgot the tokens of profile %q on this machine (the server was not told).\n", name)
-			} else {
-				fmt.Fprintf(a.io.ErrOut, "Revoked and forgot the tokens of profile %q.\n", name)
+			out, err := svc.Revoke(cmd.Context(), p.Name, local)
+			if err != nil {
+				return err
 			}
+			fmt.Fprintln(a.io.ErrOut, revokeReport(p, out))
 			return nil
 		},
 	}
@@ -177,13 +249,13 @@ Settings:
                Changing it moves the key; no secret is re-encrypted.
                Moving to passphrase asks for a new passphrase twice.
   default-profile  the profile used when -p and TOK_PROFILE are not given (see tok use)`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List settings",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			set, err := a.settings()
 			if err != nil {
@@ -245,7 +317,7 @@ Settings:
 			return nil
 		},
 	})
-	keyCmd := &cobra.Command{Use: "key", Short: "Manage the data key", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() }}
+	keyCmd := &cobra.Command{Use: "key", Short: "Manage the data key", Args: noArgs, RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() }}
 	keyCmd.AddCommand(newKeyExportCmd(a))
 	cmd.AddCommand(keyCmd)
 	cmd.AddCommand(newPassphraseCmd(a))
@@ -256,7 +328,7 @@ func newVersionCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print tok's version",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fmt.Fprintf(a.io.Out, "tok %s (commit %s, built %s, %s %s/%s)\n", build.Version, build.Commit, build.Date, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return nil

@@ -175,7 +175,7 @@ command that asked.`,
 		Example: `  tok unlock
   tok unlock --for 30m
   pass show tok | tok unlock --passphrase-stdin`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if unlockFor <= 0 || unlockFor > 30*24*time.Hour {
 				return usagef("--for %s: give a duration between 1s and 720h", unlockFor)
@@ -207,7 +207,7 @@ func newLockCmd(a *app) *cobra.Command {
 		Long: `Drop the unlocked data key of the passphrase key source from the kernel
 keyring. Until the next tok unlock, commands at a terminal ask for the
 passphrase, and commands off a terminal exit 4.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			svc, err := a.service()
 			if err != nil {
@@ -231,7 +231,7 @@ func newPassphraseCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "passphrase",
 		Short: "Manage the passphrase of the passphrase key source",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(&cobra.Command{
@@ -241,7 +241,7 @@ func newPassphraseCmd(a *app) *cobra.Command {
 under the new one. The key itself does not change, so no secret is re-sealed.
 With --passphrase-stdin, stdin holds two lines: the current passphrase, then
 the new one.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			svc, err := a.service()
 			if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/sharedcache"
 	"github.com/tok-cli/tok/internal/tokens"
+	"github.com/tok-cli/tok/internal/when"
 )
 
 func newProfileCmd(a *app) *cobra.Command {
@@ -23,7 +24,7 @@ func newProfileCmd(a *app) *cobra.Command {
 		Use:     "profile",
 		Aliases: []string{"profiles"},
 		Short:   "Add, change, list, show, rename, remove, export and import profiles",
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return cmd.Help()
 		},
@@ -290,7 +291,7 @@ func newProfileListCmd(a *app) *cobra.Command {
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List profiles",
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			svc, err := a.service()
 			if err != nil {
@@ -342,7 +343,7 @@ func newProfileShowCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:               "show [NAME]",
 		Short:             "Show a profile's configuration (never its secrets)",
-		Args:              cobra.MaximumNArgs(1),
+		Args:              a.profileArg,
 		ValidArgsFunction: a.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := a.profileName()
@@ -415,7 +416,7 @@ func (a *app) writeProfileDetail(ps tokens.ProfileStatus) error {
 	}
 	row("Status", statusPhrase(ps, a.now()))
 	if !ps.Expiry.IsZero() {
-		row("Expires", ps.Expiry.Local().Format(time.RFC3339))
+		row("Expires", when.Format(ps.Expiry, a.now()))
 	}
 	if p.Type == tokens.OAuth {
 		row("Refresh token", yesNo(ps.HasRefresh))
@@ -544,7 +545,7 @@ TOK_PROFILE, and a person at a terminal picks a profile from a list.`,
 		Example: `  tok use api
   tok use
   tok use --unset`,
-		Args:              cobra.MaximumNArgs(1),
+		Args:              a.profileArg,
 		ValidArgsFunction: a.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			svc, err := a.service()

@@ -45,9 +45,11 @@ func Main() int {
 	defer stop()
 	root := NewRootCmd(a)
 	root.SetArgs(os.Args[1:])
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err != nil && ctx.Err() != nil && !isExitError(err) {
-		err = fmt.Errorf("%w: %v", errCancelled, err)
+		// What was interrupted is the person's own doing; how it surfaced
+		// inside (context canceled) is for --debug.
+		err = &tokens.Failure{Kind: errCancelled, Msg: cmd.CommandPath() + " was cancelled", Cause: err}
 	}
 	code := a.finish(err)
 	// The outcome is printed; let the browser's result page be reloaded
@@ -103,9 +105,19 @@ func (a *app) finish(err error) int {
 	// An exit code alone (the child's, in tok exec) prints nothing.
 	var ee *execrun.ExitError
 	if !errors.As(err, &ee) || ee.Err != nil {
-		fmt.Fprintf(a.io.ErrOut, "tok: %s\n", err)
+		a.printError(err)
 	}
 	return exitCode(err)
+}
+
+// printError prints err as tok's one line; under --debug the cause a
+// tokens.Failure keeps apart follows on a line of its own.
+func (a *app) printError(err error) {
+	fmt.Fprintf(a.io.ErrOut, "tok: %s\n", err)
+	var f *tokens.Failure
+	if a.debug && errors.As(err, &f) && f.Cause != nil {
+		fmt.Fprintf(a.io.ErrOut, "tok: debug: cause: %v\n", f.Cause)
+	}
 }
 
 // NewRootCmd builds tok's command tree. cmd/gendocs uses it too.
@@ -128,7 +140,7 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 			a.setupLogging()
 			return nil
 		},
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// A person at a terminal gets the picker; everyone else help.
 			if !a.io.CanPrompt() {
@@ -152,7 +164,7 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 	root.SetOut(a.io.Out)
 	root.SetErr(a.io.ErrOut)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return &usageError{fmt.Errorf("%w\nSee '%s --help'", err, cmd.CommandPath())}
+		return &usageError{fmt.Errorf("%w; see: %s --help", err, cmd.CommandPath())}
 	})
 
 	pf := root.PersistentFlags()
@@ -189,6 +201,28 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 	root.AddCommand(helpTopic("environment", "Environment variables tok reads", environmentHelp()))
 	root.AddCommand(helpTopic("exit-codes", "What tok's exit codes mean", exitCodesHelp))
 	return root
+}
+
+// noArgs refuses arguments to a command that takes none. To a command
+// with subcommands an argument is a misspelt subcommand, and the ones it is
+// close to are suggested: tok tokn → did you mean token?
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if !cmd.HasSubCommands() {
+		return usagef("%s takes no arguments (got %q); see: %s --help", cmd.CommandPath(), args[0], cmd.CommandPath())
+	}
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
+	msg := fmt.Sprintf("unknown command %q", strings.TrimSpace(strings.TrimPrefix(cmd.CommandPath(), "tok")+" "+args[0]))
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += fmt.Sprintf("; did you mean %s?", strings.Join(s, " or "))
+	} else {
+		msg += fmt.Sprintf("; see the commands with: %s --help", cmd.CommandPath())
+	}
+	return usagef("%s", msg)
 }
 
 // helpTopic is a help-only command: `tok help environment`.

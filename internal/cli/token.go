@@ -19,7 +19,7 @@ type tokenOptions struct {
 func newTokenCmd(a *app) *cobra.Command {
 	var opts tokenOptions
 	cmd := &cobra.Command{
-		Use:   "token [-p PROFILE]",
+		Use:   "token [PROFILE | -p PROFILE]",
 		Short: "Print a valid token, refreshing it first when needed",
 		Long: `Print a valid token of a profile on stdout, refreshing it first when it is
 within its refresh margin of expiry. Nothing but the token (or the chosen
@@ -45,11 +45,13 @@ Without -p, --issuer or --token-url (or TOK_ISSUER / TOK_TOKEN_URL) describe
 an ephemeral profile that lives in memory for this call only: no database,
 no keyring (for CI). See tok exec --help and docs/ci.md.`,
 		Example: `  TOKEN=$(tok token -p api)
+  TOKEN=$(tok token api)
   tok token -p api -o header | curl -H @- https://api.example.com
   curl -H @<(tok token -p api -o header) https://api.example.com    # bash, zsh
   eval "$(tok token -p gh -o env)"
   TOKEN=$(tok token --issuer https://id.example.com --github-actions-audience sts.example.com)`,
-		Args: cobra.NoArgs,
+		Args:              a.profileArg,
+		ValidArgsFunction: a.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runToken(cmd.Context(), opts)
 		},

@@ -45,7 +45,7 @@ func TestInspect(t *testing.T) {
 			r := Run(t, env, tc.stdin, tc.args...)
 			WantCode(t, r, 0)
 			for _, want := range []string{"Header:", `alg: "RS256"`, "Claims:", `sub: "alice"`, `iss: "https://id.example.com"`,
-				"exp: " + exp.UTC().Format(time.RFC3339), "expires in", "iat: " + iat.UTC().Format(time.RFC3339), "ago"} {
+				"exp: " + exp.UTC().Format(time.RFC3339), "(expires ", " (in 59m)", "iat: " + iat.UTC().Format(time.RFC3339), "ago"} {
 				if !strings.Contains(r.Stdout, want) {
 					t.Errorf("inspect output lacks %q: %s", want, r)
 				}
@@ -94,9 +94,14 @@ func TestInspect(t *testing.T) {
 		WantStderr(t, r, "stdin")
 	})
 
-	t.Run("an argument other than -", func(t *testing.T) {
+	t.Run("the profile as the argument", func(t *testing.T) {
 		r := Run(t, env, "", "inspect", "jwt")
+		WantCode(t, r, 0)
+		if want := RunOK(t, env, "", "inspect", "-p", "jwt"); r.Stdout != want {
+			t.Errorf("tok inspect jwt differs from tok inspect -p jwt:\n%s\n%s", r.Stdout, want)
+		}
+		r = Run(t, env, "", "inspect", "jwt", "other")
 		WantCode(t, r, 2)
-		WantStderr(t, r, "-p PROFILE")
+		WantStderr(t, r, "takes at most one profile name")
 	})
 }

@@ -323,7 +323,7 @@ func TestOAuthRevoke(t *testing.T) {
 
 	r := Run(t, env, "", "revoke", "-p", "api")
 	WantCode(t, r, 0)
-	WantStderr(t, r, `Revoked and forgot the tokens of profile "api"`)
+	WantStderr(t, r, `Revoked the tokens of profile "api" at the provider and forgot them here.`)
 	if srv.Introspect(old.Access) || srv.Introspect(old.Refresh) {
 		t.Errorf("after tok revoke the server still has active tokens: access %v, refresh %v", srv.Introspect(old.Access), srv.Introspect(old.Refresh))
 	}
@@ -365,7 +365,7 @@ func TestOAuthRevokeLocalWithoutServer(t *testing.T) {
 
 	r = Run(t, env, "", "revoke", "-p", "api", "--local")
 	WantCode(t, r, 0)
-	WantStderr(t, r, "the server was not told")
+	WantStderr(t, r, "the provider was not told (--local)")
 	if ReadStoredTokens(t, env, "api").HasState {
 		t.Errorf("tok revoke --local kept the token state")
 	}
@@ -387,7 +387,7 @@ func TestOAuthRefreshTokenRevokedAtServer(t *testing.T) {
 	waitStale(t, env, "api", margin)
 	r := Run(t, env, "", "token", "-p", "api")
 	WantCode(t, r, 4)
-	WantStderr(t, r, "refresh token expired or revoked; run: tok login -p api", "invalid_grant")
+	WantStderr(t, r, "its refresh token expired or was revoked); run: tok login -p api", "invalid_grant")
 	if r.Stdout != "" {
 		t.Errorf("tok token printed a token with a revoked refresh token: %s", r)
 	}
@@ -495,7 +495,7 @@ func TestOAuthServerDownDuringRefresh(t *testing.T) {
 		waitExpired(t, env, "api")
 		r := Run(t, env, "", "token", "-p", "api")
 		WantCode(t, r, 1)
-		WantStderr(t, r, "connection refused")
+		WantStderr(t, r, "the connection to the provider was refused")
 		if r.Stdout != "" {
 			t.Errorf("tok token printed an expired token: %s", r)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/cached"
+	"github.com/tok-cli/tok/internal/when"
 )
 
 // Backoff of the refresher after a failed refresh: quick at first (a
@@ -91,14 +92,14 @@ func (r *refresher) run(ctx context.Context, cur cached.Credential) {
 			failing = true
 		}
 		if !expiredNoted && !r.now().Before(cur.Expiry) {
-			r.warn(fmt.Sprintf("tok: warning: the token of profile %q expired at %s; the child's token is stale until tok can refresh it", r.profile, cur.Expiry.Local().Format(time.TimeOnly)))
+			r.warn(fmt.Sprintf("tok: warning: the token of profile %q expired at %s; the child's token is stale until tok can refresh it", r.profile, when.Format(cur.Expiry, r.now())))
 			expiredNoted = true
 		}
 	}
 }
 
 func (r *refresher) failureLine(cur cached.Credential, warning string, err error) string {
-	valid := cur.Expiry.Local().Format(time.TimeOnly)
+	valid := when.Format(cur.Expiry, r.now())
 	if err == nil {
 		return fmt.Sprintf("tok: %s; retrying in the background", warning)
 	}

@@ -23,7 +23,8 @@ type Invocation struct {
 }
 
 // Parse recognises the plain spellings of `tok token`, `tok kube` and
-// `tok exec` with the flags the front serves: -p/--profile, --home and
+// `tok exec` with the flags the front serves (and tok token's one profile
+// name as an argument, `tok token gh`): -p/--profile, --home and
 // --debug everywhere; -o/--output and --allow-expired for token; --env,
 // --token-file and --mask for exec. Values come as "-p X", "-pX",
 // "--profile X" or "--profile=X". Anything else (help, completion, other
@@ -31,6 +32,7 @@ type Invocation struct {
 // tree then parses it; internal/cli tests that both parse alike.
 func Parse(args []string) (Invocation, bool) {
 	inv := Invocation{Output: output.Raw}
+	var positional string
 	if len(args) == 0 {
 		return inv, false
 	}
@@ -49,6 +51,14 @@ func Parse(args []string) (Invocation, bool) {
 			}
 			inv.Argv = args[i:]
 			return inv, len(inv.Argv) > 0
+		}
+		if inv.Command == "token" && arg != "" && !strings.HasPrefix(arg, "-") {
+			// tok token NAME: one profile name as an argument.
+			if positional != "" {
+				return inv, false
+			}
+			positional = arg
+			continue
 		}
 		name, value, hasValue := arg, "", false
 		switch {
@@ -99,6 +109,13 @@ func Parse(args []string) (Invocation, bool) {
 			*dst = value
 		}
 	}
-	// token and kube take no arguments; exec needs a command.
+	if positional != "" {
+		// Like -p; a different -p is a usage error tok-full explains.
+		if inv.Profile != "" && inv.Profile != positional {
+			return inv, false
+		}
+		inv.Profile = positional
+	}
+	// token takes at most a profile name, kube no argument; exec needs a command.
 	return inv, inv.Command != "exec"
 }

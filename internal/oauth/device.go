@@ -9,6 +9,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tok-cli/tok/internal/termtext"
+	"github.com/tok-cli/tok/internal/when"
 )
 
 // ErrDeviceCodeExpired is returned by LoginDevice when the device code
@@ -122,7 +123,7 @@ func showDeviceInstructions(ui UI, da *oauth2.DeviceAuthResponse) {
 	case ui.Wait != nil:
 		// The UI shows the wait and the time left itself.
 	case !da.Expiry.IsZero():
-		fmt.Fprintf(out, "Waiting for the sign-in (the code expires in %s)...\n", time.Until(da.Expiry).Round(time.Second))
+		fmt.Fprintf(out, "Waiting for the sign-in (the code expires at %s)...\n", when.Format(da.Expiry, time.Now()))
 	default:
 		fmt.Fprintln(out, "Waiting for the sign-in...")
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 
 	"golang.org/x/oauth2"
 
@@ -188,4 +189,46 @@ func classOf(err error) error {
 		return errLocal
 	}
 	return nil
+}
+
+// Reason says in a few plain words why a request to the provider failed,
+// for a one-line message: "the connection to the provider was refused",
+// "the provider answered HTTP 503 Service Unavailable". It never holds a
+// secret (Error's fields are redacted) nor Go's wording of the cause.
+func Reason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		switch {
+		case e.Code != "" && e.Status != 0:
+			return fmt.Sprintf("the provider answered HTTP %d with %s", e.Status, e.Code)
+		case e.Code != "" && e.Description != "":
+			return fmt.Sprintf("the provider answered %s (%s)", e.Code, e.Description)
+		case e.Code != "":
+			return "the provider answered " + e.Code
+		case e.Status != 0:
+			return fmt.Sprintf("the provider answered HTTP %d %s", e.Status, http.StatusText(e.Status))
+		}
+	}
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "the request was cancelled"
+	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+		return "the provider did not answer in time"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "the connection to the provider was refused"
+	case errors.As(err, &dnsErr):
+		return fmt.Sprintf("the provider's host name %s could not be resolved", dnsErr.Name)
+	case errors.As(err, &opErr):
+		return "the provider could not be reached"
+	case errors.Is(err, errLocal):
+		return err.Error()
+	}
+	return "the provider's answer was not a usable token response"
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/federation"
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/when"
 )
 
 // Grant is how a federated profile trades its subject token.
@@ -91,7 +92,7 @@ type SubjectTokens interface {
 // refresh lock held by refresh: fetch a fresh subject token, trade it, and
 // store the result like any refresh. When that fails while the current
 // token is still valid, the current token is returned with a warning.
-func (s *Service) federate(ctx context.Context, cur snapshot, cfg oauth.Config, use K8sToken, now time.Time) (Credential, error) {
+func (s *Service) federate(ctx context.Context, cur snapshot, cfg oauth.Config, use K8sToken, now time.Time, force bool) (Credential, error) {
 	p := &cur.profile
 	if err := p.Federation.Validate(); err != nil {
 		return Credential{}, fmt.Errorf("profile %q: %w", p.Name, err)
@@ -102,8 +103,8 @@ func (s *Service) federate(ctx context.Context, cur snapshot, cfg oauth.Config, 
 	tok, err := s.exchange(ctx, p, cfg)
 	if err != nil {
 		exp := cur.state.ExpiryFor(use)
-		if cur.state.HasToken() && (exp.IsZero() || s.now().Before(exp)) {
-			s.warn("warning: could not renew the token of federated profile %q (%v); using the current token, valid until %s", p.Name, err, exp.Local().Format(time.Kitchen))
+		if !force && cur.state.HasToken() && (exp.IsZero() || s.now().Before(exp)) {
+			s.warn("warning: could not renew the token of federated profile %q (%v); using the current token, valid until %s", p.Name, err, when.Format(exp, s.now()))
 			return s.credential(ctx, cur, use)
 		}
 		return Credential{}, err

@@ -19,6 +19,7 @@ import (
 	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/when"
 )
 
 // ErrBusy means another process holds a profile's lock for longer than
@@ -170,19 +171,19 @@ func (s *Service) refresh(ctx context.Context, snap snapshot, use K8sToken, forc
 	if cur.profile.Shared != nil {
 		return s.refreshShared(ctx, cur, use, force)
 	}
-	return s.renewLocked(ctx, cur, use, now)
+	return s.renewLocked(ctx, cur, use, now, force)
 }
 
 // renewLocked gets a new token for cur from the provider and stores it
 // locally; the caller holds the profile's refresh lock.
-func (s *Service) renewLocked(ctx context.Context, cur snapshot, use K8sToken, now time.Time) (Credential, error) {
+func (s *Service) renewLocked(ctx context.Context, cur snapshot, use K8sToken, now time.Time, force bool) (Credential, error) {
 	name := cur.profile.Name
 	cfg, err := s.oauthConfig(ctx, cur)
 	if err != nil {
 		return Credential{}, err
 	}
 	if cur.profile.Type == Federated {
-		return s.federate(ctx, cur, cfg, use, now)
+		return s.federate(ctx, cur, cfg, use, now, force)
 	}
 	var refreshToken string
 	if len(cur.state.Refresh) > 0 {
@@ -205,11 +206,13 @@ func (s *Service) renewLocked(ctx context.Context, cur snapshot, use K8sToken, n
 	case cur.profile.OAuth.Flow == FlowClientCredentials:
 		s.log().Debug("client credentials grant", "profile", name, "token_url", cfg.TokenURL)
 		tok, err = oauth.ClientCredentials(ctx, cfg)
+	case !cur.state.HasToken():
+		return Credential{}, loginRequired(name, fmt.Sprintf("profile %q has no token yet", name))
 	default:
-		return Credential{}, loginRequired(name, fmt.Sprintf("the token of profile %q expired and there is no refresh token", name))
+		return Credential{}, loginRequired(name, fmt.Sprintf("the token of profile %q cannot be refreshed: the provider gave no refresh token", name))
 	}
 	if err != nil {
-		return s.refreshFailed(ctx, cur, use, err, refreshToken != "")
+		return s.refreshFailed(ctx, cur, use, err, refreshToken != "", !force)
 	}
 	if tok.IDTokenRejected != nil {
 		s.warn("warning: the ID token the provider returned for profile %q failed verification and was not stored: %v", name, tok.IDTokenRejected)
@@ -227,8 +230,11 @@ func (s *Service) renewLocked(ctx context.Context, cur snapshot, use K8sToken, n
 }
 
 // refreshFailed decides what a failed refresh means for the caller.
-// withRefresh says the request presented the stored refresh token.
-func (s *Service) refreshFailed(ctx context.Context, cur snapshot, use K8sToken, cause error, withRefresh bool) (Credential, error) {
+// withRefresh says the request presented the stored refresh token. When
+// lenient (a token is wanted, not a refresh), a provider that cannot answer
+// now costs one warning and the current token while it is valid; a forced
+// refresh (tok refresh) fails instead, since it did not happen.
+func (s *Service) refreshFailed(ctx context.Context, cur snapshot, use K8sToken, cause error, withRefresh, lenient bool) (Credential, error) {
 	name := cur.profile.Name
 	if oauth.IsInvalidGrant(cause) {
 		// A login may have replaced the state while the request was in
@@ -245,14 +251,33 @@ func (s *Service) refreshFailed(ctx context.Context, cur snapshot, use K8sToken,
 				s.log().Debug("could not record the refused refresh", "profile", name, "err", err)
 			}
 		}
-		return Credential{}, fmt.Errorf("%w: the server refused the refresh of profile %q (%v): refresh token expired or revoked; run: tok login -p %s", ErrLoginRequired, name, cause, name)
+		return Credential{}, &Failure{Kind: ErrLoginRequired, Cause: cause,
+			Msg: fmt.Sprintf("login required: the provider refused to refresh profile %q (%s: its refresh token expired or was revoked); run: tok login -p %s", name, oauth.ErrorCode(cause), name)}
 	}
 	exp := cur.state.ExpiryFor(use)
-	if cur.state.HasToken() && (exp.IsZero() || s.now().Before(exp)) {
-		s.warn("warning: could not refresh profile %q (%v); using the current token, valid until %s", name, cause, exp.Local().Format(time.Kitchen))
+	usable := cur.state.HasToken() && (exp.IsZero() || s.now().Before(exp))
+	if lenient && usable {
+		s.warn("warning: could not refresh profile %q (%s); using the current token, valid until %s", name, oauth.Reason(cause), when.Format(exp, s.now()))
 		return s.credential(ctx, cur, use)
 	}
-	return Credential{}, fmt.Errorf("could not refresh the token of profile %q: %w", name, cause)
+	return Credential{}, refreshError(name, cause, usable, exp, s.now())
+}
+
+// refreshError says that the refresh of profile name did not happen, why
+// in plain words, what became of the current token, and what to run next.
+func refreshError(name string, cause error, usable bool, exp, now time.Time) error {
+	kept := "it has no usable token now"
+	switch {
+	case usable && exp.IsZero():
+		kept = "its current token is unchanged"
+	case usable:
+		kept = "its current token is unchanged, valid until " + when.Format(exp, now)
+	}
+	next := "try again later: tok refresh " + name
+	if !oauth.IsTransient(cause) {
+		next = "check the profile with: tok profile show " + name
+	}
+	return &Failure{Cause: cause, Msg: fmt.Sprintf("could not refresh profile %q (%s); %s. Next, %s", name, oauth.Reason(cause), kept, next)}
 }
 
 // learnClientAuth records in stored the client authentication the provider
@@ -302,7 +327,7 @@ func (s *Service) recordRefusal(cur snapshot, cause error) error {
 	next.Gen = cur.state.Gen + 1
 	next.Refresh = nil
 	next.RefreshRefused = s.now().UTC()
-	next.RefusalReason = cause.Error()
+	next.RefusalReason = oauth.Reason(cause)
 	return s.Store.Update(func(tx *store.Tx) error {
 		var stored State
 		if err := tx.Get(store.States, name, &stored); err != nil {
@@ -574,7 +599,7 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (Cr
 		var stored Profile
 		if err := tx.Get(store.Profiles, name, &stored); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return notFound(name)
+				return notFound(name, tx.Names(store.Profiles))
 			}
 			return err
 		}
@@ -628,34 +653,47 @@ func (s *Service) Identity(name string) (oauth.Identity, error) {
 	return id, nil
 }
 
-// Revoke revokes profile name's tokens at the server (RFC 7009) and then
-// forgets them locally. With local set, or for a static profile, it only
-// forgets. If the server cannot be told, the local state is kept.
-func (s *Service) Revoke(ctx context.Context, name string, local bool) error {
+// RevokeOutcome says what Revoke did, so the caller reports only that.
+type RevokeOutcome struct {
+	// HadTokens: the profile held tokens (now forgotten locally).
+	HadTokens bool
+	// AtProvider: the tokens were revoked at the provider (RFC 7009).
+	AtProvider bool
+}
+
+// Revoke revokes profile name's tokens at the provider (unless local) and
+// then forgets them. A static or federated profile's tokens cannot be
+// revoked by tok; they are only forgotten. A profile without tokens is
+// left as it is.
+func (s *Service) Revoke(ctx context.Context, name string, local bool) (RevokeOutcome, error) {
 	snap, err := s.load(name)
 	if err != nil {
-		return err
+		return RevokeOutcome{}, err
 	}
 	name = snap.profile.Name
-	if snap.profile.Type == OAuth && !local && snap.state.HasToken() {
+	if !snap.state.HasToken() && len(snap.state.Refresh) == 0 {
+		return RevokeOutcome{}, nil
+	}
+	out := RevokeOutcome{HadTokens: true}
+	if snap.profile.Type == OAuth && !local {
 		unlock, err := s.lock(ctx, name, "refresh", true)
 		if err != nil {
-			return err
+			return RevokeOutcome{}, err
 		}
 		defer unlock()
 		if snap, err = s.load(name); err != nil {
-			return err
+			return RevokeOutcome{}, err
 		}
 		if snap.profile.OAuth.Endpoints.RevocationURL == "" {
-			return fmt.Errorf("the provider of profile %q has no revocation endpoint; tokens stay valid there until they expire. To forget them here, run: tok revoke -p %s --local", name, name)
+			return RevokeOutcome{}, fmt.Errorf("the provider of profile %q has no revocation endpoint; tokens stay valid there until they expire. To forget them here, run: tok revoke -p %s --local", name, name)
 		}
 		cfg, err := s.oauthConfig(ctx, snap)
 		if err != nil {
-			return err
+			return RevokeOutcome{}, err
 		}
 		sl, err := s.openSealer(ctx, snap.meta, snap.source)
 		if err != nil {
-			return err
+			return RevokeOutcome{}, err
 		}
 		// Revoke the refresh token first: for most servers that ends the
 		// whole grant, access tokens included.
@@ -669,12 +707,13 @@ func (s *Service) Revoke(ctx context.Context, name string, local bool) error {
 			}
 			plain, err := sl.Open(t.sealed, seal.AD(name, t.field))
 			if err != nil {
-				return fmt.Errorf("could not unseal the %s token of profile %q: %w", t.field, name, err)
+				return RevokeOutcome{}, fmt.Errorf("could not unseal the %s token of profile %q: %w", t.field, name, err)
 			}
 			if err := oauth.Revoke(ctx, cfg, string(plain), t.hint); err != nil {
-				return fmt.Errorf("could not revoke the %s token of profile %q at the server (local state kept; to forget it anyway run: tok revoke -p %s --local): %w", t.field, name, name, err)
+				return RevokeOutcome{}, &Failure{Cause: err, Msg: fmt.Sprintf("could not revoke the %s token of profile %q at the provider (%s); the tokens are kept here. Try again, or forget them anyway with: tok revoke -p %s --local", t.field, name, oauth.Reason(err), name)}
 			}
 		}
+		out.AtProvider = true
 	}
-	return s.Forget(name)
+	return out, s.Forget(name)
 }

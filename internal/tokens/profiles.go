@@ -132,7 +132,7 @@ func (s *Service) ProfileNames() ([]string, error) {
 func (s *Service) RemoveProfile(name string) error {
 	err := s.Store.Update(func(tx *store.Tx) error {
 		if !tx.Has(store.Profiles, name) {
-			return notFound(name)
+			return notFound(name, tx.Names(store.Profiles))
 		}
 		if tx.Setting(SettingDefaultProfile) == name {
 			if err := tx.SetSetting(SettingDefaultProfile, ""); err != nil {
@@ -178,7 +178,7 @@ func (s *Service) RenameProfile(ctx context.Context, oldName, newName string) er
 		var p Profile
 		if err := tx.Get(store.Profiles, oldName, &p); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return notFound(oldName)
+				return notFound(oldName, tx.Names(store.Profiles))
 			}
 			return err
 		}
@@ -231,7 +231,7 @@ func (s *Service) RenameProfile(ctx context.Context, oldName, newName string) er
 func (s *Service) SetDefault(name string) error {
 	return s.Store.Update(func(tx *store.Tx) error {
 		if !tx.Has(store.Profiles, name) {
-			return notFound(name)
+			return notFound(name, tx.Names(store.Profiles))
 		}
 		return tx.SetSetting(SettingDefaultProfile, name)
 	})
@@ -410,7 +410,7 @@ func (s *Service) SetStaticToken(ctx context.Context, name, token string, expire
 	}
 	return s.Store.Update(func(tx *store.Tx) error {
 		if !tx.Has(store.Profiles, name) {
-			return notFound(name)
+			return notFound(name, tx.Names(store.Profiles))
 		}
 		var old State
 		if err := tx.Get(store.States, name, &old); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -429,7 +429,7 @@ func (s *Service) SetStaticToken(ctx context.Context, name, token string, expire
 func (s *Service) Forget(name string) error {
 	return s.Store.Update(func(tx *store.Tx) error {
 		if !tx.Has(store.Profiles, name) {
-			return notFound(name)
+			return notFound(name, tx.Names(store.Profiles))
 		}
 		return tx.Delete(store.States, name)
 	})

@@ -18,6 +18,7 @@ import (
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/when"
 )
 
 // Errors the CLI maps to exit codes. Each is wrapped with a message that
@@ -123,10 +124,15 @@ func loginRequired(name, why string) error {
 func refusedGrant(snap *snapshot) error {
 	name := snap.profile.Name
 	return fmt.Errorf("%w: the provider refused the refresh token of profile %q at %s (%s); run: tok login -p %s",
-		ErrLoginRequired, name, snap.state.RefreshRefused.Local().Format(time.DateTime), snap.state.RefusalReason, name)
+		ErrLoginRequired, name, when.Format(snap.state.RefreshRefused, time.Now()), snap.state.RefusalReason, name)
 }
 
-func notFound(name string) error {
+// notFound is the error for a profile name that is not among known; a
+// known name it looks like a typo of is suggested.
+func notFound(name string, known []string) error {
+	if s := Suggest(name, known); s != "" {
+		return fmt.Errorf("%w: %q; did you mean %q? List profiles with: tok profile list", ErrProfileNotFound, name, s)
+	}
 	return fmt.Errorf("%w: %q; list profiles with: tok profile list, or add it with: tok profile add %s", ErrProfileNotFound, name, name)
 }
 
@@ -148,7 +154,7 @@ func (s *Service) load(name string) (snapshot, error) {
 		}
 		if err := tx.Get(store.Profiles, name, &snap.profile); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return notFound(name)
+				return notFound(name, tx.Names(store.Profiles))
 			}
 			return err
 		}
@@ -170,7 +176,7 @@ func (s *Service) load(name string) (snapshot, error) {
 		if name == "" {
 			return snap, fmt.Errorf("%w and there are no profiles in %s yet; add one with: tok profile add NAME (the first becomes the default; pick others with -p NAME or TOK_PROFILE)", ErrNoProfile, s.Store.Dir)
 		}
-		return snap, notFound(name)
+		return snap, notFound(name, nil)
 	}
 	return snap, err
 }
@@ -323,7 +329,7 @@ func (s *Service) Token(ctx context.Context, name string, opts TokenOptions) (Cr
 			return s.credential(ctx, snap, use)
 		}
 		return Credential{}, fmt.Errorf("%w: the token of profile %q expired at %s; store a new one with: tok login -p %s (or pass --allow-expired)",
-			ErrLoginRequired, snap.profile.Name, snap.state.Expiry.Format(time.RFC3339), snap.profile.Name)
+			ErrLoginRequired, snap.profile.Name, when.Format(snap.state.Expiry, s.now()), snap.profile.Name)
 	case StatusNoToken:
 		return Credential{}, loginRequired(snap.profile.Name, fmt.Sprintf("profile %q holds no token", snap.profile.Name))
 	case StatusLoginRequired:

@@ -258,7 +258,7 @@ func TestRevokedRefreshTokenNeedsLogin(t *testing.T) {
 	ctx := context.Background()
 	e, srv := oauthEnv(t, oauthtest.Options{})
 	svc := e.service()
-	if err := svc.Revoke(ctx, "api", false); err != nil {
+	if _, err := svc.Revoke(ctx, "api", false); err != nil {
 		t.Fatal(err)
 	}
 	if srv.Counts().Revocation == 0 {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/seal"
+	"github.com/tok-cli/tok/internal/when"
 )
 
 // SharedCacheConfig names the shared cache (Redis or Valkey) through which
@@ -270,7 +271,7 @@ func (s *Service) refreshShared(ctx context.Context, cur snapshot, use K8sToken,
 	for backoff := 10 * time.Millisecond; ; backoff = min(2*backoff, 100*time.Millisecond) {
 		rec, err := ss.read(ctx)
 		if err != nil {
-			return s.sharedFailed(ctx, cur, use, err)
+			return s.sharedFailed(ctx, cur, use, err, force)
 		}
 		renewed := !first && rec.gen != seenGen
 		if first {
@@ -281,7 +282,7 @@ func (s *Service) refreshShared(ctx context.Context, cur snapshot, use K8sToken,
 			return s.adoptShared(ctx, cur, rec.state, use)
 		}
 		if unlock, err = ss.cache.TryLock(ctx, ss.ns, s.sharedLease()); err != nil {
-			return s.sharedFailed(ctx, cur, use, fmt.Errorf("%w: %w", errSharedUnavailable, err))
+			return s.sharedFailed(ctx, cur, use, fmt.Errorf("%w: %w", errSharedUnavailable, err), force)
 		}
 		if unlock != nil {
 			break
@@ -300,7 +301,7 @@ func (s *Service) refreshShared(ctx context.Context, cur snapshot, use K8sToken,
 
 	rec, err := ss.read(ctx)
 	if err != nil {
-		return s.sharedFailed(ctx, cur, use, err)
+		return s.sharedFailed(ctx, cur, use, err, force)
 	}
 	now := s.now()
 	if renewed := rec.gen != seenGen; rec.usable(p, use, now, renewed) && (!force || renewed) {
@@ -347,7 +348,7 @@ func (s *Service) refreshShared(ctx context.Context, cur snapshot, use K8sToken,
 				exp = prev.IDExpiry
 			}
 			if exp.IsZero() || s.now().Before(exp) {
-				s.warn("warning: could not renew the token of profile %q (%v); using the current token, valid until %s", p.Name, err, exp.Local().Format(time.Kitchen))
+				s.warn("warning: could not renew the token of profile %q (%v); using the current token, valid until %s", p.Name, err, when.Format(exp, s.now()))
 				return s.adoptShared(ctx, cur, prev, use)
 			}
 		}
@@ -450,7 +451,7 @@ func (s *Service) adoptShared(ctx context.Context, cur snapshot, st *sharedState
 // (client credentials, federation): fetch locally with one warning. A
 // refresh-token grant must not refresh alone: a second holder of the
 // chain presenting an older refresh token gets the whole grant revoked.
-func (s *Service) sharedFailed(ctx context.Context, cur snapshot, use K8sToken, cause error) (Credential, error) {
+func (s *Service) sharedFailed(ctx context.Context, cur snapshot, use K8sToken, cause error, force bool) (Credential, error) {
 	if !errors.Is(cause, errSharedUnavailable) {
 		return Credential{}, cause
 	}
@@ -458,13 +459,13 @@ func (s *Service) sharedFailed(ctx context.Context, cur snapshot, use K8sToken, 
 	if p.Type == OAuth && (len(cur.state.Refresh) > 0 || p.OAuth.Flow != FlowClientCredentials) {
 		exp := cur.state.ExpiryFor(use)
 		if cur.state.HasToken() && (exp.IsZero() || s.now().Before(exp)) {
-			s.warn("warning: the shared cache of profile %q is unreachable (%v); using the current token, valid until %s", p.Name, cause, exp.Local().Format(time.Kitchen))
+			s.warn("warning: the shared cache of profile %q is unreachable (%v); using the current token, valid until %s", p.Name, cause, when.Format(exp, s.now()))
 			return s.credential(ctx, cur, use)
 		}
 		return Credential{}, fmt.Errorf("the shared cache of profile %q is unreachable (%v); tok does not refresh a shared refresh token alone, since the provider would revoke the grant for every member; retry when the cache is back", p.Name, cause)
 	}
 	s.warn("warning: the shared cache of profile %q is unreachable (%v); fetching a token for this host alone", p.Name, cause)
-	return s.renewLocked(ctx, cur, use, s.now())
+	return s.renewLocked(ctx, cur, use, s.now(), force)
 }
 
 // publishShared stores a token obtained by a login in the shared cache, so
