@@ -351,6 +351,13 @@ const environmentHelpHead = `Environment variables tok reads:
   TOK_LOCK_TIMEOUT  how long to wait for another tok's refresh or login of
                     the same profile (1m)
   TOK_DB_TIMEOUT    how long to wait for the database lock (5s)
+  TOK_SHARED_CACHE_KEY   the data key every member of a shared cache
+                    holds, base64 (or TOK_SHARED_CACHE_KEY_FILE, a file
+                    holding it; see docs/fleet.md)
+  TOK_SHARED_CACHE_PASSWORD  the Redis password of a shared cache
+  TOK_SHARED_CACHE_TIMEOUT   bound on each shared cache operation (1s)
+  TOK_SHARED_CACHE_LEASE     how long a member's shared refresh lock
+                    outlives the member (10s)
   NO_COLOR          disable colour
   BROWSER           program that opens the login address: "prog", "prog --flag",
                     "prog %s" (%s is the address) or a colon-separated list
@@ -364,6 +371,9 @@ given; flags win; see docs/ci.md):
   TOK_CLIENT_SECRET client secret (or --client-secret-file; never argv)
   TOK_SCOPES        scopes, comma- or space-separated
   TOK_AUDIENCE      audience parameter
+  TOK_SHARED_CACHE  share the profile's tokens through this Redis/Valkey:
+                    redis[s]://[user[:password]@]host:port/db; with
+                    TOK_SHARED_CACHE_NAMESPACE, TOK_SHARED_CACHE_CA_FILE
   ACTIONS_ID_TOKEN_REQUEST_URL, ACTIONS_ID_TOKEN_REQUEST_TOKEN
                     GitHub Actions' OIDC token endpoint, for
                     --github-actions-audience
@@ -380,7 +390,8 @@ Set by tok exec in the child:
 Removed by tok exec from the child's environment (tok's own secrets; a tok
 run inside the child cannot use key source env), and masked by --mask:
 
-  TOK_KEY, TOK_CLIENT_SECRET
+  TOK_KEY, TOK_CLIENT_SECRET, TOK_SHARED_CACHE_KEY,
+  TOK_SHARED_CACHE_PASSWORD, TOK_SHARED_CACHE
 
 Refused as a variable for the token (--env of tok profile add and tok
 exec, env: of tok profile import), in any case, because programs read them

@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/tok-cli/tok/internal/oauth/fedtest"
 	"github.com/tok-cli/tok/internal/oauth/oauthtest"
 	"github.com/tok-cli/tok/internal/sharedcache/redistest"
 )
@@ -660,5 +663,45 @@ func TestFleetDeadGrant(t *testing.T) {
 		if c := f.srv.Counts(); c.RefreshToken != 1 {
 			t.Errorf("after home %d: %d refresh requests, want only the first member's", i, c.RefreshToken)
 		}
+	}
+}
+
+// TestFleetFederatedCI: parallel CI jobs with an ephemeral federated
+// profile (no tok profile add, the cache from TOK_SHARED_CACHE) make one
+// token exchange between them and write nothing to disk.
+func TestFleetFederatedCI(t *testing.T) {
+	t.Parallel()
+	platform := fedtest.NewPlatform(t, ciSubject)
+	srv := fedtest.NewServer(t, platform, fedtest.Options{Subject: ciSubject})
+	rs := redistest.Start(t)
+	key := newSharedKey(t)
+	file := filepath.Join(t.TempDir(), "oidc-token")
+	if err := os.WriteFile(file, []byte(platform.Mint(ciSubject, srv.Issuer(), time.Minute)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var jobs []*Process
+	var envs []Env
+	for i := 0; i < 5; i++ {
+		env := ciEnv(t).With("TOK_SHARED_CACHE="+rs.URL, "TOK_SHARED_CACHE_KEY="+key)
+		envs = append(envs, env)
+		jobs = append(jobs, Start(t, env, "", "token", "--issuer", srv.Issuer(), "--subject-token-file", file, "--scopes", "deploy"))
+	}
+	var want string
+	for i, p := range jobs {
+		r := p.Wait(t)
+		WantCode(t, r, 0)
+		got := SingleLine(t, "tok token", r.Stdout)
+		if i == 0 {
+			want = got
+		} else if got != want {
+			t.Errorf("job %d got a different token", i)
+		}
+		wantNothingWritten(t, envs[i])
+	}
+	if c := srv.Counts().TokenExchange; c != 1 {
+		t.Errorf("%d token exchanges for 5 jobs, want 1", c)
+	}
+	if srv.Subject(want) != ciSubject {
+		t.Errorf("the shared token is not active for the CI subject")
 	}
 }

@@ -96,7 +96,7 @@ func TestRefresherWithConcurrentCallers(t *testing.T) {
 // TestSecretEnvHoldsToksSecrets keeps SecretEnv in step with the variable
 // the env key source reads.
 func TestSecretEnvHoldsToksSecrets(t *testing.T) {
-	for _, name := range []string{keysource.EnvKey, "TOK_CLIENT_SECRET"} {
+	for _, name := range []string{keysource.EnvKey, "TOK_CLIENT_SECRET", "TOK_SHARED_CACHE_KEY", "TOK_SHARED_CACHE_PASSWORD", "TOK_SHARED_CACHE"} {
 		if !slices.Contains(SecretEnv, name) {
 			t.Errorf("SecretEnv %v lacks %s", SecretEnv, name)
 		}

@@ -41,7 +41,9 @@ const (
 // tool that logs its environment, or any of its descendants, would hold
 // the key to every token), and --mask hides their values when tok had
 // them. A tok run inside the child therefore cannot use key source env.
-var SecretEnv = []string{"TOK_KEY", "TOK_CLIENT_SECRET"}
+// The shared cache's data key, password and URL (which may carry the
+// password) are tok's secrets too.
+var SecretEnv = []string{"TOK_KEY", "TOK_CLIENT_SECRET", "TOK_SHARED_CACHE_KEY", "TOK_SHARED_CACHE_PASSWORD", "TOK_SHARED_CACHE"}
 
 // maskWaitDelay bounds how long tok keeps relaying masked output after the
 // child exited, when a process it started in the background still holds
