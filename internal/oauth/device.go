@@ -56,7 +56,26 @@ func LoginDevice(ctx context.Context, cfg Config, ui UI) (Token, error) {
 	}
 	// The user code is the provider's text on the person's terminal.
 	da.UserCode = termtext.Clean(da.UserCode)
-	showDeviceInstructions(ui, da)
+	start, err := showDeviceInstructions(ui, da)
+	if err != nil {
+		return Token{}, err
+	}
+	if start != nil {
+		defer start.close()
+		// A second request for the start address: someone else holds the
+		// user code and may be signing in with their own account. Stop.
+		var cancel context.CancelCauseFunc
+		ctx, cancel = context.WithCancelCause(ctx)
+		defer cancel(nil)
+		go func() {
+			select {
+			case <-start.reused:
+				ui.log().Debug("the device sign-in start address was requested a second time; stopping the login")
+				cancel(errStartReused)
+			case <-ctx.Done():
+			}
+		}()
+	}
 
 	op := "device sign-in at " + cfg.TokenURL
 	var tok *oauth2.Token
@@ -78,6 +97,8 @@ func LoginDevice(ctx context.Context, cfg Config, ui UI) (Token, error) {
 	err = pollErr
 	switch {
 	case err == nil:
+	case errors.Is(context.Cause(ctx), errStartReused):
+		return Token{}, fmt.Errorf("device sign-in at %s: %w", cfg.TokenURL, errStartReused)
 	case ctx.Err() != nil:
 		return Token{}, fmt.Errorf("gave up waiting for the device sign-in: %w", ctx.Err())
 	case errors.Is(err, context.DeadlineExceeded) || ErrorCode(err) == "expired_token":
@@ -105,13 +126,25 @@ func checkVerificationURIs(da *oauth2.DeviceAuthResponse) error {
 	return nil
 }
 
-func showDeviceInstructions(ui UI, da *oauth2.DeviceAuthResponse) {
+// showDeviceInstructions prints where and how to sign in and opens the
+// browser when allowed. verification_uri_complete holds the user code, so
+// the opener gets a one-time local start address for it (returned, to be
+// watched and closed), never the address itself.
+func showDeviceInstructions(ui UI, da *oauth2.DeviceAuthResponse) (*startRedirect, error) {
 	out := ui.out()
 	fmt.Fprintf(out, "To sign in, open %s in a browser on any device\nand enter the code: %s\n", da.VerificationURI, da.UserCode)
 	target := da.VerificationURI
 	if da.VerificationURIComplete != "" {
 		fmt.Fprintf(out, "Or open this link, which already holds the code:\n\n    %s\n\n", da.VerificationURIComplete)
 		target = da.VerificationURIComplete
+	}
+	var start *startRedirect
+	if da.VerificationURIComplete != "" && !ui.NoBrowser && ui.OpenBrowser != nil {
+		var err error
+		if start, err = serveStartRedirect(target, ui.RetryCommand); err != nil {
+			return nil, err
+		}
+		target = start.url
 	}
 	switch tried, err := ui.open(target); {
 	case tried && err == nil:
@@ -127,4 +160,5 @@ func showDeviceInstructions(ui UI, da *oauth2.DeviceAuthResponse) {
 	default:
 		fmt.Fprintln(out, "Waiting for the sign-in...")
 	}
+	return start, nil
 }

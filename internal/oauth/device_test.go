@@ -78,8 +78,12 @@ func TestLoginDevice(t *testing.T) {
 	t.Parallel()
 	d := newFakeDeviceServer(t, 60, "authorization_pending", "")
 	var out strings.Builder
-	var opened []string
-	ui := UI{Out: &out, OpenBrowser: func(u string) error { opened = append(opened, u); return nil }}
+	var opened, sentTo []string
+	ui := UI{Out: &out, OpenBrowser: func(u string) error {
+		opened = append(opened, u)
+		sentTo = append(sentTo, followStart(t, u).String())
+		return nil
+	}}
 
 	tok, err := LoginDevice(testContext(t), d.config(), ui)
 	if err != nil {
@@ -99,8 +103,10 @@ func TestLoginDevice(t *testing.T) {
 		}
 	}
 	assertNoSecret(t, "instructions", printed, "dev-code-123", "device-at")
-	if len(opened) != 1 || opened[0] != "https://idp.example/device?user_code=WDJB-MJHT" {
-		t.Errorf("browser opened %q, want the complete verification URI", opened)
+	// The opener's command line must not carry the user code: it gets a
+	// one-time local address that leads to the complete verification URI.
+	if len(opened) != 1 || !startAddress.MatchString(opened[0]) || sentTo[0] != "https://idp.example/device?user_code=WDJB-MJHT" {
+		t.Errorf("browser opened %q leading to %q, want a start address leading to the complete verification URI", opened, sentTo)
 	}
 }
 
@@ -190,5 +196,25 @@ func TestLoginDeviceEndpointFaults(t *testing.T) {
 	cfg = Config{Endpoints: Endpoints{DeviceAuthURL: bad.URL, TokenURL: bad.URL}, ClientID: "cli"}
 	if _, err := LoginDevice(testContext(t), cfg, UI{}); err == nil || !strings.Contains(err.Error(), "lacks") {
 		t.Errorf("LoginDevice with an incomplete answer: error = %v", err)
+	}
+}
+
+// Issue 14, finding 1 for the device flow: a second request for the start
+// address (someone read it from the opener's command line) stops polling.
+func TestLoginDeviceStartRequestedTwiceStopsTheLogin(t *testing.T) {
+	t.Parallel()
+	d := newFakeDeviceServer(t, 60) // pending forever
+	var page string
+	ui := UI{OpenBrowser: func(u string) error {
+		followStart(t, u) // the attacker, first
+		_, page = get(t, u)
+		return nil
+	}}
+	_, err := LoginDevice(testContext(t), d.config(), ui)
+	if !errors.Is(err, errStartReused) {
+		t.Fatalf("LoginDevice error = %v, want the login stopped for a reused start address", err)
+	}
+	if !strings.Contains(page, "Sign-in stopped") {
+		t.Errorf("the second request got %q, want the stop page", page)
 	}
 }
