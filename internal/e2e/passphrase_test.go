@@ -140,6 +140,35 @@ func TestHeadlessFirstUseOffTerminal(t *testing.T) {
 	}
 }
 
+// TestHeadlessFirstUseFile: choosing file at the offer keeps the key in a
+// 0600 file and records the choice; no passphrase is asked.
+func TestHeadlessFirstUseFile(t *testing.T) {
+	t.Parallel()
+	env := headlessEnv(t)
+	token := NewSecret(t)
+	RunOK(t, env, "", "profile", "add", "api", "--type", "static")
+	term := StartTerminal(t, env, TerminalOptions{}, "login", "-p", "api")
+	term.WaitScreen(t, `Token for profile "api": `)
+	term.Type(t, token+"\r")
+	term.WaitScreen(t, "Key source [passphrase/file/cancel] (passphrase): ")
+	term.Type(t, "file\r")
+	r := term.Wait(t)
+	WantCode(t, r, 0)
+	if strings.Contains(r.Stderr, "passphrase:") {
+		t.Errorf("choosing file asked for a passphrase:\n%s", r.Stderr)
+	}
+	info, err := os.Stat(filepath.Join(env.Home(), "key"))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("key file after choosing file: %v, %v", info, err)
+	}
+	if got := strings.TrimSpace(RunOK(t, env, "", "config", "get", "key-source")); got != "file" {
+		t.Errorf("key source after choosing file: %q", got)
+	}
+	if got := RunOK(t, env, "", "token", "-p", "api"); got != token+"\n" {
+		t.Fatalf("tok token after choosing file: %q", got)
+	}
+}
+
 // TestHeadlessFirstUseCancel: cancel at the offer stores nothing.
 func TestHeadlessFirstUseCancel(t *testing.T) {
 	t.Parallel()

@@ -248,12 +248,44 @@ func (r *Resolver) Delete(ctx context.Context, src Source, keyID string) error {
 // makes another key source the answer.
 func (r *Resolver) keyringHint(err error) error {
 	if r.Locked != nil && errors.Is(err, r.Locked) {
-		return fmt.Errorf("%w: %w; unlock it first (unlock the desktop session, or without a desktop run: gnome-keyring-daemon --replace --unlock, type the keyring password, then Ctrl-D), then run the command again; or keep the key elsewhere: tok config set key-source passphrase", ErrKeyringLocked, err)
+		return &keyringError{kind: ErrKeyringLocked, cause: err, hint: "unlock it first (unlock the desktop session, or without a desktop run: gnome-keyring-daemon --replace --unlock, type the keyring password, then Ctrl-D), then run the command again; or keep the key elsewhere: tok config set key-source passphrase"}
 	}
+	ke := &keyringError{cause: err, hint: "to use tok without a keyring run: tok config set key-source passphrase (key under a passphrase) or file (key in a 0600 file), or set TOK_KEY_SOURCE=env with TOK_KEY"}
 	if r.Unavailable != nil && errors.Is(err, r.Unavailable) {
-		err = fmt.Errorf("%w: %w", ErrKeyringUnavailable, err)
+		ke.kind = ErrKeyringUnavailable
 	}
-	return fmt.Errorf("%w; to use tok without a keyring run: tok config set key-source passphrase (key under a passphrase) or file (key in a 0600 file), or set TOK_KEY_SOURCE=env with TOK_KEY", err)
+	return ke
+}
+
+// keyringError is an OS keyring failure with the advice for it.
+type keyringError struct {
+	kind  error // ErrKeyringLocked, ErrKeyringUnavailable or nil
+	cause error
+	hint  string
+}
+
+func (e *keyringError) Error() string {
+	if e.kind == ErrKeyringLocked {
+		return ErrKeyringLocked.Error() + ": " + e.cause.Error() + "; " + e.hint
+	}
+	return e.cause.Error() + "; " + e.hint
+}
+
+func (e *keyringError) Unwrap() []error {
+	if e.kind == nil {
+		return []error{e.cause}
+	}
+	return []error{e.kind, e.cause}
+}
+
+// Diagnosis is what went wrong with the OS keyring in err, without the
+// advice tok adds to it: for a message that gives its own advice first.
+func Diagnosis(err error) error {
+	var ke *keyringError
+	if errors.As(err, &ke) {
+		return ke.cause
+	}
+	return err
 }
 
 func (r *Resolver) keyPath() string { return filepath.Join(r.Home, KeyFileName) }

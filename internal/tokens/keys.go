@@ -129,7 +129,7 @@ func (s *Service) ChangePassphrase(ctx context.Context) error {
 // or fails with the command to run. Never a silent fallback.
 func (s *Service) firstKeySource(ctx context.Context, why error) (keysource.Source, error) {
 	if s.ChooseKeySource == nil {
-		return "", fmt.Errorf("no OS keyring here; run: tok config set key-source passphrase (or file: a plaintext key, for throwaway machines)\n  diagnosis: %w", why)
+		return "", fmt.Errorf("no OS keyring here; run: tok config set key-source passphrase (or file: a plaintext key, for throwaway machines)\n  diagnosis: %v", keysource.Diagnosis(why))
 	}
 	src, err := s.ChooseKeySource(ctx, why)
 	if err != nil {

@@ -296,7 +296,14 @@ func (s *Service) SetKeySource(ctx context.Context, to keysource.Source) error {
 		return err
 	}
 	if from == to {
-		return nil
+		if stored != "" {
+			return nil
+		}
+		// Choosing the default explicitly is a choice: a first use
+		// without a keyring then fails instead of offering another.
+		return s.Store.Update(func(tx *store.Tx) error {
+			return tx.SetSetting(SettingKeySource, string(to))
+		})
 	}
 	if len(meta.KeyCheck) == 0 && to == keysource.Passphrase {
 		return s.createPassphraseKey(ctx, meta.KeyID)
