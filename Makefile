@@ -19,12 +19,20 @@ LDFLAGS := -s -w \
 # keeps it out of go.mod and caches the build.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test lint bench docs clean demo
+.PHONY: build install test lint bench docs clean demo
 
 # tok answers cached-token requests and hands every other command to
-# tok-full, which must sit next to it (see docs/architecture.md).
+# tok-full, which must sit next to it (see docs/architecture.md). The
+# credential helpers git and docker run are small front binaries too.
+HELPERS := ./cmd/git-credential-tok
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ ./cmd/tok ./cmd/tok-full
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ ./cmd/tok ./cmd/tok-full $(HELPERS)
+
+# Installs the binaries built by `make build` into $(PREFIX)/bin.
+PREFIX ?= /usr/local
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 bin/* $(DESTDIR)$(PREFIX)/bin/
 
 # Installs what the tests need (idempotent), then runs every test against a
 # real Secret Service in a private D-Bus session.

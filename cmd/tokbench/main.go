@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/tok-cli/tok/internal/keyring"
@@ -124,7 +125,14 @@ const (
 	rowExec        = "tok exec -- true"
 	rowShared      = "tok token (shared profile, local copy)"
 	rowSharedNew   = "tok token (shared profile, new member)"
+	rowGitGet      = "git-credential-tok get"
 )
+
+// gitHost is the git remote host the benchmark profiles serve.
+const gitHost = "git.bench.invalid"
+
+// gitGetRequest is what git sends its credential helper before a request.
+const gitGetRequest = "protocol=https\nhost=" + gitHost + "\n\n"
 
 func bench(tb *harnessTB, root string, opts options) (*report, error) {
 	rep := &report{opts: opts, stats: map[string]stats{}}
@@ -164,6 +172,14 @@ func bench(tb *harnessTB, root string, opts options) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
+	gitHelper := filepath.Join(filepath.Dir(tokPath), "git-credential-tok")
+	gitOut, err := runTool(fileHome.env, gitGetRequest, gitHelper, "get")
+	if err != nil {
+		return nil, err
+	}
+	if !strings.Contains(gitOut, "password="+token+"\n") {
+		return nil, fmt.Errorf("git-credential-tok get did not answer with the cached token")
+	}
 	floorFile := filepath.Join(root, "floor-input")
 	if err := os.WriteFile(floorFile, []byte(token+"\n"), 0o600); err != nil {
 		return nil, err
@@ -180,6 +196,7 @@ func bench(tb *harnessTB, root string, opts options) (*report, error) {
 			env: append(append([]string{}, fileHome.env...), "KUBERNETES_EXEC_INFO="+execInfo), want: []byte(credOut)},
 		{name: rowTrue, argv: []string{truePath}, env: base, want: []byte{}},
 		{name: rowExec, argv: []string{tokPath, "exec", "-p", profileName, "--", "true"}, env: fileHome.env, want: []byte{}},
+		{name: rowGitGet, argv: []string{gitHelper, "get"}, env: fileHome.env, stdin: []byte(gitGetRequest), want: []byte(gitOut)},
 	}
 
 	passHome, err := newHome(tokPath, root, "passphrase", base, "passphrase", hotSrv, time.Minute)

@@ -86,7 +86,7 @@ func (r *report) print(w io.Writer) int {
 	fmt.Fprintf(w, "\ntokbench: %d runs of each command, interleaved round-robin, on %s\n\n", r.opts.runs, goPlatform())
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "command\tmedian\tp90\tmin\t× floor (median)\t")
-	for _, name := range []string{rowFloor, rowFile, rowKeyring, rowKeyringCold, rowPassphrase, rowExecCred, rowTrue, rowExec, rowShared, rowSharedNew} {
+	for _, name := range []string{rowFloor, rowFile, rowKeyring, rowKeyringCold, rowPassphrase, rowExecCred, rowGitGet, rowTrue, rowExec, rowShared, rowSharedNew} {
 		st, ok := r.stats[name]
 		if !ok {
 			continue
@@ -148,6 +148,7 @@ func (r *report) budgets() []budget {
 		{"hot path, keyring (cached key)", rowKeyring},
 		{"hot path, passphrase (unlocked key)", rowPassphrase},
 		{"exec-credential path", rowExecCred},
+		{"git credential helper get", rowGitGet},
 	} {
 		st, ok := r.stats[row.stat]
 		if !ok {

@@ -24,6 +24,8 @@ type command struct {
 	before func() error
 	// want is the exact stdout every run must print; nil skips the check.
 	want []byte
+	// stdin is what the command reads (nil: /dev/null).
+	stdin []byte
 }
 
 // sample is the outcome of one timed run.
@@ -39,6 +41,7 @@ type sample struct {
 // the parent does no work (no pipe-copying goroutines) while a child runs.
 type runner struct {
 	devNull *os.File
+	stdin   *os.File
 	stdout  *os.File
 	stderr  *os.File
 }
@@ -56,11 +59,16 @@ func newRunner(dir string) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &runner{devNull: devNull, stdout: stdout, stderr: stderr}, nil
+	stdin, err := os.CreateTemp(dir, "stdin-")
+	if err != nil {
+		return nil, err
+	}
+	return &runner{devNull: devNull, stdin: stdin, stdout: stdout, stderr: stderr}, nil
 }
 
 func (r *runner) close() {
 	r.devNull.Close()
+	r.stdin.Close()
 	r.stdout.Close()
 	r.stderr.Close()
 }
@@ -80,7 +88,20 @@ func (r *runner) run(c *command) (sample, error) {
 			return sample{}, err
 		}
 	}
-	attr := &os.ProcAttr{Env: c.env, Files: []*os.File{r.devNull, r.stdout, r.stderr}}
+	in := r.devNull
+	if c.stdin != nil {
+		if err := r.stdin.Truncate(0); err != nil {
+			return sample{}, err
+		}
+		if _, err := r.stdin.WriteAt(c.stdin, 0); err != nil {
+			return sample{}, err
+		}
+		if _, err := r.stdin.Seek(0, io.SeekStart); err != nil {
+			return sample{}, err
+		}
+		in = r.stdin
+	}
+	attr := &os.ProcAttr{Env: c.env, Files: []*os.File{in, r.stdout, r.stderr}}
 	start := time.Now()
 	p, err := os.StartProcess(c.argv[0], c.argv, attr)
 	if err != nil {

@@ -70,7 +70,7 @@ func newHome(tokPath, root, name string, base []string, keySource string, srv *o
 	steps := []step{
 		{"", append([]string{"profile", "add", profileName, "--issuer", srv.Issuer(), "--client-id", clientID,
 			"--flow", "password", "--username", oauthtest.TestUser, "--scopes", "offline_access",
-			"--refresh-margin", margin.String()}, extra...)},
+			"--refresh-margin", margin.String(), "--git-url", "https://" + gitHost + "/"}, extra...)},
 	}
 	if keySource == "passphrase" {
 		// The key is created under the passphrase and left unlocked in

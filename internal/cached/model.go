@@ -340,3 +340,59 @@ func refusedEnv(name string) bool {
 	}
 	return false
 }
+
+// Remotes says which git remotes and container registries a profile
+// answers as a credential helper (git-credential-tok,
+// docker-credential-tok), and with which username.
+type Remotes struct {
+	// Git holds URL patterns (credmatch.ParseGitURL); the most specific
+	// match among all profiles wins.
+	Git []string `json:"git,omitempty"`
+	// GitUsername is the username sent to git with the token
+	// (DefaultGitUsername when empty).
+	GitUsername string `json:"git_username,omitempty"`
+	// Registries are HOST[:PORT] of container registries.
+	Registries []string `json:"registries,omitempty"`
+	// RegistryUsername is the username sent to docker with the token
+	// (DefaultRegistryUsername when empty).
+	RegistryUsername string `json:"registry_username,omitempty"`
+	// StoredBy is "git" or "docker" when that helper's `store` created
+	// the profile; the same helper's `erase` removes it again.
+	StoredBy string `json:"stored_by,omitempty"`
+}
+
+// Who created a profile through a credential helper's store.
+const (
+	StoredByGit    = "git"
+	StoredByDocker = "docker"
+)
+
+// DefaultGitUsername is the username git gets with an OAuth token when the
+// profile sets none: GitLab, Gitea and Forgejo want "oauth2"; GitHub and
+// most others accept any username with a token.
+const DefaultGitUsername = "oauth2"
+
+// DefaultRegistryUsername is the username a registry gets with a token
+// when the profile sets none.
+const DefaultRegistryUsername = "oauth2"
+
+// GitUser is the username git gets for profile remotes r: the profile's
+// setting, else the one in the remote URL (git sends it), else
+// DefaultGitUsername.
+func (r *Remotes) GitUser(requested string) string {
+	switch {
+	case r != nil && r.GitUsername != "":
+		return r.GitUsername
+	case requested != "":
+		return requested
+	}
+	return DefaultGitUsername
+}
+
+// RegistryUser is the username a registry gets for profile remotes r.
+func (r *Remotes) RegistryUser() string {
+	if r != nil && r.RegistryUsername != "" {
+		return r.RegistryUsername
+	}
+	return DefaultRegistryUsername
+}

@@ -26,10 +26,12 @@ type Keys interface {
 // tokens.Profile is the whole record; a test there checks that both read
 // a record alike. Decoding only these fields keeps the hot path short.
 type profileView struct {
-	Name  string   `json:"name"`
-	Type  Type     `json:"type"`
-	Env   []string `json:"env,omitempty"`
-	OAuth *struct {
+	Name string   `json:"name"`
+	Type Type     `json:"type"`
+	Env  []string `json:"env,omitempty"`
+	// Remotes is read only by FindRemote.
+	Remotes *Remotes `json:"remotes,omitempty"`
+	OAuth   *struct {
 		Flow          string   `json:"flow"`
 		RefreshMargin Duration `json:"refresh_margin"`
 		MaxAge        Duration `json:"max_age"`
@@ -101,6 +103,12 @@ type Result struct {
 // Served is false and the caller takes the full path, which also explains
 // any error. It reads the database once, under a shared lock.
 func (r *Reader) Lookup(ctx context.Context, name string, opts Options) (Result, error) {
+	return r.lookup(ctx, func(*store.Tx) (string, error) { return name, nil }, opts)
+}
+
+// lookup is Lookup of the profile resolve names within the read
+// transaction; resolve returning "" means the default profile.
+func (r *Reader) lookup(ctx context.Context, resolve func(*store.Tx) (string, error), opts Options) (Result, error) {
 	var (
 		view     profileView
 		state    State
@@ -109,7 +117,10 @@ func (r *Reader) Lookup(ctx context.Context, name string, opts Options) (Result,
 		resolved string
 	)
 	err := r.Store.View(func(tx *store.Tx) error {
-		resolved = name
+		var err error
+		if resolved, err = resolve(tx); err != nil {
+			return err
+		}
 		if resolved == "" {
 			if resolved = tx.Setting(SettingDefaultProfile); resolved == "" {
 				return errors.New("no default profile")

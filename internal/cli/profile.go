@@ -125,6 +125,9 @@ func (a *app) buildProfile(ctx context.Context, name string, o profileOptions) (
 		return tokens.Profile{}, "", &usageError{err}
 	}
 	p := tokens.Profile{Name: name, Type: typ, Description: o.description, Env: o.env}
+	if p.Remotes, err = o.remotes.config(); err != nil {
+		return tokens.Profile{}, "", err
+	}
 	var secret string
 	if typ == tokens.Static {
 		if oauthFlags || o.clientSecretFlag || o.clientSecretIn {
@@ -413,6 +416,15 @@ func (a *app) writeProfileDetail(ps tokens.ProfileStatus) error {
 	if sc := p.Shared; sc != nil {
 		row("Shared cache", sharedcache.Redacted(sc.URL))
 		row("Shared namespace", tokens.SharedNamespace(&p))
+	}
+	if r := p.Remotes; r != nil {
+		row("Git URLs", strings.Join(r.Git, " "))
+		row("Git username", r.GitUsername)
+		row("Registries", strings.Join(r.Registries, " "))
+		row("Registry username", r.RegistryUsername)
+		if r.StoredBy != "" {
+			row("Stored by", r.StoredBy+" (its erase removes this profile)")
+		}
 	}
 	row("Status", statusPhrase(ps, a.now()))
 	if !ps.Expiry.IsZero() {

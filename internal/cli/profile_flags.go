@@ -41,6 +41,7 @@ type profileOptions struct {
 	noDiscovery      bool
 	fed              federationOptions
 	shared           sharedCacheOptions
+	remotes          remoteOptions
 }
 
 // profileSetting is one profile flag, defined once for tok profile add
@@ -170,6 +171,8 @@ var profileSettings = []profileSetting{
 				}
 			}
 		}},
+	{func(f *pflag.FlagSet, o *profileOptions) { o.remotes.register(f) },
+		func(o *profileOptions, p *tokens.Profile) { o.remotes.load(p.Remotes) }},
 	{func(f *pflag.FlagSet, o *profileOptions) { o.shared.register(f) },
 		func(o *profileOptions, p *tokens.Profile) {
 			if c := p.Shared; c != nil {

@@ -178,6 +178,7 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 		&cobra.Group{ID: "tokens", Title: "Tokens:"},
 		&cobra.Group{ID: "profiles", Title: "Profiles:"},
 		&cobra.Group{ID: "kubernetes", Title: "Kubernetes:"},
+		&cobra.Group{ID: "helpers", Title: "Credential helpers:"},
 		&cobra.Group{ID: "setup", Title: "Setup and information:"},
 	)
 	for _, c := range []*cobra.Command{newTokenCmd(a), newExecCmd(a), newLoginCmd(a), newRefreshCmd(a), newRevokeCmd(a), newInspectCmd(a)} {
@@ -190,6 +191,10 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 	}
 	for _, c := range []*cobra.Command{newKubeCmd(a), newKubeconfigCmd(a)} {
 		c.GroupID = "kubernetes"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{newGitCredentialCmd(a)} {
+		c.GroupID = "helpers"
 		root.AddCommand(c)
 	}
 	for _, c := range []*cobra.Command{newConfigCmd(a), newUnlockCmd(a), newLockCmd(a), newVersionCmd(a)} {

@@ -33,10 +33,11 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	// Both binaries, side by side as installed: tests run tok, which
-	// answers from the cache or hands over to tok-full.
+	// The binaries side by side as installed: tests run tok, which
+	// answers from the cache or hands over to tok-full, and git runs
+	// git-credential-tok from PATH.
 	tokPath = filepath.Join(dir, "tok")
-	build := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "github.com/tok-cli/tok/cmd/tok", "github.com/tok-cli/tok/cmd/tok-full")
+	build := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "github.com/tok-cli/tok/cmd/tok", "github.com/tok-cli/tok/cmd/tok-full", "github.com/tok-cli/tok/cmd/git-credential-tok")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: could not build tok: %v\n", err)

@@ -50,7 +50,20 @@ func Main() int {
 		fmt.Fprintf(os.Stderr, "tok: %v\n", err)
 		return 1
 	}
-	args := os.Args[1:]
+	return MainArgs(helperArgs(os.Args[0], os.Args[1:]))
+}
+
+// MainArgs is Main with the command line args (without the program name).
+func MainArgs(args []string) int {
+	if err := procguard.RefuseSetuid(); err != nil {
+		// Before anything else: a setuid tok would hand its privileges to
+		// whichever tok-full the caller's PATH names.
+		fmt.Fprintf(os.Stderr, "tok: %v\n", err)
+		return 1
+	}
+	if isGitGet(args) {
+		return gitGet(args)
+	}
 	code, served := serve(args)
 	if served {
 		return code
@@ -65,22 +78,9 @@ func serve(args []string) (code int, served bool) {
 	if !ok || inv.Debug || debugEnv(os.Getenv("TOK_DEBUG")) {
 		return 0, false
 	}
-	home, err := tokhome.Dir(inv.Home, os.Getenv)
+	reader, err := newReader(inv.Home)
 	if err != nil {
 		return 0, false
-	}
-	st := store.New(home)
-	st.LockTimeout = lockWait
-	reader := &cached.Reader{
-		Store: st,
-		Keys: &keysource.Resolver{
-			Home:     home,
-			Getenv:   os.Getenv,
-			Keyring:  osKeyring(),
-			Cache:    keyring.KernelCache{},
-			NotFound: keyring.ErrNotFound,
-		},
-		KeySource: os.Getenv("TOK_KEY_SOURCE"),
 	}
 	ctx := context.Background()
 	name := inv.Profile
@@ -117,6 +117,28 @@ func serve(args []string) (code int, served bool) {
 	default:
 		return runExec(ctx, reader, inv, profileOrEnv(name))
 	}
+}
+
+// newReader is the cache reader of tok's database in home (--home; ""
+// = TOK_HOME or the default).
+func newReader(homeFlag string) (*cached.Reader, error) {
+	home, err := tokhome.Dir(homeFlag, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	st := store.New(home)
+	st.LockTimeout = lockWait
+	return &cached.Reader{
+		Store: st,
+		Keys: &keysource.Resolver{
+			Home:     home,
+			Getenv:   os.Getenv,
+			Keyring:  osKeyring(),
+			Cache:    keyring.KernelCache{},
+			NotFound: keyring.ErrNotFound,
+		},
+		KeySource: os.Getenv("TOK_KEY_SOURCE"),
+	}, nil
 }
 
 func lookup(ctx context.Context, r *cached.Reader, name string, opts cached.Options) (cached.Credential, bool) {

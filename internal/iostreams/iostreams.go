@@ -73,3 +73,15 @@ func (s *IOStreams) ReadSecret(prompt string) (string, error) {
 	_, _ = io.WriteString(s.ErrOut, "\n")
 	return string(b), err
 }
+
+// Terminal returns streams on the controlling terminal f (/dev/tty) for
+// a person's input and messages, with out (a helper's protocol stream,
+// which belongs to the calling program) as stdout.
+func Terminal(f *os.File, out io.Writer) *IOStreams {
+	s := &IOStreams{In: f, Out: out, ErrOut: f, inTTY: true, errTTY: true}
+	_, s.noColor = os.LookupEnv("NO_COLOR")
+	if os.Getenv("TERM") == "dumb" {
+		s.noColor = true
+	}
+	return s
+}

@@ -118,7 +118,14 @@ type Profile struct {
 	// Shared, when set, makes the members of a fleet share this
 	// profile's tokens through a shared cache (see shared.go).
 	Shared *SharedCacheConfig `json:"shared_cache,omitempty"`
+	// Remotes are the git remotes and registries the profile answers as
+	// a credential helper.
+	Remotes *Remotes `json:"remotes,omitempty"`
 }
+
+// Remotes says which git remotes and registries a profile serves (see
+// cached.Remotes; the read path decodes the same field).
+type Remotes = cached.Remotes
 
 // OAuthConfig is an OAuth profile's provider and client configuration.
 type OAuthConfig struct {
