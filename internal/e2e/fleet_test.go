@@ -454,21 +454,32 @@ func silentServer(t testing.TB) string {
 // soakResult is what a soak run saw.
 type soakResult struct {
 	calls, failures int
-	failure         string          // the first failure, for the log
-	seenByFirst     map[string]bool // the tokens home 0 was handed
+	failure         string            // the first failure, for the log
+	warnings        []string          // what calls wrote to stderr
+	seen            []map[string]bool // the tokens each home was handed
 }
 
 // lifetimes is how many token lifetimes the run spanned, counted as the
-// distinct tokens one home was handed. When the fleet shares, every home
-// sees every token, so token requests = lifetimes; when each home fetched
-// its own, requests are about homes × lifetimes.
-func (r soakResult) lifetimes() int { return len(r.seenByFirst) }
+// most distinct tokens any one home was handed (a home slowed down by a
+// loaded machine may miss one). When the fleet shares, every home sees
+// every token, so token requests = lifetimes; when each home fetched its
+// own, requests are about homes × lifetimes.
+func (r soakResult) lifetimes() int {
+	most := 0
+	for _, s := range r.seen {
+		most = max(most, len(s))
+	}
+	return most
+}
 
 // soak makes each home call tok token calls times, evenly spread over d.
 func soak(t *testing.T, f *fleet, calls int, d time.Duration) soakResult {
 	t.Helper()
 	var mu sync.Mutex
-	res := soakResult{seenByFirst: map[string]bool{}}
+	res := soakResult{}
+	for range f.homes {
+		res.seen = append(res.seen, map[string]bool{})
+	}
 	var wg sync.WaitGroup
 	start := time.Now()
 	for h, env := range f.homes {
@@ -485,8 +496,11 @@ func soak(t *testing.T, f *fleet, calls int, d time.Duration) soakResult {
 					if res.failure == "" {
 						res.failure = r.String()
 					}
-				} else if h == 0 {
-					res.seenByFirst[strings.TrimSpace(r.Stdout)] = true
+				} else {
+					res.seen[h][strings.TrimSpace(r.Stdout)] = true
+				}
+				if r.Stderr != "" {
+					res.warnings = append(res.warnings, r.Stderr)
 				}
 				mu.Unlock()
 			}
@@ -513,6 +527,9 @@ func TestFleetSoak(t *testing.T) {
 	res := soak(t, f, calls, 10*soakLife)
 	requests := f.srv.Counts().ClientCredentials
 	t.Logf("soak: %d calls, %d failures, %d token requests over %d lifetimes", res.calls, res.failures, requests, res.lifetimes())
+	if len(res.warnings) > 0 {
+		t.Errorf("%d calls wrote to stderr, first: %s", len(res.warnings), res.warnings[0])
+	}
 	if res.failures != 0 {
 		t.Errorf("%d of %d calls failed; first: %s", res.failures, res.calls, res.failure)
 	}

@@ -31,8 +31,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // DefaultTimeout bounds one operation (dial, read or write): long enough
@@ -134,7 +132,7 @@ func Redacted(raw string) string {
 // Client is a connection pool to one server or cluster. It is safe for
 // concurrent use; Open dials nothing.
 type Client struct {
-	rdb     redis.UniversalClient
+	nodes   *nodes
 	timeout time.Duration
 }
 
@@ -148,23 +146,7 @@ func Open(cfg Config) (*Client, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	opts := &redis.UniversalOptions{
-		Addrs:         ep.Addrs,
-		DB:            ep.DB,
-		Username:      ep.Username,
-		Password:      cfg.Password,
-		IsClusterMode: ep.Cluster,
-		DialTimeout:   timeout,
-		ReadTimeout:   timeout,
-		WriteTimeout:  timeout,
-		// One attempt: callers decide what an unreachable server means
-		// (fetch locally, or refuse), and retries would only delay that.
-		MaxRetries:         -1,
-		DialerRetries:      1,
-		DialerRetryTimeout: 10 * time.Millisecond,
-		PoolSize:           4,
-		DisableIdentity:    true,
-	}
+	n := &nodes{ep: ep, pass: cfg.Password, timeout: timeout, idle: map[string][]*redisConn{}, owner: map[string]string{}}
 	if ep.TLS {
 		tc := &tls.Config{MinVersion: tls.VersionTLS12}
 		if cfg.CAFile != "" {
@@ -181,24 +163,13 @@ func Open(cfg Config) (*Client, error) {
 			}
 			tc.RootCAs = pool
 		}
-		opts.TLSConfig = tc
+		n.tlsConf = tc
 	}
-	quietLibrary.Do(func() { redis.SetLogger(discard{}) })
-	return &Client{rdb: redis.NewUniversalClient(opts), timeout: timeout}, nil
+	return &Client{nodes: n, timeout: timeout}, nil
 }
 
-// quietLibrary silences go-redis's own logger, which otherwise writes
-// dial failures to stderr: tok reports what an error means for the caller
-// once, in its own words. The logger is a process-wide setting of the
-// library, hence once per process.
-var quietLibrary sync.Once
-
-type discard struct{}
-
-func (discard) Printf(context.Context, string, ...any) {}
-
 // Close releases the client's connections.
-func (c *Client) Close() error { return c.rdb.Close() }
+func (c *Client) Close() error { return c.nodes.close() }
 
 // StateKey and LockKey name a namespace's keys; the braces put both in
 // one Redis Cluster hash slot.
@@ -217,29 +188,29 @@ func (c *Client) ctx(parent context.Context) (context.Context, context.CancelFun
 func (c *Client) Get(ctx context.Context, ns string) (gen uint64, value, check []byte, err error) {
 	ctx, cancel := c.ctx(ctx)
 	defer cancel()
-	vals, err := c.rdb.HMGet(ctx, StateKey(ns), "gen", "value", "check").Result()
+	reply, err := c.nodes.do(ctx, StateKey(ns), "HMGET", StateKey(ns), "gen", "value", "check")
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("shared cache: %w", err)
+	}
+	vals, ok := reply.([]any)
+	if !ok || len(vals) != 3 {
+		return 0, nil, nil, errors.New("shared cache: unexpected reply to HMGET")
 	}
 	if vals[0] == nil {
 		return 0, nil, nil, nil
 	}
-	s, _ := vals[0].(string)
-	if gen, err = strconv.ParseUint(s, 10, 64); err != nil {
+	s, _ := vals[0].([]byte)
+	if gen, err = strconv.ParseUint(string(s), 10, 64); err != nil {
 		return 0, nil, nil, fmt.Errorf("shared cache: key %s has a malformed generation", StateKey(ns))
 	}
-	if v, ok := vals[1].(string); ok {
-		value = []byte(v)
-	}
-	if v, ok := vals[2].(string); ok {
-		check = []byte(v)
-	}
+	value, _ = vals[1].([]byte)
+	check, _ = vals[2].([]byte)
 	return gen, value, check, nil
 }
 
 // swapScript writes value and check with generation gen+1 if the stored
 // generation is still gen (0 = absent), and sets the key's TTL.
-var swapScript = redis.NewScript(`
+const swapScript = `
 local g = redis.call('HGET', KEYS[1], 'gen')
 if not g then g = '0' end
 if g ~= ARGV[1] then return -1 end
@@ -247,7 +218,7 @@ local n = tonumber(ARGV[1]) + 1
 redis.call('HSET', KEYS[1], 'gen', tostring(n), 'value', ARGV[2], 'check', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return n
-`)
+`
 
 // CompareAndSwap stores value and check if the namespace's generation is
 // still gen, with a time to live of ttl (at least a second). It reports
@@ -256,25 +227,29 @@ func (c *Client) CompareAndSwap(ctx context.Context, ns string, gen uint64, valu
 	ctx, cancel := c.ctx(ctx)
 	defer cancel()
 	ttl = max(ttl, time.Second)
-	n, err := swapScript.Run(ctx, c.rdb, []string{StateKey(ns)},
-		strconv.FormatUint(gen, 10), value, check, ttl.Milliseconds()).Int64()
+	reply, err := c.nodes.do(ctx, StateKey(ns), "EVAL", swapScript, "1", StateKey(ns),
+		strconv.FormatUint(gen, 10), string(value), string(check), strconv.FormatInt(ttl.Milliseconds(), 10))
 	if err != nil {
 		return false, fmt.Errorf("shared cache: %w", err)
+	}
+	n, ok := reply.(int64)
+	if !ok {
+		return false, errors.New("shared cache: unexpected reply to the swap script")
 	}
 	return n > 0, nil
 }
 
 // releaseScript and renewScript act only for the lock's owner, so a
 // member whose lease ran out never frees or extends another's lock.
-var (
-	releaseScript = redis.NewScript(`
+const (
+	releaseScript = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
-`)
-	renewScript = redis.NewScript(`
+`
+	renewScript = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
-`)
+`
 )
 
 // TryLock takes the namespace's lock for lease if it is free. It returns
@@ -290,12 +265,12 @@ func (c *Client) TryLock(ctx context.Context, ns string, lease time.Duration) (u
 	}
 	owner := hex.EncodeToString(id[:])
 	octx, cancel := c.ctx(ctx)
-	ok, err := c.rdb.SetNX(octx, LockKey(ns), owner, lease).Result()
+	reply, err := c.nodes.do(octx, LockKey(ns), "SET", LockKey(ns), owner, "NX", "PX", strconv.FormatInt(lease.Milliseconds(), 10))
 	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("shared cache: %w", err)
 	}
-	if !ok {
+	if reply == nil { // NX: someone holds it
 		return nil, nil
 	}
 	stop := make(chan struct{})
@@ -310,7 +285,7 @@ func (c *Client) TryLock(ctx context.Context, ns string, lease time.Duration) (u
 				return
 			case <-t.C:
 				rctx, cancel := c.ctx(context.Background())
-				_ = renewScript.Run(rctx, c.rdb, []string{LockKey(ns)}, owner, lease.Milliseconds()).Err()
+				_, _ = c.nodes.do(rctx, LockKey(ns), "EVAL", renewScript, "1", LockKey(ns), owner, strconv.FormatInt(lease.Milliseconds(), 10))
 				cancel()
 			}
 		}
@@ -322,7 +297,7 @@ func (c *Client) TryLock(ctx context.Context, ns string, lease time.Duration) (u
 			<-done
 			rctx, cancel := c.ctx(context.Background())
 			defer cancel()
-			_ = releaseScript.Run(rctx, c.rdb, []string{LockKey(ns)}, owner).Err()
+			_, _ = c.nodes.do(rctx, LockKey(ns), "EVAL", releaseScript, "1", LockKey(ns), owner)
 		})
 	}, nil
 }
