@@ -1,12 +1,14 @@
 package oauth
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"html/template"
+	"fmt"
+	"html"
+	"io"
 	"net/http"
+	"strings"
 
 	"github.com/tok-cli/tok/internal/termtext"
 )
@@ -48,54 +50,35 @@ var pageCSP = func() string {
 	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 }()
 
-var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>{{.Title}} · tok</title>
-<style>{{.Style}}</style>
-</head>
-<body>
-<main class="{{.Outcome}}">
-<div class="mark" aria-hidden="true">{{.Mark}}</div>
-<h1>{{.Title}}</h1>
-<p>{{.Lead}}</p>
-{{- if .Facts}}
-<dl>{{range .Facts}}<dt>{{.Name}}</dt><dd>{{.Value}}</dd>{{end}}</dl>
-{{- end}}
-{{- if .Next}}
-<p>{{.Next}}{{if .Command}} <code>{{.Command}}</code>{{end}}</p>
-{{- end}}
-<p class="close">You can close this tab.</p>
-</main>
-</body>
-</html>
-`))
-
 // render writes the page with headers that keep it out of caches, other
-// origins and referrers.
+// origins and referrers. Every text is HTML-escaped; the style is the
+// constant the CSP hash allows.
 func (p page) render(w http.ResponseWriter) {
 	mark := map[string]string{"ok": "✓", "bad": "✕", "info": "i"}[p.outcome]
-	facts := make([]fact, 0, len(p.facts))
+	e := html.EscapeString
+	var b strings.Builder
+	b.WriteString("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+	b.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"referrer\" content=\"no-referrer\">\n")
+	fmt.Fprintf(&b, "<title>%s · tok</title>\n<style>%s</style>\n</head>\n<body>\n", e(p.title), pageStyle)
+	fmt.Fprintf(&b, "<main class=\"%s\">\n<div class=\"mark\" aria-hidden=\"true\">%s</div>\n", e(p.outcome), mark)
+	fmt.Fprintf(&b, "<h1>%s</h1>\n<p>%s</p>\n", e(p.title), e(p.lead))
+	var facts strings.Builder
 	for _, f := range p.facts {
 		if f.Value != "" {
-			facts = append(facts, fact{f.Name, termtext.Clean(f.Value)})
+			fmt.Fprintf(&facts, "<dt>%s</dt><dd>%s</dd>", e(f.Name), e(termtext.Clean(f.Value)))
 		}
 	}
-	var body bytes.Buffer
-	err := pageTemplate.Execute(&body, struct {
-		Title, Lead, Next, Command, Outcome, Mark string
-		Style                                     template.CSS
-		Facts                                     []fact
-	}{p.title, p.lead, p.next, termtext.Clean(p.command), p.outcome, mark, template.CSS(pageStyle), facts})
-	if err != nil {
-		// The template is fixed and its inputs are strings; this cannot
-		// happen short of a bug, and the login's result does not depend on it.
-		http.Error(w, "tok could not render this page; return to the terminal", http.StatusInternalServerError)
-		return
+	if facts.Len() > 0 {
+		fmt.Fprintf(&b, "<dl>%s</dl>\n", facts.String())
 	}
+	if p.next != "" {
+		b.WriteString("<p>" + e(p.next))
+		if p.command != "" {
+			b.WriteString(" <code>" + e(termtext.Clean(p.command)) + "</code>")
+		}
+		b.WriteString("</p>\n")
+	}
+	b.WriteString("<p class=\"close\">You can close this tab.</p>\n</main>\n</body>\n</html>\n")
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
@@ -104,7 +87,7 @@ func (p page) render(w http.ResponseWriter) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(p.status)
-	_, _ = w.Write(body.Bytes())
+	_, _ = io.WriteString(w, b.String())
 }
 
 func successPage(profile string, who Identity) page {
