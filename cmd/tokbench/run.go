@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -113,9 +112,7 @@ func (r *runner) run(c *command) (sample, error) {
 		return sample{}, fmt.Errorf("%s: %w", c.name, err)
 	}
 	s := sample{wall: wall, code: ps.ExitCode()}
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		s.maxRSSKiB = ru.Maxrss // KiB on Linux
-	}
+	s.maxRSSKiB = maxRSSKiB(ps)
 	if s.stdout, err = readAll(r.stdout); err != nil {
 		return s, err
 	}

@@ -6,9 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 type rec struct {
@@ -158,30 +155,6 @@ func TestTruncatedDatabase(t *testing.T) {
 	}
 	if !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("err = %v, want ErrCorrupt", err)
-	}
-}
-
-func TestLockedDatabase(t *testing.T) {
-	s := New(filepath.Join(t.TempDir(), "home"))
-	s.LockTimeout = 200 * time.Millisecond
-	if err := s.Update(func(tx *Tx) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(s.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	err = s.View(func(*Tx) error { return nil })
-	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), s.Path) {
-		t.Fatalf("err = %v, want ErrLocked naming the path", err)
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Fatalf("locked database took %s to fail", d)
 	}
 }
 
