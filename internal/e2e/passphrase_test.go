@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,6 +15,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/store"
 )
 
 // headlessEnv is NewEnv without any D-Bus session: no Secret Service can
@@ -303,6 +307,38 @@ func TestPassphraseNeverOnDisk(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(env.Home(), "key")); err == nil {
 		t.Error("a key file exists beside the database")
+	}
+
+	// The wrapped key is stored with the Argon2id parameters the docs
+	// state (docs/storage-and-security.md), and it opens with the
+	// passphrase to the key tok exported.
+	var blob []byte
+	if err := store.New(env.Home()).View(func(tx *store.Tx) error {
+		blob = tx.WrappedKey()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var stored struct {
+		KDF    string `json:"kdf"`
+		Params struct {
+			T uint32 `json:"t"`
+			M uint32 `json:"m"`
+			P uint8  `json:"p"`
+		} `json:"params"`
+		Salt []byte `json:"salt"`
+	}
+	if err := json.Unmarshal(blob, &stored); err != nil {
+		t.Fatalf("the wrapped key is not the documented JSON: %v", err)
+	}
+	if stored.KDF != "argon2id" || stored.Params.T != 3 || stored.Params.M != 64*1024 || stored.Params.P != 4 || len(stored.Salt) != 16 {
+		t.Errorf("wrapped key parameters %+v (salt %d bytes), want argon2id t=3 m=65536 KiB p=4 and a 16-byte salt", stored, len(stored.Salt))
+	}
+	var meta store.Meta
+	_ = store.New(env.Home()).View(func(tx *store.Tx) error { meta = tx.Meta(); return nil })
+	k, err := keysource.Unwrap(blob, meta.KeyID, []byte(pass))
+	if err != nil || !bytes.Equal(k[:], raw) {
+		t.Errorf("the stored wrapped key does not open to the exported key with the passphrase (%v)", err)
 	}
 }
 

@@ -168,10 +168,21 @@ func (l *loopbackLogin) remote(ctx context.Context, ui UI) (Token, error) {
 	}()
 	select {
 	case r := <-l.result:
+		if !l.decidedByPaste() {
+			// The browser was on this machine: end the "Address: " line.
+			fmt.Fprintln(out)
+		}
 		return r.token, r.err
 	case <-ctx.Done():
+		fmt.Fprintln(out)
 		return Token{}, fmt.Errorf("gave up waiting for the browser sign-in: %w", ctx.Err())
 	}
+}
+
+func (l *loopbackLogin) decidedByPaste() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.byPaste
 }
 
 // pasted handles one pasted redirect address. again reports that it was
@@ -197,6 +208,7 @@ func (l *loopbackLogin) pasted(raw string) (msg string, again bool) {
 		tok, err = l.exchange(code)
 	}
 	l.decide(tok, err)
+	l.byPaste = true
 	close(l.resultShown) // the result is shown in the terminal, not the browser
 	return "", false
 }
@@ -288,6 +300,7 @@ type loopbackLogin struct {
 
 	mu          sync.Mutex // serializes requests so exactly one decides the result
 	started     bool
+	byPaste     bool  // a pasted address decided the login (remote)
 	outcome     *page // the result page, once the login is decided
 	result      chan loginResult
 	resultShown chan struct{} // closed when the browser first loads the result
