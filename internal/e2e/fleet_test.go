@@ -722,3 +722,25 @@ func TestFleetFederatedCI(t *testing.T) {
 		t.Errorf("the shared token is not active for the CI subject")
 	}
 }
+
+// TestFleetRevoke: tok revoke on one member revokes at the provider and
+// removes the state from the shared cache, so no member adopts the
+// revoked tokens; --local leaves the shared state alone.
+func TestFleetRevoke(t *testing.T) {
+	t.Parallel()
+	f := newFleet(t, fleetOptions{homes: 2, ttl: time.Hour, margin: time.Minute, refresh: true})
+	loginOK(t, f.homes[0], "ci", f.srv)
+	tokenOK(t, f.homes[1], "ci")
+	rc := f.redisClient(t)
+	RunOK(t, f.homes[1], "", "revoke", "-p", "ci", "--local")
+	if keys := stateKeys(t, rc); len(keys) != 1 {
+		t.Fatalf("revoke --local touched the shared cache: %v", keys)
+	}
+	RunOK(t, f.homes[0], "", "revoke", "-p", "ci")
+	if keys := stateKeys(t, rc); len(keys) != 0 {
+		t.Errorf("the revoked tokens are still in the shared cache: %v", keys)
+	}
+	r := Run(t, f.homes[1], "", "token", "-p", "ci")
+	WantCode(t, r, 4)
+	WantStderr(t, r, "tok login -p ci")
+}

@@ -208,6 +208,16 @@ func (c *Client) Get(ctx context.Context, ns string) (gen uint64, value, check [
 	return gen, value, check, nil
 }
 
+// Delete removes the namespace's state (not its lock).
+func (c *Client) Delete(ctx context.Context, ns string) error {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	if _, err := c.nodes.do(ctx, StateKey(ns), "DEL", StateKey(ns)); err != nil {
+		return fmt.Errorf("shared cache: %w", err)
+	}
+	return nil
+}
+
 // swapScript writes value and check with generation gen+1 if the stored
 // generation is still gen (0 = absent), and sets the key's TTL.
 const swapScript = `

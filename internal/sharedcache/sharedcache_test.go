@@ -80,6 +80,13 @@ func testContract(t *testing.T, c *sharedcache.Client) {
 		next()
 	}
 
+	if err := c.Delete(ctx, "alpha"); err != nil {
+		t.Fatal(err)
+	}
+	if gen, _, _, err := c.Get(ctx, "alpha"); err != nil || gen != 0 {
+		t.Fatalf("after Delete: gen %d err %v", gen, err)
+	}
+
 	// A value's time to live follows the token's.
 	if ok, err := c.CompareAndSwap(ctx, "short", 0, []byte("v"), []byte("c"), time.Second); err != nil || !ok {
 		t.Fatalf("short write: %v %v", ok, err)

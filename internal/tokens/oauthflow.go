@@ -714,6 +714,9 @@ func (s *Service) Revoke(ctx context.Context, name string, local bool) (RevokeOu
 			}
 		}
 		out.AtProvider = true
+		if snap.profile.Shared != nil {
+			s.forgetShared(ctx, &snap.profile)
+		}
 	}
 	return out, s.Forget(name)
 }

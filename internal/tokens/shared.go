@@ -50,6 +50,8 @@ type SharedCache interface {
 	// TryLock takes the namespace's refresh lock for lease, renewing it
 	// until unlock; a nil unlock means another member holds it.
 	TryLock(ctx context.Context, ns string, lease time.Duration) (unlock func(), err error)
+	// Delete removes the namespace's state.
+	Delete(ctx context.Context, ns string) error
 }
 
 // SharedOpener connects to the shared cache of a profile and returns the
@@ -493,4 +495,16 @@ func (s *Service) publishShared(ctx context.Context, p *Profile, tok oauth.Token
 		}
 	}
 	s.warn("warning: the shared cache of profile %q kept changing; the new token was stored on this host only", p.Name)
+}
+
+// forgetShared removes a profile's state from the shared cache after its
+// tokens were revoked at the provider, so no member adopts them.
+func (s *Service) forgetShared(ctx context.Context, p *Profile) {
+	ss, err := s.openShared(ctx, p)
+	if err == nil {
+		err = ss.cache.Delete(ctx, ss.ns)
+	}
+	if err != nil {
+		s.warn("warning: the tokens of profile %q were revoked, but could not be removed from the shared cache (%v); members may hand out the revoked access token until it expires", p.Name, err)
+	}
 }
