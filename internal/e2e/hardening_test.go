@@ -209,3 +209,141 @@ grep "Max core file size" /proc/$PPID/limits /proc/self/limits | tr -s " "`
 		check(t, RunProgram(t, env, "", "sh", "-c", run, "sh", "exec", "--issuer", srv.Issuer(), "--client-id", "ci", "--scopes", "profile", "--", "sh", "-c", show))
 	})
 }
+
+// TestHomeTrust: tok refuses a home that group or others can write, and
+// never follows a symlink planted as its database, key file or lock file
+// (it used to create files at the symlinks' targets).
+func TestHomeTrust(t *testing.T) {
+	t.Parallel()
+
+	t.Run("world-writable home", func(t *testing.T) {
+		t.Parallel()
+		env := FileKeyEnv(t)
+		addStatic(t, env, "gh", NewSecret(t))
+		if err := os.Chmod(env.Home(), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"token", "-p", "gh"}, {"profile", "add", "other", "--type", "static"}} {
+			r := Run(t, env, "", args...)
+			WantCode(t, r, 1)
+			WantStderr(t, r, "can be written by group or others", "chmod 700 "+env.Home())
+		}
+		if err := os.Chmod(env.Home(), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		RunOK(t, env, "", "token", "-p", "gh")
+	})
+
+	plant := func(t *testing.T, link string) string {
+		t.Helper()
+		target := filepath.Join(t.TempDir(), "attacker-chose-this")
+		if err := os.MkdirAll(filepath.Dir(link), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+		return target
+	}
+	wantNoTarget := func(t *testing.T, target string) {
+		t.Helper()
+		if _, err := os.Lstat(target); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("tok followed a planted symlink and created %s (%v)", target, err)
+		}
+	}
+
+	t.Run("symlinked database", func(t *testing.T) {
+		t.Parallel()
+		env := FileKeyEnv(t)
+		if err := os.Mkdir(env.Home(), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		target := plant(t, env.DB())
+		r := Run(t, env, "", "profile", "add", "gh", "--type", "static")
+		WantCode(t, r, 1)
+		WantStderr(t, r, "is a symlink", "rm "+env.DB())
+		wantNoTarget(t, target)
+	})
+
+	t.Run("symlinked key file", func(t *testing.T) {
+		t.Parallel()
+		env := FileKeyEnv(t)
+		addStatic(t, env, "gh", NewSecret(t))
+		key := filepath.Join(env.Home(), "key")
+		data, err := os.ReadFile(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		elsewhere := filepath.Join(t.TempDir(), "key")
+		if err := os.WriteFile(elsewhere, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(key); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(elsewhere, key); err != nil {
+			t.Fatal(err)
+		}
+		r := Run(t, env, "", "token", "-p", "gh")
+		WantCode(t, r, 1)
+		WantStderr(t, r, "is a symlink")
+	})
+
+	t.Run("symlinked lock file", func(t *testing.T) {
+		t.Parallel()
+		srv := oauthtest.New(t, oauthtest.Options{})
+		secret := NewSecret(t)
+		srv.AddClient(oauthtest.Client{ID: "svc", Secret: secret})
+		env := FileKeyEnv(t)
+		RunOK(t, env, secret+"\n", "profile", "add", "ci", "--issuer", srv.Issuer(), "--client-id", "svc", "--client-secret-stdin",
+			"--flow", "client-credentials", "--scopes", "profile")
+		target := plant(t, filepath.Join(env.Home(), "locks", "ci.login"))
+		r := Run(t, env, "", "login", "-p", "ci")
+		WantCode(t, r, 1)
+		WantStderr(t, r, "is a symlink")
+		wantNoTarget(t, target)
+	})
+}
+
+// TestSetuidRefused installs copies of both binaries setuid to another
+// user, as a careless package might, and checks that each refuses to run
+// before it does anything. Making a setuid binary of another user needs
+// root; without it the test checks only that the copies run normally.
+func TestSetuidRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"tok", "tok-full"} {
+		data, err := os.ReadFile(filepath.Join(filepath.Dir(tokPath), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := FileKeyEnv(t)
+	if os.Geteuid() != 0 {
+		t.Log("not root: the setuid half of this test needs root to chown")
+		r := RunProgram(t, env, "", filepath.Join(dir, "tok"), "version")
+		WantCode(t, r, 0)
+		return
+	}
+	for _, name := range []string{"tok", "tok-full"} {
+		bin := filepath.Join(dir, name)
+		if err := os.Chown(bin, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(bin, 0o755|os.ModeSetuid); err != nil {
+			t.Fatal(err)
+		}
+		r := RunProgram(t, env, "", bin, "version")
+		WantCode(t, r, 1)
+		WantStderr(t, r, "refuses to run setuid")
+		if r.Stdout != "" {
+			t.Errorf("%s ran: %s", name, r)
+		}
+	}
+}

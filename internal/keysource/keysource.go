@@ -32,6 +32,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tok-cli/tok/internal/privfile"
 	"github.com/tok-cli/tok/internal/seal"
 )
 
@@ -292,7 +293,10 @@ func (r *Resolver) keyPath() string { return filepath.Join(r.Home, KeyFileName) 
 
 func (r *Resolver) readFile() (seal.Key, error) {
 	path := r.keyPath()
-	f, err := os.Open(path)
+	f, err := privfile.OpenFile(path, os.O_RDONLY, 0)
+	if errors.Is(err, privfile.ErrUntrusted) {
+		return seal.Key{}, err
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return seal.Key{}, fmt.Errorf("%w: key file %s does not exist", ErrNoKey, path)
 	}
@@ -303,6 +307,9 @@ func (r *Resolver) readFile() (seal.Key, error) {
 	info, err := f.Stat()
 	if err != nil {
 		return seal.Key{}, fmt.Errorf("could not read key file: %w", err)
+	}
+	if err := privfile.CheckOwner(path, info); err != nil {
+		return seal.Key{}, err
 	}
 	if info.Mode().Perm()&0o077 != 0 {
 		return seal.Key{}, fmt.Errorf("key file %s is accessible by other users (mode %04o); run: chmod 600 %s", path, info.Mode().Perm(), path)

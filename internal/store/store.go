@@ -25,6 +25,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/tok-cli/tok/internal/privfile"
 )
 
 // SchemaVersion is the layout this code writes. Records are JSON, so newer
@@ -93,14 +95,14 @@ func (s *Store) View(fn func(*Tx) error) error {
 	if s.mem != nil {
 		return s.mem.view(fn)
 	}
-	info, err := os.Stat(s.Path)
+	info, err := os.Lstat(s.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%w at %s", ErrNoDatabase, s.Path)
 	}
 	if err != nil {
 		return fmt.Errorf("could not read database %s: %w", s.Path, err)
 	}
-	if err := checkMode(s.Path, info.Mode()); err != nil {
+	if err := s.checkFile(info); err != nil {
 		return err
 	}
 	if info.Size() == 0 {
@@ -133,8 +135,8 @@ func (s *Store) Update(fn func(*Tx) error) error {
 	if err := ensureDir(s.Dir); err != nil {
 		return err
 	}
-	if info, err := os.Stat(s.Path); err == nil {
-		if err := checkMode(s.Path, info.Mode()); err != nil {
+	if info, err := os.Lstat(s.Path); err == nil {
+		if err := s.checkFile(info); err != nil {
 			return err
 		}
 	}
@@ -166,13 +168,13 @@ func (s *Store) open(readOnly bool) (*bolt.DB, error) {
 	// Opening read-write loads the freelist, which can fault like any read.
 	err := guard(s.Path, func() error {
 		var err error
-		db, err = bolt.Open(s.Path, 0o600, &bolt.Options{ReadOnly: readOnly, Timeout: timeout})
+		db, err = bolt.Open(s.Path, 0o600, &bolt.Options{ReadOnly: readOnly, Timeout: timeout, OpenFile: privfile.OpenFile})
 		return err
 	})
 	switch {
 	case err == nil:
 		return db, nil
-	case errors.Is(err, ErrCorrupt):
+	case errors.Is(err, ErrCorrupt), errors.Is(err, privfile.ErrUntrusted):
 		return nil, err
 	case errors.Is(err, berrors.ErrTimeout):
 		return nil, fmt.Errorf("%w: %s (waited %s); another tok may be stuck writing, check with: fuser %s", ErrLocked, s.Path, timeout, s.Path)
@@ -221,6 +223,21 @@ func guard(path string, fn func() error) (err error) {
 	return fn()
 }
 
+// checkFile checks the database file (info from Lstat) and its directory
+// before tok opens it: see internal/privfile for why.
+func (s *Store) checkFile(info fs.FileInfo) error {
+	if err := privfile.CheckDir(s.Dir); err != nil {
+		return err
+	}
+	if info.Mode()&fs.ModeSymlink != 0 {
+		return privfile.CheckNotSymlink(s.Path)
+	}
+	if err := privfile.CheckOwner(s.Path, info); err != nil {
+		return err
+	}
+	return checkMode(s.Path, info.Mode())
+}
+
 func checkMode(path string, mode fs.FileMode) error {
 	if mode.Perm()&0o077 != 0 {
 		return fmt.Errorf("%w: %s has mode %04o; run: chmod 600 %s", ErrInsecure, path, mode.Perm(), path)
@@ -243,7 +260,7 @@ func ensureDir(dir string) error {
 	if !info.IsDir() {
 		return fmt.Errorf("tok home %s is not a directory", dir)
 	}
-	return nil
+	return privfile.CheckDir(dir)
 }
 
 // Tx is one transaction. Reads on a read-only Tx see one consistent snapshot.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/privfile"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/when"
@@ -40,10 +41,16 @@ func (s *Service) lock(ctx context.Context, name, kind string, wait bool) (func(
 		return s.memLock.Unlock, nil
 	}
 	dir := filepath.Join(s.Store.Dir, "locks")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("could not create lock directory %s: %w", dir, err)
+	if err := privfile.MkdirPrivate(dir); err != nil {
+		return nil, fmt.Errorf("could not use lock directory: %w", err)
 	}
-	fl := flock.New(filepath.Join(dir, name+"."+kind), flock.SetPermissions(0o600))
+	// O_NOFOLLOW: a symlink planted as a lock file must not make tok
+	// create a file where its planter chose.
+	path := filepath.Join(dir, name+"."+kind)
+	if err := privfile.CheckNotSymlink(path); err != nil {
+		return nil, fmt.Errorf("could not lock profile %q for %s: %w", name, kind, err)
+	}
+	fl := flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(privfile.NoFollow(os.O_CREATE|os.O_RDONLY)))
 	var ok bool
 	var err error
 	if wait {
