@@ -72,8 +72,8 @@ func (o *federationOptions) register(f *pflag.FlagSet) {
 	f.StringVar(&o.subjectCommand, "subject-token-command", "", "federation: run this command with sh -c; its stdout is the subject token")
 	f.StringVar(&o.subjectEnv, "subject-token-env", "", "federation: take the subject token from this environment variable (GitLab CI id_tokens)")
 	f.StringVar(&o.githubAudience, "github-actions-audience", "", "federation: fetch the subject token from GitHub Actions with this audience")
-	f.StringVar(&o.subjectTokenType, "subject-token-type", "", "token exchange: subject token type: jwt (default), id_token, access_token or a URN")
-	f.StringVar(&o.requestedTokenType, "requested-token-type", "", "token exchange: requested token type (default: the server's choice, an access token)")
+	f.StringVar(&o.subjectTokenType, "subject-token-type", "", "token exchange: subject token type: jwt, id_token, access_token or a URN (default id_token for an ID token of the profile's own issuer, else jwt)")
+	f.StringVar(&o.requestedTokenType, "requested-token-type", "", "token exchange: requested token type (default access_token, sent explicitly)")
 }
 
 // given reports whether any federation flag is set.

@@ -258,6 +258,15 @@ func (a *app) oauthConfigFromFlags(ctx context.Context, o profileOptions) (*toke
 		c.Endpoints = eps
 		c.DiscoveredAt = a.now().UTC()
 	}
+	if !federated && (explicit || !o.noDiscovery) {
+		warning, err := tokens.CheckFlow(c.Endpoints, flow)
+		if err != nil {
+			return nil, &usageError{err}
+		}
+		if warning != "" {
+			fmt.Fprintln(a.io.ErrOut, warning)
+		}
+	}
 	if c.Scopes == nil && c.Issuer != "" && flow != tokens.FlowClientCredentials && !federated {
 		c.Scopes = defaultScopes(c.Endpoints.ScopesSupported)
 	}

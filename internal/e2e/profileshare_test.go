@@ -18,7 +18,7 @@ import (
 // empty database makes the default too.
 func shareSource(t *testing.T, env Env, srv *oauthtest.Server, secret string) []string {
 	t.Helper()
-	RunOK(t, env, "", "profile", "add", "api", "--issuer", srv.Issuer(), "--client-id", "tok-cli", "--flow", "device",
+	RunOK(t, env, "", "profile", "add", "api", "--issuer", srv.Issuer(), "--client-id", "tok-cli", "--flow", "browser",
 		"--scopes", "openid,profile", "--auth-param", "prompt=login", "--refresh-margin", "2m", "--env", "API_TOKEN", "--description", "Team API")
 	RunOK(t, env, secret+"\n", "profile", "add", "ci", "--issuer", srv.Issuer(), "--client-id", "svc", "--client-secret-stdin",
 		"--flow", "client-credentials", "--scopes", "profile", "--k8s-token", "access-token")

@@ -31,6 +31,7 @@ func TestDiscover(t *testing.T) {
 				TokenAuthMethods:   []string{"client_secret_basic", "client_secret_post", "none"},
 				IDTokenSigningAlgs: []string{"RS256"},
 				ScopesSupported:    []string{"openid", "offline_access", "offline", "profile", "email"},
+				GrantTypes:         []string{"authorization_code", "refresh_token", "client_credentials", "password"},
 			}
 			if fmt.Sprint(ep) != fmt.Sprint(want) {
 				t.Errorf("Discover = %+v\nwant       %+v", ep, want)

@@ -69,6 +69,22 @@ func IsInvalidGrant(err error) bool {
 	return code == "invalid_grant" || code == "bad_refresh_token"
 }
 
+// IsGrantNotAllowed reports whether the server refused a grant because
+// this client may not use it: unauthorized_client (RFC 6749, Keycloak's
+// "Client is not allowed to initiate OAuth 2.0 Device Authorization
+// Grant"), or an invalid_request that says the grant "is not allowed for
+// this client" (node oidc-provider).
+func IsGrantNotAllowed(err error) bool {
+	switch ErrorCode(err) {
+	case "unauthorized_client":
+		return true
+	case "invalid_request":
+		var e *Error
+		return errors.As(err, &e) && strings.Contains(strings.ToLower(e.Description), "not allowed for this client")
+	}
+	return false
+}
+
 // ErrorCode returns the OAuth error code the server answered with, or "".
 func ErrorCode(err error) string {
 	var e *Error

@@ -302,3 +302,23 @@ func TestDirectGrantParameters(t *testing.T) {
 		t.Fatalf("Password: %v", err)
 	}
 }
+
+// TestIsGrantNotAllowed: how providers say a client may not use a grant
+// (the device grant is off per client in Keycloak by default).
+func TestIsGrantNotAllowed(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"Keycloak", &Error{Code: "unauthorized_client", Description: "Client is not allowed to initiate OAuth 2.0 Device Authorization Grant. The flow is disabled for the client.", Status: 400}, true},
+		{"oidc-provider", &Error{Code: "invalid_request", Description: "urn:ietf:params:oauth:grant-type:device_code is not allowed for this client", Status: 400}, true},
+		{"another invalid_request", &Error{Code: "invalid_request", Description: "missing required parameter 'client_id'", Status: 400}, false},
+		{"invalid_grant", &Error{Code: "invalid_grant", Status: 400}, false},
+		{"no answer", errors.New("connection refused"), false},
+	} {
+		if got := IsGrantNotAllowed(tc.err); got != tc.want {
+			t.Errorf("%s: IsGrantNotAllowed = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

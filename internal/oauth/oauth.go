@@ -49,6 +49,10 @@ type Endpoints struct {
 	// ScopesSupported lists the scopes the provider advertises; empty means
 	// it did not say.
 	ScopesSupported []string `json:"scopes_supported,omitempty"`
+	// GrantTypes lists the grant types the provider supports; empty means
+	// it did not say (RFC 8414 then implies authorization_code and
+	// implicit, but many providers simply leave it out).
+	GrantTypes []string `json:"grant_types_supported,omitempty"`
 	// IssParameterSupported says the provider names itself in every
 	// authorization response (RFC 9207); a response without iss is then
 	// refused.

@@ -2,8 +2,11 @@ package tokens
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tok-cli/tok/internal/federation"
@@ -113,6 +116,50 @@ func (s *Service) federate(ctx context.Context, cur snapshot, cfg oauth.Config, 
 	return s.commit(ctx, cur, s.stateFrom(tok, State{}, now), use)
 }
 
+// exchangeRequest is the RFC 8693 request for subject, with tok's defaults
+// for what the profile leaves unset:
+//   - requested_token_type: an access token, always sent. Left out, the
+//     server chooses, and some choose a refresh token and then refuse to
+//     issue it (zitadel: "exchanging id_token to refresh_token is not
+//     supported"); tok hands out access tokens.
+//   - subject_token_type: id_token when the subject token is a JWT issued
+//     by the profile's own issuer (an ID token it issued, which such
+//     servers refuse to take as a plain jwt), else jwt, the type of a CI
+//     platform's OIDC token at a security token service.
+func exchangeRequest(subject string, fed *FederationConfig, issuer string) oauth.Exchange {
+	ex := oauth.Exchange{SubjectToken: subject, SubjectTokenType: fed.SubjectTokenType, RequestedTokenType: fed.RequestedTokenType}
+	if ex.RequestedTokenType == "" {
+		ex.RequestedTokenType = oauth.TokenTypeAccessToken
+	}
+	if ex.SubjectTokenType == "" {
+		ex.SubjectTokenType = oauth.TokenTypeJWT
+		if iss := jwtIssuer(subject); iss != "" && issuer != "" && strings.TrimSuffix(iss, "/") == strings.TrimSuffix(issuer, "/") {
+			ex.SubjectTokenType = oauth.TokenTypeIDToken
+		}
+	}
+	return ex
+}
+
+// jwtIssuer is the iss claim of a JWT, read without verifying it (the
+// server verifies the subject token); "" when token is not a JWT.
+func jwtIssuer(token string) string {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return ""
+	}
+	var claims struct {
+		Iss string `json:"iss"`
+	}
+	if json.Unmarshal(payload, &claims) != nil {
+		return ""
+	}
+	return claims.Iss
+}
+
 func (s *Service) exchange(ctx context.Context, p *Profile, cfg oauth.Config) (oauth.Token, error) {
 	if cfg.TokenURL == "" && p.OAuth.Issuer != "" {
 		eps, err := oauth.Discover(ctx, cfg.HTTPClient, p.OAuth.Issuer)
@@ -132,11 +179,7 @@ func (s *Service) exchange(ctx context.Context, p *Profile, cfg oauth.Config) (o
 	case GrantJWTBearer:
 		tok, err = oauth.JWTBearer(ctx, cfg, subject)
 	default:
-		tok, err = oauth.TokenExchange(ctx, cfg, oauth.Exchange{
-			SubjectToken:       subject,
-			SubjectTokenType:   fed.SubjectTokenType,
-			RequestedTokenType: fed.RequestedTokenType,
-		})
+		tok, err = oauth.TokenExchange(ctx, cfg, exchangeRequest(subject, fed, p.OAuth.Issuer))
 	}
 	if err != nil {
 		if oauth.IsInvalidGrant(err) {

@@ -569,6 +569,12 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (Cr
 			return Credential{}, fmt.Errorf("the provider of profile %q offers no device authorization endpoint; set --device-auth-url or use --flow browser", name)
 		}
 		tok, err = oauth.LoginDevice(ctx, cfg, opts.UI)
+		if oauth.IsGrantNotAllowed(err) {
+			// Keycloak lists its device endpoint for every client but has
+			// the grant off per client by default.
+			err = fmt.Errorf("the provider does not allow the device flow for client %q (%w); its administrator must enable the device authorization grant for this client (Keycloak: \"OAuth 2.0 Device Authorization Grant\" in the client's capability config). Meanwhile sign in with: tok login -p %s --flow browser (or add --remote on a machine without a browser)",
+				p.OAuth.ClientID, err, name)
+		}
 	case FlowClientCredentials:
 		tok, err = oauth.ClientCredentials(ctx, cfg)
 	case FlowPassword:
