@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tok-cli/tok/internal/oauth/optest"
 )
@@ -110,4 +111,30 @@ func TestLoginRequiredStorm(t *testing.T) {
 	RunOK(t, env, "", "profile", "add", "web", "--issuer", p.Issuer, "--client-id", clientID, "--flow", "browser")
 	stormExit4(t, env, "run: tok login -p web", "token", "-p", "web")
 	stormExit4(t, env, "run: tok login -p web", "kube", "-p", "web")
+}
+
+// stormExit4 starts twenty tok processes with args at once, none on a
+// terminal, and wants each to exit 4 naming next, quickly.
+func stormExit4(t *testing.T, env Env, next string, args ...string) {
+	t.Helper()
+	const callers = 20
+	start := time.Now()
+	procs := make([]*Process, callers)
+	for i := range procs {
+		procs[i] = Start(t, env, "", args...)
+	}
+	results := make([]Result, callers)
+	for i, p := range procs {
+		results[i] = p.Wait(t)
+	}
+	elapsed := time.Since(start)
+	for _, r := range results {
+		WantCode(t, r, 4)
+		WantStderr(t, r, next)
+	}
+	// Each caller fails without waiting for anything; 20 processes on a
+	// shared 2-core machine still finish well within this.
+	if elapsed > 8*time.Second {
+		t.Errorf("%d callers took %s to exit 4; they must not wait", callers, elapsed)
+	}
 }
