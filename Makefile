@@ -24,7 +24,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # tok answers cached-token requests and hands every other command to
 # tok-full, which must sit next to it (see docs/architecture.md). The
 # credential helpers git and docker run are small front binaries too.
-HELPERS := ./cmd/git-credential-tok
+HELPERS := ./cmd/git-credential-tok ./cmd/docker-credential-tok
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ ./cmd/tok ./cmd/tok-full $(HELPERS)
 

@@ -193,7 +193,7 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 		c.GroupID = "kubernetes"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newGitCredentialCmd(a)} {
+	for _, c := range []*cobra.Command{newGitCredentialCmd(a), newDockerCredentialCmd(a), newDockerCmd(a)} {
 		c.GroupID = "helpers"
 		root.AddCommand(c)
 	}

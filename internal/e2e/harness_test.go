@@ -37,7 +37,7 @@ func testMain(m *testing.M) int {
 	// answers from the cache or hands over to tok-full, and git runs
 	// git-credential-tok from PATH.
 	tokPath = filepath.Join(dir, "tok")
-	build := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "github.com/tok-cli/tok/cmd/tok", "github.com/tok-cli/tok/cmd/tok-full", "github.com/tok-cli/tok/cmd/git-credential-tok")
+	build := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "github.com/tok-cli/tok/cmd/tok", "github.com/tok-cli/tok/cmd/tok-full", "github.com/tok-cli/tok/cmd/git-credential-tok", "github.com/tok-cli/tok/cmd/docker-credential-tok")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: could not build tok: %v\n", err)

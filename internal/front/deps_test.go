@@ -12,8 +12,8 @@ import (
 // whole cached-token budget. It lists the packages cmd/tok links.
 func TestFrontStaysSmall(t *testing.T) {
 	// git-credential-tok answers git's `get` on every authenticated
-	// request, so it is held to the same rule.
-	for _, cmd := range []string{"cmd/tok", "cmd/git-credential-tok"} {
+	// request, so it is held to the same rule, as is docker-credential-tok.
+	for _, cmd := range []string{"cmd/tok", "cmd/git-credential-tok", "cmd/docker-credential-tok"} {
 		t.Run(cmd, func(t *testing.T) { checkSmall(t, "github.com/tok-cli/tok/"+cmd) })
 	}
 }

@@ -1,0 +1,244 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tok-cli/tok/internal/build"
+	"github.com/tok-cli/tok/internal/cached"
+	"github.com/tok-cli/tok/internal/credmatch"
+	"github.com/tok-cli/tok/internal/dockerconfig"
+	"github.com/tok-cli/tok/internal/dockercred"
+	"github.com/tok-cli/tok/internal/execrun"
+	"github.com/tok-cli/tok/internal/tokens"
+)
+
+// dockerCredentialOptions are the inputs of `tok docker-credential ACTION`.
+type dockerCredentialOptions struct {
+	action  string
+	openTTY func() (*os.File, error)
+}
+
+func newDockerCredentialCmd(a *app) *cobra.Command {
+	o := dockerCredentialOptions{openTTY: openControllingTerminal}
+	return &cobra.Command{
+		Use:   "docker-credential get|store|erase|list|version",
+		Short: "Answer docker as its credential helper (docker-credential-tok)",
+		Long: `Answer the docker credential helper protocol from tok's profiles, for docker,
+podman, crane and every client of ~/.docker/config.json. Set it up with:
+
+  tok docker configure                      # "credsStore": "tok"
+  tok docker configure --registry HOST      # "credHelpers": {"HOST": "tok"}
+
+get answers a registry an OAuth profile serves (--registry on tok profile
+add or set) with a fresh access token, and a registry docker login stored
+with its password. store (docker login) keeps the username and password as
+a sealed static profile named after the registry; erase (docker logout)
+removes it again. list names the registries tok serves. Errors are one line
+on stdout with exit status 1, as the protocol requires. See docs/docker.md.`,
+		Example: `  tok profile add harbor --issuer https://id.example.com --client-id harbor --registry harbor.example.com
+  tok docker configure --registry harbor.example.com
+  echo harbor.example.com | docker-credential-tok get`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if len(args) != 1 {
+				err = errors.New("usage: docker-credential-tok <store|get|erase|list|version>")
+			} else {
+				o.action = args[0]
+				err = a.runDockerCredential(cmd.Context(), o)
+			}
+			if err == nil {
+				return nil
+			}
+			// The protocol: the error on stdout, exit status 1.
+			dockercred.WriteError(a.io.Out, err)
+			return &execrun.ExitError{Code: ExitError}
+		},
+	}
+}
+
+func (a *app) runDockerCredential(ctx context.Context, o dockerCredentialOptions) error {
+	switch o.action {
+	case "version":
+		_, err := fmt.Fprintf(a.io.Out, "docker-credential-tok (github.com/tok-cli/tok) %s\n", build.Version)
+		return err
+	case "list":
+		return a.dockerList()
+	case "get", "erase":
+		serverURL, err := dockercred.ReadServerURL(a.io.In)
+		if err != nil {
+			return err
+		}
+		m, found, err := a.findRegistry(serverURL)
+		switch {
+		case err != nil:
+			return err
+		case !found:
+			return dockercred.ErrNotFound
+		case o.action == "erase":
+			return a.dockerErase(ctx, m)
+		}
+		cred, err := a.helperToken(ctx, m.Profile, o.openTTY)
+		if err != nil {
+			return err
+		}
+		username := m.Remotes.RegistryUser()
+		return dockercred.WriteCredentials(a.io.Out, dockercred.Credentials{ServerURL: serverURL, Username: username, Secret: cred.Token})
+	case "store":
+		c, err := dockercred.ReadCredentials(a.io.In)
+		if err != nil {
+			return err
+		}
+		return a.dockerStore(ctx, c)
+	}
+	return fmt.Errorf("unknown credential action %q; use get, store, erase, list or version", o.action)
+}
+
+func (a *app) findRegistry(serverURL string) (cached.Match, bool, error) {
+	svc, err := a.service()
+	if err != nil {
+		return cached.Match{}, false, err
+	}
+	return svc.FindRemote(cached.Query{Registry: serverURL})
+}
+
+// dockerStore keeps what docker login got as a sealed static profile,
+// unless a profile tok did not make through docker serves the registry.
+func (a *app) dockerStore(ctx context.Context, c dockercred.Credentials) error {
+	if c.Secret == "" {
+		return errors.New("no secret to store; nothing stored")
+	}
+	host, err := credmatch.ParseRegistry(c.ServerURL)
+	if err != nil {
+		return err
+	}
+	m, found, err := a.findRegistry(c.ServerURL)
+	if err != nil {
+		return err
+	}
+	var existing *cached.Match
+	if found {
+		existing = &m
+	}
+	svc, err := a.service()
+	if err != nil {
+		return err
+	}
+	res, err := svc.StoreHelperSecret(ctx, tokens.HelperSecret{
+		StoredBy: cached.StoredByDocker, Host: host, Registry: c.ServerURL,
+		Username: c.Username, Secret: c.Secret,
+	}, existing)
+	if err != nil {
+		return err
+	}
+	if !res.Stored {
+		fmt.Fprintf(a.io.ErrOut, "tok: profile %q serves %s; docker login changed nothing\n", res.Profile, host)
+	}
+	return nil
+}
+
+// dockerErase is docker logout: a profile docker login made is removed;
+// a profile the person made stays (tok revoke ends an OAuth grant).
+func (a *app) dockerErase(ctx context.Context, m cached.Match) error {
+	if m.Type != tokens.Static || m.Remotes.StoredBy != cached.StoredByDocker {
+		fmt.Fprintf(a.io.ErrOut, "tok: profile %q serves this registry and stays; to end its grant run: tok revoke -p %s\n", m.Profile, m.Profile)
+		return nil
+	}
+	svc, err := a.service()
+	if err != nil {
+		return err
+	}
+	_, err = svc.Reject(ctx, m.Profile, "", cached.StoredByDocker)
+	return err
+}
+
+// dockerList names every registry a profile serves, with its username.
+func (a *app) dockerList() error {
+	svc, err := a.service()
+	if err != nil {
+		return err
+	}
+	all, err := svc.List()
+	if err != nil {
+		return err
+	}
+	list := map[string]string{}
+	for _, ps := range all {
+		r := ps.Profile.Remotes
+		if r == nil {
+			continue
+		}
+		for _, reg := range r.Registries {
+			list[reg] = r.RegistryUser()
+		}
+	}
+	return dockercred.WriteList(a.io.Out, list)
+}
+
+type dockerConfigureOptions struct {
+	registries []string
+}
+
+func newDockerCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "docker",
+		Short: "Set docker's client configuration to use tok",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	var o dockerConfigureOptions
+	configure := &cobra.Command{
+		Use:   "configure [--registry HOST]...",
+		Short: "Make tok docker's credential store in ~/.docker/config.json",
+		Long: `Make tok the credential helper of docker's client configuration
+($DOCKER_CONFIG/config.json, else ~/.docker/config.json): without --registry
+for every registry ("credsStore": "tok", so docker login stores passwords
+sealed in tok), with --registry only for those ("credHelpers"). Every other
+setting in the file is kept; the file is replaced atomically, mode 0600.`,
+		Example: `  tok docker configure
+  tok docker configure --registry harbor.example.com --registry registry.gitlab.com`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runDockerConfigure(o)
+		},
+	}
+	configure.Flags().StringArrayVar(&o.registries, "registry", nil, "registry HOST[:PORT] to hand to tok (repeatable; default: every registry)")
+	cmd.AddCommand(configure)
+	return cmd
+}
+
+func (a *app) runDockerConfigure(o dockerConfigureOptions) error {
+	var regs []string
+	for _, r := range o.registries {
+		h, err := credmatch.ParseRegistry(r)
+		if err != nil {
+			return &usageError{err}
+		}
+		regs = append(regs, h)
+	}
+	sort.Strings(regs)
+	path, err := dockerconfig.Path(a.getenv)
+	if err != nil {
+		return err
+	}
+	changed, err := dockerconfig.Configure(path, regs, "tok")
+	if err != nil {
+		return err
+	}
+	what := "every registry"
+	if len(regs) > 0 {
+		what = fmt.Sprint(regs)
+	}
+	if !changed {
+		fmt.Fprintf(a.io.ErrOut, "%s already uses tok for %s.\n", path, what)
+		return nil
+	}
+	fmt.Fprintf(a.io.ErrOut, "Docker clients now ask tok (docker-credential-tok) for %s (%s).\n", what, path)
+	return nil
+}
