@@ -744,3 +744,43 @@ func TestFleetRevoke(t *testing.T) {
 	WantCode(t, r, 4)
 	WantStderr(t, r, "tok login -p ci")
 }
+
+// TestFleetProfileSet: tok profile set adds, changes and removes a
+// profile's shared cache, keeping its other settings; flags that would put
+// a password in argv or share a static token are refused.
+func TestFleetProfileSet(t *testing.T) {
+	t.Parallel()
+	f := newFleet(t, fleetOptions{homes: 0, ttl: time.Hour, margin: time.Minute})
+	env := f.env(t)
+	RunOK(t, env, f.secret+"\n", "profile", "add", "ci", "--issuer", f.srv.Issuer(), "--client-id", "svc",
+		"--client-secret-stdin", "--flow", "client-credentials", "--scopes", "profile")
+	if out := RunOK(t, env, "", "profile", "show", "ci"); strings.Contains(out, "Shared cache") {
+		t.Fatalf("a new profile shows a shared cache:\n%s", out)
+	}
+	RunOK(t, env, "", "profile", "set", "ci", "--shared-cache", f.redis.URL, "--shared-cache-namespace", "team-ci")
+	out := RunOK(t, env, "", "profile", "show", "ci")
+	for _, want := range []string{"Shared cache:", f.redis.URL, "team-ci", "profile"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("after set, profile show lacks %q:\n%s", want, out)
+		}
+	}
+	tokenOK(t, env, "ci")
+	if keys := stateKeys(t, f.redisClient(t)); len(keys) != 1 || keys[0] != "tok:{team-ci}:state" {
+		t.Errorf("state keys after the first token: %v", keys)
+	}
+	RunOK(t, env, "", "profile", "set", "ci", "--shared-cache", "")
+	if out := RunOK(t, env, "", "profile", "show", "ci"); strings.Contains(out, "Shared cache") {
+		t.Errorf("--shared-cache \"\" did not stop sharing:\n%s", out)
+	}
+	r := Run(t, env, "", "profile", "set", "ci", "--shared-cache", "redis://u:hunter2@127.0.0.1:1/0")
+	WantCode(t, r, 2)
+	if strings.Contains(r.Stderr, "hunter2") {
+		t.Errorf("the refusal echoed the password: %s", r.Stderr)
+	}
+	r = Run(t, env, "", "profile", "add", "st", "--type", "static", "--shared-cache", f.redis.URL)
+	WantCode(t, r, 2)
+	WantStderr(t, r, "static token has nothing to share")
+	r = Run(t, env, "", "profile", "set", "ci", "--shared-cache", "http://example.com")
+	WantCode(t, r, 2)
+	WantStderr(t, r, "redis:// or rediss://")
+}
