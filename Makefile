@@ -28,11 +28,20 @@ HELPERS := ./cmd/git-credential-tok ./cmd/docker-credential-tok
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ ./cmd/tok ./cmd/tok-full $(HELPERS)
 
-# Installs the binaries built by `make build` into $(PREFIX)/bin.
+# Installs the binaries built by `make build` into $(PREFIX)/bin, the man
+# pages and the shell completions under $(PREFIX)/share (DESTDIR stages a
+# package): make install PREFIX=~/.local
 PREFIX ?= /usr/local
 install: build
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 0755 bin/* $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 completions/tok.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/tok
+	install -m 0644 completions/_tok $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_tok
+	install -m 0644 completions/tok.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/tok.fish
 
 # Installs what the tests need (idempotent), then runs every test against a
 # real Secret Service in a private D-Bus session.

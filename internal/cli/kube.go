@@ -93,7 +93,8 @@ func newKubeconfigCmd(a *app) *cobra.Command {
 runs "tok kube -p PROFILE" (apiVersion client.authentication.k8s.io/v1,
 interactiveMode IfAvailable). Every other part of the kubeconfig is kept:
 entries, order and unknown fields. With --context, that context is pointed at
-USER. --print shows the stanza and the equivalent kubectl command instead of
+USER. --print shows the stanza and the equivalent kubectl commands (with
+--context, also the one that points the context at USER) instead of
 writing.
 
 With --from-cluster, no profile is fixed in the user entry: kubectl passes
@@ -175,8 +176,15 @@ func (a *app) runSetCredentials(user string, o setCredentialsOptions) error {
 	}
 	if o.print {
 		stanza, command := kubeconfig.Render(user, eu)
+		kcFlag := ""
 		if o.kubeconfig != "" {
-			command += " --kubeconfig " + output.ShellQuote(path)
+			kcFlag = " --kubeconfig " + output.ShellQuote(path)
+		}
+		command += kcFlag
+		if o.context != "" {
+			// What --context does when writing: the context uses USER.
+			stanza += fmt.Sprintf("# and in the contexts entry %s:\n#   context:\n#     user: %s\n", o.context, user)
+			command += fmt.Sprintf("\nkubectl config set-context %s --user=%s%s", output.ShellQuote(o.context), output.ShellQuote(user), kcFlag)
 		}
 		fmt.Fprintf(a.io.Out, "%s\n# or, with kubectl:\n%s\n", stanza, command)
 		return nil

@@ -288,10 +288,19 @@ Settings:
 		},
 	})
 	cmd.AddCommand(&cobra.Command{
-		Use:       "set KEY VALUE",
-		Short:     "Change a setting",
-		Args:      exactArgs(2, "a setting name and a value"),
-		ValidArgs: []string{tokens.SettingKeySource, tokens.SettingDefaultProfile},
+		Use:   "set KEY VALUE",
+		Short: "Change a setting",
+		Long: `Change a setting stored in tok's database.
+
+Settings and their values:
+  key-source       where the data key is kept: ` + keySourceList() + `
+                   (see tok config --help; moving it re-encrypts nothing)
+  default-profile  a profile name: the profile used when -p and
+                   TOK_PROFILE are not given (the same as tok use NAME)`,
+		Example: `  tok config set key-source file
+  tok config set default-profile work`,
+		Args:              exactArgs(2, "a setting name and a value"),
+		ValidArgsFunction: a.completeSetting,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			svc, err := a.service()
 			if err != nil {
@@ -421,6 +430,33 @@ func environmentHelp() string {
 	list("names starting with:", prefixes)
 	list("names ending with:", suffixes)
 	return b.String()
+}
+
+// keySourceList is the key sources, for help: "keyring, passphrase, file
+// or env".
+func keySourceList() string {
+	names := make([]string, len(keysource.Sources))
+	for i, src := range keysource.Sources {
+		names[i] = string(src)
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// completeSetting completes tok config set: the setting, then its values.
+func (a *app) completeSetting(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	switch {
+	case len(args) == 0:
+		return []string{tokens.SettingKeySource + "\twhere the data key is kept", tokens.SettingDefaultProfile + "\tthe profile used without -p"}, cobra.ShellCompDirectiveNoFileComp
+	case len(args) == 1 && args[0] == tokens.SettingKeySource:
+		var out []string
+		for _, src := range keysource.Sources {
+			out = append(out, string(src))
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	case len(args) == 1 && args[0] == tokens.SettingDefaultProfile:
+		return a.completeProfiles(cmd, nil, toComplete)
+	}
+	return nil, cobra.ShellCompDirectiveNoFileComp
 }
 
 // settings are the stored settings, with the default key source filled in

@@ -61,7 +61,7 @@ func errNoProfileSelected() error {
 // was named and there is no default: the picker for a person, an error
 // (exit 2) for a script.
 func (a *app) chooseProfile(ctx context.Context) (string, error) {
-	if !a.io.CanPrompt() {
+	if !a.io.CanDraw() {
 		return "", errNoProfileSelected()
 	}
 	for {

@@ -592,7 +592,7 @@ TOK_PROFILE, and a person at a terminal picks a profile from a list.`,
 			switch {
 			case len(args) == 1:
 				name = args[0]
-			case !a.io.CanPrompt():
+			case !a.io.CanDraw():
 				return usagef("no profile named and no terminal to pick one on; name it: tok use NAME")
 			default:
 				if name, err = a.chooseProfile(cmd.Context()); err != nil {

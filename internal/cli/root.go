@@ -143,7 +143,7 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// A person at a terminal gets the picker; everyone else help.
-			if !a.io.CanPrompt() {
+			if !a.io.CanDraw() {
 				return cmd.Help()
 			}
 			name, err := a.chooseProfile(cmd.Context())
@@ -231,8 +231,9 @@ func noArgs(cmd *cobra.Command, args []string) error {
 }
 
 // helpTopic is a help-only command: `tok help environment`.
+// Its help is the text alone: a topic has no usage or flags to show.
 func helpTopic(name, short, text string) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   name,
 		Short: short,
 		Long:  text,
@@ -241,6 +242,10 @@ func helpTopic(name, short, text string) *cobra.Command {
 		},
 		GroupID: "setup",
 	}
+	cmd.SetHelpFunc(func(cmd *cobra.Command, args []string) {
+		fmt.Fprint(cmd.OutOrStdout(), text)
+	})
+	return cmd
 }
 
 func (a *app) setupLogging() {

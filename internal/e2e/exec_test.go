@@ -62,7 +62,24 @@ func TestExec(t *testing.T) {
 	t.Run("command not found", func(t *testing.T) {
 		r := Run(t, env, "", "exec", "-p", "gh", "--", "tok-e2e-no-such-command")
 		WantCode(t, r, 127)
-		WantStderr(t, r, "tok-e2e-no-such-command")
+		WantStderr(t, r, "tok: command not found: tok-e2e-no-such-command is not in PATH")
+	})
+
+	// The shell's convention: found but not runnable is 126.
+	t.Run("command not executable", func(t *testing.T) {
+		dir := t.TempDir()
+		script := filepath.Join(dir, "script.sh")
+		if err := os.WriteFile(script, []byte("#!/bin/sh\necho ran\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, target := range []string{script, dir} {
+			r := Run(t, env, "", "exec", "-p", "gh", "--", target)
+			WantCode(t, r, 126)
+			WantStderr(t, r, "tok: "+target)
+			if strings.Contains(r.Stdout, "ran") || strings.Contains(r.Stderr, "exec:") {
+				t.Errorf("exec of %s: %s", target, r)
+			}
+		}
 	})
 
 	t.Run("nested exec of the same profile is refused", func(t *testing.T) {

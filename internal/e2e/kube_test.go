@@ -377,3 +377,47 @@ func TestExecCredentialOutput(t *testing.T) {
 		})
 	}
 }
+
+// TestKubeconfigPrintWithContext: the commands --print shows for
+// set-credentials --context do what the write does: run by the shell with
+// the real kubectl, they add the user and point the context at it, so
+// kubectl then gets its token from tok.
+func TestKubeconfigPrintWithContext(t *testing.T) {
+	t.Parallel()
+	RequireCommand(t, "kubectl")
+	env := FileKeyEnv(t)
+	RunOK(t, env, "", "profile", "add", "k8s", "--type", "static")
+	RunOK(t, env, "k8s-secret\n", "login", "k8s", "--with-token")
+	api := kubetest.NewAPIServer(t, func(tok string) bool { return tok == "k8s-secret" })
+	kubeconfig := writeKubeconfig(t, kubeCluster{name: "prod", api: api})
+	kenv := kubectlEnv(t, env, kubeconfig)
+	before, err := os.ReadFile(kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out := RunOK(t, env, "", "kubeconfig", "set-credentials", "oidc", "-p", "k8s", "--kubeconfig", kubeconfig, "--context", "prod", "--print")
+	if after, _ := os.ReadFile(kubeconfig); string(after) != string(before) {
+		t.Fatal("--print changed the kubeconfig")
+	}
+	var commands []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "kubectl ") {
+			commands = append(commands, line)
+		}
+	}
+	if len(commands) != 2 || !strings.Contains(commands[1], "config set-context 'prod' --user='oidc'") {
+		t.Fatalf("--print --context shows %d kubectl commands, want set-credentials and set-context:\n%s", len(commands), out)
+	}
+	if r := getPods(t, kenv, "prod"); r.Code == 0 {
+		t.Fatalf("kubectl worked before the printed commands ran: %s", r)
+	}
+	for _, c := range commands {
+		if r := RunProgram(t, kenv, "", "/bin/sh", "-c", c); r.Code != 0 {
+			t.Fatalf("the printed command failed: %s\n%s", c, r)
+		}
+	}
+	if r := getPods(t, kenv, "prod"); r.Code != 0 {
+		t.Errorf("kubectl --context prod after the printed commands: %s", r)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -95,4 +97,38 @@ func freePort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestLockFilesFollowProfiles: renaming or removing a profile removes its
+// lock files from locks/, so the directory holds only live profiles' locks.
+func TestLockFilesFollowProfiles(t *testing.T) {
+	t.Parallel()
+	srv := newAuthServer(t, oauthtest.Options{})
+	env := FileKeyEnv(t)
+	addOAuth(t, env, "api", srv, "--flow", "browser")
+	loginOK(t, env, "api", srv)
+	RunOK(t, env, "", "refresh", "api")
+	locks := func() []string {
+		entries, err := os.ReadDir(filepath.Join(env.Home(), "locks"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	if got := strings.Join(locks(), " "); got != "api.login api.refresh" {
+		t.Fatalf("locks after login and refresh: %q", got)
+	}
+	RunOK(t, env, "", "profile", "rename", "api", "web")
+	RunOK(t, env, "", "refresh", "web")
+	if got := strings.Join(locks(), " "); got != "web.refresh" {
+		t.Errorf("locks after rename and refresh: %q, want only web.refresh", got)
+	}
+	RunOK(t, env, "", "profile", "rm", "web")
+	if got := locks(); len(got) != 0 {
+		t.Errorf("locks after rm: %q, want none", got)
+	}
 }

@@ -33,6 +33,8 @@ var sgr = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
 // TerminalOptions shape the pseudo-terminal of StartTerminal.
 type TerminalOptions struct {
 	Cols, Rows uint16 // default 80x24
+	// ZeroSize leaves the terminal at 0x0, as some containers do.
+	ZeroSize bool
 	// StdoutOnTerminal puts stdout on the terminal too (tok status typed
 	// at a prompt); by default stdout is a pipe the test reads.
 	StdoutOnTerminal bool
@@ -57,7 +59,7 @@ type Terminal struct {
 // still runs. The Result's Stderr is everything the terminal showed.
 func StartTerminal(t testing.TB, env Env, opts TerminalOptions, args ...string) *Terminal {
 	t.Helper()
-	if opts.Cols == 0 {
+	if opts.Cols == 0 && !opts.ZeroSize {
 		opts.Cols, opts.Rows = 80, 24
 	}
 	ptmx, tty, err := pty.Open()
@@ -274,6 +276,19 @@ func TestTerminalPicker(t *testing.T) {
 		r := term.Wait(t)
 		WantCode(t, r, 0)
 		wantOnlyData(t, r, pp.k8sLab+"\n")
+	})
+
+	// A terminal that reports 0x0 cannot show a list: tok behaves as off a
+	// terminal (exit 2, name the profile) instead of drawing blank lines.
+	t.Run("token: a 0x0 terminal gets no picker", func(t *testing.T) {
+		term := StartTerminal(t, env, TerminalOptions{ZeroSize: true}, "token")
+		r := term.Wait(t)
+		WantCode(t, r, 2)
+		WantStderr(t, r, "pass -p NAME or set TOK_PROFILE")
+		if strings.Contains(r.Stderr, "profiles") && strings.Contains(r.Stderr, "api-prod") {
+			t.Errorf("a picker was drawn on a 0x0 terminal: %q", r.Stderr)
+		}
+		wantOnlyData(t, r, "")
 	})
 
 	t.Run("token: Esc cancels", func(t *testing.T) {

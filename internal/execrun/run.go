@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -127,7 +129,7 @@ func Run(ctx context.Context, spec Spec, sigs <-chan os.Signal, cred cached.Cred
 	}
 	path, err := exec.LookPath(spec.Argv[0])
 	if err != nil {
-		return &ExitError{Code: 127, Err: fmt.Errorf("could not run %s: %w", spec.Argv[0], err)}
+		return lookPathError(spec.Argv[0], err)
 	}
 	tf, err := newTokenFile(spec.TokenFile)
 	if err != nil {
@@ -165,7 +167,7 @@ func Run(ctx context.Context, spec Spec, sigs <-chan os.Signal, cred cached.Cred
 	}
 
 	if err := spec.ChildCoreLimit.Starting(child.Start); err != nil {
-		return &ExitError{Code: 126, Err: fmt.Errorf("could not start %s: %w", spec.Argv[0], err)}
+		return &ExitError{Code: 126, Err: fmt.Errorf("could not start %s (%v); check that it is a program you may run", spec.Argv[0], plainCause(err))}
 	}
 	// Clear token files left by toks that were killed with SIGKILL, while
 	// the child runs. Not waited for: a sweep cut short by our exit is
@@ -317,4 +319,30 @@ func SignalExit(sig os.Signal) *ExitError {
 		return &ExitError{Code: 128 + int(s)}
 	}
 	return &ExitError{Code: 130}
+}
+
+// lookPathError follows the shell: 127 when the command is not found, 126
+// when it exists but cannot be run (no execute permission, a directory).
+func lookPathError(name string, err error) error {
+	if errors.Is(err, syscall.EISDIR) {
+		return &ExitError{Code: 126, Err: fmt.Errorf("%s is a directory, not a program; name the program to run", name)}
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return &ExitError{Code: 126, Err: fmt.Errorf("%s cannot be run: %v; make it executable (chmod +x) or name the program that runs it", name, plainCause(err))}
+	}
+	if strings.ContainsRune(name, filepath.Separator) {
+		return &ExitError{Code: 127, Err: fmt.Errorf("%s not found; check the path", name)}
+	}
+	return &ExitError{Code: 127, Err: fmt.Errorf("command not found: %s is not in PATH; check its name or give its full path", name)}
+}
+
+// plainCause is the innermost error, without Go's "exec: ..." wrapping.
+func plainCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }

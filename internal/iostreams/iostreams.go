@@ -22,6 +22,8 @@ type IOStreams struct {
 
 	inTTY, outTTY, errTTY bool
 	noColor               bool
+	// errSize is the size of the terminal on stderr; nil when unknown.
+	errSize func() (cols, rows int, err error)
 }
 
 // System returns the process's real streams.
@@ -30,6 +32,7 @@ func System() *IOStreams {
 	s.inTTY = term.IsTerminal(int(os.Stdin.Fd()))
 	s.outTTY = term.IsTerminal(int(os.Stdout.Fd()))
 	s.errTTY = term.IsTerminal(int(os.Stderr.Fd()))
+	s.errSize = func() (int, int, error) { return term.GetSize(int(os.Stderr.Fd())) }
 	_, s.noColor = os.LookupEnv("NO_COLOR")
 	if os.Getenv("TERM") == "dumb" {
 		s.noColor = true
@@ -41,6 +44,26 @@ func System() *IOStreams {
 func Test() (s *IOStreams, in *bytes.Buffer, out *bytes.Buffer, errOut *bytes.Buffer) {
 	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
 	return &IOStreams{In: in, Out: out, ErrOut: errOut, noColor: true}, in, out, errOut
+}
+
+// CanDraw reports whether a full-screen prompt (the picker, a form) can be
+// drawn: a person can answer (CanPrompt) and the terminal has a size. A
+// terminal that reports 0×0 (some containers and CI runners) would get
+// blank lines, so callers treat it as no terminal.
+func (s *IOStreams) CanDraw() bool {
+	if !s.CanPrompt() {
+		return false
+	}
+	if s.errSize == nil {
+		return true
+	}
+	cols, rows, err := s.errSize()
+	return err == nil && cols > 0 && rows > 0
+}
+
+// SetSize fixes the terminal size CanDraw sees (tests).
+func (s *IOStreams) SetSize(cols, rows int) {
+	s.errSize = func() (int, int, error) { return cols, rows, nil }
 }
 
 // SetTTY marks the streams as terminals or not (tests).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"net/http"
 	"os"
@@ -78,6 +79,24 @@ func (s *Service) httpClient(p *Profile) (*http.Client, error) {
 		timeout = oauth.DefaultTimeout
 	}
 	return oauth.NewHTTPClient(p.OAuth.CAFile, timeout)
+}
+
+// lockKinds are the locks a profile may have in locks/.
+var lockKinds = []string{"login", "refresh"}
+
+// removeLocks deletes the lock files of a profile that no longer exists
+// (removed, or renamed away), so locks/ does not collect them. A process
+// still holding one fails anyway: its profile is gone.
+func (s *Service) removeLocks(name string) {
+	if s.Store.Dir == "" {
+		return
+	}
+	for _, kind := range lockKinds {
+		path := filepath.Join(s.Store.Dir, "locks", name+"."+kind)
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.log().Debug("could not remove a lock file", "path", path, "err", err)
+		}
+	}
 }
 
 // oauthConfig builds the protocol configuration of an OAuth profile.

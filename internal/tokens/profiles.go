@@ -144,6 +144,9 @@ func (s *Service) RemoveProfile(name string) error {
 		}
 		return tx.Delete(store.Profiles, name)
 	})
+	if err == nil {
+		s.removeLocks(name)
+	}
 	return err
 }
 
@@ -174,7 +177,7 @@ func (s *Service) RenameProfile(ctx context.Context, oldName, newName string) er
 		}
 		return sl.Seal(plain, seal.AD(newName, field))
 	}
-	return s.Store.Update(func(tx *store.Tx) error {
+	err = s.Store.Update(func(tx *store.Tx) error {
 		var p Profile
 		if err := tx.Get(store.Profiles, oldName, &p); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
@@ -225,6 +228,10 @@ func (s *Service) RenameProfile(ctx context.Context, oldName, newName string) er
 		}
 		return tx.Delete(store.Profiles, oldName)
 	})
+	if err == nil {
+		s.removeLocks(oldName)
+	}
+	return err
 }
 
 // SetDefault makes name the default profile.
