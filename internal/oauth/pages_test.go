@@ -32,7 +32,7 @@ func TestPagesEscapeProviderTextAndAllowOnlyTheirStyle(t *testing.T) {
 	if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "script-src") {
 		t.Errorf("CSP %q allows more than the style", csp)
 	}
-	if rec.Header().Get("Cache-Control") != "no-store" {
-		t.Error("the page may be cached")
+	if rec.Header().Get("Cache-Control") != "no-store" || rec.Header().Get("Referrer-Policy") != "no-referrer" {
+		t.Error("the page may be cached or send a referrer")
 	}
 }
