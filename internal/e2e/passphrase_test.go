@@ -409,3 +409,45 @@ func TestKeyringToPassphrase(t *testing.T) {
 		t.Fatalf("token after moving from the keyring: %q", got)
 	}
 }
+
+// TestPassphraseAskedTwice: moving a key into the passphrase source at a
+// terminal asks for the new passphrase twice; two different answers change
+// nothing.
+func TestPassphraseAskedTwice(t *testing.T) {
+	t.Parallel()
+	env := headlessEnv(t)
+	token := NewSecret(t)
+	RunOK(t, env, "", "config", "set", "key-source", "file")
+	RunOK(t, env, "", "profile", "add", "api", "--type", "static")
+	RunOK(t, env, token+"\n", "login", "-p", "api", "--with-token")
+
+	term := StartTerminal(t, env, TerminalOptions{}, "config", "set", "key-source", "passphrase")
+	term.WaitScreen(t, "New passphrase: ")
+	term.Type(t, "first passphrase\r")
+	term.WaitScreen(t, "Repeat the new passphrase: ")
+	term.Type(t, "other passphrase\r")
+	r := term.Wait(t)
+	WantCode(t, r, 1)
+	WantStderr(t, r, "the two passphrases differ; nothing was changed")
+	if got := strings.TrimSpace(RunOK(t, env, "", "config", "get", "key-source")); got != "file" {
+		t.Errorf("key source after differing passphrases: %q", got)
+	}
+	if got := RunOK(t, env, "", "token", "-p", "api"); got != token+"\n" {
+		t.Fatalf("token after the refused move: %q", got)
+	}
+
+	term = StartTerminal(t, env, TerminalOptions{}, "config", "set", "key-source", "passphrase")
+	term.WaitScreen(t, "New passphrase: ")
+	term.Type(t, "the same passphrase\r")
+	term.WaitScreen(t, "Repeat the new passphrase: ")
+	term.Type(t, "the same passphrase\r")
+	WantCode(t, term.Wait(t), 0)
+	if _, err := os.Stat(filepath.Join(env.Home(), "key")); err == nil {
+		t.Error("the key file is still there after moving to passphrase")
+	}
+	RunOK(t, env, "", "lock")
+	RunOK(t, env, "the same passphrase\n", "unlock", "--passphrase-stdin")
+	if got := RunOK(t, env, "", "token", "-p", "api"); got != token+"\n" {
+		t.Fatalf("token after the move: %q", got)
+	}
+}
