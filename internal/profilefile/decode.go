@@ -10,6 +10,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/tok-cli/tok/internal/sharedcache"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -30,8 +31,9 @@ var secretKeys = map[string]bool{
 var (
 	profileKeys = []string{"name", "type", "description", "env", "issuer", "auth_url", "token_url", "device_auth_url", "revocation_url",
 		"client_id", "client_secret_required", "scopes", "audience", "resources", "flow", "auth_params", "redirect_port",
-		"refresh_margin", "max_age", "ca_file", "k8s_token", "username", "federation"}
-	federationKeys = []string{"grant", "subject_token_file", "subject_token_command", "subject_token_env", "github_actions_audience",
+		"refresh_margin", "max_age", "ca_file", "k8s_token", "username", "federation", "shared_cache"}
+	sharedCacheKeys = []string{"url", "namespace", "key_file", "password_file", "ca_file"}
+	federationKeys  = []string{"grant", "subject_token_file", "subject_token_command", "subject_token_env", "github_actions_audience",
 		"subject_token_type", "requested_token_type"}
 )
 
@@ -275,6 +277,8 @@ func (d *decoder) profileKey(p *Profile, where, key string, line int, v *yaml.No
 		p.Username = d.text(v, where, key)
 	case "federation":
 		p.Federation = d.federation(v, where)
+	case "shared_cache":
+		p.SharedCache = d.sharedCache(v, where)
 	default:
 		d.unknownKey(line, where, key, profileKeys)
 	}
@@ -461,4 +465,47 @@ func (d *decoder) duration(n *yaml.Node, where, key string) time.Duration {
 		d.failf(n.Line, "%s%s must not be negative", where, key)
 	}
 	return v
+}
+
+// sharedCache reads a profile's shared cache. A URL with a password is
+// refused like any secret: members take the password from the
+// environment or a file.
+func (d *decoder) sharedCache(n *yaml.Node, where string) *tokens.SharedCacheConfig {
+	if n.Kind != yaml.MappingNode {
+		d.failf(n.Line, "%sshared_cache must be a mapping (url: redis://host:6379/0, ...)", where)
+		return nil
+	}
+	var c tokens.SharedCacheConfig
+	swhere := where + "shared_cache: "
+	d.mapping(n, swhere, func(key string, line int, v *yaml.Node) {
+		switch key {
+		case "url":
+			c.URL = d.text(v, swhere, key)
+		case "namespace":
+			c.Namespace = d.text(v, swhere, key)
+		case "key_file":
+			c.KeyFile = d.text(v, swhere, key)
+		case "password_file":
+			c.PasswordFile = d.text(v, swhere, key)
+		case "ca_file":
+			c.CAFile = d.text(v, swhere, key)
+		default:
+			d.unknownKey(line, swhere, key, sharedCacheKeys)
+		}
+	})
+	ep, err := sharedcache.ParseURL(c.URL)
+	switch {
+	case c.URL == "":
+		d.failf(n.Line, "%sneeds url: redis://host:6379/0 (or rediss:// for TLS)", swhere)
+	case err != nil:
+		d.failf(n.Line, "%s%v", swhere, err)
+	case ep.Password != "":
+		d.failf(n.Line, "%sthe url carries a password, and a profile file never holds secrets; remove it and give members TOK_SHARED_CACHE_PASSWORD or password_file", swhere)
+	}
+	if c.Namespace != "" {
+		if err := tokens.ValidateNamespace(c.Namespace); err != nil {
+			d.failf(n.Line, "%s%v", swhere, err)
+		}
+	}
+	return &c
 }

@@ -38,6 +38,15 @@ type profileDoc struct {
 	K8sToken             string            `yaml:"k8s_token,omitempty"`
 	Username             string            `yaml:"username,omitempty"`
 	Federation           *federationDoc    `yaml:"federation,omitempty"`
+	SharedCache          *sharedCacheDoc   `yaml:"shared_cache,omitempty"`
+}
+
+type sharedCacheDoc struct {
+	URL          string `yaml:"url"`
+	Namespace    string `yaml:"namespace,omitempty"`
+	KeyFile      string `yaml:"key_file,omitempty"`
+	PasswordFile string `yaml:"password_file,omitempty"`
+	CAFile       string `yaml:"ca_file,omitempty"`
 }
 
 type federationDoc struct {
@@ -89,6 +98,9 @@ func toDoc(p *Profile) profileDoc {
 			RequestedTokenType:    f.RequestedTokenType,
 		}
 	}
+	if c := p.SharedCache; c != nil {
+		d.SharedCache = &sharedCacheDoc{URL: c.URL, Namespace: c.Namespace, KeyFile: c.KeyFile, PasswordFile: c.PasswordFile, CAFile: c.CAFile}
+	}
 	return d
 }
 
@@ -136,6 +148,10 @@ func FromProfile(tp tokens.Profile) Profile {
 		c := *f
 		p.Federation = &c
 	}
+	if c := tp.Shared; c != nil {
+		sc := *c
+		p.SharedCache = &sc
+	}
 	return p
 }
 
@@ -175,6 +191,10 @@ func (p *Profile) ToProfile() tokens.Profile {
 	if p.Federation != nil {
 		c := *p.Federation
 		tp.Federation = &c
+	}
+	if p.SharedCache != nil {
+		c := *p.SharedCache
+		tp.Shared = &c
 	}
 	return tp
 }

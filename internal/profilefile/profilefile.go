@@ -87,6 +87,9 @@ type Profile struct {
 	K8sToken      tokens.K8sToken // "" means tok profile add's default
 	Username      string
 	Federation    *tokens.FederationConfig
+	// SharedCache names the fleet's shared cache (docs/fleet.md); never
+	// a password, which members take from the environment or a file.
+	SharedCache *tokens.SharedCacheConfig
 }
 
 // NeedsClientSecret reports whether the profile cannot work without a

@@ -11,7 +11,7 @@ import (
 // tok profile add refuses their flags without --type oauth.
 var oauthOnlyKeys = []string{"issuer", "auth_url", "token_url", "device_auth_url", "revocation_url", "client_id",
 	"client_secret_required", "scopes", "audience", "resources", "flow", "auth_params", "redirect_port",
-	"refresh_margin", "max_age", "ca_file", "k8s_token", "username", "federation"}
+	"refresh_margin", "max_age", "ca_file", "k8s_token", "username", "federation", "shared_cache"}
 
 // validate applies tok profile add's rules across the keys of one profile.
 // Single values (type, flow, env names, federation) were checked while
