@@ -180,6 +180,11 @@ func (a *app) loginOptions(name string, flow tokens.Flow, noBrowser bool) tokens
 	if a.isSSH() && a.io.CanPrompt() {
 		lo.UI.Paste = a.pasteLine
 	}
+	if a.io.CanPrompt() {
+		// The password flow asks at the terminal (tok login replaces this
+		// with --password-stdin when given).
+		lo.Password = func() (string, error) { return a.io.ReadSecret("Password: ") }
+	}
 	return lo
 }
 

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
+
 	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/syncbuf"
 )
 
 // gitHelperPath is git-credential-tok beside the tok under test.
@@ -318,4 +322,63 @@ func runDetached(t testing.TB, env Env, stdin, program string, args ...string) R
 	defer timer.Stop()
 	_ = cmd.Run()
 	return Result{Args: append([]string{filepath.Base(program)}, args...), Stdout: stdout.String(), Stderr: stderr.String(), Code: cmd.ProcessState.ExitCode(), Elapsed: time.Since(start)}
+}
+
+// TestGitCredentialLoginOnControllingTerminal: git runs the helper with
+// its own pipes on stdin and stdout; when a login is needed and the
+// session has a terminal, tok runs the login there (here the password
+// flow's prompt), then answers git.
+func TestGitCredentialLoginOnControllingTerminal(t *testing.T) {
+	t.Parallel()
+	srv := newAuthServer(t, oauthtest.Options{})
+	env := FileKeyEnv(t)
+	addOAuth(t, env, "forge", srv, "--git-url", "https://git.example.com/", "--flow", "password", "--username", oauthtest.TestUser)
+
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		needEnvironment(t, fmt.Sprintf("no pseudo-terminal (%v)", err))
+	}
+	defer ptmx.Close()
+	cmd := exec.Command(gitHelperPath(), "get")
+	cmd.Env = env.list()
+	cmd.Stdin = strings.NewReader("protocol=https\nhost=git.example.com\n\n")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = tty // git's stderr is the terminal, as at a shell prompt
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 2}
+	cmd.WaitDelay = waitDelay
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	var screen syncbuf.Buffer
+	go func() { _, _ = io.Copy(&screen, ptmx) }()
+	deadline := time.Now().Add(DefaultTimeout)
+	for !strings.Contains(screen.String(), "Password") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no password prompt on the terminal; it showed:\n%s", screen.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := ptmx.WriteString(oauthtest.TestPassword + "\r"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("git-credential-tok get after the login: %v\nterminal:\n%s", err, screen.String())
+		}
+	case <-time.After(DefaultTimeout):
+		t.Fatalf("git-credential-tok get did not finish; terminal:\n%s", screen.String())
+	}
+	stored := ReadStoredTokens(t, env, "forge")
+	if !stored.HasState || !strings.Contains(stdout.String(), "password="+stored.Access+"\n") {
+		t.Errorf("after the login on the terminal, get answered %q", stdout.String())
+	}
+	if strings.Contains(screen.String(), stored.Access) {
+		t.Error("the token appeared on the terminal")
+	}
 }
