@@ -410,6 +410,11 @@ func (s *Service) commit(ctx context.Context, cur snapshot, next pendingState, u
 	if err != nil {
 		return Credential{}, fmt.Errorf("could not save the new token of profile %q: %w", name, err)
 	}
+	if !conflict && len(cur.state.Refresh) > 0 && next.tok.RefreshToken != "" {
+		// The refresh token rotated (or was re-issued): the old one must
+		// not live on in a free page.
+		s.scrub(name)
+	}
 	if conflict {
 		latest, err := s.load(name)
 		if err != nil {

@@ -146,6 +146,7 @@ func (s *Service) RemoveProfile(name string) error {
 	})
 	if err == nil {
 		s.removeLocks(name)
+		s.scrub(name)
 	}
 	return err
 }
@@ -422,7 +423,8 @@ func (s *Service) SetStaticToken(ctx context.Context, name, token string, expire
 	if err != nil {
 		return err
 	}
-	return s.Store.Update(func(tx *store.Tx) error {
+	replaced := false
+	err = s.Store.Update(func(tx *store.Tx) error {
 		if !tx.Has(store.Profiles, name) {
 			return notFound(name, tx.Names(store.Profiles))
 		}
@@ -430,6 +432,7 @@ func (s *Service) SetStaticToken(ctx context.Context, name, token string, expire
 		if err := tx.Get(store.States, name, &old); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
+		replaced = len(old.Access) > 0
 		return tx.Put(store.States, name, State{
 			Gen:      old.Gen + 1,
 			Access:   sealed,
@@ -437,14 +440,31 @@ func (s *Service) SetStaticToken(ctx context.Context, name, token string, expire
 			Obtained: s.now().UTC(),
 		})
 	})
+	if err == nil && replaced {
+		s.scrub(name)
+	}
+	return err
 }
 
 // Forget deletes a profile's token state locally.
 func (s *Service) Forget(name string) error {
-	return s.Store.Update(func(tx *store.Tx) error {
+	err := s.Store.Update(func(tx *store.Tx) error {
 		if !tx.Has(store.Profiles, name) {
 			return notFound(name, tx.Names(store.Profiles))
 		}
 		return tx.Delete(store.States, name)
 	})
+	if err == nil {
+		s.scrub(name)
+	}
+	return err
+}
+
+// scrub rewrites the database without its free pages after a write that
+// dropped secrets of profile name (see store.Scrub). A failure loses
+// nothing but that guarantee, so it is a warning, not an error.
+func (s *Service) scrub(name string) {
+	if err := s.Store.Scrub(); err != nil {
+		s.warn("warning: the old secrets of profile %q may remain in the database's free space: %v", name, err)
+	}
 }
