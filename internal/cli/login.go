@@ -42,7 +42,9 @@ step.
 
 OAuth flows (the profile's --flow, or --flow here):
   browser             authorization code with PKCE; tok listens on 127.0.0.1
-                      for the redirect and opens the URL (--no-browser only prints it)
+                      for the redirect and opens the browser ($BROWSER or the
+                      system's) on a one-time local address that leads to the
+                      provider; the URL is printed too (--no-browser only prints)
                       --remote: the browser is on another machine; tok prints
                       the URL and you paste the address the browser ends on
                       (http://127.0.0.1:PORT/...) from its address bar
