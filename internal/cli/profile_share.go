@@ -367,6 +367,7 @@ func addOptionsFor(p *profilefile.Profile, noDiscovery bool) profileOptions {
 		noDiscovery:   noDiscovery,
 	}
 	o.authParams = authParamList(p.AuthParams)
+	o.remotes = remoteOptions{gitURLs: p.GitURLs, gitUsername: p.GitUsername, registries: p.Registries, registryUsername: p.RegistryUsername}
 	return o
 }
 

@@ -10,6 +10,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/tok-cli/tok/internal/credmatch"
 	"github.com/tok-cli/tok/internal/sharedcache"
 	"github.com/tok-cli/tok/internal/tokens"
 )
@@ -31,7 +32,8 @@ var secretKeys = map[string]bool{
 var (
 	profileKeys = []string{"name", "type", "description", "env", "issuer", "auth_url", "token_url", "device_auth_url", "revocation_url",
 		"client_id", "client_secret_required", "scopes", "audience", "resources", "flow", "auth_params", "redirect_port",
-		"refresh_margin", "max_age", "ca_file", "k8s_token", "username", "federation", "shared_cache"}
+		"refresh_margin", "max_age", "ca_file", "k8s_token", "username", "federation", "shared_cache",
+		"git_urls", "git_username", "registries", "registry_username"}
 	sharedCacheKeys = []string{"url", "namespace", "key_file", "password_file", "ca_file"}
 	federationKeys  = []string{"grant", "subject_token_file", "subject_token_command", "subject_token_env", "github_actions_audience",
 		"subject_token_type", "requested_token_type"}
@@ -279,6 +281,28 @@ func (d *decoder) profileKey(p *Profile, where, key string, line int, v *yaml.No
 		p.Federation = d.federation(v, where)
 	case "shared_cache":
 		p.SharedCache = d.sharedCache(v, where)
+	case "git_urls":
+		for _, u := range d.list(v, where, key) {
+			pat, err := credmatch.ParseGitURL(u)
+			if err != nil {
+				d.failf(v.Line, "%sgit_urls: %v", where, err)
+				continue
+			}
+			p.GitURLs = append(p.GitURLs, pat.String())
+		}
+	case "git_username":
+		p.GitUsername = d.text(v, where, key)
+	case "registries":
+		for _, r := range d.list(v, where, key) {
+			h, err := credmatch.ParseRegistry(r)
+			if err != nil {
+				d.failf(v.Line, "%sregistries: %v", where, err)
+				continue
+			}
+			p.Registries = append(p.Registries, h)
+		}
+	case "registry_username":
+		p.RegistryUsername = d.text(v, where, key)
 	default:
 		d.unknownKey(line, where, key, profileKeys)
 	}

@@ -39,6 +39,10 @@ type profileDoc struct {
 	Username             string            `yaml:"username,omitempty"`
 	Federation           *federationDoc    `yaml:"federation,omitempty"`
 	SharedCache          *sharedCacheDoc   `yaml:"shared_cache,omitempty"`
+	GitURLs              []string          `yaml:"git_urls,omitempty"`
+	GitUsername          string            `yaml:"git_username,omitempty"`
+	Registries           []string          `yaml:"registries,omitempty"`
+	RegistryUsername     string            `yaml:"registry_username,omitempty"`
 }
 
 type sharedCacheDoc struct {
@@ -82,6 +86,10 @@ func toDoc(p *Profile) profileDoc {
 		CAFile:               p.CAFile,
 		K8sToken:             string(p.K8sToken),
 		Username:             p.Username,
+		GitURLs:              p.GitURLs,
+		GitUsername:          p.GitUsername,
+		Registries:           p.Registries,
+		RegistryUsername:     p.RegistryUsername,
 	}
 	if p.Scopes != nil {
 		scopes := p.Scopes
@@ -152,6 +160,12 @@ func FromProfile(tp tokens.Profile) Profile {
 		sc := *c
 		p.SharedCache = &sc
 	}
+	// A profile a helper's store made is personal (a password someone
+	// typed); only the settings a person chose are shared.
+	if r := tp.Remotes; r != nil && r.StoredBy == "" {
+		p.GitURLs, p.GitUsername = nonEmpty(r.Git), r.GitUsername
+		p.Registries, p.RegistryUsername = nonEmpty(r.Registries), r.RegistryUsername
+	}
 	return p
 }
 
@@ -161,6 +175,10 @@ func FromProfile(tp tokens.Profile) Profile {
 // with ExplicitEndpoints set.
 func (p *Profile) ToProfile() tokens.Profile {
 	tp := tokens.Profile{Name: p.Name, Type: p.Type, Description: p.Description, Env: nonEmpty(p.Env)}
+	if len(p.GitURLs)+len(p.Registries) > 0 || p.GitUsername != "" || p.RegistryUsername != "" {
+		tp.Remotes = &tokens.Remotes{Git: nonEmpty(p.GitURLs), GitUsername: p.GitUsername,
+			Registries: nonEmpty(p.Registries), RegistryUsername: p.RegistryUsername}
+	}
 	if p.Type == tokens.Static {
 		return tp
 	}

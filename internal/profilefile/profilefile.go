@@ -90,6 +90,13 @@ type Profile struct {
 	// SharedCache names the fleet's shared cache (docs/fleet.md); never
 	// a password, which members take from the environment or a file.
 	SharedCache *tokens.SharedCacheConfig
+
+	// Credential helper settings (docs/git.md, docs/docker.md): the git
+	// remotes and registries the profile answers, and the usernames.
+	GitURLs          []string
+	GitUsername      string
+	Registries       []string
+	RegistryUsername string
 }
 
 // NeedsClientSecret reports whether the profile cannot work without a

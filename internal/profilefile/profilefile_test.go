@@ -210,12 +210,13 @@ func TestParseManyProblemsIsBounded(t *testing.T) {
 // configuration, secrets and learned state aside.
 func TestProfileRoundTrip(t *testing.T) {
 	stored := []tokens.Profile{
-		{Name: "gh", Type: tokens.Static, Description: "GitHub", Env: []string{"GH_TOKEN"}},
+		{Name: "gh", Type: tokens.Static, Description: "GitHub", Env: []string{"GH_TOKEN"},
+			Remotes: &tokens.Remotes{Git: []string{"https://github.com/org/"}, GitUsername: "x-access-token"}},
 		{Name: "api", Type: tokens.OAuth, OAuth: &tokens.OAuthConfig{
 			Issuer: "https://id.example.com", ClientID: "tok", Scopes: []string{"openid"}, Flow: tokens.FlowDevice,
 			AuthParams: map[string]string{"prompt": "login"}, RefreshMargin: tokens.Duration(time.Minute),
 			MaxAge: tokens.Duration(time.Hour), K8sToken: tokens.K8sIDToken, Username: "me",
-		}},
+		}, Remotes: &tokens.Remotes{Registries: []string{"harbor.example.com:8443"}, RegistryUsername: "robot"}},
 		{Name: "ci", Type: tokens.OAuth, OAuth: &tokens.OAuthConfig{
 			ExplicitEndpoints: true, ClientID: "svc", ClientSecret: []byte("sealed"), Flow: tokens.FlowClientCredentials,
 			Endpoints: oauth.Endpoints{TokenURL: "https://id.example.com/t", AuthURL: "https://id.example.com/a"},
@@ -261,6 +262,16 @@ func TestProfileRoundTrip(t *testing.T) {
 	}
 	if parsed[2].Scopes == nil || len(parsed[2].Scopes) != 0 {
 		t.Errorf("a profile stored without scopes must export scopes: [], got %#v", parsed[2].Scopes)
+	}
+	// A profile a credential helper's store made is someone's typed
+	// password: its remotes are not shared.
+	helper := FromProfile(tokens.Profile{Name: "h", Type: tokens.Static,
+		Remotes: &tokens.Remotes{Git: []string{"https://git.example.com/"}, GitUsername: "me", StoredBy: "git"}})
+	if helper.GitURLs != nil || helper.GitUsername != "" {
+		t.Errorf("a helper-stored profile exported its remotes: %+v", helper)
+	}
+	if _, err := Parse([]byte("version: 1\nprofiles:\n- name: x\n  type: static\n  git_urls: [ssh://git@h/]\n")); err == nil || !strings.Contains(err.Error(), "git_urls") {
+		t.Errorf("Parse of a bad git_urls entry: %v", err)
 	}
 }
 
