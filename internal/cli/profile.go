@@ -67,9 +67,19 @@ before every exchange. See docs/ci.md.`,
   tok profile add api --type oauth --issuer https://id.example.com --client-id tok-cli --scopes openid,offline_access
   echo "$SECRET" | tok profile add ci --type oauth --issuer https://id.example.com --client-id ci --client-secret-stdin --flow client-credentials
   tok profile add gha --type federated --issuer https://sts.example.com --github-actions-audience sts.example.com`,
-		Args: exactArgs(1, "a profile name"),
+		Args: func(cmd *cobra.Command, args []string) error {
+			// At a terminal the form asks for a missing name.
+			if len(args) == 0 && a.io.CanDraw() {
+				return nil
+			}
+			return exactArgs(1, "a profile name")(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runProfileAdd(cmd.Context(), args[0], o)
+			name := ""
+			if len(args) == 1 {
+				name = args[0]
+			}
+			return a.runProfileAdd(cmd.Context(), name, o)
 		},
 	}
 	registerProfileFlags(cmd, &o)
@@ -77,6 +87,15 @@ before every exchange. See docs/ci.md.`,
 }
 
 func (a *app) runProfileAdd(ctx context.Context, name string, o profileOptions) error {
+	if o.typ == "" && (o.issuer != "" || o.tokenURL != "" || o.clientID != "") && !o.fed.given() {
+		o.typ = string(tokens.OAuth)
+	}
+	if needsProfileForm(name, &o) && a.io.CanDraw() {
+		var err error
+		if name, err = a.askProfile(ctx, name, &o); err != nil {
+			return err
+		}
+	}
 	p, secret, err := a.buildProfile(ctx, name, o)
 	if err != nil {
 		return err

@@ -146,11 +146,14 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 			if !a.io.CanDraw() {
 				return cmd.Help()
 			}
-			name, err := a.chooseProfile(cmd.Context())
+			svc, err := a.service()
 			if err != nil {
 				return err
 			}
-			svc, err := a.service()
+			if names, err := svc.ProfileNames(); err == nil && len(names) == 0 {
+				return a.offerFirstProfile(cmd.Context())
+			}
+			name, err := a.chooseProfile(cmd.Context())
 			if err != nil {
 				return err
 			}

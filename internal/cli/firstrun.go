@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/huh"
+
+	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/tokens"
+	"github.com/tok-cli/tok/internal/tui"
+)
+
+// needsProfileForm reports whether tok profile add lacks values a person
+// at a terminal can be asked for: the name, or for an OAuth profile the
+// issuer (or endpoints) and the client ID.
+func needsProfileForm(name string, o *profileOptions) bool {
+	if name == "" {
+		return true
+	}
+	if o.typ != string(tokens.OAuth) {
+		return false
+	}
+	return (o.issuer == "" && o.tokenURL == "") || o.clientID == ""
+}
+
+// askProfile fills the missing values of tok profile add from the form
+// (tui.AskProfile) and returns the profile name.
+func (a *app) askProfile(ctx context.Context, name string, o *profileOptions) (string, error) {
+	ans := tui.ProfileAnswers{Name: name, Type: o.typ, Issuer: o.issuer, ClientID: o.clientID, Flow: ""}
+	if o.flow != "" && o.flow != string(tokens.FlowAuto) {
+		ans.Flow = o.flow
+	}
+	if o.scopes != nil {
+		ans.Scopes = strings.Join(o.scopes, ",")
+	}
+	if o.tokenURL != "" {
+		ans.Issuer = o.tokenURL // explicit endpoints: nothing to discover
+	}
+	err := tui.AskProfile(ctx, tui.ProfileFormOptions{
+		In:          a.io.In,
+		Out:         a.io.ErrOut,
+		ValidName:   tokens.ValidateName,
+		ValidIssuer: oauth.ValidateIssuerURL,
+		Discover: func(ctx context.Context, issuer string) (tui.Provider, error) {
+			return a.discoverForForm(ctx, issuer, o.caFile)
+		},
+	}, &ans)
+	if errors.Is(err, tui.ErrCancelled) {
+		return "", errCancelled
+	}
+	if err != nil {
+		return "", err
+	}
+	o.typ = ans.Type
+	if ans.Type == string(tokens.OAuth) {
+		if o.tokenURL == "" {
+			o.issuer = ans.Issuer
+		}
+		o.clientID = ans.ClientID
+		o.flow = ans.Flow
+		o.scopes = nil
+		for _, s := range strings.FieldsFunc(ans.Scopes, func(r rune) bool { return r == ',' || r == ' ' }) {
+			o.scopes = append(o.scopes, s)
+		}
+	}
+	return ans.Name, nil
+}
+
+// discoverForForm is what the form shows about an issuer.
+func (a *app) discoverForForm(ctx context.Context, issuer, caFile string) (tui.Provider, error) {
+	hc, err := oauth.NewHTTPClient(caFile, 15*time.Second)
+	if err != nil {
+		return tui.Provider{}, err
+	}
+	eps, err := oauth.Discover(ctx, hc, issuer)
+	if err != nil {
+		return tui.Provider{}, err
+	}
+	p := tui.Provider{
+		ScopesListed:  len(eps.ScopesSupported) > 0,
+		OfflineAccess: slices.Contains(eps.ScopesSupported, "offline_access"),
+		DefaultScopes: strings.Join(defaultScopes(eps.ScopesSupported), ","),
+	}
+	if eps.AuthURL != "" {
+		p.Flows = append(p.Flows, string(tokens.FlowBrowser))
+	}
+	if eps.DeviceAuthURL != "" {
+		p.Flows = append(p.Flows, string(tokens.FlowDevice))
+	}
+	if len(eps.GrantTypes) == 0 || slices.Contains(eps.GrantTypes, "client_credentials") {
+		p.Flows = append(p.Flows, string(tokens.FlowClientCredentials))
+	}
+	return p, nil
+}
+
+// offerFirstProfile is tok alone at a terminal with no profiles: it offers
+// to add one instead of failing.
+func (a *app) offerFirstProfile(ctx context.Context) error {
+	add := true
+	err := huh.NewForm(huh.NewGroup(huh.NewConfirm().
+		Title("tok has no profiles yet. Add one now?").
+		Description("A profile is a provider you sign in to, or a token you already have.").
+		Affirmative("Add a profile").Negative("Not now").Value(&add))).
+		WithInput(a.io.In).WithOutput(a.io.ErrOut).RunWithContext(ctx)
+	switch {
+	case errors.Is(err, huh.ErrUserAborted):
+		return errCancelled
+	case err != nil:
+		return err
+	case !add:
+		a.io.ErrOut.Write([]byte("Add one later with: tok profile add\n"))
+		return nil
+	}
+	var o profileOptions
+	o.flow = string(tokens.FlowAuto)
+	o.refreshMargin, o.maxAge = tokens.DefaultRefreshMargin, tokens.DefaultMaxAge
+	return a.runProfileAdd(ctx, "", o)
+}
