@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/providers"
 	"github.com/tok-cli/tok/internal/sharedcache"
 	"github.com/tok-cli/tok/internal/tokens"
 	"github.com/tok-cli/tok/internal/when"
@@ -46,7 +48,9 @@ access token, a Kubernetes service-account token); store it with tok login.
 An oauth profile signs in at an OAuth 2.0 / OpenID Connect provider. Give
 --issuer to discover its endpoints (OpenID Connect discovery, then RFC 8414),
 or give them with --auth-url, --token-url, --device-auth-url, --revocation-url.
-The client secret of a confidential client is read from a hidden prompt
+--provider fills the settings of a known provider (see docs/providers.md);
+any other flag overrides them. The client secret of a confidential client
+is read from a hidden prompt
 (--client-secret) or from stdin (--client-secret-stdin), never from the
 command line.
 
@@ -65,6 +69,7 @@ subject token comes from --subject-token-file, --subject-token-command,
 before every exchange. See docs/ci.md.`,
 		Example: `  tok profile add gh --type static --env GH_TOKEN
   tok profile add api --type oauth --issuer https://id.example.com --client-id tok-cli --scopes openid,offline_access
+  tok profile add gh --provider github --client-id Iv1.0123456789abcdef --env GH_TOKEN
   echo "$SECRET" | tok profile add ci --type oauth --issuer https://id.example.com --client-id ci --client-secret-stdin --flow client-credentials
   tok profile add gha --type federated --issuer https://sts.example.com --github-actions-audience sts.example.com`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -106,12 +111,29 @@ func (a *app) runProfileAdd(ctx context.Context, name string, o profileOptions) 
 	if p.OAuth != nil && (p.OAuth.ClientAuth == oauth.ClientAuthBasic || p.OAuth.ClientAuth == oauth.ClientAuthPost) && secret == "" {
 		return usagef("--client-auth %s sends a client secret: add --client-secret or --client-secret-stdin (a public client uses --client-auth none)", p.OAuth.ClientAuth)
 	}
+	var notes []string
+	if p.OAuth != nil && p.OAuth.Provider != "" {
+		pr, err := providers.Lookup(p.OAuth.Provider)
+		if err != nil {
+			return usagef("--provider: %v", err)
+		}
+		if pr.NeedsSecret && secret == "" {
+			return usagef("%s clients need their client secret, even for installed applications: add --client-secret or --client-secret-stdin", pr.Title)
+		}
+		if pr.NeedsAudience && p.OAuth.Audience == "" {
+			notes = append(notes, fmt.Sprintf("warning: without --audience %s issues access tokens only its userinfo endpoint accepts; give your API's identifier, e.g. --audience https://api.example.com", pr.Title))
+		}
+		notes = append(notes, pr.Notes...)
+	}
 	svc, err := a.service()
 	if err != nil {
 		return err
 	}
 	if err := svc.AddProfile(ctx, p, secret); err != nil {
 		return err
+	}
+	for _, n := range notes {
+		fmt.Fprintf(a.io.ErrOut, "%s: %s\n", p.OAuth.Provider, n)
 	}
 	fmt.Fprintf(a.io.ErrOut, "Added %s profile %q. Next: %s\n", p.Type, name, loginCommand(p))
 	return nil
@@ -129,7 +151,7 @@ func (a *app) buildProfile(ctx context.Context, name string, o profileOptions) (
 			return tokens.Profile{}, "", &usageError{err}
 		}
 	}
-	oauthFlags := o.issuer != "" || o.tokenURL != "" || o.authURL != "" || o.clientID != "" || o.fed.given()
+	oauthFlags := o.issuer != "" || o.tokenURL != "" || o.authURL != "" || o.clientID != "" || o.provider != "" || o.fed.given()
 	if o.typ == "" {
 		o.typ = string(tokens.Static)
 		if oauthFlags {
@@ -186,7 +208,52 @@ func (a *app) buildProfile(ctx context.Context, name string, o profileOptions) (
 	return p, secret, nil
 }
 
+// applyPreset fills the settings o leaves unset from the provider preset
+// o names (--provider); what the user gave always wins.
+func applyPreset(o *profileOptions) error {
+	if o.provider == "" {
+		if o.tenant != "" {
+			return usagef("--tenant needs --provider entra")
+		}
+		return nil
+	}
+	pr, err := providers.Lookup(o.provider)
+	if err != nil {
+		return usagef("--provider: %v", err)
+	}
+	o.provider = pr.Name
+	explicit := o.authURL != "" || o.tokenURL != "" || o.deviceAuthURL != "" || o.revocationURL != ""
+	switch {
+	case pr.Endpoints != nil && o.issuer == "":
+		e := pr.Endpoints
+		if !explicit {
+			o.authURL, o.tokenURL, o.deviceAuthURL, o.revocationURL = e.AuthURL, e.TokenURL, e.DeviceAuthURL, e.RevocationURL
+		}
+	case o.issuer == "" && !explicit:
+		if o.issuer, err = pr.IssuerFor(o.tenant); err != nil {
+			return &usageError{err}
+		}
+	case o.tenant != "":
+		return usagef("--tenant fills the issuer of --provider %s; give either --tenant or --issuer", pr.Name)
+	}
+	if o.scopes == nil {
+		o.scopes = append([]string{}, pr.Scopes...) // non-nil: no default scopes on top
+	}
+	if o.flow == "" || o.flow == string(tokens.FlowAuto) {
+		o.flow = pr.Flow
+	}
+	for _, k := range slices.Sorted(maps.Keys(pr.AuthParams)) {
+		if !slices.ContainsFunc(o.authParams, func(kv string) bool { return strings.HasPrefix(kv, k+"=") }) {
+			o.authParams = append(o.authParams, k+"="+pr.AuthParams[k])
+		}
+	}
+	return nil
+}
+
 func (a *app) oauthConfigFromFlags(ctx context.Context, o profileOptions) (*tokens.OAuthConfig, error) {
+	if err := applyPreset(&o); err != nil {
+		return nil, err
+	}
 	federated := o.typ == string(tokens.Federated)
 	if o.clientID == "" && !federated {
 		return nil, usagef("an oauth profile needs --client-id")
@@ -213,6 +280,7 @@ func (a *app) oauthConfigFromFlags(ctx context.Context, o profileOptions) (*toke
 		Username:      o.username,
 		K8sToken:      tokens.K8sToken(o.k8sToken),
 		ClientAuth:    clientAuth,
+		Provider:      o.provider,
 	}
 	if o.redirectPort < 0 || o.redirectPort > 65535 {
 		return nil, usagef("--redirect-port %d is not a port", o.redirectPort)

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/tok-cli/tok/internal/providers"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -27,6 +29,8 @@ type profileOptions struct {
 	clientSecretFlag bool
 	clientSecretIn   bool
 	clientAuth       string
+	provider         string
+	tenant           string
 	scopes           []string
 	audience         string
 	resources        []string
@@ -70,6 +74,10 @@ func oauthOf(p *tokens.Profile) *tokens.OAuthConfig {
 }
 
 var profileSettings = []profileSetting{
+	{func(f *pflag.FlagSet, o *profileOptions) {
+		f.StringVar(&o.provider, "provider", "", "fill the settings of a known provider ("+strings.Join(providers.Names(), ", ")+"); every other flag overrides them; see docs/providers.md")
+		f.StringVar(&o.tenant, "tenant", "", "with --provider entra: the directory (tenant) ID or domain")
+	}, func(o *profileOptions, p *tokens.Profile) { o.provider = oauthOf(p).Provider }},
 	{func(f *pflag.FlagSet, o *profileOptions) {
 		f.StringVarP(&o.typ, "type", "t", "", "profile type: static, oauth or federated (default federated with a --subject-token-* source, oauth with --issuer or --token-url, else static)")
 	}, func(o *profileOptions, p *tokens.Profile) { o.typ = string(p.Type) }},
@@ -186,6 +194,7 @@ func registerProfileFlags(cmd *cobra.Command, o *profileOptions) {
 	registerProfileSettings(cmd.Flags(), o)
 	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions([]string{"static", "oauth", "federated"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("flow", cobra.FixedCompletions([]string{"auto", "browser", "device", "client-credentials", "password"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("provider", cobra.FixedCompletions(providers.Names(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("client-auth", cobra.FixedCompletions([]string{"basic", "post", "none"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("k8s-token", cobra.FixedCompletions([]string{"access-token", "id-token"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("grant", cobra.FixedCompletions([]string{"token-exchange", "jwt-bearer"}, cobra.ShellCompDirectiveNoFileComp))

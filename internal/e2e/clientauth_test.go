@@ -48,9 +48,9 @@ func TestClientAuthFlag(t *testing.T) {
 	// profile set changes it; a wrong given method is not second-guessed.
 	RunOK(t, env, "", "profile", "set", "given", "--client-auth", "basic")
 	srv.ResetCounts()
-	// (The token is still valid, so tok warns and keeps it.)
 	r := Run(t, env, "", "refresh", "-p", "given")
-	WantStderr(t, r, "invalid_client", "client_secret_basic")
+	WantCode(t, r, 1)
+	WantStderr(t, r, "invalid_client")
 	if n := srv.Counts().ClientCredentials; n != 1 {
 		t.Errorf("with --client-auth basic at a post-only client: %d requests, want 1", n)
 	}

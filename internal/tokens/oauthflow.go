@@ -19,6 +19,7 @@ import (
 	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/privfile"
+	"github.com/tok-cli/tok/internal/providers"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/when"
@@ -277,8 +278,12 @@ func (s *Service) refreshFailed(ctx context.Context, cur snapshot, use K8sToken,
 				s.log().Debug("could not record the refused refresh", "profile", name, "err", err)
 			}
 		}
+		why := oauth.ErrorCode(cause) + ": its refresh token expired or was revoked"
+		if hint := providerHint(cause); hint != "" {
+			why = hint
+		}
 		return Credential{}, &Failure{Kind: ErrLoginRequired, Cause: cause,
-			Msg: fmt.Sprintf("login required: the provider refused to refresh profile %q (%s: its refresh token expired or was revoked); run: tok login -p %s", name, oauth.ErrorCode(cause), name)}
+			Msg: fmt.Sprintf("login required: the provider refused to refresh profile %q (%s); run: tok login -p %s", name, why, name)}
 	}
 	exp := cur.state.ExpiryFor(use)
 	usable := cur.state.HasToken() && (exp.IsZero() || s.now().Before(exp))
@@ -303,7 +308,30 @@ func refreshError(name string, cause error, usable bool, exp, now time.Time) err
 	if !oauth.IsTransient(cause) {
 		next = "check the profile with: tok profile show " + name
 	}
-	return &Failure{Cause: cause, Msg: fmt.Sprintf("could not refresh profile %q (%s); %s. Next, %s", name, oauth.Reason(cause), kept, next)}
+	reason := oauth.Reason(cause)
+	if hint := providerHint(cause); hint != "" {
+		reason += "; " + hint
+	}
+	return &Failure{Cause: cause, Msg: fmt.Sprintf("could not refresh profile %q (%s); %s. Next, %s", name, reason, kept, next)}
+}
+
+// providerHint says what a provider's error means, for error codes tok
+// knows (Microsoft Entra ID's AADSTS codes, see providers.Explain); ""
+// otherwise.
+func providerHint(err error) string {
+	var oe *oauth.Error
+	if errors.As(err, &oe) {
+		return providers.Explain(oe.Description)
+	}
+	return ""
+}
+
+// explained adds providerHint to err.
+func explained(err error) error {
+	if hint := providerHint(err); hint != "" {
+		return fmt.Errorf("%w; %s", err, hint)
+	}
+	return err
 }
 
 // learnClientAuth records in stored the client authentication the provider
@@ -619,7 +647,7 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (Cr
 		return Credential{}, fmt.Errorf("unknown flow %q", flow)
 	}
 	if err != nil {
-		return Credential{}, fmt.Errorf("login to profile %q failed: %w", name, err)
+		return Credential{}, fmt.Errorf("login to profile %q failed: %w", name, explained(err))
 	}
 
 	next := pendingState{tok: tok, now: s.now()}

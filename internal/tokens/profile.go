@@ -161,6 +161,9 @@ type OAuthConfig struct {
 	// providers count refused client authentications toward a lockout).
 	// It is learned, not a setting: tok profile set starts afresh.
 	ClientAuthSeen oauth.ClientAuth `json:"client_auth_seen,omitempty"`
+	// Provider names the preset the profile was made from (--provider),
+	// for tok profile show and set; its settings are in the fields above.
+	Provider string `json:"provider,omitempty"`
 }
 
 // Policy is the part of the profile that decides its token status.
