@@ -99,7 +99,7 @@ func buildTok(dir string) (string, error) {
 }
 
 // binaries are the programs a tok release installs.
-var binaries = []string{"tok", "tok-full", "git-credential-tok"}
+var binaries = []string{"tok", "tok-full", "git-credential-tok", "docker-credential-tok"}
 
 // releaseSizes are the sizes of the stripped linux/amd64 binaries, by
 // name. On a linux/amd64 machine those are the binaries just built.
