@@ -612,10 +612,36 @@ func TestFleetTLSAndCluster(t *testing.T) {
 			if f.redis.Password == "" {
 				return
 			}
+			// A member that keeps the key and the password in files (a
+			// mounted Secret) shares the same token.
+			dir := t.TempDir()
+			keyFile, pwFile := filepath.Join(dir, "shared-key"), filepath.Join(dir, "redis-password")
+			if err := os.WriteFile(keyFile, []byte(f.key+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(pwFile, []byte(f.redis.Password+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			files := FileKeyEnv(t)
+			f.addProfile(t, files, fleetOptions{margin: time.Minute}, "--shared-cache-key-file", keyFile, "--shared-cache-password-file", pwFile)
+			if got := tokenOK(t, files, "ci"); got != want {
+				t.Errorf("the member with key and password files did not get the fleet's token")
+			}
+			viaEnv := FileKeyEnv(t).With("TOK_SHARED_CACHE_KEY_FILE="+keyFile, "TOK_SHARED_CACHE_PASSWORD="+f.redis.Password)
+			f.addProfile(t, viaEnv, fleetOptions{margin: time.Minute})
+			if got := tokenOK(t, viaEnv, "ci"); got != want {
+				t.Errorf("the member with TOK_SHARED_CACHE_KEY_FILE did not get the fleet's token")
+			}
+			noKey := FileKeyEnv(t).With("TOK_SHARED_CACHE_PASSWORD=" + f.redis.Password)
+			f.addProfile(t, noKey, fleetOptions{margin: time.Minute})
+			r := Run(t, noKey, "", "token", "-p", "ci")
+			WantCode(t, r, 1)
+			WantStderr(t, r, "TOK_SHARED_CACHE_KEY", "--shared-cache-key-file")
+
 			// A password on the command line is refused...
 			withPW := strings.Replace(f.redis.URL, f.redis.User+"@", f.redis.User+":"+f.redis.Password+"@", 1)
 			env := f.env(t)
-			r := Run(t, env, f.secret+"\n", "profile", "add", "pw", "--issuer", f.srv.Issuer(), "--client-id", "svc", "--client-secret-stdin",
+			r = Run(t, env, f.secret+"\n", "profile", "add", "pw", "--issuer", f.srv.Issuer(), "--client-id", "svc", "--client-secret-stdin",
 				"--flow", "client-credentials", "--shared-cache", withPW)
 			WantCode(t, r, 2)
 			WantStderr(t, r, "carries a password", "TOK_SHARED_CACHE_PASSWORD")
