@@ -43,8 +43,7 @@ created is removed). Unknown actions are ignored. See docs/git.md.`,
 		Example: `  tok profile add gitlab --issuer https://gitlab.example.com --client-id ID --git-url https://gitlab.example.com/
   git config --global credential.helper tok
   git clone https://gitlab.example.com/group/repo.git`,
-		Args:   cobra.ExactArgs(1),
-		Hidden: false,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.action = args[0]
 			return a.runGitCredential(cmd.Context(), o)

@@ -10,6 +10,7 @@ package credmatch
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 )
 
@@ -49,7 +50,27 @@ func ParseGitURL(s string) (Pattern, error) {
 	if strings.ContainsAny(path, "?#") {
 		return Pattern{}, fmt.Errorf("git URL %q: a query or fragment cannot match a remote", raw)
 	}
+	if scheme == "http" && !loopback(hostPart) {
+		return Pattern{}, fmt.Errorf("git URL %q: tok sends tokens over http only to this machine (127.0.0.1, ::1, localhost); use https", raw)
+	}
 	return Pattern{Protocol: scheme, Host: strings.ToLower(hostPart), PathPrefix: cleanPath(path), Username: user}, nil
+}
+
+// loopback reports whether host (with an optional port) is this machine.
+func loopback(host string) bool {
+	h := host
+	if strings.HasPrefix(h, "[") {
+		if i := strings.IndexByte(h, ']'); i > 0 {
+			h = h[1:i]
+		}
+	} else if i := strings.LastIndexByte(h, ':'); i >= 0 {
+		h = h[:i]
+	}
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(h)
+	return err == nil && ip.IsLoopback()
 }
 
 // String renders p as a URL.

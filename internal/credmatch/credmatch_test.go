@@ -12,6 +12,8 @@ func TestParseGitURL(t *testing.T) {
 		"HTTPS://GitLab.Example.com:8443/Group/": "https://gitlab.example.com:8443/Group/",
 		"https://bob@github.com/org/repo.git":    "https://bob@github.com/org/repo/",
 		"http://127.0.0.1:3000":                  "http://127.0.0.1:3000/",
+		"http://[::1]:3000/x":                    "http://[::1]:3000/x/",
+		"http://localhost":                       "http://localhost/",
 	}
 	for in, want := range good {
 		p, err := ParseGitURL(in)
@@ -23,7 +25,7 @@ func TestParseGitURL(t *testing.T) {
 			t.Errorf("ParseGitURL(%q) = %s, want %s", in, p, want)
 		}
 	}
-	for _, bad := range []string{"ssh://git@github.com/", "https://", "https://u:pw@h/", "https://h/p?x=1", "https:// h/"} {
+	for _, bad := range []string{"ssh://git@github.com/", "https://", "https://u:pw@h/", "https://h/p?x=1", "https:// h/", "http://git.example.com/", "http://127.evil.com/"} {
 		if _, err := ParseGitURL(bad); err == nil {
 			t.Errorf("ParseGitURL(%q) succeeded, want an error", bad)
 		}
@@ -36,7 +38,7 @@ func TestGitMostSpecificWins(t *testing.T) {
 		{Profile: "team", GitURLs: []string{"https://git.example.com/team"}},
 		{Profile: "team-sub", GitURLs: []string{"https://git.example.com/team/sub/"}},
 		{Profile: "bob", GitURLs: []string{"https://bob@git.example.com/"}},
-		{Profile: "plain-http", GitURLs: []string{"http://git.example.com/"}},
+		{Profile: "plain-http", GitURLs: []string{"http://git.example.com/", "http://127.0.0.1:8080/"}},
 		{Profile: "carol-store", GitURLs: []string{"https://other.example.com/"}, GitUsername: "carol"},
 		{Profile: "dave-store", GitURLs: []string{"https://other.example.com/"}, GitUsername: "dave"},
 	}
@@ -52,7 +54,8 @@ func TestGitMostSpecificWins(t *testing.T) {
 		{r: Remote{Protocol: "https", Host: "git.example.com", Path: "teamx/repo.git"}, want: "host", ok: true},
 		{r: Remote{Protocol: "https", Host: "git.example.com", Path: "team/sub/r.git"}, want: "team-sub", ok: true},
 		{r: Remote{Protocol: "https", Host: "git.example.com", Path: "team/r.git", Username: "bob"}, want: "bob", ok: true},
-		{r: Remote{Protocol: "http", Host: "git.example.com"}, want: "plain-http", ok: true},
+		{r: Remote{Protocol: "http", Host: "127.0.0.1:8080"}, want: "plain-http", ok: true},
+		{r: Remote{Protocol: "http", Host: "git.example.com"}}, // http only to this machine
 		{r: Remote{Protocol: "https", Host: "git.example.com:444"}},
 		{r: Remote{Protocol: "https", Host: "other.example.com", Username: "dave"}, want: "dave-store", ok: true},
 		{r: Remote{Protocol: "https", Host: "other.example.com"}, amb: true},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/gitcred"
+	"github.com/tok-cli/tok/internal/store"
 )
 
 // Credential helper names: git runs git-credential-tok for
@@ -72,6 +73,8 @@ func serveGitGet(raw []byte) (code int, served bool) {
 	ctx := context.Background()
 	m, ok, res, err := reader.LookupRemote(ctx, cached.Query{Git: ptr(cached.GitRemote(req))}, cached.Options{})
 	switch {
+	case errors.Is(err, store.ErrNoDatabase):
+		return 0, true // no profiles yet, so none serves this remote
 	case err != nil:
 		return 0, false
 	case !ok:
