@@ -367,7 +367,17 @@ func (s *Service) refreshShared(ctx context.Context, cur snapshot, use K8sToken,
 	if next.ID == "" {
 		next.ID, next.IDExpiry = prev.ID, prev.IDExpiry
 	}
-	switch ok, err := ss.write(ctx, rec.gen, next, now); {
+	ok, err := ss.write(ctx, rec.gen, next, now)
+	for attempt := 1; err != nil && attempt < 3; attempt++ {
+		// The provider has answered: losing this write costs the fleet a
+		// request, or with a rotated refresh token the grant, so a
+		// passing hiccup gets two more tries.
+		time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
+		ok, err = ss.write(ctx, rec.gen, next, now)
+	}
+	switch {
+	case err != nil && next.Refresh != "":
+		s.warn("warning: could not store the new tokens of profile %q in the shared cache (%v); other members still hold the previous refresh token, which the provider may refuse; if they fail, run tok login -p %s on one member", p.Name, err, p.Name)
 	case err != nil:
 		s.warn("warning: could not store the new token of profile %q in the shared cache (%v); other members will fetch their own", p.Name, err)
 	case !ok:
