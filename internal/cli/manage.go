@@ -402,9 +402,9 @@ run inside the child cannot use key source env), and masked by --mask:
   TOK_KEY, TOK_CLIENT_SECRET, TOK_SHARED_CACHE_KEY,
   TOK_SHARED_CACHE_PASSWORD, TOK_SHARED_CACHE
 
-Refused as a variable for the token (--env of tok profile add and tok
-exec, env: of tok profile import), in any case, because programs read them
-to decide what to run, load or trust:
+Refused as a variable for the token (--env of tok profile add, tok profile
+set and tok exec, env: of tok profile import), in any case, because
+programs read them to decide what to run, load or trust:
 
 `
 

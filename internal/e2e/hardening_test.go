@@ -55,7 +55,7 @@ func TestExecHidesToksSecrets(t *testing.T) {
 	})
 }
 
-// TestDangerousEnvNamesRefused: profile add, profile import and tok exec
+// TestDangerousEnvNamesRefused: profile add, set, import and tok exec
 // refuse variables like BASH_ENV that would let a token (chosen by an
 // identity provider) decide what the child runs; import names the
 // variables each profile sets.
@@ -81,6 +81,10 @@ func TestDangerousEnvNamesRefused(t *testing.T) {
 	r = Run(t, env, "", "exec", "-p", "gh", "--env", "PATH", "--", "true")
 	WantCode(t, r, 2)
 	WantStderr(t, r, `"PATH" is refused`)
+
+	r = Run(t, env, "", "profile", "set", "gh", "--env", "NODE_OPTIONS")
+	WantCode(t, r, 2)
+	WantStderr(t, r, `"NODE_OPTIONS" is refused`)
 }
 
 // TestStaticTokenValues: tok login --with-token refuses control
