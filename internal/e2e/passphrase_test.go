@@ -451,3 +451,26 @@ func TestPassphraseAskedTwice(t *testing.T) {
 		t.Fatalf("token after the move: %q", got)
 	}
 }
+
+// TestHeadlessQuickStart runs the README's quick start on a machine with
+// no D-Bus session, after its headless line, and ends with a protected key.
+func TestHeadlessQuickStart(t *testing.T) {
+	t.Parallel()
+	env := headlessEnv(t)
+	token, pass := NewSecret(t), "quick start "+NewSecret(t)
+	RunOK(t, env, pass+"\n", "config", "set", "key-source", "passphrase", "--passphrase-stdin")
+	RunOK(t, env, "", "profile", "add", "gh", "--type", "static", "--env", "GH_TOKEN")
+	RunOK(t, env, token+"\n", "login", "-p", "gh", "--with-token")
+	if got := RunOK(t, env, "", "token", "-p", "gh"); got != token+"\n" {
+		t.Fatalf("tok token -p gh: %q", got)
+	}
+	out := RunOK(t, env, "", "exec", "-p", "gh", "--", "sh", "-c", `printf '%s %s' "$TOK_TOKEN" "$GH_TOKEN"`)
+	if out != token+" "+token {
+		t.Fatalf("tok exec: child saw %q", out)
+	}
+	if _, err := os.Stat(filepath.Join(env.Home(), "key")); err == nil {
+		t.Error("the quick start left a plaintext key file")
+	}
+	RunOK(t, env, "", "lock")
+	wantLocked(t, Run(t, env, "", "exec", "-p", "gh", "--", "true"))
+}
