@@ -531,7 +531,7 @@ func TestClientCredentials(t *testing.T) {
 func TestStopsProviderAtCleanup(t *testing.T) {
 	t.Parallel()
 	var host string
-	t.Run("running", func(t *testing.T) {
+	ran := t.Run("running", func(t *testing.T) {
 		p := optest.Start(t, optest.Options{})
 		u, err := url.Parse(p.Issuer)
 		if err != nil {
@@ -539,8 +539,13 @@ func TestStopsProviderAtCleanup(t *testing.T) {
 		}
 		host = u.Host
 	})
+	if !ran {
+		return // the subtest failed and said why
+	}
 	if host == "" {
-		t.Fatal("the provider did not start")
+		// Start skipped (no node_modules outside CI; in CI it fails
+		// instead), so there is no provider whose stop could be checked.
+		t.Skip("the test OpenID Provider is not installed; run: .ci/setup")
 	}
 	conn, err := net.DialTimeout("tcp", host, time.Second)
 	if err == nil {
