@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package e2e holds end-to-end tests of the built tok binary.
 //
 // TestMain builds ./cmd/tok once; every test then runs that binary as a

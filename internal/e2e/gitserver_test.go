@@ -1,3 +1,5 @@
+//go:build unix
+
 package e2e
 
 // A git smart-HTTP server for the credential helper tests: the real

@@ -1,3 +1,5 @@
+//go:build unix
+
 package e2e
 
 // Harness additions for the OAuth and kubectl end-to-end tests: a process

@@ -1,3 +1,5 @@
+//go:build unix
+
 package e2e
 
 // Tests of tok at a real terminal: the profile picker, the login spinner

@@ -1,3 +1,5 @@
+//go:build unix
+
 package e2e
 
 // Reliability under failure (issue 8): tok killed with SIGKILL at random

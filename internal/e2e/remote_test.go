@@ -1,3 +1,5 @@
+//go:build unix
+
 package e2e
 
 // tok login --remote: the browser runs on another machine (tok over SSH),

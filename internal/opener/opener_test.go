@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -18,7 +19,13 @@ func fakes(t *testing.T, scripts map[string]string) string {
 	dir := t.TempDir()
 	for name, body := range scripts {
 		script := "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"" + filepath.Join(dir, name) + ".args\"\n" + body + "\n"
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
+		// Hold ForkLock while the script is open for writing: a parallel
+		// test forking now would inherit the descriptor until its exec, and
+		// running the script meanwhile fails with "text file busy".
+		syscall.ForkLock.Lock()
+		err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755)
+		syscall.ForkLock.Unlock()
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
