@@ -50,9 +50,10 @@ func TestClientAuthFlag(t *testing.T) {
 	// profile set changes it; a wrong given method is not second-guessed.
 	RunOK(t, env, "", "profile", "set", "given", "--client-auth", "basic")
 	srv.ResetCounts()
+	// tok refresh fails and says why (the still valid token is kept).
 	r := Run(t, env, "", "refresh", "-p", "given")
 	WantCode(t, r, 1)
-	WantStderr(t, r, "invalid_client")
+	WantStderr(t, r, "invalid_client", "client_secret_basic")
 	if n := srv.Counts().ClientCredentials; n != 1 {
 		t.Errorf("with --client-auth basic at a post-only client: %d requests, want 1", n)
 	}

@@ -139,7 +139,7 @@ func TestRefreshInvalidGrant(t *testing.T) {
 	r = Run(t, env, "", "refresh", "--all")
 	WantCode(t, r, 4)
 	// The refusal is recorded: no second request, the same plain line.
-	WantStderr(t, r, `tok: login required: the provider refused the refresh token of profile "api" at `, "(the provider answered HTTP 400 with invalid_grant); run: tok login -p api",
+	WantStderr(t, r, `tok: login required: the provider refused the refresh token of profile "api" at `, "(invalid_grant); run: tok login -p api",
 		`Refreshed profile "ok"`, "1 of 2 profiles were not refreshed")
 }
 

@@ -215,6 +215,8 @@ func Reason(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		switch {
+		case e.Code != "" && e.Status != 0 && e.Description != "":
+			return fmt.Sprintf("the provider answered HTTP %d with %s: %s", e.Status, e.Code, strings.TrimSuffix(e.Description, "."))
 		case e.Code != "" && e.Status != 0:
 			return fmt.Sprintf("the provider answered HTTP %d with %s", e.Status, e.Code)
 		case e.Code != "" && e.Description != "":

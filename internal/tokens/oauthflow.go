@@ -381,7 +381,7 @@ func (s *Service) recordRefusal(cur snapshot, cause error) error {
 	next.Gen = cur.state.Gen + 1
 	next.Refresh = nil
 	next.RefreshRefused = s.now().UTC()
-	next.RefusalReason = oauth.Reason(cause)
+	next.RefusalReason = oauth.ErrorCode(cause) // the code alone: the description can be long
 	return s.Store.Update(func(tx *store.Tx) error {
 		var stored State
 		if err := tx.Get(store.States, name, &stored); err != nil {
