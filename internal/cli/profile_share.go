@@ -364,6 +364,7 @@ func addOptionsFor(p *profilefile.Profile, noDiscovery bool) profileOptions {
 		caFile:        p.CAFile,
 		k8sToken:      string(p.K8sToken),
 		username:      p.Username,
+		clientAuth:    string(p.ClientAuth),
 		noDiscovery:   noDiscovery,
 	}
 	o.authParams = authParamList(p.AuthParams)

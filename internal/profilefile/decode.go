@@ -11,6 +11,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/tok-cli/tok/internal/credmatch"
+	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/sharedcache"
 	"github.com/tok-cli/tok/internal/tokens"
 )
@@ -32,7 +33,7 @@ var secretKeys = map[string]bool{
 var (
 	profileKeys = []string{"name", "type", "description", "env", "issuer", "auth_url", "token_url", "device_auth_url", "revocation_url",
 		"client_id", "client_secret_required", "scopes", "audience", "resources", "flow", "auth_params", "redirect_port",
-		"refresh_margin", "max_age", "ca_file", "k8s_token", "username", "federation", "shared_cache",
+		"refresh_margin", "max_age", "ca_file", "k8s_token", "username", "client_auth", "federation", "shared_cache",
 		"git_urls", "git_username", "registries", "registry_username"}
 	sharedCacheKeys = []string{"url", "namespace", "key_file", "password_file", "ca_file"}
 	federationKeys  = []string{"grant", "subject_token_file", "subject_token_command", "subject_token_env", "github_actions_audience",
@@ -277,6 +278,8 @@ func (d *decoder) profileKey(p *Profile, where, key string, line int, v *yaml.No
 		p.K8sToken = tokens.K8sToken(d.text(v, where, key))
 	case "username":
 		p.Username = d.text(v, where, key)
+	case "client_auth":
+		p.ClientAuth = oauth.ClientAuth(d.text(v, where, key))
 	case "federation":
 		p.Federation = d.federation(v, where)
 	case "shared_cache":

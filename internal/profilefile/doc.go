@@ -37,6 +37,7 @@ type profileDoc struct {
 	CAFile               string            `yaml:"ca_file,omitempty"`
 	K8sToken             string            `yaml:"k8s_token,omitempty"`
 	Username             string            `yaml:"username,omitempty"`
+	ClientAuth           string            `yaml:"client_auth,omitempty"`
 	Federation           *federationDoc    `yaml:"federation,omitempty"`
 	SharedCache          *sharedCacheDoc   `yaml:"shared_cache,omitempty"`
 	GitURLs              []string          `yaml:"git_urls,omitempty"`
@@ -86,6 +87,7 @@ func toDoc(p *Profile) profileDoc {
 		CAFile:               p.CAFile,
 		K8sToken:             string(p.K8sToken),
 		Username:             p.Username,
+		ClientAuth:           string(p.ClientAuth),
 		GitURLs:              p.GitURLs,
 		GitUsername:          p.GitUsername,
 		Registries:           p.Registries,
@@ -151,6 +153,7 @@ func FromProfile(tp tokens.Profile) Profile {
 		p.CAFile = o.CAFile
 		p.K8sToken = o.K8sToken
 		p.Username = o.Username
+		p.ClientAuth = o.ClientAuth
 	}
 	if f := tp.Federation; f != nil {
 		c := *f
@@ -196,6 +199,7 @@ func (p *Profile) ToProfile() tokens.Profile {
 		CAFile:        p.CAFile,
 		K8sToken:      p.K8sToken,
 		Username:      p.Username,
+		ClientAuth:    p.ClientAuth,
 	}
 	if tp.OAuth.Flow == "" {
 		tp.OAuth.Flow = tokens.FlowAuto

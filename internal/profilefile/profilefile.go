@@ -42,6 +42,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -86,7 +87,10 @@ type Profile struct {
 	CAFile        string
 	K8sToken      tokens.K8sToken // "" means tok profile add's default
 	Username      string
-	Federation    *tokens.FederationConfig
+	// ClientAuth is the client authentication given with --client-auth
+	// ("" = tok finds out); a learned one is not exported.
+	ClientAuth oauth.ClientAuth
+	Federation *tokens.FederationConfig
 	// SharedCache names the fleet's shared cache (docs/fleet.md); never
 	// a password, which members take from the environment or a file.
 	SharedCache *tokens.SharedCacheConfig

@@ -146,6 +146,7 @@ func TestParseErrors(t *testing.T) {
 		{"margin without unit", head + "  - {name: a, type: oauth, client_id: c, issuer: 'https://x.example', refresh_margin: 60}\n", []string{"refresh_margin 60 needs a unit, e.g. 60s or 1m"}},
 		{"huge duration", head + "  - {name: a, type: oauth, client_id: c, issuer: 'https://x.example', max_age: 99999999999h}\n", []string{`max_age "99999999999h" is not a duration`}},
 		{"bad k8s token", head + "  - {name: a, type: oauth, client_id: c, issuer: 'https://x.example', k8s_token: both}\n", []string{"k8s_token must be access-token or id-token"}},
+		{"bad client auth", head + "  - {name: a, type: oauth, client_id: c, issuer: 'https://x.example', client_auth: jwt}\n", []string{"client_auth must be basic, post or none"}},
 		{"bad env", head + "  - {name: a, type: static, env: ['A B']}\n", []string{`invalid environment variable name "A B"`}},
 		{"env not a list", head + "  - {name: a, type: static, env: GH_TOKEN}\n", []string{"env must be a list"}},
 		{"bool as text", head + "  - {name: a, type: static, description: yes, env: [true]}\n", []string{"env entry must be text; quote it"}},
@@ -220,7 +221,7 @@ func TestProfileRoundTrip(t *testing.T) {
 		{Name: "ci", Type: tokens.OAuth, OAuth: &tokens.OAuthConfig{
 			ExplicitEndpoints: true, ClientID: "svc", ClientSecret: []byte("sealed"), Flow: tokens.FlowClientCredentials,
 			Endpoints: oauth.Endpoints{TokenURL: "https://id.example.com/t", AuthURL: "https://id.example.com/a"},
-			K8sToken:  tokens.K8sAccessToken,
+			K8sToken:  tokens.K8sAccessToken, ClientAuth: oauth.ClientAuthPost,
 		}, Shared: &tokens.SharedCacheConfig{URL: "rediss://tok@redis.example.com:6380/0?cluster=true", Namespace: "team-ci",
 			KeyFile: "/run/secrets/tok-key", PasswordFile: "/run/secrets/redis-pw", CAFile: "/etc/redis-ca.pem"}},
 		{Name: "gha", Type: tokens.Federated, OAuth: &tokens.OAuthConfig{Issuer: "https://sts.example.com", Flow: tokens.FlowAuto, K8sToken: tokens.K8sAccessToken},

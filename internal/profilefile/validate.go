@@ -11,7 +11,7 @@ import (
 // tok profile add refuses their flags without --type oauth.
 var oauthOnlyKeys = []string{"issuer", "auth_url", "token_url", "device_auth_url", "revocation_url", "client_id",
 	"client_secret_required", "scopes", "audience", "resources", "flow", "auth_params", "redirect_port",
-	"refresh_margin", "max_age", "ca_file", "k8s_token", "username", "federation", "shared_cache"}
+	"refresh_margin", "max_age", "ca_file", "k8s_token", "username", "client_auth", "federation", "shared_cache"}
 
 // validate applies tok profile add's rules across the keys of one profile.
 // Single values (type, flow, env names, federation) were checked while
@@ -82,6 +82,9 @@ func (d *decoder) validate(p *Profile, where string, line int, lines map[string]
 	case "", tokens.K8sAccessToken, tokens.K8sIDToken:
 	default:
 		d.failf(at("k8s_token"), "%sk8s_token must be access-token or id-token", where)
+	}
+	if _, err := oauth.ParseClientAuth(string(p.ClientAuth)); err != nil || p.ClientAuth == "auto" {
+		d.failf(at("client_auth"), "%sclient_auth must be basic, post or none", where)
 	}
 	for k := range p.AuthParams {
 		if strings.TrimSpace(k) == "" {
