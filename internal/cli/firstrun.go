@@ -62,9 +62,9 @@ func (a *app) askProfile(ctx context.Context, name string, o *profileOptions) (s
 		}
 		o.clientID = ans.ClientID
 		o.flow = ans.Flow
-		o.scopes = nil
-		for _, s := range strings.FieldsFunc(ans.Scopes, func(r rune) bool { return r == ',' || r == ' ' }) {
-			o.scopes = append(o.scopes, s)
+		o.scopes = strings.FieldsFunc(ans.Scopes, func(r rune) bool { return r == ',' || r == ' ' })
+		if len(o.scopes) == 0 {
+			o.scopes = nil // none typed: tok's default scopes
 		}
 	}
 	return ans.Name, nil

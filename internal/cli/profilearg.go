@@ -20,11 +20,3 @@ func (a *app) profileArg(cmd *cobra.Command, args []string) error {
 	a.profileFlag = args[0]
 	return nil
 }
-
-// withProfileArg makes cmd take its profile as -p or as one argument, with
-// profile names as completions.
-func (a *app) withProfileArg(cmd *cobra.Command) *cobra.Command {
-	cmd.Args = a.profileArg
-	cmd.ValidArgsFunction = a.completeProfileArg
-	return cmd
-}
