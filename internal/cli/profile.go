@@ -123,7 +123,7 @@ func (a *app) runProfileAdd(ctx context.Context, name string, o profileOptions) 
 		if pr.NeedsAudience && p.OAuth.Audience == "" {
 			notes = append(notes, fmt.Sprintf("warning: without --audience %s issues access tokens only its userinfo endpoint accepts; give your API's identifier, e.g. --audience https://api.example.com", pr.Title))
 		}
-		notes = append(notes, pr.Notes...)
+		notes = append(notes, pr.NotesFor(p.OAuth.Issuer)...)
 	}
 	svc, err := a.service()
 	if err != nil {

@@ -9,6 +9,7 @@ package providers
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -158,6 +159,22 @@ func Lookup(name string) (Preset, error) {
 		p.AuthParams = m
 	}
 	return p, nil
+}
+
+// NotesFor is what tok says at profile add for a profile of this preset
+// with the given issuer: the preset's notes, and for Okta which kind of
+// authorization server the issuer names, since an org server's access
+// tokens are for Okta's own API only and the mistake shows only later, as
+// a 401 from the user's API.
+func (p Preset) NotesFor(issuer string) []string {
+	notes := slices.Clone(p.Notes)
+	if p.Name == "okta" && issuer != "" {
+		if u, err := url.Parse(issuer); err == nil && !strings.HasPrefix(u.Path, "/oauth2/") {
+			base := strings.TrimSuffix(issuer, "/")
+			notes = append(notes, "this is Okta's org authorization server: its access tokens are for Okta's own API only; for your APIs use a custom one, e.g. --issuer "+base+"/oauth2/default")
+		}
+	}
+	return notes
 }
 
 // tenantPattern is what a tenant may look like: an ID or a domain. It is

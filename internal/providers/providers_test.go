@@ -92,3 +92,25 @@ func TestExplainAADSTS(t *testing.T) {
 		}
 	}
 }
+
+func TestOktaNotesNameTheOrgServer(t *testing.T) {
+	okta, _ := Lookup("okta")
+	for issuer, org := range map[string]bool{
+		"https://acme.okta.com":                   true,
+		"https://acme.okta.com/":                  true,
+		"https://acme.okta.com/oauth2/default":    false,
+		"https://acme.okta.com/oauth2/aus1a2b3c4": false,
+	} {
+		notes := strings.Join(okta.NotesFor(issuer), "\n")
+		if got := strings.Contains(notes, "org authorization server"); got != org {
+			t.Errorf("okta notes for %s = %q; want the org-server note: %v", issuer, notes, org)
+		}
+		if org && !strings.Contains(notes, "--issuer https://acme.okta.com/oauth2/default") {
+			t.Errorf("okta org-server note for %s does not name the custom issuer: %q", issuer, notes)
+		}
+	}
+	kc, _ := Lookup("keycloak")
+	if got := kc.NotesFor("https://kc.example.com"); len(got) != len(kc.Notes) {
+		t.Errorf("keycloak notes = %q, want only the preset's", got)
+	}
+}
