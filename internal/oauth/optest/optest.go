@@ -137,6 +137,9 @@ type Provider struct {
 	inspector   Client
 	httpClient  *http.Client
 	caFile      string
+	// exited closes when the node process has ended (tests of the
+	// harness itself read it).
+	exited <-chan struct{}
 }
 
 // metadata is the part of the discovery document the harness uses.
@@ -313,6 +316,7 @@ func (p *Provider) run(t testing.TB, node, dir, cfgFile string) (int, error) {
 		return 0, fmt.Errorf("could not start oidc-provider with %s: %w", node, err)
 	}
 	exited := make(chan struct{})
+	p.exited = exited
 	go func() {
 		_ = cmd.Wait()
 		close(exited)
