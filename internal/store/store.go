@@ -165,14 +165,24 @@ func (s *Store) open(readOnly bool) (*bolt.DB, error) {
 	// the old file and got its lock afterwards would write into a file
 	// nobody reads any more, so it opens the new one and tries again. A
 	// reader may read the old file: its content is the same.
-	for range 8 {
+	// Retrying is bounded by the lock timeout, like waiting for the lock:
+	// a count would give up early on a busy machine where several scrubs
+	// follow each other.
+	timeout := s.LockTimeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	deadline := time.Now().Add(timeout)
+	for {
 		db, file, err := s.openOnce(readOnly)
 		if err != nil || readOnly || !replaced(file, s.Path) {
 			return db, err
 		}
 		_ = db.Close()
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%w: %s (it was replaced again and again while tok opened it for %s)", ErrLocked, s.Path, timeout)
+		}
 	}
-	return nil, fmt.Errorf("%w: %s (it was replaced again and again while tok opened it)", ErrLocked, s.Path)
 }
 
 // replaced reports whether path no longer names the open file f.
