@@ -129,3 +129,47 @@ func TestSweepFinishesAnInterruptedSweep(t *testing.T) {
 		t.Errorf("directory still there: %v", err)
 	}
 }
+
+// TestSweepBesideARemovingTok runs a Sweep (another tok exec starting)
+// while a tok removes its own directory at exit: the sweep must not
+// re-create the lock file it saw a moment ago, which made the removal fail
+// with "directory not empty".
+func TestSweepBesideARemovingTok(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	stop := make(chan struct{})
+	swept := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				swept <- nil
+				return
+			default:
+			}
+			if _, err := sweep(tmp); err != nil {
+				swept <- err
+				return
+			}
+		}
+	}()
+	for range 300 {
+		f, err := New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Write("token"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Remove(); err != nil {
+			t.Fatalf("Remove beside a sweep: %v", err)
+		}
+	}
+	close(stop)
+	if err := <-swept; err != nil {
+		t.Fatalf("sweep beside a removing tok: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, dirPattern+"*")); len(left) != 0 {
+		t.Errorf("directories left behind: %v", left)
+	}
+}

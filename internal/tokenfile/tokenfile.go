@@ -154,7 +154,10 @@ func sweep(tmp string) (int, error) {
 		if li, err := os.Lstat(lockPath); err != nil || !li.Mode().IsRegular() {
 			continue
 		}
-		lock := flock.New(lockPath)
+		// Without O_CREATE: a tok removing its own directory right now
+		// must not find a lock file re-created under its feet ("directory
+		// not empty").
+		lock := flock.New(lockPath, flock.SetFlag(os.O_RDONLY))
 		locked, err := lock.TryLock()
 		if err != nil || !locked {
 			_ = lock.Close()
@@ -162,6 +165,11 @@ func sweep(tmp string) (int, error) {
 		}
 		err = removeLockedDir(dir)
 		_ = lock.Close()
+		if errors.Is(err, fs.ErrNotExist) {
+			// Its tok removed it between our look and our lock: the lock
+			// we got was on the file it had just unlinked.
+			continue
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
