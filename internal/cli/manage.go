@@ -32,7 +32,10 @@ is held, and its state:
                   token (a dead grant); run tok login -p NAME
   no token        a static profile without a stored token
 
-With a profile name (or -p, or TOK_PROFILE) only that profile is shown.`,
+With a profile name (or -p, or TOK_PROFILE) only that profile is shown.
+With the passphrase key source a last line on stderr says whether the data
+key is unlocked (and, on Linux, at least how long it stays so); status
+never asks for the passphrase to find out.`,
 		Args:              a.profileArg,
 		ValidArgsFunction: a.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -72,7 +75,13 @@ With a profile name (or -p, or TOK_PROFILE) only that profile is shown.`,
 				rows = append(rows, []string{listedName(ps), string(ps.Profile.Type), dash(ps.Profile.IssuerHost()), flow, statusPhrase(ps, a.now()), expires, refresh})
 			}
 			// Colour only for a person: piped output stays plain columns.
-			return tui.Table(a.io.Out, a.io.IsStdoutTTY() && a.io.ColorEnabled(), header, rows, 4)
+			if err := tui.Table(a.io.Out, a.io.IsStdoutTTY() && a.io.ColorEnabled(), header, rows, 4); err != nil {
+				return err
+			}
+			if line := a.keyStateLine(svc); line != "" {
+				fmt.Fprintln(a.io.ErrOut, line)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -261,9 +270,19 @@ Settings:
 			if err != nil {
 				return err
 			}
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
 			tw := tabwriter.NewWriter(a.io.Out, 0, 4, 2, ' ', 0)
 			for _, k := range []string{tokens.SettingKeySource, tokens.SettingDefaultProfile} {
-				fmt.Fprintf(tw, "%s\t%s\n", k, dash(set[k]))
+				v := dash(set[k])
+				if k == tokens.SettingKeySource {
+					if ks, err := svc.KeyState(); err == nil && unlockPhrase(ks) != "" {
+						v += " (" + unlockPhrase(ks) + ")"
+					}
+				}
+				fmt.Fprintf(tw, "%s\t%s\n", k, v)
 			}
 			return tw.Flush()
 		},

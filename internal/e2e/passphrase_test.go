@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -473,4 +474,49 @@ func TestHeadlessQuickStart(t *testing.T) {
 	}
 	RunOK(t, env, "", "lock")
 	wantLocked(t, Run(t, env, "", "exec", "-p", "gh", "--", "true"))
+}
+
+// TestPassphraseUnlockShown: tok status and tok config list say whether the
+// passphrase key is unlocked, and how long it has left, without ever
+// asking for the passphrase (stdin holds one they must not read).
+func TestPassphraseUnlockShown(t *testing.T) {
+	t.Parallel()
+	env, pass := passphraseSetup(t, NewSecret(t))
+	RunOK(t, env, pass+"\n", "unlock", "--for", "30m", "--passphrase-stdin")
+	r := Run(t, env, pass+"\n", "status")
+	WantCode(t, r, 0)
+	// The kernel reports whole minutes, rounded down.
+	left := regexp.MustCompile(`unlocked, at least (29|30)m left`)
+	if !left.MatchString(r.Stderr) || !strings.Contains(r.Stderr, "Data key (passphrase): ") {
+		t.Errorf("tok status right after tok unlock --for 30m: %s", r)
+	}
+	if !strings.Contains(r.Stdout, "api") {
+		t.Errorf("tok status lost its table: %s", r)
+	}
+	if list := RunOK(t, env, pass+"\n", "config", "list"); !contains(list, "key-source", "passphrase (unlocked, at least") || !left.MatchString(list) {
+		t.Errorf("tok config list while unlocked:\n%s", list)
+	}
+	if got := RunOK(t, env, "", "config", "get", "key-source"); got != "passphrase\n" {
+		t.Errorf("tok config get key-source = %q, want the bare setting", got)
+	}
+
+	RunOK(t, env, "", "lock")
+	r = Run(t, env, pass+"\n", "status")
+	WantCode(t, r, 0)
+	WantStderr(t, r, "Data key (passphrase): locked; run: tok unlock")
+	if list := RunOK(t, env, pass+"\n", "config", "list"); !contains(list, "passphrase (locked; run: tok unlock)") {
+		t.Errorf("tok config list while locked:\n%s", list)
+	}
+	// Looking unlocked nothing: a locked key stays locked.
+	wantLocked(t, Run(t, env, "", "token", "-p", "api"))
+
+	// Other key sources have nothing to unlock and say nothing about it.
+	file := FileKeyEnv(t)
+	RunOK(t, file, "", "profile", "add", "api", "--type", "static")
+	if r := Run(t, file, "", "status"); r.Code != 0 || strings.Contains(r.Stderr, "Data key") {
+		t.Errorf("tok status with the file key source: %s", r)
+	}
+	if list := RunOK(t, file, "", "config", "list"); strings.Contains(list, "unlocked") || strings.Contains(list, "locked") {
+		t.Errorf("tok config list with the file key source:\n%s", list)
+	}
 }

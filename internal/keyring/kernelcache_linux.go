@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -153,6 +154,60 @@ func (KernelCache) Delete(desc string) error {
 		}
 	}
 	return fmt.Errorf("kernel keyring cache: %q is still present after invalidation", desc)
+}
+
+// Remaining says how long the value cached under desc has left, as the
+// kernel reports it in /proc/keys: rounded down to the unit it shows (58s,
+// 59m, 7h, 6d, 3w), so the true time left is at least Remaining and less
+// than one more unit. ok is false when there is no such value, or the
+// kernel does not say (no /proc/keys, or a key without a timeout).
+func (KernelCache) Remaining(desc string) (left time.Duration, ok bool) {
+	ring, err := sessionKeyring()
+	if err != nil || desc == "" {
+		return 0, false
+	}
+	id, err := unix.KeyctlSearch(ring, keyType, desc, 0)
+	if err != nil || !ownKey(id) {
+		return 0, false
+	}
+	procKeys, err := os.ReadFile("/proc/keys")
+	if err != nil {
+		return 0, false
+	}
+	return procKeysTimeout(string(procKeys), id)
+}
+
+// procKeysTimeout finds key id in the text of /proc/keys ("ID FLAGS USAGE
+// TIMEOUT PERM UID GID TYPE DESCRIPTION", the ID in hex) and parses its
+// timeout column.
+func procKeysTimeout(procKeys string, id int) (time.Duration, bool) {
+	want := fmt.Sprintf("%08x", id)
+	for line := range strings.Lines(procKeys) {
+		fields := strings.Fields(line)
+		if len(fields) < 4 || fields[0] != want {
+			continue
+		}
+		return parseKeyTimeout(fields[3])
+	}
+	return 0, false
+}
+
+// keyTimeoutUnits are the units of /proc/keys' timeout column.
+var keyTimeoutUnits = map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
+
+func parseKeyTimeout(s string) (time.Duration, bool) {
+	if len(s) < 2 {
+		return 0, false
+	}
+	unit, ok := keyTimeoutUnits[s[len(s)-1]]
+	if !ok { // "perm", "expd"
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s[:len(s)-1], 10, 32)
+	if err != nil {
+		return 0, false
+	}
+	return time.Duration(n) * unit, true
 }
 
 // ownKey reports whether key id belongs to this process's user and has

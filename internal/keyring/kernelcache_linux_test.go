@@ -258,3 +258,36 @@ func TestKernelCacheRefusesForeignKeys(t *testing.T) {
 		t.Errorf("Get returned a key another user planted: %q", v)
 	}
 }
+
+// TestKernelCacheRemaining: the time a cached value has left is read back
+// from the kernel, rounded down to the unit /proc/keys shows.
+func TestKernelCacheRemaining(t *testing.T) {
+	var c keyring.KernelCache
+	desc := cacheDesc(t)
+	if _, ok := c.Remaining(desc); ok {
+		t.Fatal("Remaining of a value never cached: ok")
+	}
+	for _, tc := range []struct {
+		ttl      time.Duration
+		min, max time.Duration
+	}{
+		{8 * time.Hour, 7 * time.Hour, 8 * time.Hour},
+		{90 * time.Minute, time.Hour, time.Hour},
+		{30 * time.Minute, 29 * time.Minute, 30 * time.Minute},
+		{45 * time.Second, 43 * time.Second, 45 * time.Second},
+	} {
+		if err := c.Put(desc, []byte("v"), tc.ttl); err != nil {
+			t.Fatalf("Put: %v", err)
+		}
+		left, ok := c.Remaining(desc)
+		if !ok || left < tc.min || left > tc.max {
+			t.Errorf("Remaining after Put for %s = %s, %v; want %s..%s", tc.ttl, left, ok, tc.min, tc.max)
+		}
+	}
+	if err := c.Delete(desc); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Remaining(desc); ok {
+		t.Error("Remaining after Delete: ok")
+	}
+}

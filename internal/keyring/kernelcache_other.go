@@ -17,3 +17,6 @@ func (KernelCache) Put(string, []byte, time.Duration) error { return nil }
 
 // Delete has nothing to remove.
 func (KernelCache) Delete(string) error { return nil }
+
+// Remaining knows nothing: there is no kernel keyring.
+func (KernelCache) Remaining(string) (time.Duration, bool) { return 0, false }

@@ -263,3 +263,38 @@ func TestPassphraseSourceLogic(t *testing.T) {
 		t.Fatal("Delete left the wrapped key or the cached key")
 	}
 }
+
+// timedCache is a cacheMap that knows how long its entries have left.
+type timedCache struct {
+	cacheMap
+	left time.Duration
+}
+
+func (c timedCache) Remaining(desc string) (time.Duration, bool) {
+	_, ok := c.cacheMap[desc]
+	return c.left, ok && c.left > 0
+}
+
+func TestUnlockStateOnlyLooks(t *testing.T) {
+	ask := &typed{current: "pw"}
+	k, _ := seal.NewKey()
+	for _, tc := range []struct {
+		name  string
+		cache Cache
+		want  UnlockState
+	}{
+		{"no cache", nil, UnlockState{}},
+		{"locked", cacheMap{}, UnlockState{}},
+		{"unlocked", cacheMap{unlockDesc("db"): k[:]}, UnlockState{Unlocked: true}},
+		{"unlocked with time", timedCache{cacheMap{unlockDesc("db"): k[:]}, 7 * time.Hour}, UnlockState{Unlocked: true, Left: 7 * time.Hour}},
+		{"other database", timedCache{cacheMap{unlockDesc("other"): k[:]}, time.Hour}, UnlockState{}},
+	} {
+		r := &Resolver{Cache: tc.cache, Wrapped: &fakeWrapped{blob: []byte("x")}, Ask: ask}
+		if got := r.UnlockState("db"); got != tc.want {
+			t.Errorf("%s: UnlockState = %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+	if ask.asked != 0 {
+		t.Errorf("UnlockState asked for the passphrase %d times", ask.asked)
+	}
+}

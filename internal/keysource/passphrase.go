@@ -287,3 +287,31 @@ func (r *Resolver) ChangePassphrase(ctx context.Context, keyID string) error {
 	}
 	return r.putPassphrase(ctx, keyID, key)
 }
+
+// UnlockState is whether the passphrase source's key is unlocked now.
+type UnlockState struct {
+	Unlocked bool
+	// Left is at least how long the key stays unlocked, when the kernel
+	// keyring says (zero when it does not).
+	Left time.Duration
+}
+
+// remainer is a Cache that can say how long an entry has left
+// (keyring.KernelCache on Linux).
+type remainer interface {
+	Remaining(desc string) (time.Duration, bool)
+}
+
+// UnlockState reports whether the key of database keyID is unlocked in the
+// kernel keyring. It only looks: it never asks for the passphrase and
+// never reads the wrapped key.
+func (r *Resolver) UnlockState(keyID string) UnlockState {
+	if _, ok := r.cached(unlockDesc(keyID)); !ok {
+		return UnlockState{}
+	}
+	st := UnlockState{Unlocked: true}
+	if rc, ok := r.Cache.(remainer); ok {
+		st.Left, _ = rc.Remaining(unlockDesc(keyID))
+	}
+	return st
+}

@@ -104,6 +104,36 @@ func (s *Service) Lock(ctx context.Context) (bool, error) {
 	return src == keysource.Passphrase, nil
 }
 
+// unlockStater is implemented by key sources that can tell whether the
+// passphrase-wrapped key is unlocked without asking (keysource.Resolver).
+type unlockStater interface {
+	UnlockState(keyID string) keysource.UnlockState
+}
+
+// KeyState is what tok status and tok config list say about the data key.
+type KeyState struct {
+	Source keysource.Source
+	// NoKey: the database has no data key yet.
+	NoKey bool
+	// Unlock is the passphrase source's state; zero for other sources.
+	Unlock keysource.UnlockState
+}
+
+// KeyState reports the key source in effect and, for the passphrase
+// source, whether the key is unlocked. It only looks: it never asks for a
+// passphrase and never opens the key.
+func (s *Service) KeyState() (KeyState, error) {
+	meta, src, err := s.keyMeta()
+	if err != nil {
+		return KeyState{}, err
+	}
+	ks := KeyState{Source: src, NoKey: len(meta.KeyCheck) == 0}
+	if u, ok := s.Keys.(unlockStater); ok && src == keysource.Passphrase && !ks.NoKey {
+		ks.Unlock = u.UnlockState(meta.KeyID)
+	}
+	return ks, nil
+}
+
 // ChangePassphrase re-wraps the data key under a new passphrase. No
 // secret is re-sealed: the key stays the same.
 func (s *Service) ChangePassphrase(ctx context.Context) error {
