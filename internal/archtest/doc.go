@@ -1,0 +1,5 @@
+// Package archtest holds no code: its test enforces docs/architecture.md's
+// "who may import whom" for every tok package, so the map and the code
+// cannot drift apart. A new import between tok packages fails the test
+// until both the rule here and the document say it is allowed.
+package archtest
