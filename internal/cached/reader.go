@@ -115,6 +115,8 @@ func (r *Reader) lookup(ctx context.Context, resolve func(*store.Tx) (string, er
 		meta     store.Meta
 		srcName  string
 		resolved string
+		record   []byte
+		mac      []byte
 	)
 	err := r.Store.View(func(tx *store.Tx) error {
 		var err error
@@ -129,6 +131,7 @@ func (r *Reader) lookup(ctx context.Context, resolve func(*store.Tx) (string, er
 		if err := tx.Get(store.Profiles, resolved, &view); err != nil {
 			return err
 		}
+		record, mac = tx.ProfileRecord(resolved)
 		if err := tx.Get(store.States, resolved, &state); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -176,6 +179,12 @@ func (r *Reader) lookup(ctx context.Context, resolve func(*store.Tx) (string, er
 	if err != nil {
 		return res, err
 	}
+	// A record without a valid MAC is never served from here: the full
+	// path explains a tampered record, or migrates a database written
+	// before records had MACs.
+	if ok, _ := ProfileAuth(key, true).CheckMAC(resolved, record, mac); !ok {
+		return res, nil
+	}
 	res.Served = true
 	res.Credential.Token = token
 	res.Credential.TokenType = state.TokenType
@@ -196,8 +205,22 @@ func SourceOf(override, stored string) (keysource.Source, error) {
 	return keysource.Parse(stored)
 }
 
-// KeyCheckPlain is the value sealed into a database's key check.
-const KeyCheckPlain = "tok key check"
+// KeyCheckPlain is the value sealed into a database's key check. It also
+// says that every profile record carries a MAC (see ProfileAuth): the key
+// check is sealed, so nobody without the data key can turn it back into
+// KeyCheckPlainV1 to make tok accept records without one.
+const KeyCheckPlain = "tok key check v2: profiles authenticated"
+
+// KeyCheckPlainV1 is the key check of a database written before profile
+// records had MACs; tok-full adds them and replaces the key check.
+const KeyCheckPlainV1 = "tok key check"
+
+// ProfilesAuthenticated reports whether the database of meta requires a
+// MAC on every profile record (its key check is KeyCheckPlain).
+func ProfilesAuthenticated(sl *seal.Sealer, meta store.Meta) bool {
+	plain, err := sl.Open(meta.KeyCheck, KeyCheckAD())
+	return err == nil && string(plain) == KeyCheckPlain
+}
 
 // KeyCheckAD is the associated data of the key check.
 func KeyCheckAD() []byte { return seal.AD("", "key-check") }

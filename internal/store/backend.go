@@ -58,7 +58,7 @@ func (m *memory) view(fn func(*Tx) error) error {
 	return fn(&Tx{tx: memTx{buckets: m.buckets}})
 }
 
-func (m *memory) update(fn func(*Tx) error) error {
+func (m *memory) update(auth *ProfileAuth, fn func(*Tx) error) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	work := make(map[string]map[string][]byte, len(m.buckets))
@@ -69,7 +69,7 @@ func (m *memory) update(fn func(*Tx) error) error {
 		}
 		work[name] = c
 	}
-	tx := &Tx{tx: memTx{buckets: work}, writable: true}
+	tx := &Tx{tx: memTx{buckets: work}, writable: true, auth: auth}
 	if err := tx.init(); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ package store
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -32,8 +33,10 @@ import (
 
 // SchemaVersion is the layout this code writes. Records are JSON, so newer
 // fields are simply absent in old databases; bump this only for changes that
-// older code must not read.
-const SchemaVersion = 1
+// older code must not read. Version 2: profile records carry MACs
+// (AuthenticateProfiles); an older tok would write records without them,
+// which this tok then refuses as tampered.
+const SchemaVersion = 2
 
 // FileName is the database's name inside tok's home directory.
 const FileName = "tok.db"
@@ -47,6 +50,9 @@ var (
 	bucketSettings = []byte("settings")
 	bucketProfiles = []byte("profiles")
 	bucketState    = []byte("state")
+	// bucketProfileMAC holds each profile record's MAC under the
+	// profile's name (see ProfileAuth).
+	bucketProfileMAC = []byte("profile_mac")
 
 	keySchema = []byte("schema")
 	keyID     = []byte("key_id")
@@ -76,6 +82,47 @@ type Meta struct {
 	// wrong key apart from corrupted data. Empty until the key is set up.
 	KeyCheck []byte
 }
+
+// ProfileAuth authenticates profile records in a write transaction. The
+// store never sees the data key: callers that hold it pass this to
+// UpdateAuth.
+type ProfileAuth struct {
+	// Sum is the MAC binding a profile record (its stored bytes) to its
+	// name and to the database's data key.
+	Sum func(name string, record []byte) []byte
+	// Required says every record must have a MAC (a migrated database);
+	// otherwise a record without one is read as it is.
+	Required bool
+}
+
+// ErrTampered marks a profile record whose MAC is wrong, or missing in a
+// database where every record has one.
+var ErrTampered = errors.New("failed its integrity check")
+
+// TamperedError is the error for profile name's record failing its check.
+func TamperedError(name string) error {
+	return fmt.Errorf("profile %q %w: its stored settings were changed outside tok; run: tok profile rm %s, then add it again with: tok profile add %s",
+		name, ErrTampered, name, name)
+}
+
+// CheckMAC verifies profile name's stored record against its MAC. It
+// returns ok=false and no error for a record without a MAC in a database
+// that does not require one.
+func (a *ProfileAuth) CheckMAC(name string, record, mac []byte) (ok bool, err error) {
+	if len(mac) == 0 && !a.Required {
+		return false, nil
+	}
+	if len(mac) == 0 || !hmac.Equal(mac, a.Sum(name, record)) {
+		return false, TamperedError(name)
+	}
+	return true, nil
+}
+
+// ErrUnauthenticatedWrite means a profile record was about to be written
+// without its MAC into a database that has a data key: a bug in the
+// writer, refused so that no record is ever stored that tok would later
+// reject as tampered.
+var ErrUnauthenticatedWrite = errors.New("profile record written without the data key")
 
 // Store is a handle on the database at Path. It holds no open file.
 type Store struct {
@@ -130,8 +177,15 @@ func (s *Store) View(fn func(*Tx) error) error {
 // Update runs fn in one read-write transaction: all of its changes land
 // together or not at all. It creates the directory and database on first use.
 func (s *Store) Update(fn func(*Tx) error) error {
+	return s.UpdateAuth(nil, fn)
+}
+
+// UpdateAuth is Update whose profile writes (Tx.Put of Profiles) store
+// the MAC auth computes beside each record. A database with a data key
+// refuses profile writes without auth.
+func (s *Store) UpdateAuth(auth *ProfileAuth, fn func(*Tx) error) error {
 	if s.mem != nil {
-		return s.mem.update(fn)
+		return s.mem.update(auth, fn)
 	}
 	if err := ensureDir(s.Dir); err != nil {
 		return err
@@ -147,7 +201,7 @@ func (s *Store) Update(fn func(*Tx) error) error {
 	}
 	err = guard(s.Path, func() error {
 		return db.Update(func(btx *bolt.Tx) error {
-			tx := &Tx{tx: boltTx{btx}, writable: true}
+			tx := &Tx{tx: boltTx{btx}, writable: true, auth: auth}
 			if err := tx.init(); err != nil {
 				return fmt.Errorf("%s: %w", s.Path, err)
 			}
@@ -379,6 +433,7 @@ func ensureDir(dir string) error {
 type Tx struct {
 	tx       txBackend
 	writable bool
+	auth     *ProfileAuth
 }
 
 func (t *Tx) checkSchema() error {
@@ -404,7 +459,7 @@ func (t *Tx) init() error {
 	if err := t.checkSchema(); err != nil {
 		return err
 	}
-	for _, name := range [][]byte{bucketMeta, bucketSettings, bucketProfiles, bucketState} {
+	for _, name := range [][]byte{bucketMeta, bucketSettings, bucketProfiles, bucketState, bucketProfileMAC} {
 		if _, err := t.tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("could not create bucket %s: %w", name, err)
 		}
@@ -536,6 +591,14 @@ func (t *Tx) Get(kind Kind, name string, v any) error {
 	if raw == nil {
 		return fmt.Errorf("%s %q: %w", kind, name, ErrNotFound)
 	}
+	if kind == Profiles && t.auth != nil {
+		// A writer reads a record to change it: re-MACing a tampered
+		// record would launder the tampering.
+		_, mac := t.ProfileRecord(name)
+		if _, err := t.auth.CheckMAC(name, raw, mac); err != nil {
+			return err
+		}
+	}
 	if err := json.Unmarshal(raw, v); err != nil {
 		return fmt.Errorf("%w: %s %q is unreadable: %v", ErrCorrupt, kind, name, err)
 	}
@@ -548,17 +611,68 @@ func (t *Tx) Has(kind Kind, name string) bool {
 	return b != nil && b.Get([]byte(name)) != nil
 }
 
-// Put stores v under name.
+// Put stores v under name. A profile record gets its MAC in the same
+// transaction (see UpdateAuth): this is the one place profile records
+// are written, so no writer can forget it.
 func (t *Tx) Put(kind Kind, name string, v any) error {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("could not encode %s %q: %w", kind, name, err)
 	}
+	if kind == Profiles {
+		if err := t.putMAC(name, raw); err != nil {
+			return err
+		}
+	}
 	return t.bucket(kind.bucket()).Put([]byte(name), raw)
 }
 
-// Delete removes a record; deleting a missing one is not an error.
+func (t *Tx) putMAC(name string, raw []byte) error {
+	macs := t.bucket(bucketProfileMAC)
+	if t.auth == nil {
+		if len(t.Meta().KeyCheck) > 0 {
+			return fmt.Errorf("%w: profile %q", ErrUnauthenticatedWrite, name)
+		}
+		return macs.Delete([]byte(name))
+	}
+	return macs.Put([]byte(name), t.auth.Sum(name, raw))
+}
+
+// AuthenticateProfiles stores a MAC for every profile record as it is
+// now. It migrates a database written before records had MACs, and runs
+// when a database gets its data key; the caller vouches for the records.
+func (t *Tx) AuthenticateProfiles(auth *ProfileAuth) error {
+	if err := t.bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(SchemaVersion))); err != nil {
+		return err
+	}
+	macs := t.bucket(bucketProfileMAC)
+	return t.bucket(bucketProfiles).ForEach(func(k, v []byte) error {
+		return macs.Put(k, auth.Sum(string(k), v))
+	})
+}
+
+// ProfileRecord returns profile name's record as stored and its MAC (nil
+// when it has none).
+func (t *Tx) ProfileRecord(name string) (record, mac []byte) {
+	if b := t.bucket(bucketProfiles); b != nil {
+		record = bytes.Clone(b.Get([]byte(name)))
+	}
+	if b := t.bucket(bucketProfileMAC); b != nil {
+		mac = bytes.Clone(b.Get([]byte(name)))
+	}
+	return record, mac
+}
+
+// Delete removes a record (and a profile's MAC); deleting a missing one
+// is not an error.
 func (t *Tx) Delete(kind Kind, name string) error {
+	if kind == Profiles {
+		if b := t.bucket(bucketProfileMAC); b != nil {
+			if err := b.Delete([]byte(name)); err != nil {
+				return err
+			}
+		}
+	}
 	return t.bucket(kind.bucket()).Delete([]byte(name))
 }
 

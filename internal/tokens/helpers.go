@@ -101,7 +101,7 @@ func (s *Service) StoreHelperSecret(ctx context.Context, h HelperSecret, existin
 		return StoreResult{}, err
 	}
 	now := s.now().UTC()
-	err = s.Store.Update(func(tx *store.Tx) error {
+	err = s.updateProfiles(ctx, func(tx *store.Tx) error {
 		var p Profile
 		switch err := tx.Get(store.Profiles, name, &p); {
 		case errors.Is(err, store.ErrNotFound):
@@ -243,7 +243,7 @@ func (s *Service) Reject(ctx context.Context, name, secret, storedBy string) (Re
 		return RejectIgnored, nil
 	}
 	if secret != "" {
-		sl, err := s.openSealer(ctx, snap.meta, snap.source)
+		sl, err := s.sealerFor(ctx, &snap)
 		if err != nil {
 			return "", err
 		}

@@ -109,7 +109,7 @@ func (s *Service) ImportProfiles(ctx context.Context, items []ImportItem, replac
 		}
 	}
 	var out []ImportOutcome
-	err := s.Store.Update(func(tx *store.Tx) error {
+	err := s.updateProfiles(ctx, func(tx *store.Tx) error {
 		out = make([]ImportOutcome, 0, len(items))
 		var conflicts, missing []string
 		for _, it := range items {

@@ -79,7 +79,7 @@ func (s *Service) Unlock(ctx context.Context, ttl time.Duration) error {
 		_ = u.Lock(meta.KeyID)
 		return errors.New("the passphrase opened a key that does not match this database; the database's wrapped key may have been replaced")
 	}
-	s.cacheSealer(sl)
+	s.cacheSealer(key, sl)
 	return nil
 }
 

@@ -106,6 +106,13 @@ func (s *Service) oauthConfig(ctx context.Context, snap snapshot) (oauth.Config,
 	if p.Type != OAuth && p.Type != Federated || p.OAuth == nil {
 		return oauth.Config{}, fmt.Errorf("profile %q is a %s profile, not oauth", p.Name, p.Type)
 	}
+	// Every request to the provider follows the record's endpoints: check
+	// the record first, even for a public client with no secret to send.
+	if len(snap.meta.KeyCheck) > 0 {
+		if _, err := s.sealerFor(ctx, &snap); err != nil {
+			return oauth.Config{}, err
+		}
+	}
 	hc, err := s.httpClient(p)
 	if err != nil {
 		return oauth.Config{}, err
@@ -126,7 +133,7 @@ func (s *Service) oauthConfig(ctx context.Context, snap snapshot) (oauth.Config,
 	}
 	cfg.AuthParams = withConsentForOffline(cfg.Scopes, cfg.AuthParams)
 	if len(p.OAuth.ClientSecret) > 0 && cfg.ClientAuth != oauth.ClientAuthNone {
-		sl, err := s.openSealer(ctx, snap.meta, snap.source)
+		sl, err := s.sealerFor(ctx, &snap)
 		if err != nil {
 			return oauth.Config{}, err
 		}
@@ -214,7 +221,7 @@ func (s *Service) renewLocked(ctx context.Context, cur snapshot, use K8sToken, n
 	}
 	var refreshToken string
 	if len(cur.state.Refresh) > 0 {
-		sl, err := s.openSealer(ctx, cur.meta, cur.source)
+		sl, err := s.sealerFor(ctx, &cur)
 		if err != nil {
 			return Credential{}, err
 		}
@@ -355,7 +362,7 @@ func (s *Service) rememberClientAuth(p *Profile, method oauth.ClientAuth) {
 	if p.OAuth == nil || p.OAuth.ClientAuth != "" || p.OAuth.ClientAuthSeen == method || method == "" || method == oauth.ClientAuthNone {
 		return
 	}
-	err := s.Store.Update(func(tx *store.Tx) error {
+	err := s.updateProfiles(context.Background(), func(tx *store.Tx) error {
 		var stored Profile
 		if err := tx.Get(store.Profiles, p.Name, &stored); err != nil {
 			return err
@@ -660,7 +667,7 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (Cr
 	if err != nil {
 		return Credential{}, err
 	}
-	err = s.Store.Update(func(tx *store.Tx) error {
+	err = s.updateProfiles(ctx, func(tx *store.Tx) error {
 		var stored Profile
 		if err := tx.Get(store.Profiles, name, &stored); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
@@ -756,7 +763,7 @@ func (s *Service) Revoke(ctx context.Context, name string, local bool) (RevokeOu
 		if err != nil {
 			return RevokeOutcome{}, err
 		}
-		sl, err := s.openSealer(ctx, snap.meta, snap.source)
+		sl, err := s.sealerFor(ctx, &snap)
 		if err != nil {
 			return RevokeOutcome{}, err
 		}

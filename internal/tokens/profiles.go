@@ -33,7 +33,7 @@ func (s *Service) AddProfile(ctx context.Context, p Profile, clientSecret string
 			return err
 		}
 	}
-	return s.Store.Update(func(tx *store.Tx) error {
+	return s.updateProfiles(ctx, func(tx *store.Tx) error {
 		if tx.Has(store.Profiles, p.Name) {
 			return fmt.Errorf("profile %q %w; change its settings with: tok profile set %s --flag value", p.Name, store.ErrExists, p.Name)
 		}
@@ -164,7 +164,7 @@ func (s *Service) RenameProfile(ctx context.Context, oldName, newName string) er
 	var sl *seal.Sealer
 	if len(snap.state.Access)+len(snap.state.Refresh)+len(snap.state.ID) > 0 ||
 		(snap.profile.OAuth != nil && len(snap.profile.OAuth.ClientSecret) > 0) {
-		if sl, err = s.openSealer(ctx, snap.meta, snap.source); err != nil {
+		if sl, err = s.sealerFor(ctx, &snap); err != nil {
 			return err
 		}
 	}
@@ -178,7 +178,7 @@ func (s *Service) RenameProfile(ctx context.Context, oldName, newName string) er
 		}
 		return sl.Seal(plain, seal.AD(newName, field))
 	}
-	err = s.Store.Update(func(tx *store.Tx) error {
+	err = s.updateProfiles(ctx, func(tx *store.Tx) error {
 		var p Profile
 		if err := tx.Get(store.Profiles, oldName, &p); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
@@ -366,6 +366,9 @@ func (s *Service) createPassphraseKey(ctx context.Context, keyID string) error {
 	return s.Store.Update(func(tx *store.Tx) error {
 		if len(tx.Meta().KeyCheck) > 0 {
 			return errors.New("another tok created the data key meanwhile; run the command again")
+		}
+		if err := tx.AuthenticateProfiles(cached.ProfileAuth(key, true)); err != nil {
+			return err
 		}
 		if err := tx.SetKeyCheck(check); err != nil {
 			return err

@@ -67,8 +67,9 @@ type Service struct {
 	// the member; zero means DefaultSharedLease.
 	SharedLease time.Duration
 
-	sealerMu sync.Mutex   // guards sealer: tok exec refreshes from a goroutine
+	sealerMu sync.Mutex   // guards sealer and key: tok exec refreshes from a goroutine
 	sealer   *seal.Sealer // cached for the life of the process
+	key      seal.Key     // the key of sealer
 	memLock  sync.Mutex   // stands in for lock files with an in-memory store
 }
 
@@ -112,6 +113,10 @@ type snapshot struct {
 	hasState bool
 	meta     store.Meta
 	source   keysource.Source
+	// key is the name the record is stored under; record and mac are
+	// the record as stored and its MAC.
+	key         string
+	record, mac []byte
 }
 
 // loginRequired builds the error for a profile that needs a person.
@@ -158,6 +163,8 @@ func (s *Service) load(name string) (snapshot, error) {
 			}
 			return err
 		}
+		snap.key = name
+		snap.record, snap.mac = tx.ProfileRecord(name)
 		switch err := tx.Get(store.States, name, &snap.state); {
 		case err == nil:
 			snap.hasState = true
@@ -190,12 +197,104 @@ func (s *Service) openSealer(ctx context.Context, meta store.Meta, src keysource
 	if sl := s.cachedSealer(); sl != nil {
 		return sl, nil
 	}
-	_, sl, err := s.verifiedKey(ctx, meta, src)
+	key, sl, err := s.verifiedKey(ctx, meta, src)
 	if err != nil {
 		return nil, err
 	}
-	s.cacheSealer(sl)
+	s.cacheSealer(key, sl)
 	return sl, nil
+}
+
+// sealerFor returns the sealer for snap's profile after checking the
+// profile record against its MAC: a record changed by someone without
+// the data key is refused before any of its settings is used with a
+// secret. A database written before records had MACs gets them here.
+func (s *Service) sealerFor(ctx context.Context, snap *snapshot) (*seal.Sealer, error) {
+	sl, err := s.openSealer(ctx, snap.meta, snap.source)
+	if err != nil {
+		return nil, err
+	}
+	key, _ := s.cachedKey()
+	auth := cached.ProfileAuth(key, cached.ProfilesAuthenticated(sl, snap.meta))
+	ok, err := auth.CheckMAC(snap.key, snap.record, snap.mac)
+	if err == nil && snap.profile.Name != snap.key {
+		err = store.TamperedError(snap.key)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if err := s.migrateProfiles(sl, key); err != nil {
+			return nil, err
+		}
+	}
+	return sl, nil
+}
+
+// migrateProfiles gives every profile record of a database written
+// before records had MACs its MAC, and replaces the key check with one
+// that says MACs are required, in one transaction: from then on a record
+// without a valid MAC is refused, and nobody without the data key can
+// undo that.
+func (s *Service) migrateProfiles(sl *seal.Sealer, key seal.Key) error {
+	check, err := sl.Seal([]byte(cached.KeyCheckPlain), cached.KeyCheckAD())
+	if err != nil {
+		return err
+	}
+	err = s.Store.Update(func(tx *store.Tx) error {
+		meta := tx.Meta()
+		if cached.ProfilesAuthenticated(sl, meta) {
+			return nil // another tok migrated it meanwhile
+		}
+		if _, err := sl.Open(meta.KeyCheck, cached.KeyCheckAD()); err != nil {
+			return errors.New("the database's data key changed while tok read it; run the command again")
+		}
+		if err := tx.AuthenticateProfiles(cached.ProfileAuth(key, true)); err != nil {
+			return err
+		}
+		return tx.SetKeyCheck(check)
+	})
+	if err != nil {
+		return fmt.Errorf("could not add integrity checks to the profiles in %s: %w", s.Store.Path, err)
+	}
+	return nil
+}
+
+// profileAuth is what a transaction that writes profile records needs:
+// nil while the database has no data key (there is nothing to bind the
+// records to yet), else the MAC of the data key.
+func (s *Service) profileAuth(ctx context.Context) (*store.ProfileAuth, error) {
+	var meta store.Meta
+	var src keysource.Source
+	err := s.Store.View(func(tx *store.Tx) error {
+		meta = tx.Meta()
+		var err error
+		src, err = s.keySource(tx.Setting(SettingKeySource))
+		return err
+	})
+	if errors.Is(err, store.ErrNoDatabase) || err == nil && len(meta.KeyCheck) == 0 {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	sl, err := s.openSealer(ctx, meta, src)
+	if err != nil {
+		return nil, err
+	}
+	key, _ := s.cachedKey()
+	return cached.ProfileAuth(key, cached.ProfilesAuthenticated(sl, meta)), nil
+}
+
+// updateProfiles runs fn in a write transaction whose profile writes get
+// their MAC (see store.UpdateAuth). Every write of a profile record goes
+// through it.
+func (s *Service) updateProfiles(ctx context.Context, fn func(*store.Tx) error) error {
+	auth, err := s.profileAuth(ctx)
+	if err != nil {
+		return err
+	}
+	return s.Store.UpdateAuth(auth, fn)
 }
 
 // verifiedKey fetches the data key from src and checks it against the
@@ -210,10 +309,17 @@ func (s *Service) cachedSealer() *seal.Sealer {
 	return s.sealer
 }
 
-func (s *Service) cacheSealer(sl *seal.Sealer) {
+func (s *Service) cacheSealer(key seal.Key, sl *seal.Sealer) {
 	s.sealerMu.Lock()
 	defer s.sealerMu.Unlock()
-	s.sealer = sl
+	s.sealer, s.key = sl, key
+}
+
+// cachedKey returns the data key of the cached sealer.
+func (s *Service) cachedKey() (seal.Key, bool) {
+	s.sealerMu.Lock()
+	defer s.sealerMu.Unlock()
+	return s.key, s.sealer != nil
 }
 
 // writeSealer returns the sealer for writing secrets, creating and storing
@@ -272,12 +378,17 @@ func (s *Service) writeSealer(ctx context.Context) (*seal.Sealer, error) {
 					return err
 				}
 			}
+			// The profiles so far had nothing to be bound to: bind them
+			// now, with the key check that requires it.
+			if err := tx.AuthenticateProfiles(cached.ProfileAuth(key, true)); err != nil {
+				return err
+			}
 			return tx.SetKeyCheck(check)
 		}); err != nil {
 			return nil, err
 		}
 		if !raced {
-			s.cacheSealer(sl)
+			s.cacheSealer(key, sl)
 			return sl, nil
 		}
 	}
@@ -351,7 +462,7 @@ func (s *Service) Token(ctx context.Context, name string, opts TokenOptions) (Cr
 
 // credential unseals the chosen token of snap.
 func (s *Service) credential(ctx context.Context, snap snapshot, use K8sToken) (Credential, error) {
-	sl, err := s.openSealer(ctx, snap.meta, snap.source)
+	sl, err := s.sealerFor(ctx, &snap)
 	if err != nil {
 		return Credential{}, err
 	}

@@ -430,7 +430,7 @@ func (s *Service) localShared(ctx context.Context, cur snapshot) (*sharedState, 
 	if !cur.state.HasToken() && len(cur.state.Refresh) == 0 {
 		return st, nil
 	}
-	sl, err := s.openSealer(ctx, cur.meta, cur.source)
+	sl, err := s.sealerFor(ctx, &cur)
 	if err != nil {
 		return nil, err
 	}
