@@ -2,6 +2,7 @@ package cached_test
 
 import (
 	"context"
+	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/oauth/oauthtest"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/tokens"
@@ -84,13 +86,15 @@ func (f *fixture) putState(name, access, refresh, id string, st cached.State) {
 	}
 }
 
-// unreachable is an endpoint no refresh can reach: the comparison below
-// must never depend on a server.
-var unreachable = oauth.Endpoints{TokenURL: "http://127.0.0.1:1/token"}
+// requests is every request srv received, of any kind.
+func requests(srv *oauthtest.Server) int {
+	c := srv.Counts()
+	return c.TokenRequests() + c.Authorize + c.Revocation + c.Introspection + c.Discovery + c.JWKS
+}
 
-func oauthProfile(name string, flow tokens.Flow, margin, maxAge time.Duration, k8s tokens.K8sToken) tokens.Profile {
+func oauthProfileAt(eps oauth.Endpoints, name string, flow tokens.Flow, margin, maxAge time.Duration, k8s tokens.K8sToken) tokens.Profile {
 	return tokens.Profile{Name: name, Type: tokens.OAuth, Env: []string{"GH_TOKEN", "X_TOKEN"}, OAuth: &tokens.OAuthConfig{
-		Endpoints: unreachable, ClientID: "c", Scopes: []string{"openid"}, Flow: flow,
+		Endpoints: eps, ClientID: "c", Scopes: []string{"openid"}, Flow: flow,
 		RefreshMargin: tokens.Duration(margin), MaxAge: tokens.Duration(maxAge), K8sToken: k8s,
 		AuthParams: map[string]string{"prompt": "login"}, Resources: []string{"https://api"},
 	}}
@@ -100,9 +104,22 @@ func oauthProfile(name string, flow tokens.Flow, margin, maxAge time.Duration, k
 // every kind of profile and token state, Lookup serves exactly the
 // credential tokens.Service.Token hands out without a refresh, and
 // declines whenever the Service would need a refresh, a login or a person.
+//
+// The profiles point at a real authorization server that counts every
+// request and answers token requests with 503, so the Service falls back
+// to the current token without changing the stored state: a case Lookup
+// serves must cost the Service no request at all (a refresh attempt that
+// fell back would otherwise hand out the same token and pass), and a case
+// Lookup declines must make the Service fail or ask the server.
 func TestLookupAgreesWithService(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
+	srv := oauthtest.New(t, oauthtest.Options{})
+	srv.FailTokenRequests(http.StatusServiceUnavailable)
+	eps := oauth.Endpoints{AuthURL: srv.AuthURL(), TokenURL: srv.TokenURL(), RevocationURL: srv.RevocationURL()}
+	oauthProfile := func(name string, flow tokens.Flow, margin, maxAge time.Duration, k8s tokens.K8sToken) tokens.Profile {
+		return oauthProfileAt(eps, name, flow, margin, maxAge, k8s)
+	}
 	hour, min := f.now.Add(time.Hour), f.now.Add(30*time.Second)
 
 	f.add(oauthProfile("valid", tokens.FlowBrowser, 0, 0, ""))
@@ -171,25 +188,29 @@ func TestLookupAgreesWithService(t *testing.T) {
 			continue
 		}
 		topts := tokens.TokenOptions{Use: tc.opts.Use, Kubernetes: tc.opts.Kubernetes, AllowExpired: tc.opts.AllowExpired}
+		srv.ResetCounts()
+		var warnings []string
+		f.svc.Warn = func(msg string) { warnings = append(warnings, msg) }
+		got, err := f.svc.Token(ctx, tc.name, topts)
+		asked := requests(srv)
 		if !res.Served {
 			// The Service cannot hand this out as it is either: it fails,
-			// or it tried to refresh (the server is unreachable) and warns
-			// that it falls back to the current token.
-			warned := false
-			f.svc.Warn = func(string) { warned = true }
-			if _, err := f.svc.Token(ctx, tc.name, topts); err == nil && !warned {
-				t.Errorf("Lookup(%q, %+v) declined (status %s) but Service.Token handed out a token as it is", tc.name, tc.opts, res.Status)
+			// or it asks the server (which fails, so it falls back).
+			if err == nil && asked == 0 {
+				t.Errorf("Lookup(%q, %+v) declined (status %s) but Service.Token handed out a token without asking the server", tc.name, tc.opts, res.Status)
 			}
 			continue
 		}
-		want, err := f.svc.Token(ctx, tc.name, topts)
+		if asked != 0 || len(warnings) != 0 {
+			t.Errorf("Lookup(%q, %+v) served (status %s) but Service.Token sent %d requests to the server (warnings %q)", tc.name, tc.opts, res.Status, asked, warnings)
+		}
 		if err != nil {
 			t.Errorf("Service.Token(%q): %v", tc.name, err)
 			continue
 		}
-		if got := res.Credential; got.Profile != want.Profile || got.Token != want.Token || got.TokenType != want.TokenType ||
+		if want := res.Credential; got.Profile != want.Profile || got.Token != want.Token || got.TokenType != want.TokenType ||
 			!got.Expiry.Equal(want.Expiry) || got.Margin != want.Margin || len(got.Env) != len(want.Env) {
-			t.Errorf("%q %+v: Lookup gave %+v, Service.Token %+v", tc.name, tc.opts, got, want)
+			t.Errorf("%q %+v: Lookup gave %+v, Service.Token %+v", tc.name, tc.opts, want, got)
 		}
 	}
 }
