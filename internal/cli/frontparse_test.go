@@ -82,6 +82,11 @@ func TestFrontParsesLikeCobra(t *testing.T) {
 		"exec -p ci -- -weird-command --flag",
 		"exec -p ci -- make -p x",
 		"exec -pci --home=/h make",
+		// Read once as profile "=api" and output "=json" (issue 13).
+		"token -p=api",
+		"token -o=json -p=api",
+		"kube -p=k8s",
+		"exec -p=ci -- make",
 	} {
 		args := strings.Fields(line)
 		got, ok := front.Parse(args)

@@ -47,6 +47,10 @@ func TestFrontServesCachedTokensAlone(t *testing.T) {
 		{[]string{"token", "-p", "api", "-o", "header"}, loneEnv, "Authorization: Bearer front-secret-1\n"},
 		{[]string{"token", "-p", "api", "-o", "env"}, loneEnv, "TOK_TOKEN='front-secret-1'\nAPI_TOKEN='front-secret-1'\nTOK_PROFILE='api'\n"},
 		{[]string{"kube", "-p", "api"}, loneEnv, `"token":"front-secret-1"`},
+		// cobra's "=" spellings of short flags, once read as profile "=api"
+		// and output "=json" by the front (issue 13).
+		{[]string{"token", "-p=api", "-o=header"}, loneEnv, "Authorization: Bearer front-secret-1\n"},
+		{[]string{"kube", "-p=api"}, loneEnv, `"token":"front-secret-1"`},
 		{[]string{"token", "-p", "api", "-o", "exec-credential"}, loneEnv, `"token":"front-secret-1"`},
 		{[]string{"exec", "-p", "api", "--", "sh", "-c", `printf '%s %s %s' "$TOK_TOKEN" "$API_TOKEN" "$(cat "$TOK_TOKEN_FILE")"`}, loneEnv, "front-secret-1 front-secret-1 front-secret-1"},
 	} {

@@ -26,10 +26,11 @@ type Invocation struct {
 // `tok exec` with the flags the front serves (and tok token's one profile
 // name as an argument, `tok token gh`): -p/--profile, --home and
 // --debug everywhere; -o/--output and --allow-expired for token; --env,
-// --token-file and --mask for exec. Values come as "-p X", "-pX",
+// --token-file and --mask for exec. Values come as "-p X", "-pX", "-p=X",
 // "--profile X" or "--profile=X". Anything else (help, completion, other
 // flags, odd spellings) returns false and goes to tok-full, whose cobra
-// tree then parses it; internal/cli tests that both parse alike.
+// tree then parses it. internal/cli's FuzzFrontParseAgreesWithCobra checks
+// that whatever this accepts, cobra reads alike.
 func Parse(args []string) (Invocation, bool) {
 	inv := Invocation{Output: output.Raw}
 	var positional string
@@ -66,6 +67,10 @@ func Parse(args []string) (Invocation, bool) {
 			name, value, hasValue = strings.Cut(arg, "=")
 		case len(arg) > 2 && arg[0] == '-' && (arg[1] == 'p' || arg[1] == 'o'):
 			name, value, hasValue = arg[:2], arg[2:], true
+			if len(arg) > 3 && arg[2] == '=' {
+				// pflag reads -p=api as -p api (but -p= as -p "=").
+				value = arg[3:]
+			}
 		}
 		var dst *string
 		var list *[]string

@@ -61,7 +61,7 @@ func MainArgs(args []string) int {
 		fmt.Fprintf(os.Stderr, "tok: %v\n", err)
 		return 1
 	}
-	if isGitGet(args) {
+	if IsGitGet(args) {
 		return gitGet(args)
 	}
 	code, served := serve(args)

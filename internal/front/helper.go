@@ -39,9 +39,10 @@ func helperArgs(argv0 string, args []string) []string {
 	return args
 }
 
-// isGitGet reports whether args are `git-credential get`, which git runs
+// IsGitGet reports whether args are `git-credential get`, which git runs
 // before every authenticated request: the front answers it from the cache.
-func isGitGet(args []string) bool {
+// Exported for internal/cli's test that cobra reads these args alike.
+func IsGitGet(args []string) bool {
 	return len(args) == 2 && args[0] == "git-credential" && args[1] == "get"
 }
 
