@@ -23,8 +23,10 @@ type Keys interface {
 }
 
 // profileView is the part of a stored profile record the read path needs.
-// tokens.Profile is the whole record; a test there checks that both read
-// a record alike. Decoding only these fields keeps the hot path short.
+// tokens.Profile is the whole record; TestLookupAgreesWithService (in this
+// package) checks that Lookup and tokens.Service decide alike on records
+// that tokens.Service wrote. Decoding only these fields keeps the hot path
+// short.
 type profileView struct {
 	Name string   `json:"name"`
 	Type Type     `json:"type"`

@@ -1,7 +1,10 @@
 // Package cli is tok's command line: the cobra tree, flag and environment
 // handling, output formats, and the mapping of errors to exit codes. It
-// wires the store, key sources and OAuth client into a tokens.Service and
-// holds no domain logic of its own.
+// wires the store, key sources and OAuth client into a tokens.Service.
+// Some domain rules still live here: building an OAuth profile from flags
+// (oauthConfigFromFlags, also used for ephemeral profiles) and choosing
+// the ephemeral profile over a stored one (useEphemeral, which the front
+// repeats).
 package cli
 
 import (
@@ -120,7 +123,8 @@ func (a *app) printError(err error) {
 	}
 }
 
-// NewRootCmd builds tok's command tree. cmd/gendocs uses it too.
+// NewRootCmd builds tok's command tree; NewDocsRootCmd builds the same
+// tree for cmd/gendocs.
 func NewRootCmd(a *app) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "tok",

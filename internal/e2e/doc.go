@@ -1,10 +1,13 @@
 //go:build unix
 
-// Package e2e holds end-to-end tests of the built tok binary.
+// Package e2e holds end-to-end tests of the built tok binaries.
 //
-// TestMain builds ./cmd/tok once; every test then runs that binary as a
-// subprocess with a clean environment and its own temporary TOK_HOME, the
-// way a person or a script would. The harness (Env, Run, Start) lives in
+// TestMain builds tok (the front), tok-full, git-credential-tok and
+// docker-credential-tok once, side by side in one directory as they are
+// installed; every test then runs tok (or a helper) as a subprocess with a
+// clean environment and its own temporary TOK_HOME, the way a person, a
+// script, git or docker would. The front hands over to the tok-full next
+// to it. The harness (Env, Run, Start) lives in
 // harness_test.go so that later end-to-end tests of this package (OAuth
 // logins, kubectl) reuse it.
 //

@@ -68,7 +68,6 @@ var (
 	ErrLocked      = errors.New("database is locked by another process")
 	ErrCorrupt     = errors.New("database is corrupted or not a tok database")
 	ErrInsecure    = errors.New("database is accessible by other users")
-	ErrConflict    = errors.New("state changed since it was read")
 	ErrNewerSchema = errors.New("database was written by a newer tok")
 )
 

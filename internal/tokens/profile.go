@@ -79,7 +79,8 @@ func ValidateName(name string) error {
 }
 
 // validName matches ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$ without a regexp,
-// whose compilation at start-up would cost the hot path 0.3 ms.
+// so tok-full does not compile one at every start. (The front does not
+// link this package, so this is not about the hot path.)
 func validName(name string) bool {
 	if name == "" || len(name) > 64 {
 		return false

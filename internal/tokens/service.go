@@ -1,9 +1,11 @@
 // Package tokens is tok's domain: profiles, their token state, and the
 // rules for handing out, refreshing, and revoking tokens.
 //
-// The Service reads the store without locks on the hot path and takes a
-// per-profile lock file only to refresh, so any number of processes asking
-// for the same stale token cause exactly one request to the token endpoint.
+// The Service reads the store under the database's shared lock, held for
+// one read transaction, and takes a per-profile lock file only to refresh,
+// so any number of processes asking for the same stale token cause exactly
+// one request to the token endpoint. The hot path (the small front) does
+// not use the Service: it reads through cached.Reader.
 package tokens
 
 import (
