@@ -14,9 +14,10 @@ import (
 // TestEphemeralWinsOverStoredDefault: with a stored default profile whose
 // token the front could serve from the cache, TOK_ISSUER (or
 // TOK_TOKEN_URL) without -p or TOK_PROFILE still means the ephemeral
-// profile, in the front (tok token) and in tok-full (a -o spelling only
-// cobra reads, and tok-full run directly). The front's own copy of that
-// rule is what keeps it from serving the stored token here.
+// profile, in the front (command lines it parses and could serve from the
+// cache) and in tok-full (--debug, which the front always hands over, and
+// tok-full run directly). The front's own copy of that rule is what keeps
+// it from serving the stored token here.
 func TestEphemeralWinsOverStoredDefault(t *testing.T) {
 	t.Parallel()
 	srv := oauthtest.New(t, oauthtest.Options{})
@@ -48,7 +49,6 @@ func TestEphemeralWinsOverStoredDefault(t *testing.T) {
 				t.Errorf("tok token with %s: got the stored default's token or one the server does not know, want a fresh ephemeral one", tc.name)
 			}
 
-			// -o=json is a spelling only cobra reads: the front hands it over.
 			wantEphemeral := func(what string, r Result) {
 				t.Helper()
 				WantCode(t, r, 0)
@@ -62,8 +62,12 @@ func TestEphemeralWinsOverStoredDefault(t *testing.T) {
 				if cred.Profile != "ephemeral" || cred.Token == stored || !srv.Introspect(cred.Token) {
 					t.Errorf("%s with %s: profile %q, want a fresh token of the ephemeral profile", what, tc.name, cred.Profile)
 				}
+				if strings.Contains(r.Stderr, secret) {
+					t.Errorf("%s: the client secret reached stderr", what)
+				}
 			}
 			wantEphemeral("tok token -o=json", Run(t, ci, "", "token", "-o=json"))
+			wantEphemeral("tok token --debug -o json", Run(t, ci, "", "token", "--debug", "-o", "json"))
 			wantEphemeral("tok-full token -o json", RunProgram(t, ci, "", full, "token", "-o", "json"))
 
 			// A named profile still wins over the variables.
