@@ -178,7 +178,10 @@ func TestUnavailable(t *testing.T) {
 				if strings.Contains(r.Err, secret) {
 					t.Errorf("%s: error %q contains the secret", op, r.Err)
 				}
-				if limit := timeout + 250*time.Millisecond; r.Elapsed > limit {
+				// The bound catches a hang; the slack is for a loaded CI
+				// machine and the race detector, which slow the helper's
+				// own start and D-Bus handshake, not the timeout.
+				if limit := timeout + time.Second; r.Elapsed > limit {
 					t.Errorf("%s took %s, more than the %s timeout allows", op, r.Elapsed, timeout)
 				}
 			}
