@@ -21,10 +21,15 @@ func cobraParse(t *testing.T, args []string) (front.Invocation, bool) {
 	if err != nil || (cmd.Name() != "token" && cmd.Name() != "kube" && cmd.Name() != "exec") {
 		return front.Invocation{}, false
 	}
+	// As cobra's Execute does: -h and --help print help instead.
+	cmd.InitDefaultHelpFlag()
 	if err := cmd.ParseFlags(rest); err != nil {
 		return front.Invocation{}, false
 	}
 	f := cmd.Flags()
+	if help, _ := f.GetBool("help"); help {
+		return front.Invocation{}, false
+	}
 	if cmd.Name() != "exec" {
 		// The command's own check of its arguments, which for tok token
 		// takes a profile name as -p.
