@@ -58,7 +58,7 @@ var leaves = []string{
 	"internal/tui", "internal/when",
 	// test support
 	"internal/browsertest", "internal/kubetest", "internal/syncbuf", "internal/oauth/oauthtest",
-	"internal/oauth/optest", "internal/oauth/fedtest", "internal/sharedcache/redistest",
+	"internal/oauth/optest", "internal/oauth/fedtest", "internal/sharedcache/redistest", "internal/keyring/keyringtest",
 	"internal/e2e", "internal/archtest",
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/keyring"
+	"github.com/tok-cli/tok/internal/keyring/keyringtest"
 )
 
 func TestRoundTrip(t *testing.T) {
@@ -134,17 +135,16 @@ func TestUnavailable(t *testing.T) {
 		{
 			name: "bus without a Secret Service",
 			env: func(t *testing.T) map[string]string {
-				return map[string]string{"DBUS_SESSION_BUS_ADDRESS": startBus(t)}
+				return map[string]string{"DBUS_SESSION_BUS_ADDRESS": keyringtest.StartBus(t).Addr}
 			},
 			want: "no Secret Service on the session bus",
 		},
 		{
 			name: "login collection locked",
 			env: func(t *testing.T) map[string]string {
-				addr := startBus(t)
-				startKeyringDaemon(t, addr)
-				lockLoginCollection(t, addr)
-				return map[string]string{"DBUS_SESSION_BUS_ADDRESS": addr}
+				k := keyringtest.Start(t)
+				k.Lock(t)
+				return map[string]string{"DBUS_SESSION_BUS_ADDRESS": k.Addr}
 			},
 			want:   "locked",
 			locked: true,

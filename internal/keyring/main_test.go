@@ -154,16 +154,6 @@ func requireSecretService(t testing.TB) keyring.Keyring {
 	return k
 }
 
-// requireCommand returns the path of a program the test needs.
-func requireCommand(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		needEnvironment(t, name+" is not installed")
-	}
-	return path
-}
-
 func randomHex(t testing.TB, n int) string {
 	t.Helper()
 	b := make([]byte, n)
