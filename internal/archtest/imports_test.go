@@ -37,21 +37,22 @@ var allowed = map[string][]string{
 	},
 
 	// The domain and the read path it builds on.
-	"internal/tokens":      {"internal/cached", "internal/federation", "internal/keysource", "internal/oauth", "internal/privfile", "internal/providers", "internal/seal", "internal/store", "internal/when"},
-	"internal/cached":      {"internal/credmatch", "internal/gitcred", "internal/keysource", "internal/seal", "internal/store"},
-	"internal/profilefile": {"internal/credmatch", "internal/federation", "internal/oauth", "internal/sharedcache", "internal/tokens"},
-	"internal/execrun":     {"internal/cached", "internal/mask", "internal/procguard", "internal/tokenfile", "internal/when"},
-	"internal/output":      {"internal/cached", "internal/execcred"},
-	"internal/keysource":   {"internal/privfile", "internal/seal"},
-	"internal/store":       {"internal/privfile"},
-	"internal/oauth":       {"internal/termtext", "internal/when"},
-	"internal/providers":   {"internal/oauth"},
-	"internal/kubeconfig":  {"internal/execcred"},
+	"internal/tokens":       {"internal/cached", "internal/federation", "internal/keysource", "internal/oauth", "internal/privfile", "internal/providers", "internal/seal", "internal/store", "internal/when"},
+	"internal/cached":       {"internal/credmatch", "internal/gitcred", "internal/keysource", "internal/seal", "internal/store"},
+	"internal/profilefile":  {"internal/credmatch", "internal/federation", "internal/oauth", "internal/sharedcache", "internal/tokens"},
+	"internal/execrun":      {"internal/cached", "internal/mask", "internal/procguard", "internal/tokenfile", "internal/when"},
+	"internal/output":       {"internal/cached", "internal/execcred"},
+	"internal/keysource":    {"internal/privfile", "internal/seal"},
+	"internal/store":        {"internal/privfile"},
+	"internal/oauth":        {"internal/termtext", "internal/when"},
+	"internal/providers":    {"internal/oauth"},
+	"internal/kubeconfig":   {"internal/atomicfile", "internal/execcred"},
+	"internal/dockerconfig": {"internal/atomicfile"},
 }
 
 // leaves may import no tok package: each does one job on its own.
 var leaves = []string{
-	"internal/build", "internal/credmatch", "internal/dockerconfig", "internal/dockercred", "internal/execcred",
+	"internal/atomicfile", "internal/build", "internal/credmatch", "internal/dockercred", "internal/execcred",
 	"internal/federation", "internal/gitcred", "internal/iostreams", "internal/jwt", "internal/keyring",
 	"internal/mask", "internal/opener", "internal/privfile", "internal/procguard", "internal/seal",
 	"internal/sharedcache", "internal/termguard", "internal/termtext", "internal/tokenfile", "internal/tokhome",

@@ -13,6 +13,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/tok-cli/tok/internal/atomicfile"
 )
 
 // FileName is the configuration file inside docker's config directory.
@@ -172,37 +174,8 @@ func Configure(path string, registries []string, helper string) (changed bool, e
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return false, fmt.Errorf("could not create %s: %w", filepath.Dir(path), err)
 	}
-	if err := writeAtomic(path, out); err != nil {
+	if err := atomicfile.Replace(path, out, 0o600); err != nil {
 		return false, fmt.Errorf("could not write %s: %w", path, err)
 	}
 	return true, nil
-}
-
-// writeAtomic replaces path with data (mode 0600) through a temporary
-// file in the same directory: readers see the old file or the new one.
-func writeAtomic(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -25,37 +25,3 @@ func lock(path string) (unlock func(), err error) {
 	_ = f.Close()
 	return func() { _ = os.Remove(name) }, nil
 }
-
-// writeAtomic replaces path with data through a temporary file in the same
-// directory, so readers see either the old or the new file, never a part.
-// The new file gets mode and, where possible, the old file's owner.
-func writeAtomic(path string, data []byte, mode os.FileMode) (err error) {
-	old, statErr := os.Stat(path)
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(mode); err != nil {
-		return err
-	}
-	if statErr == nil {
-		keepOwner(f, old)
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}

@@ -20,6 +20,8 @@ import (
 
 	"github.com/tok-cli/tok/internal/execcred"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/tok-cli/tok/internal/atomicfile"
 )
 
 // Interactive modes of an exec stanza, as kubectl defines them.
@@ -124,7 +126,7 @@ func SetCredentials(path, user string, exec ExecUser, context string) error {
 	if err != nil {
 		return fmt.Errorf("could not encode kubeconfig %s: %w", path, err)
 	}
-	if err := writeAtomic(path, out, mode); err != nil {
+	if err := atomicfile.Replace(path, out, mode); err != nil {
 		return fmt.Errorf("could not write kubeconfig %s: %w", path, err)
 	}
 	return nil

@@ -1,14 +1,14 @@
 //go:build unix
 
-package kubeconfig
+package atomicfile
 
 import (
 	"os"
 	"syscall"
 )
 
-// keepOwner gives f the owner of old, so that `sudo tok kubeconfig …` does
-// not leave a user's kubeconfig owned by root. It is best effort: without
+// keepOwner gives f the owner of old, so that `sudo tok …` does
+// not leave a user's file owned by root. It is best effort: without
 // the privilege to chown, the file keeps the caller's ownership, as it would
 // had the caller written it in place.
 func keepOwner(f *os.File, old os.FileInfo) {
