@@ -24,7 +24,7 @@ type dockerCredentialOptions struct {
 	openTTY func() (*os.File, error)
 }
 
-func newDockerCredentialCmd(a *app) *cobra.Command {
+func newDockerCredentialCmd(d *Deps) *cobra.Command {
 	o := dockerCredentialOptions{openTTY: openControllingTerminal}
 	return &cobra.Command{
 		Use:   "docker-credential get|store|erase|list|version",
@@ -51,57 +51,57 @@ on stdout with exit status 1, as the protocol requires. See docs/docker.md.`,
 				err = errors.New("usage: docker-credential-tok <store|get|erase|list|version>")
 			} else {
 				o.action = args[0]
-				err = a.runDockerCredential(cmd.Context(), o)
+				err = d.runDockerCredential(cmd.Context(), o)
 			}
 			if err == nil {
 				return nil
 			}
 			// The protocol: the error on stdout, exit status 1.
-			dockercred.WriteError(a.io.Out, err)
+			dockercred.WriteError(d.io.Out, err)
 			return &execrun.ExitError{Code: ExitError}
 		},
 	}
 }
 
-func (a *app) runDockerCredential(ctx context.Context, o dockerCredentialOptions) error {
+func (d *Deps) runDockerCredential(ctx context.Context, o dockerCredentialOptions) error {
 	switch o.action {
 	case "version":
-		_, err := fmt.Fprintf(a.io.Out, "docker-credential-tok (github.com/tok-cli/tok) %s\n", build.Version)
+		_, err := fmt.Fprintf(d.io.Out, "docker-credential-tok (github.com/tok-cli/tok) %s\n", build.Version)
 		return err
 	case "list":
-		return a.dockerList()
+		return d.dockerList()
 	case "get", "erase":
-		serverURL, err := dockercred.ReadServerURL(a.io.In)
+		serverURL, err := dockercred.ReadServerURL(d.io.In)
 		if err != nil {
 			return err
 		}
-		m, found, err := a.findRegistry(serverURL)
+		m, found, err := d.findRegistry(serverURL)
 		switch {
 		case err != nil:
 			return err
 		case !found:
 			return dockercred.ErrNotFound
 		case o.action == "erase":
-			return a.dockerErase(ctx, m)
+			return d.dockerErase(ctx, m)
 		}
-		cred, err := a.helperToken(ctx, m.Profile, o.openTTY)
+		cred, err := d.helperToken(ctx, m.Profile, o.openTTY)
 		if err != nil {
 			return err
 		}
 		username := m.Remotes.RegistryUser()
-		return dockercred.WriteCredentials(a.io.Out, dockercred.Credentials{ServerURL: serverURL, Username: username, Secret: cred.Token})
+		return dockercred.WriteCredentials(d.io.Out, dockercred.Credentials{ServerURL: serverURL, Username: username, Secret: cred.Token})
 	case "store":
-		c, err := dockercred.ReadCredentials(a.io.In)
+		c, err := dockercred.ReadCredentials(d.io.In)
 		if err != nil {
 			return err
 		}
-		return a.dockerStore(ctx, c)
+		return d.dockerStore(ctx, c)
 	}
 	return fmt.Errorf("unknown credential action %q; use get, store, erase, list or version", o.action)
 }
 
-func (a *app) findRegistry(serverURL string) (cached.Match, bool, error) {
-	svc, err := a.service()
+func (d *Deps) findRegistry(serverURL string) (cached.Match, bool, error) {
+	svc, err := d.service()
 	if err != nil {
 		return cached.Match{}, false, err
 	}
@@ -110,7 +110,7 @@ func (a *app) findRegistry(serverURL string) (cached.Match, bool, error) {
 
 // dockerStore keeps what docker login got as a sealed static profile,
 // unless a profile tok did not make through docker serves the registry.
-func (a *app) dockerStore(ctx context.Context, c dockercred.Credentials) error {
+func (d *Deps) dockerStore(ctx context.Context, c dockercred.Credentials) error {
 	if c.Secret == "" {
 		return errors.New("no secret to store; nothing stored")
 	}
@@ -118,7 +118,7 @@ func (a *app) dockerStore(ctx context.Context, c dockercred.Credentials) error {
 	if err != nil {
 		return err
 	}
-	m, found, err := a.findRegistry(c.ServerURL)
+	m, found, err := d.findRegistry(c.ServerURL)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func (a *app) dockerStore(ctx context.Context, c dockercred.Credentials) error {
 	if found {
 		existing = &m
 	}
-	svc, err := a.service()
+	svc, err := d.service()
 	if err != nil {
 		return err
 	}
@@ -138,19 +138,19 @@ func (a *app) dockerStore(ctx context.Context, c dockercred.Credentials) error {
 		return err
 	}
 	if !res.Stored {
-		fmt.Fprintf(a.io.ErrOut, "tok: profile %q serves %s; docker login changed nothing\n", res.Profile, host)
+		fmt.Fprintf(d.io.ErrOut, "tok: profile %q serves %s; docker login changed nothing\n", res.Profile, host)
 	}
 	return nil
 }
 
 // dockerErase is docker logout: a profile docker login made is removed;
 // a profile the person made stays (tok revoke ends an OAuth grant).
-func (a *app) dockerErase(ctx context.Context, m cached.Match) error {
+func (d *Deps) dockerErase(ctx context.Context, m cached.Match) error {
 	if m.Type != tokens.Static || m.Remotes.StoredBy != cached.StoredByDocker {
-		fmt.Fprintf(a.io.ErrOut, "tok: profile %q serves this registry and stays; to end its grant run: tok revoke -p %s\n", m.Profile, m.Profile)
+		fmt.Fprintf(d.io.ErrOut, "tok: profile %q serves this registry and stays; to end its grant run: tok revoke -p %s\n", m.Profile, m.Profile)
 		return nil
 	}
-	svc, err := a.service()
+	svc, err := d.service()
 	if err != nil {
 		return err
 	}
@@ -159,8 +159,8 @@ func (a *app) dockerErase(ctx context.Context, m cached.Match) error {
 }
 
 // dockerList names every registry a profile serves, with its username.
-func (a *app) dockerList() error {
-	svc, err := a.service()
+func (d *Deps) dockerList() error {
+	svc, err := d.service()
 	if err != nil {
 		return err
 	}
@@ -178,14 +178,14 @@ func (a *app) dockerList() error {
 			list[reg] = r.RegistryUser()
 		}
 	}
-	return dockercred.WriteList(a.io.Out, list)
+	return dockercred.WriteList(d.io.Out, list)
 }
 
 type dockerConfigureOptions struct {
 	registries []string
 }
 
-func newDockerCmd(a *app) *cobra.Command {
+func newDockerCmd(d *Deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "docker",
 		Short: "Set docker's client configuration to use tok",
@@ -205,7 +205,7 @@ setting in the file is kept; the file is replaced atomically, mode 0600.`,
   tok docker configure --registry harbor.example.com --registry registry.gitlab.com`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runDockerConfigure(o)
+			return d.runDockerConfigure(o)
 		},
 	}
 	configure.Flags().StringArrayVar(&o.registries, "registry", nil, "registry HOST[:PORT] to hand to tok (repeatable; default: every registry)")
@@ -213,7 +213,7 @@ setting in the file is kept; the file is replaced atomically, mode 0600.`,
 	return cmd
 }
 
-func (a *app) runDockerConfigure(o dockerConfigureOptions) error {
+func (d *Deps) runDockerConfigure(o dockerConfigureOptions) error {
 	var regs []string
 	for _, r := range o.registries {
 		h, err := credmatch.ParseRegistry(r)
@@ -223,7 +223,7 @@ func (a *app) runDockerConfigure(o dockerConfigureOptions) error {
 		regs = append(regs, h)
 	}
 	sort.Strings(regs)
-	path, err := dockerconfig.Path(a.getenv)
+	path, err := dockerconfig.Path(d.getenv)
 	if err != nil {
 		return err
 	}
@@ -236,9 +236,9 @@ func (a *app) runDockerConfigure(o dockerConfigureOptions) error {
 		what = fmt.Sprint(regs)
 	}
 	if !changed {
-		fmt.Fprintf(a.io.ErrOut, "%s already uses tok for %s.\n", path, what)
+		fmt.Fprintf(d.io.ErrOut, "%s already uses tok for %s.\n", path, what)
 		return nil
 	}
-	fmt.Fprintf(a.io.ErrOut, "Docker clients now ask tok (docker-credential-tok) for %s (%s).\n", what, path)
+	fmt.Fprintf(d.io.ErrOut, "Docker clients now ask tok (docker-credential-tok) for %s (%s).\n", what, path)
 	return nil
 }

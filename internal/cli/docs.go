@@ -18,5 +18,5 @@ import (
 func NewDocsRootCmd() *cobra.Command {
 	ios, _, _, _ := iostreams.Test()
 	noEnv := func(string) string { return "" }
-	return NewRootCmd(newApp(ios, noEnv))
+	return NewRootCmd(newDeps(ios, noEnv))
 }

@@ -112,32 +112,32 @@ func (o *federationOptions) config() (*tokens.FederationConfig, error) {
 // family of variables) describe and returns its name, or "" when they
 // describe none. Flags win over variables; -p and TOK_PROFILE win over the
 // variables, but -p together with --issuer is a mistake.
-func (a *app) useEphemeral(ctx context.Context, o *ephemeralOptions) (string, error) {
+func (d *Deps) useEphemeral(ctx context.Context, o *ephemeralOptions) (string, error) {
 	flagged := o.issuer != "" || o.tokenURL != ""
 	if !flagged {
 		if o.clientID != "" || o.clientSecretFile != "" || o.fed.given() || len(o.scopes)+len(o.resources) > 0 || o.audience != "" || o.flow != "" {
 			return "", usagef("--client-id, --scopes, --subject-token-* and the other ephemeral profile flags need --issuer or --token-url")
 		}
-		if a.profileName() != "" {
+		if d.profileName() != "" {
 			return "", nil
 		}
-		o.issuer, o.tokenURL = a.getenv("TOK_ISSUER"), a.getenv("TOK_TOKEN_URL")
+		o.issuer, o.tokenURL = d.getenv("TOK_ISSUER"), d.getenv("TOK_TOKEN_URL")
 		if o.issuer == "" && o.tokenURL == "" {
 			return "", nil
 		}
-	} else if a.profileFlag != "" {
+	} else if d.profileFlag != "" {
 		return "", usagef("-p names a stored profile and --issuer/--token-url describe an ephemeral one; give one or the other")
 	}
 	if o.clientID == "" {
-		o.clientID = a.getenv("TOK_CLIENT_ID")
+		o.clientID = d.getenv("TOK_CLIENT_ID")
 	}
-	if o.scopes == nil && a.getenv("TOK_SCOPES") != "" {
-		o.scopes = strings.FieldsFunc(a.getenv("TOK_SCOPES"), func(r rune) bool { return r == ',' || r == ' ' })
+	if o.scopes == nil && d.getenv("TOK_SCOPES") != "" {
+		o.scopes = strings.FieldsFunc(d.getenv("TOK_SCOPES"), func(r rune) bool { return r == ',' || r == ' ' })
 	}
 	if o.audience == "" {
-		o.audience = a.getenv("TOK_AUDIENCE")
+		o.audience = d.getenv("TOK_AUDIENCE")
 	}
-	secret, err := a.ephemeralSecret(o.clientSecretFile)
+	secret, err := d.ephemeralSecret(o.clientSecretFile)
 	if err != nil {
 		return "", err
 	}
@@ -155,7 +155,7 @@ func (a *app) useEphemeral(ctx context.Context, o *ephemeralOptions) (string, er
 	if flow == tokens.FlowClientCredentials && secret == "" {
 		return "", usagef("the client-credentials flow needs a client secret: set TOK_CLIENT_SECRET or give --client-secret-file")
 	}
-	cfg, err := a.oauthConfigFromFlags(ctx, profileOptions{
+	cfg, err := d.oauthConfigFromFlags(ctx, profileOptions{
 		typ:           string(typ),
 		issuer:        o.issuer,
 		tokenURL:      o.tokenURL,
@@ -171,7 +171,7 @@ func (a *app) useEphemeral(ctx context.Context, o *ephemeralOptions) (string, er
 		return "", err
 	}
 	p := tokens.Profile{Name: ephemeralProfile, Type: typ, Description: "ephemeral profile for this run", OAuth: cfg}
-	if p.Shared, err = a.ephemeralSharedCache(); err != nil {
+	if p.Shared, err = d.ephemeralSharedCache(); err != nil {
 		return "", err
 	}
 	if typ == tokens.Federated {
@@ -180,20 +180,20 @@ func (a *app) useEphemeral(ctx context.Context, o *ephemeralOptions) (string, er
 		}
 		cfg.K8sToken = tokens.K8sAccessToken
 	}
-	svc, err := a.ephemeralService()
+	svc, err := d.ephemeralService()
 	if err != nil {
 		return "", err
 	}
 	if err := svc.AddProfile(ctx, p, secret); err != nil {
 		return "", err
 	}
-	a.profileFlag = ephemeralProfile
+	d.profileFlag = ephemeralProfile
 	if typ == tokens.OAuth && flow != tokens.FlowClientCredentials {
 		// A person signs in for this run; client credentials and
 		// federation need nobody and run on the first Token call.
 		lctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		defer cancel()
-		if err := a.signInQuietly(lctx, svc, ephemeralProfile, a.loginOptions(ephemeralProfile, flow, false)); err != nil {
+		if err := d.signInQuietly(lctx, svc, ephemeralProfile, d.loginOptions(ephemeralProfile, flow, false)); err != nil {
 			return "", err
 		}
 	}
@@ -202,9 +202,9 @@ func (a *app) useEphemeral(ctx context.Context, o *ephemeralOptions) (string, er
 
 // ephemeralSecret reads the client secret from file, else from
 // TOK_CLIENT_SECRET; it never comes from the command line.
-func (a *app) ephemeralSecret(file string) (string, error) {
+func (d *Deps) ephemeralSecret(file string) (string, error) {
 	if file == "" {
-		return strings.TrimSpace(a.getenv("TOK_CLIENT_SECRET")), nil
+		return strings.TrimSpace(d.getenv("TOK_CLIENT_SECRET")), nil
 	}
 	fh, err := os.Open(file)
 	if err != nil {
@@ -218,20 +218,20 @@ func (a *app) ephemeralSecret(file string) (string, error) {
 	return secret, nil
 }
 
-// ephemeralService makes a.svc a Service whose store and data key live in
+// ephemeralService makes d.svc a Service whose store and data key live in
 // memory: nothing touches TOK_HOME, the OS keyring or D-Bus.
-func (a *app) ephemeralService() (*tokens.Service, error) {
-	svc, err := a.newService(store.NewMemory(), &keysource.Memory{}, "")
+func (d *Deps) ephemeralService() (*tokens.Service, error) {
+	svc, err := d.newService(store.NewMemory(), &keysource.Memory{}, "")
 	if err != nil {
 		return nil, err
 	}
-	a.svc = svc
-	return a.svc, nil
+	d.svc = svc
+	return d.svc, nil
 }
 
 // subjectFetcher fetches federated profiles' subject tokens with tok's
 // environment; commands' stderr goes to tok's stderr.
-func (a *app) subjectFetcher(httpTimeout time.Duration) federation.Fetcher {
+func (d *Deps) subjectFetcher(httpTimeout time.Duration) federation.Fetcher {
 	hc, _ := oauth.NewHTTPClient("", httpTimeout) // no CA file: cannot fail
-	return federation.Fetcher{Getenv: a.getenv, HTTPClient: hc, Stderr: a.io.ErrOut}
+	return federation.Fetcher{Getenv: d.getenv, HTTPClient: hc, Stderr: d.io.ErrOut}
 }

@@ -18,7 +18,7 @@ type execOptions struct {
 	eph       ephemeralOptions
 }
 
-func newExecCmd(a *app) *cobra.Command {
+func newExecCmd(d *Deps) *cobra.Command {
 	var opts execOptions
 	cmd := &cobra.Command{
 		Use:   "exec [-p PROFILE | --issuer URL --client-id ID ...] [--env VAR]... [--mask] -- COMMAND [ARG...]",
@@ -78,7 +78,7 @@ when the child died of signal N).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runExec(cmd.Context(), opts, args)
+			return d.runExec(cmd.Context(), opts, args)
 		},
 	}
 	f := cmd.Flags()
@@ -90,19 +90,19 @@ when the child died of signal N).`,
 	return cmd
 }
 
-func (a *app) runExec(ctx context.Context, opts execOptions, args []string) error {
+func (d *Deps) runExec(ctx context.Context, opts execOptions, args []string) error {
 	spec := execrun.Spec{
 		Argv:      args,
 		EnvNames:  opts.env,
 		TokenFile: opts.tokenFile,
 		Mask:      opts.mask,
-		Stdin:     a.io.In,
-		Stdout:    a.io.Out,
-		Stderr:    a.io.ErrOut,
+		Stdin:     d.io.In,
+		Stdout:    d.io.Out,
+		Stderr:    d.io.ErrOut,
 		Environ:   os.Environ(),
-		Now:       a.now,
+		Now:       d.now,
 
-		ChildCoreLimit: a.coreLimit,
+		ChildCoreLimit: d.coreLimit,
 	}
 	if err := spec.Validate(); err != nil {
 		return err
@@ -114,34 +114,34 @@ func (a *app) runExec(ctx context.Context, opts execOptions, args []string) erro
 	defer signal.Stop(sigs)
 
 	prepCtx, stopWatching := execrun.CancelOnSignal(ctx, sigs)
-	cred, err := a.execToken(prepCtx, opts)
+	cred, err := d.execToken(prepCtx, opts)
 	if sig := stopWatching(); sig != nil {
 		return execrun.SignalExit(sig)
 	}
 	if err != nil {
 		return err
 	}
-	return execrun.Run(ctx, spec, sigs, cred, a.execFetch(cred.Profile))
+	return execrun.Run(ctx, spec, sigs, cred, d.execFetch(cred.Profile))
 }
 
 // execToken gets the child's token from the ephemeral profile the flags
 // describe, or else from the stored profile.
-func (a *app) execToken(ctx context.Context, opts execOptions) (tokens.Credential, error) {
-	name, err := a.useEphemeral(ctx, &opts.eph)
+func (d *Deps) execToken(ctx context.Context, opts execOptions) (tokens.Credential, error) {
+	name, err := d.useEphemeral(ctx, &opts.eph)
 	if err != nil {
 		return tokens.Credential{}, err
 	}
 	if name == "" {
-		name = a.profileName()
+		name = d.profileName()
 	}
-	return a.tokenOrLogin(ctx, name, tokens.TokenOptions{}, a.io.CanPrompt())
+	return d.tokenOrLogin(ctx, name, tokens.TokenOptions{}, d.io.CanPrompt())
 }
 
 // execFetch fetches the tokens of a running child from the Service. Its
 // warnings (a refresh that failed without losing the token) go to the
 // refresher, which turns a run of failures into one line.
-func (a *app) execFetch(profile string) execrun.Fetch {
-	svc := a.svc
+func (d *Deps) execFetch(profile string) execrun.Fetch {
+	svc := d.svc
 	var warning string
 	svc.Warn = func(msg string) { warning = msg }
 	return func(ctx context.Context) (tokens.Credential, string, error) {

@@ -29,7 +29,7 @@ func needsProfileForm(name string, o *profileOptions) bool {
 
 // askProfile fills the missing values of tok profile add from the form
 // (tui.AskProfile) and returns the profile name.
-func (a *app) askProfile(ctx context.Context, name string, o *profileOptions) (string, error) {
+func (d *Deps) askProfile(ctx context.Context, name string, o *profileOptions) (string, error) {
 	ans := tui.ProfileAnswers{Name: name, Type: o.typ, Issuer: o.issuer, ClientID: o.clientID, Flow: ""}
 	if o.flow != "" && o.flow != string(tokens.FlowAuto) {
 		ans.Flow = o.flow
@@ -41,12 +41,12 @@ func (a *app) askProfile(ctx context.Context, name string, o *profileOptions) (s
 		ans.Issuer = o.tokenURL // explicit endpoints: nothing to discover
 	}
 	err := tui.AskProfile(ctx, tui.ProfileFormOptions{
-		In:          a.io.In,
-		Out:         a.io.ErrOut,
+		In:          d.io.In,
+		Out:         d.io.ErrOut,
 		ValidName:   tokens.ValidateName,
 		ValidIssuer: oauth.ValidateIssuerURL,
 		Discover: func(ctx context.Context, issuer string) (tui.Provider, error) {
-			return a.discoverForForm(ctx, issuer, o.caFile)
+			return d.discoverForForm(ctx, issuer, o.caFile)
 		},
 	}, &ans)
 	if errors.Is(err, tui.ErrCancelled) {
@@ -71,7 +71,7 @@ func (a *app) askProfile(ctx context.Context, name string, o *profileOptions) (s
 }
 
 // discoverForForm is what the form shows about an issuer.
-func (a *app) discoverForForm(ctx context.Context, issuer, caFile string) (tui.Provider, error) {
+func (d *Deps) discoverForForm(ctx context.Context, issuer, caFile string) (tui.Provider, error) {
 	hc, err := oauth.NewHTTPClient(caFile, 15*time.Second)
 	if err != nil {
 		return tui.Provider{}, err
@@ -99,24 +99,24 @@ func (a *app) discoverForForm(ctx context.Context, issuer, caFile string) (tui.P
 
 // offerFirstProfile is tok alone at a terminal with no profiles: it offers
 // to add one instead of failing.
-func (a *app) offerFirstProfile(ctx context.Context) error {
+func (d *Deps) offerFirstProfile(ctx context.Context) error {
 	add := true
 	err := huh.NewForm(huh.NewGroup(huh.NewConfirm().
 		Title("tok has no profiles yet. Add one now?").
 		Description("A profile is a provider you sign in to, or a token you already have.").
 		Affirmative("Add a profile").Negative("Not now").Value(&add))).
-		WithInput(a.io.In).WithOutput(a.io.ErrOut).RunWithContext(ctx)
+		WithInput(d.io.In).WithOutput(d.io.ErrOut).RunWithContext(ctx)
 	switch {
 	case errors.Is(err, huh.ErrUserAborted):
 		return errCancelled
 	case err != nil:
 		return err
 	case !add:
-		a.io.ErrOut.Write([]byte("Add one later with: tok profile add\n"))
+		d.io.ErrOut.Write([]byte("Add one later with: tok profile add\n"))
 		return nil
 	}
 	var o profileOptions
 	o.flow = string(tokens.FlowAuto)
 	o.refreshMargin, o.maxAge = tokens.DefaultRefreshMargin, tokens.DefaultMaxAge
-	return a.runProfileAdd(ctx, "", o)
+	return d.runProfileAdd(ctx, "", o)
 }

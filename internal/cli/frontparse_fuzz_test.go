@@ -141,8 +141,8 @@ func FuzzFrontParseAgreesWithCobra(f *testing.F) {
 // anything else.
 func cobraGitCredential(args []string) (string, bool) {
 	ios, _, _, _ := iostreams.Test()
-	a := newApp(ios, func(string) string { return "" })
-	cmd, rest, err := NewRootCmd(a).Find(args)
+	d := newDeps(ios, func(string) string { return "" })
+	cmd, rest, err := NewRootCmd(d).Find(args)
 	if err != nil || cmd.Name() != "git-credential" || cmd.ParseFlags(rest) != nil {
 		return "", false
 	}

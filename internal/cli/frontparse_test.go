@@ -15,8 +15,8 @@ import (
 func cobraParse(t *testing.T, args []string) (front.Invocation, bool) {
 	t.Helper()
 	ios, _, _, _ := iostreams.Test()
-	a := newApp(ios, func(string) string { return "" })
-	root := NewRootCmd(a)
+	d := newDeps(ios, func(string) string { return "" })
+	root := NewRootCmd(d)
 	cmd, rest, err := root.Find(args)
 	if err != nil || (cmd.Name() != "token" && cmd.Name() != "kube" && cmd.Name() != "exec") {
 		return front.Invocation{}, false
@@ -37,7 +37,7 @@ func cobraParse(t *testing.T, args []string) (front.Invocation, bool) {
 			return front.Invocation{}, false
 		}
 	}
-	inv := front.Invocation{Command: cmd.Name(), Profile: a.profileFlag, Home: a.homeFlag, Debug: a.debug, Output: output.Raw}
+	inv := front.Invocation{Command: cmd.Name(), Profile: d.profileFlag, Home: d.homeFlag, Debug: d.debug, Output: output.Raw}
 	switch cmd.Name() {
 	case "token":
 		inv.Output, _ = f.GetString("output")

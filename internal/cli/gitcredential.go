@@ -23,7 +23,7 @@ type gitCredentialOptions struct {
 	openTTY func() (*os.File, error)
 }
 
-func newGitCredentialCmd(a *app) *cobra.Command {
+func newGitCredentialCmd(d *Deps) *cobra.Command {
 	o := gitCredentialOptions{openTTY: openControllingTerminal}
 	return &cobra.Command{
 		Use:   "git-credential get|store|erase|capability",
@@ -46,23 +46,23 @@ created is removed). Unknown actions are ignored. See docs/git.md.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.action = args[0]
-			return a.runGitCredential(cmd.Context(), o)
+			return d.runGitCredential(cmd.Context(), o)
 		},
 	}
 }
 
 func openControllingTerminal() (*os.File, error) { return os.OpenFile("/dev/tty", os.O_RDWR, 0) }
 
-func (a *app) runGitCredential(ctx context.Context, o gitCredentialOptions) error {
+func (d *Deps) runGitCredential(ctx context.Context, o gitCredentialOptions) error {
 	switch o.action {
 	case "capability":
-		_, err := fmt.Fprint(a.io.Out, gitcred.Capabilities)
+		_, err := fmt.Fprint(d.io.Out, gitcred.Capabilities)
 		return err
 	case "get", "store", "erase":
 	default:
 		return nil // the protocol: helpers ignore actions they do not know
 	}
-	req, err := gitcred.Parse(a.io.In)
+	req, err := gitcred.Parse(d.io.In)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (a *app) runGitCredential(ctx context.Context, o gitCredentialOptions) erro
 	if req.Host == "" || (req.Protocol != "https" && req.Protocol != "http") {
 		return nil
 	}
-	svc, err := a.service()
+	svc, err := d.service()
 	if err != nil {
 		return err
 	}
@@ -85,11 +85,11 @@ func (a *app) runGitCredential(ctx context.Context, o gitCredentialOptions) erro
 		if !found {
 			return nil
 		}
-		cred, err := a.helperToken(ctx, m.Profile, o.openTTY)
+		cred, err := d.helperToken(ctx, m.Profile, o.openTTY)
 		if err != nil {
 			return err
 		}
-		return gitcred.Encode(a.io.Out, cached.GitResponse(req, m, cred))
+		return gitcred.Encode(d.io.Out, cached.GitResponse(req, m, cred))
 	case "store":
 		if req.Password == "" {
 			return nil // an authtype credential, or nothing to keep
@@ -106,7 +106,7 @@ func (a *app) runGitCredential(ctx context.Context, o gitCredentialOptions) erro
 		if err != nil {
 			return err
 		}
-		a.log.Debug("git store", "profile", res.Profile, "stored", res.Stored, "unchanged", res.Unchanged)
+		d.log.Debug("git store", "profile", res.Profile, "stored", res.Stored, "unchanged", res.Unchanged)
 		return nil
 	default: // erase
 		if !found {
@@ -117,7 +117,7 @@ func (a *app) runGitCredential(ctx context.Context, o gitCredentialOptions) erro
 			secret = req.Credential
 		}
 		res, err := svc.Reject(ctx, m.Profile, secret, cached.StoredByGit)
-		a.log.Debug("git erase", "profile", m.Profile, "result", string(res))
+		d.log.Debug("git erase", "profile", m.Profile, "result", string(res))
 		return err
 	}
 }
@@ -126,8 +126,8 @@ func (a *app) runGitCredential(ctx context.Context, o gitCredentialOptions) erro
 // and docker own stdin and stdout, so a login needs the controlling
 // terminal: with one, the login runs there; without, the error names
 // the command to run.
-func (a *app) helperToken(ctx context.Context, name string, openTTY func() (*os.File, error)) (tokens.Credential, error) {
-	cred, err := a.tokenOrLogin(ctx, name, tokens.TokenOptions{}, false)
+func (d *Deps) helperToken(ctx context.Context, name string, openTTY func() (*os.File, error)) (tokens.Credential, error) {
+	cred, err := d.tokenOrLogin(ctx, name, tokens.TokenOptions{}, false)
 	if err == nil || !errors.Is(err, tokens.ErrLoginRequired) || openTTY == nil {
 		return cred, err
 	}
@@ -138,10 +138,10 @@ func (a *app) helperToken(ctx context.Context, name string, openTTY func() (*os.
 	defer tty.Close()
 	// For this one login the person's streams are the terminal; git's
 	// pipes stay stdin and stdout of the protocol.
-	protocol := a.io
-	a.io = iostreams.Terminal(tty, protocol.Out)
-	defer func() { a.io = protocol }()
-	return a.tokenOrLogin(ctx, name, tokens.TokenOptions{}, true)
+	protocol := d.io
+	d.io = iostreams.Terminal(tty, protocol.Out)
+	defer func() { d.io = protocol }()
+	return d.tokenOrLogin(ctx, name, tokens.TokenOptions{}, true)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -16,7 +16,7 @@ import (
 	"github.com/tok-cli/tok/internal/when"
 )
 
-func newInspectCmd(a *app) *cobra.Command {
+func newInspectCmd(d *Deps) *cobra.Command {
 	var asJSON, idToken bool
 	cmd := &cobra.Command{
 		Use:   "inspect [PROFILE | -p PROFILE | -]",
@@ -34,18 +34,18 @@ deciding whether to trust one. Opaque (non-JWT) tokens cannot be decoded.`,
 			if len(args) == 1 && args[0] == "-" {
 				return nil
 			}
-			return a.profileArg(cmd, args)
+			return d.profileArg(cmd, args)
 		},
-		ValidArgsFunction: a.completeProfileArg,
+		ValidArgsFunction: d.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var raw string
 			if len(args) == 1 && args[0] == "-" {
 				var err error
-				if raw, err = readSecretStdin(a.io.In); err != nil {
+				if raw, err = readSecretStdin(d.io.In); err != nil {
 					return fmt.Errorf("could not read a token from stdin: %w", err)
 				}
 			} else {
-				svc, err := a.service()
+				svc, err := d.service()
 				if err != nil {
 					return err
 				}
@@ -53,13 +53,13 @@ deciding whether to trust one. Opaque (non-JWT) tokens cannot be decoded.`,
 				if idToken {
 					use = tokens.K8sIDToken
 				}
-				cred, err := svc.Token(cmd.Context(), a.profileName(), tokens.TokenOptions{Use: use, AllowExpired: true})
+				cred, err := svc.Token(cmd.Context(), d.profileName(), tokens.TokenOptions{Use: use, AllowExpired: true})
 				if err != nil {
 					return err
 				}
 				raw = cred.Token
 			}
-			d, err := jwt.Decode(raw)
+			dec, err := jwt.Decode(raw)
 			if errors.Is(err, jwt.ErrNotJWT) {
 				return fmt.Errorf("the token is %w", err)
 			}
@@ -67,12 +67,12 @@ deciding whether to trust one. Opaque (non-JWT) tokens cannot be decoded.`,
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(a.io.Out)
+				enc := json.NewEncoder(d.io.Out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"header": d.Header, "claims": d.Claims, "verified": false})
+				return enc.Encode(map[string]any{"header": dec.Header, "claims": dec.Claims, "verified": false})
 			}
-			writeDecoded(a.io.Out, d, a.now())
-			fmt.Fprintln(a.io.ErrOut, "Note: the signature was not verified.")
+			writeDecoded(d.io.Out, dec, d.now())
+			fmt.Fprintln(d.io.ErrOut, "Note: the signature was not verified.")
 			return nil
 		},
 	}

@@ -14,7 +14,7 @@ type keyExportOptions struct {
 	force  bool   // print to a terminal
 }
 
-func newKeyExportCmd(a *app) *cobra.Command {
+func newKeyExportCmd(d *Deps) *cobra.Command {
 	var o keyExportOptions
 	cmd := &cobra.Command{
 		Use:   "export [-o FILE]",
@@ -32,7 +32,7 @@ readable by everyone. tok refuses to print the key to a terminal unless
   tok config key export | gh secret set TOK_KEY`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runKeyExport(cmd.Context(), o)
+			return d.runKeyExport(cmd.Context(), o)
 		},
 	}
 	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write the key to this new file (0600) instead of stdout")
@@ -40,11 +40,11 @@ readable by everyone. tok refuses to print the key to a terminal unless
 	return cmd
 }
 
-func (a *app) runKeyExport(ctx context.Context, o keyExportOptions) error {
-	if o.output == "" && a.io.IsStdoutTTY() && !o.force {
+func (d *Deps) runKeyExport(ctx context.Context, o keyExportOptions) error {
+	if o.output == "" && d.io.IsStdoutTTY() && !o.force {
 		return usagef("refusing to print the data key to a terminal; write it to a private file (tok config key export -o FILE) or add --force")
 	}
-	svc, err := a.service()
+	svc, err := d.service()
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func (a *app) runKeyExport(ctx context.Context, o keyExportOptions) error {
 		return err
 	}
 	if o.output == "" {
-		fmt.Fprintln(a.io.Out, k)
+		fmt.Fprintln(d.io.Out, k)
 		return nil
 	}
 	// Never replace: an existing file may be someone else's, or a symlink
@@ -65,6 +65,6 @@ func (a *app) runKeyExport(ctx context.Context, o keyExportOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.io.ErrOut, "Wrote the data key to %s (mode 0600).\n", o.output)
+	fmt.Fprintf(d.io.ErrOut, "Wrote the data key to %s (mode 0600).\n", o.output)
 	return nil
 }

@@ -46,7 +46,7 @@ func shortDuration(d time.Duration) string {
 // keyStateLine is the line tok status prints under its table for the
 // passphrase key source, or "" for other sources or when the state cannot
 // be read (status goes on without it).
-func (a *app) keyStateLine(svc *tokens.Service) string {
+func (d *Deps) keyStateLine(svc *tokens.Service) string {
 	ks, err := svc.KeyState()
 	if err != nil {
 		return ""

@@ -16,7 +16,7 @@ import (
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
-func newKubeCmd(a *app) *cobra.Command {
+func newKubeCmd(d *Deps) *cobra.Command {
 	return &cobra.Command{
 		Use:   "kube [-p PROFILE]",
 		Short: "kubectl credential plugin: print an ExecCredential (same as token -o exec-credential)",
@@ -39,36 +39,36 @@ else TOK_PROFILE, else the default profile. Set it up with:
   tok kubeconfig set-credentials oidc-user -p PROFILE`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runExecCredential(cmd.Context())
+			return d.runExecCredential(cmd.Context())
 		},
 	}
 }
 
-func (a *app) runExecCredential(ctx context.Context) error {
-	info, err := execcred.ParseInfo(a.getenv(execcred.EnvVar))
+func (d *Deps) runExecCredential(ctx context.Context) error {
+	info, err := execcred.ParseInfo(d.getenv(execcred.EnvVar))
 	if err != nil {
 		return err
 	}
-	name := a.profileFlag
+	name := d.profileFlag
 	if name == "" {
 		if p, ok := execcred.ClusterProfile(info); ok {
 			name = p
 		}
 	}
 	if name == "" {
-		name = a.getenv("TOK_PROFILE")
+		name = d.getenv("TOK_PROFILE")
 	}
 	// kubectl says whether it handed us its terminal; without
 	// KUBERNETES_EXEC_INFO, only a terminal on stdin and stderr counts.
-	interactive := a.io.CanPrompt()
+	interactive := d.io.CanPrompt()
 	if info.Provided {
 		interactive = info.Interactive && interactive
 	}
-	cred, err := a.tokenOrLogin(ctx, name, tokens.TokenOptions{Kubernetes: true}, interactive)
+	cred, err := d.tokenOrLogin(ctx, name, tokens.TokenOptions{Kubernetes: true}, interactive)
 	if err != nil {
 		return err
 	}
-	return output.WriteExecCredential(a.io.Out, info, cred, a.now())
+	return output.WriteExecCredential(d.io.Out, info, cred, d.now())
 }
 
 type setCredentialsOptions struct {
@@ -78,7 +78,7 @@ type setCredentialsOptions struct {
 	fromCluster bool
 }
 
-func newKubeconfigCmd(a *app) *cobra.Command {
+func newKubeconfigCmd(d *Deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "kubeconfig",
 		Short: "Set up kubectl to get its credentials from tok",
@@ -115,7 +115,7 @@ profile from it, so one user entry serves many clusters:
   tok kubeconfig set-credentials tok --from-cluster`,
 		Args: exactArgs(1, "the kubeconfig user name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runSetCredentials(args[0], o)
+			return d.runSetCredentials(args[0], o)
 		},
 	}
 	f := set.Flags()
@@ -127,8 +127,8 @@ profile from it, so one user entry serves many clusters:
 	return cmd
 }
 
-func (a *app) runSetCredentials(user string, o setCredentialsOptions) error {
-	name := a.profileName()
+func (d *Deps) runSetCredentials(user string, o setCredentialsOptions) error {
+	name := d.profileName()
 	if name == "" && !o.fromCluster {
 		return usagef("name the profile with -p PROFILE, or pass --from-cluster")
 	}
@@ -136,7 +136,7 @@ func (a *app) runSetCredentials(user string, o setCredentialsOptions) error {
 		if err := tokens.ValidateName(name); err != nil {
 			return &usageError{err}
 		}
-		svc, err := a.service()
+		svc, err := d.service()
 		if err != nil {
 			return err
 		}
@@ -163,8 +163,8 @@ func (a *app) runSetCredentials(user string, o setCredentialsOptions) error {
 	}
 	// A non-default tok home must reach the plugin, which kubectl may run
 	// from an environment without TOK_HOME.
-	if a.homeFlag != "" || a.getenv("TOK_HOME") != "" {
-		home, err := a.home()
+	if d.homeFlag != "" || d.getenv("TOK_HOME") != "" {
+		home, err := d.home()
 		if err != nil {
 			return err
 		}
@@ -186,7 +186,7 @@ func (a *app) runSetCredentials(user string, o setCredentialsOptions) error {
 			stanza += fmt.Sprintf("# and in the contexts entry %s:\n#   context:\n#     user: %s\n", o.context, user)
 			command += fmt.Sprintf("\nkubectl config set-context %s --user=%s%s", output.ShellQuote(o.context), output.ShellQuote(user), kcFlag)
 		}
-		fmt.Fprintf(a.io.Out, "%s\n# or, with kubectl:\n%s\n", stanza, command)
+		fmt.Fprintf(d.io.Out, "%s\n# or, with kubectl:\n%s\n", stanza, command)
 		return nil
 	}
 	if err := kubeconfig.SetCredentials(path, user, eu, o.context); err != nil {
@@ -196,7 +196,7 @@ func (a *app) runSetCredentials(user string, o setCredentialsOptions) error {
 	if o.context != "" {
 		msg += fmt.Sprintf("; context %q now uses it", o.context)
 	}
-	fmt.Fprintln(a.io.ErrOut, msg+".")
+	fmt.Fprintln(d.io.ErrOut, msg+".")
 	return nil
 }
 

@@ -30,7 +30,7 @@ type loginOptions struct {
 	redirectPort *int
 }
 
-func newLoginCmd(a *app) *cobra.Command {
+func newLoginCmd(d *Deps) *cobra.Command {
 	var opts loginOptions
 	var redirectPort int
 	cmd := &cobra.Command{
@@ -63,13 +63,13 @@ Static profiles: the token is read from a hidden prompt, or from stdin with
   tok login -p api --remote          # over SSH, browser on your laptop
   tok login -p gh --with-token < token.txt
   pass show github | tok login -p gh --with-token --expires-at 2026-12-31`,
-		Args:              a.profileArg,
-		ValidArgsFunction: a.completeProfileArg,
+		Args:              d.profileArg,
+		ValidArgsFunction: d.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("redirect-port") {
 				opts.redirectPort = &redirectPort
 			}
-			return a.runLogin(cmd.Context(), opts)
+			return d.runLogin(cmd.Context(), opts)
 		},
 	}
 	f := cmd.Flags()
@@ -86,12 +86,12 @@ Static profiles: the token is read from a hidden prompt, or from stdin with
 	return cmd
 }
 
-func (a *app) runLogin(ctx context.Context, opts loginOptions) error {
-	svc, err := a.service()
+func (d *Deps) runLogin(ctx context.Context, opts loginOptions) error {
+	svc, err := d.service()
 	if err != nil {
 		return err
 	}
-	name, err := a.requireProfile(ctx)
+	name, err := d.requireProfile(ctx)
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (a *app) runLogin(ctx context.Context, opts loginOptions) error {
 		return err
 	}
 	if p.Type == tokens.Static {
-		return a.loginStatic(ctx, svc, p.Name, opts)
+		return d.loginStatic(ctx, svc, p.Name, opts)
 	}
 	if opts.withToken || opts.expiresAt != "" {
 		return usagef("--with-token and --expires-at are for static profiles; profile %q is an oauth profile", p.Name)
@@ -109,20 +109,20 @@ func (a *app) runLogin(ctx context.Context, opts loginOptions) error {
 	if err != nil {
 		return &usageError{err}
 	}
-	lopts := a.loginOptions(p.Name, flow, opts.noBrowser)
+	lopts := d.loginOptions(p.Name, flow, opts.noBrowser)
 	// A reload of the browser tab shows the result for a moment longer:
 	// Main waits for the listener after printing the outcome.
 	lopts.UI.KeepResultFor = keepResultPage
-	lopts.UI.Lingering = &a.lingering
+	lopts.UI.Lingering = &d.lingering
 	if opts.remote {
 		switch {
 		case flow != "" && flow != tokens.FlowAuto && flow != tokens.FlowBrowser:
 			return usagef("--remote is for the browser flow, not --flow %s", flow)
-		case !a.io.CanPrompt():
+		case !d.io.CanPrompt():
 			return usagef("--remote needs a terminal to paste the browser's address into; run tok login -p %s --remote at a terminal", p.Name)
 		}
 		lopts.Flow = tokens.FlowBrowser
-		lopts.UI.Paste = a.pasteLine
+		lopts.UI.Paste = d.pasteLine
 	}
 	lopts.Username = opts.username
 	if opts.redirectPort != nil {
@@ -132,9 +132,9 @@ func (a *app) runLogin(ctx context.Context, opts loginOptions) error {
 		lopts.RedirectPort = opts.redirectPort
 	}
 	if opts.pwStdin {
-		lopts.Password = func() (string, error) { return readSecretStdin(a.io.In) }
-	} else if a.io.CanPrompt() {
-		lopts.Password = func() (string, error) { return a.io.ReadSecret("Password: ") }
+		lopts.Password = func() (string, error) { return readSecretStdin(d.io.In) }
+	} else if d.io.CanPrompt() {
+		lopts.Password = func() (string, error) { return d.io.ReadSecret("Password: ") }
 	}
 	timeout := loginTimeout(opts.timeout, tokens.ChooseFlow(&p, flow, lopts.Remote))
 	if timeout > 0 {
@@ -142,14 +142,14 @@ func (a *app) runLogin(ctx context.Context, opts loginOptions) error {
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	cred, who, err := a.signIn(ctx, svc, p.Name, lopts)
+	cred, who, err := d.signIn(ctx, svc, p.Name, lopts)
 	if timeout > 0 && ctx.Err() == context.DeadlineExceeded {
 		return &tokens.Failure{Cause: err, Msg: fmt.Sprintf("login to profile %q did not finish within %s (--timeout); try again, with more time if needed: tok login %s --timeout %s", p.Name, timeout, p.Name, 2*timeout)}
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.io.ErrOut, "Logged in to profile %q%s%s.\n", p.Name, who, expiryPhrase(cred.Expiry, a.now()))
+	fmt.Fprintf(d.io.ErrOut, "Logged in to profile %q%s%s.\n", p.Name, who, expiryPhrase(cred.Expiry, d.now()))
 	return nil
 }
 
@@ -172,27 +172,27 @@ func loginTimeout(given time.Duration, flow tokens.Flow) time.Duration {
 // loginOptions are the options of an interactive login by a person. Over
 // SSH a browser login takes the pasted address (as with --remote): the
 // browser that would open here is not the person's.
-func (a *app) loginOptions(name string, flow tokens.Flow, noBrowser bool) tokens.LoginOptions {
+func (d *Deps) loginOptions(name string, flow tokens.Flow, noBrowser bool) tokens.LoginOptions {
 	lo := tokens.LoginOptions{
-		UI:     a.loginUI(name, noBrowser),
+		UI:     d.loginUI(name, noBrowser),
 		Flow:   flow,
-		Wait:   a.io.CanPrompt(),
-		Remote: a.isRemote(),
+		Wait:   d.io.CanPrompt(),
+		Remote: d.isRemote(),
 	}
-	if a.isSSH() && a.io.CanPrompt() {
-		lo.UI.Paste = a.pasteLine
+	if d.isSSH() && d.io.CanPrompt() {
+		lo.UI.Paste = d.pasteLine
 	}
-	if a.io.CanPrompt() {
+	if d.io.CanPrompt() {
 		// The password flow asks at the terminal (tok login replaces this
 		// with --password-stdin when given).
-		lo.Password = func() (string, error) { return a.io.ReadSecret("Password: ") }
+		lo.Password = func() (string, error) { return d.io.ReadSecret("Password: ") }
 	}
 	return lo
 }
 
 // pasteLine reads one line typed or pasted at the terminal.
-func (a *app) pasteLine(ctx context.Context) (string, error) {
-	b, err := readLine(a.io.In)
+func (d *Deps) pasteLine(ctx context.Context) (string, error) {
+	b, err := readLine(d.io.In)
 	if err != nil {
 		return "", err
 	}
@@ -203,11 +203,11 @@ func (a *app) pasteLine(ctx context.Context) (string, error) {
 }
 
 // isSSH reports whether tok runs in an SSH session.
-func (a *app) isSSH() bool {
-	return a.getenv("SSH_CONNECTION") != "" || a.getenv("SSH_TTY") != ""
+func (d *Deps) isSSH() bool {
+	return d.getenv("SSH_CONNECTION") != "" || d.getenv("SSH_TTY") != ""
 }
 
-func (a *app) loginStatic(ctx context.Context, svc *tokens.Service, name string, opts loginOptions) error {
+func (d *Deps) loginStatic(ctx context.Context, svc *tokens.Service, name string, opts loginOptions) error {
 	var expires time.Time
 	if opts.expiresAt != "" {
 		var err error
@@ -219,9 +219,9 @@ func (a *app) loginStatic(ctx context.Context, svc *tokens.Service, name string,
 	var err error
 	switch {
 	case opts.withToken:
-		token, err = readSecretStdin(a.io.In)
-	case a.io.CanPrompt():
-		token, err = a.io.ReadSecret(fmt.Sprintf("Token for profile %q: ", name))
+		token, err = readSecretStdin(d.io.In)
+	case d.io.CanPrompt():
+		token, err = d.io.ReadSecret(fmt.Sprintf("Token for profile %q: ", name))
 	default:
 		return usagef("no terminal to prompt for the token of profile %q; pipe it in: tok login -p %s --with-token < FILE", name, name)
 	}
@@ -231,9 +231,9 @@ func (a *app) loginStatic(ctx context.Context, svc *tokens.Service, name string,
 	if err := svc.SetStaticToken(ctx, name, token, expires); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.io.ErrOut, "Stored the token of profile %q%s.\n", name, expiryPhrase(expires, a.now()))
-	if w := staticExpiryWarning(name, token, expires, a.now()); w != "" {
-		fmt.Fprintln(a.io.ErrOut, w)
+	fmt.Fprintf(d.io.ErrOut, "Stored the token of profile %q%s.\n", name, expiryPhrase(expires, d.now()))
+	if w := staticExpiryWarning(name, token, expires, d.now()); w != "" {
+		fmt.Fprintln(d.io.ErrOut, w)
 	}
 	return nil
 }
@@ -302,23 +302,23 @@ func humanDuration(d time.Duration) string {
 }
 
 // isRemote reports whether a local browser is unlikely to reach the person.
-func (a *app) isRemote() bool {
-	if a.isSSH() {
+func (d *Deps) isRemote() bool {
+	if d.isSSH() {
 		return true
 	}
 	if runtime.GOOS == "linux" || runtime.GOOS == "freebsd" {
-		return a.getenv("DISPLAY") == "" && a.getenv("WAYLAND_DISPLAY") == ""
+		return d.getenv("DISPLAY") == "" && d.getenv("WAYLAND_DISPLAY") == ""
 	}
 	return false
 }
 
 // requireProfile resolves the profile for commands that need one: -p,
 // TOK_PROFILE, the default, or the picker when a person is at a terminal.
-func (a *app) requireProfile(ctx context.Context) (string, error) {
-	if name := a.profileName(); name != "" {
+func (d *Deps) requireProfile(ctx context.Context) (string, error) {
+	if name := d.profileName(); name != "" {
 		return name, nil
 	}
-	svc, err := a.service()
+	svc, err := d.service()
 	if err != nil {
 		return "", err
 	}
@@ -329,18 +329,18 @@ func (a *app) requireProfile(ctx context.Context) (string, error) {
 	if def != "" {
 		return def, nil
 	}
-	return a.chooseProfile(ctx)
+	return d.chooseProfile(ctx)
 }
 
 // tokenOrLogin gets a token and, when a login is required and a person is
 // at a terminal (and the profile is an OAuth one), runs the login first.
-func (a *app) tokenOrLogin(ctx context.Context, name string, topts tokens.TokenOptions, interactive bool) (tokens.Credential, error) {
-	svc, err := a.service()
+func (d *Deps) tokenOrLogin(ctx context.Context, name string, topts tokens.TokenOptions, interactive bool) (tokens.Credential, error) {
+	svc, err := d.service()
 	if err != nil {
 		return tokens.Credential{}, err
 	}
 	token := func(name string) (tokens.Credential, error) {
-		return a.withRefreshProgress(ctx, name, func(ctx context.Context) (tokens.Credential, error) {
+		return d.withRefreshProgress(ctx, name, func(ctx context.Context) (tokens.Credential, error) {
 			return svc.Token(ctx, name, topts)
 		})
 	}
@@ -349,7 +349,7 @@ func (a *app) tokenOrLogin(ctx context.Context, name string, topts tokens.TokenO
 		if !interactive {
 			return tokens.Credential{}, errNoProfileSelected()
 		}
-		if name, err = a.chooseProfile(ctx); err != nil {
+		if name, err = d.chooseProfile(ctx); err != nil {
 			return tokens.Credential{}, err
 		}
 		cred, err = token(name)
@@ -361,10 +361,10 @@ func (a *app) tokenOrLogin(ctx context.Context, name string, topts tokens.TokenO
 	if perr != nil || p.Type != tokens.OAuth {
 		return cred, err
 	}
-	fmt.Fprintf(a.io.ErrOut, "Profile %q needs a login.\n", p.Name)
+	fmt.Fprintf(d.io.ErrOut, "Profile %q needs a login.\n", p.Name)
 	lctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	if err := a.signInQuietly(lctx, svc, p.Name, a.loginOptions(p.Name, "", false)); err != nil {
+	if err := d.signInQuietly(lctx, svc, p.Name, d.loginOptions(p.Name, "", false)); err != nil {
 		return tokens.Credential{}, err
 	}
 	return token(p.Name)

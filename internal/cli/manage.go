@@ -17,7 +17,7 @@ import (
 	"github.com/tok-cli/tok/internal/when"
 )
 
-func newStatusCmd(a *app) *cobra.Command {
+func newStatusCmd(d *Deps) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status [PROFILE | -p PROFILE]",
@@ -36,15 +36,15 @@ With a profile name (or -p, or TOK_PROFILE) only that profile is shown.
 With the passphrase key source a last line on stderr says whether the data
 key is unlocked (and, on Linux, at least how long it stays so); status
 never asks for the passphrase to find out.`,
-		Args:              a.profileArg,
-		ValidArgsFunction: a.completeProfileArg,
+		Args:              d.profileArg,
+		ValidArgsFunction: d.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service()
+			svc, err := d.service()
 			if err != nil {
 				return err
 			}
 			var list []tokens.ProfileStatus
-			if name := a.profileName(); name != "" {
+			if name := d.profileName(); name != "" {
 				ps, err := svc.Status(name)
 				if err != nil {
 					return err
@@ -54,10 +54,10 @@ never asks for the passphrase to find out.`,
 				return err
 			}
 			if asJSON {
-				return a.writeStatusJSON(list)
+				return d.writeStatusJSON(list)
 			}
 			if len(list) == 0 {
-				fmt.Fprintln(a.io.ErrOut, noProfilesHint)
+				fmt.Fprintln(d.io.ErrOut, noProfilesHint)
 				return nil
 			}
 			header := []string{"PROFILE", "TYPE", "ISSUER", "FLOW", "STATUS", "EXPIRES", "REFRESH"}
@@ -70,16 +70,16 @@ never asks for the passphrase to find out.`,
 				}
 				expires := "-"
 				if !ps.Expiry.IsZero() {
-					expires = when.Format(ps.Expiry, a.now())
+					expires = when.Format(ps.Expiry, d.now())
 				}
-				rows = append(rows, []string{listedName(ps), string(ps.Profile.Type), dash(ps.Profile.IssuerHost()), flow, statusPhrase(ps, a.now()), expires, refresh})
+				rows = append(rows, []string{listedName(ps), string(ps.Profile.Type), dash(ps.Profile.IssuerHost()), flow, statusPhrase(ps, d.now()), expires, refresh})
 			}
 			// Colour only for a person: piped output stays plain columns.
-			if err := tui.Table(a.io.Out, a.io.IsStdoutTTY() && a.io.ColorEnabled(), header, rows, 4); err != nil {
+			if err := tui.Table(d.io.Out, d.io.IsStdoutTTY() && d.io.ColorEnabled(), header, rows, 4); err != nil {
 				return err
 			}
-			if line := a.keyStateLine(svc); line != "" {
-				fmt.Fprintln(a.io.ErrOut, line)
+			if line := d.keyStateLine(svc); line != "" {
+				fmt.Fprintln(d.io.ErrOut, line)
 			}
 			return nil
 		},
@@ -88,18 +88,18 @@ never asks for the passphrase to find out.`,
 	return cmd
 }
 
-func newRefreshCmd(a *app) *cobra.Command {
+func newRefreshCmd(d *Deps) *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
 		Use:               "refresh [PROFILE | -p PROFILE | --all]",
 		Short:             "Refresh a profile's token now, even when it is still fresh",
-		Args:              a.profileArg,
-		ValidArgsFunction: a.completeProfileArg,
+		Args:              d.profileArg,
+		ValidArgsFunction: d.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if all && a.profileFlag != "" {
+			if all && d.profileFlag != "" {
 				return usagef("--all refreshes every profile; leave out the profile name, or drop --all")
 			}
-			svc, err := a.service()
+			svc, err := d.service()
 			if err != nil {
 				return err
 			}
@@ -117,19 +117,19 @@ func newRefreshCmd(a *app) *cobra.Command {
 					}
 				}
 			} else {
-				name, err := a.requireProfile(cmd.Context())
+				name, err := d.requireProfile(cmd.Context())
 				if err != nil {
 					return err
 				}
 				names = []string{name}
 			}
 			if all && len(names) == 0 {
-				fmt.Fprintln(a.io.ErrOut, "No OAuth profile holds a token to refresh; sign in first with: tok login -p NAME")
+				fmt.Fprintln(d.io.ErrOut, "No OAuth profile holds a token to refresh; sign in first with: tok login -p NAME")
 				return nil
 			}
 			var errs []error
 			for _, name := range names {
-				cred, err := a.withRefreshProgress(cmd.Context(), name, func(ctx context.Context) (tokens.Credential, error) {
+				cred, err := d.withRefreshProgress(cmd.Context(), name, func(ctx context.Context) (tokens.Credential, error) {
 					return svc.Refresh(ctx, name)
 				})
 				if err != nil {
@@ -137,11 +137,11 @@ func newRefreshCmd(a *app) *cobra.Command {
 						return err
 					}
 					// Each failure gets its line now; the exit code sums them up.
-					a.printError(err)
+					d.printError(err)
 					errs = append(errs, err)
 					continue
 				}
-				fmt.Fprintf(a.io.ErrOut, "Refreshed profile %q%s.\n", cred.Profile, expiryPhrase(cred.Expiry, a.now()))
+				fmt.Fprintf(d.io.ErrOut, "Refreshed profile %q%s.\n", cred.Profile, expiryPhrase(cred.Expiry, d.now()))
 			}
 			if len(errs) == 0 {
 				return nil
@@ -198,7 +198,7 @@ func refreshAllFailed(errs []error, total int) error {
 	return &reportedError{msg: msg, kind: tokens.ErrLoginRequired}
 }
 
-func newRevokeCmd(a *app) *cobra.Command {
+func newRevokeCmd(d *Deps) *cobra.Command {
 	var local bool
 	cmd := &cobra.Command{
 		Use:     "revoke [PROFILE | -p PROFILE] [--local]",
@@ -216,14 +216,14 @@ tok cannot revoke a static token (an API key, a personal access token) or a
 federated profile's token at its issuer: revoke forgets it here and says so;
 revoke a static token where it was issued. A profile without tokens is left
 as it is. tok logout is the same command.`,
-		Args:              a.profileArg,
-		ValidArgsFunction: a.completeProfileArg,
+		Args:              d.profileArg,
+		ValidArgsFunction: d.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service()
+			svc, err := d.service()
 			if err != nil {
 				return err
 			}
-			name, err := a.requireProfile(cmd.Context())
+			name, err := d.requireProfile(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -235,7 +235,7 @@ as it is. tok logout is the same command.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(a.io.ErrOut, revokeReport(p, out))
+			fmt.Fprintln(d.io.ErrOut, revokeReport(p, out))
 			return nil
 		},
 	}
@@ -243,7 +243,7 @@ as it is. tok logout is the same command.`,
 	return cmd
 }
 
-func newConfigCmd(a *app) *cobra.Command {
+func newConfigCmd(d *Deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",
 		Short: "Show or change tok's settings",
@@ -266,15 +266,15 @@ Settings:
 		Short: "List settings",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			set, err := a.settings()
+			set, err := d.settings()
 			if err != nil {
 				return err
 			}
-			svc, err := a.service()
+			svc, err := d.service()
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(a.io.Out, 0, 4, 2, ' ', 0)
+			tw := tabwriter.NewWriter(d.io.Out, 0, 4, 2, ' ', 0)
 			for _, k := range []string{tokens.SettingKeySource, tokens.SettingDefaultProfile} {
 				v := dash(set[k])
 				if k == tokens.SettingKeySource {
@@ -293,13 +293,13 @@ Settings:
 		Args:      exactArgs(1, "a setting name"),
 		ValidArgs: []string{tokens.SettingKeySource, tokens.SettingDefaultProfile},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			set, err := a.settings()
+			set, err := d.settings()
 			if err != nil {
 				return err
 			}
 			switch args[0] {
 			case tokens.SettingKeySource, tokens.SettingDefaultProfile:
-				fmt.Fprintln(a.io.Out, set[args[0]])
+				fmt.Fprintln(d.io.Out, set[args[0]])
 			default:
 				return usagef("unknown setting %q; settings: key-source, default-profile", args[0])
 			}
@@ -319,9 +319,9 @@ Settings and their values:
 		Example: `  tok config set key-source file
   tok config set default-profile work`,
 		Args:              exactArgs(2, "a setting name and a value"),
-		ValidArgsFunction: a.completeSetting,
+		ValidArgsFunction: d.completeSetting,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service()
+			svc, err := d.service()
 			if err != nil {
 				return err
 			}
@@ -334,7 +334,7 @@ Settings and their values:
 				if err := svc.SetKeySource(cmd.Context(), src); err != nil {
 					return err
 				}
-				fmt.Fprintf(a.io.ErrOut, "Key source is now %s.\n", src)
+				fmt.Fprintf(d.io.ErrOut, "Key source is now %s.\n", src)
 			case tokens.SettingDefaultProfile:
 				if err := svc.SetDefault(args[1]); err != nil {
 					return err
@@ -346,19 +346,19 @@ Settings and their values:
 		},
 	})
 	keyCmd := &cobra.Command{Use: "key", Short: "Manage the data key", Args: noArgs, RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() }}
-	keyCmd.AddCommand(newKeyExportCmd(a))
+	keyCmd.AddCommand(newKeyExportCmd(d))
 	cmd.AddCommand(keyCmd)
-	cmd.AddCommand(newPassphraseCmd(a))
+	cmd.AddCommand(newPassphraseCmd(d))
 	return cmd
 }
 
-func newVersionCmd(a *app) *cobra.Command {
+func newVersionCmd(d *Deps) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print tok's version",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintf(a.io.Out, "tok %s (commit %s, built %s, %s %s/%s)\n", build.Version, build.Commit, build.Date, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintf(d.io.Out, "tok %s (commit %s, built %s, %s %s/%s)\n", build.Version, build.Commit, build.Date, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return nil
 		},
 	}
@@ -462,7 +462,7 @@ func keySourceList() string {
 }
 
 // completeSetting completes tok config set: the setting, then its values.
-func (a *app) completeSetting(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+func (d *Deps) completeSetting(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 	switch {
 	case len(args) == 0:
 		return []string{tokens.SettingKeySource + "\twhere the data key is kept", tokens.SettingDefaultProfile + "\tthe profile used without -p"}, cobra.ShellCompDirectiveNoFileComp
@@ -473,15 +473,15 @@ func (a *app) completeSetting(cmd *cobra.Command, args []string, toComplete stri
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	case len(args) == 1 && args[0] == tokens.SettingDefaultProfile:
-		return a.completeProfiles(cmd, nil, toComplete)
+		return d.completeProfiles(cmd, nil, toComplete)
 	}
 	return nil, cobra.ShellCompDirectiveNoFileComp
 }
 
 // settings are the stored settings, with the default key source filled in
 // when none was chosen.
-func (a *app) settings() (map[string]string, error) {
-	svc, err := a.service()
+func (d *Deps) settings() (map[string]string, error) {
+	svc, err := d.service()
 	if err != nil {
 		return nil, err
 	}

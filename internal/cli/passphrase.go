@@ -27,11 +27,11 @@ type passphrases struct {
 // askPassphrases returns who can type a passphrase in this run, or nil
 // when nobody can (no terminal, no --passphrase-stdin): then a locked key
 // fails fast with exit 4 instead of waiting for a person.
-func (a *app) askPassphrases() keysource.Passphrases {
-	if !a.passphraseStdin && !a.io.CanPrompt() {
+func (d *Deps) askPassphrases() keysource.Passphrases {
+	if !d.passphraseStdin && !d.io.CanPrompt() {
 		return nil
 	}
-	return &passphrases{io: a.io, stdin: a.passphraseStdin}
+	return &passphrases{io: d.io, stdin: d.passphraseStdin}
 }
 
 func (p *passphrases) Current(ctx context.Context) ([]byte, error) {
@@ -124,12 +124,12 @@ func readLine(r io.Reader) ([]byte, error) {
 
 // chooseKeySource asks the person at the terminal where the data key goes
 // when there is no OS keyring here (first use only).
-func (a *app) chooseKeySource(ctx context.Context, why error) (keysource.Source, error) {
-	a.log.Debug("OS keyring unavailable", "err", why)
-	fmt.Fprintln(a.io.ErrOut, "There is no OS keyring (Secret Service) here to keep the key that seals tok's tokens.")
-	fmt.Fprintln(a.io.ErrOut, "Keep it under a passphrase (recommended; unlocked once per session) or in a plaintext file (throwaway machines only)?")
+func (d *Deps) chooseKeySource(ctx context.Context, why error) (keysource.Source, error) {
+	d.log.Debug("OS keyring unavailable", "err", why)
+	fmt.Fprintln(d.io.ErrOut, "There is no OS keyring (Secret Service) here to keep the key that seals tok's tokens.")
+	fmt.Fprintln(d.io.ErrOut, "Keep it under a passphrase (recommended; unlocked once per session) or in a plaintext file (throwaway machines only)?")
 	for range 3 {
-		answer, err := a.readLine("Key source [passphrase/file/cancel] (passphrase): ")
+		answer, err := d.readLine("Key source [passphrase/file/cancel] (passphrase): ")
 		if err != nil {
 			return "", err
 		}
@@ -141,23 +141,23 @@ func (a *app) chooseKeySource(ctx context.Context, why error) (keysource.Source,
 		case "c", "cancel", "q", "n", "no":
 			return "", fmt.Errorf("%w: no key source chosen; choose one later with: tok config set key-source passphrase", errCancelled)
 		}
-		fmt.Fprintln(a.io.ErrOut, "Type passphrase, file or cancel.")
+		fmt.Fprintln(d.io.ErrOut, "Type passphrase, file or cancel.")
 	}
 	return "", fmt.Errorf("%w: no key source chosen", errCancelled)
 }
 
 // readLine prints prompt on stderr and reads one line typed at the
 // terminal, byte by byte so nothing meant for a later prompt is consumed.
-func (a *app) readLine(prompt string) (string, error) {
-	fmt.Fprint(a.io.ErrOut, prompt)
-	b, err := readLine(a.io.In)
+func (d *Deps) readLine(prompt string) (string, error) {
+	fmt.Fprint(d.io.ErrOut, prompt)
+	b, err := readLine(d.io.In)
 	if err != nil {
 		return "", fmt.Errorf("could not read the answer: %w", err)
 	}
 	return string(b), nil
 }
 
-func newUnlockCmd(a *app) *cobra.Command {
+func newUnlockCmd(d *Deps) *cobra.Command {
 	var unlockFor time.Duration
 	cmd := &cobra.Command{
 		Use:   "unlock [--for DURATION] [--passphrase-stdin]",
@@ -180,7 +180,7 @@ command that asked.`,
 			if unlockFor <= 0 || unlockFor > 30*24*time.Hour {
 				return usagef("--for %s: give a duration between 1s and 720h", unlockFor)
 			}
-			svc, err := a.service()
+			svc, err := d.service()
 			if err != nil {
 				return err
 			}
@@ -188,11 +188,11 @@ command that asked.`,
 				return err
 			}
 			if runtime.GOOS != "linux" {
-				fmt.Fprintln(a.io.ErrOut, "The passphrase is right. This OS has no kernel keyring, so each command asks for it again.")
+				fmt.Fprintln(d.io.ErrOut, "The passphrase is right. This OS has no kernel keyring, so each command asks for it again.")
 				return nil
 			}
-			fmt.Fprintf(a.io.ErrOut, "Unlocked tok's data key for %s (until %s); lock it again with: tok lock\n",
-				unlockFor, a.now().Add(unlockFor).Local().Format("2006-01-02 15:04 MST"))
+			fmt.Fprintf(d.io.ErrOut, "Unlocked tok's data key for %s (until %s); lock it again with: tok lock\n",
+				unlockFor, d.now().Add(unlockFor).Local().Format("2006-01-02 15:04 MST"))
 			return nil
 		},
 	}
@@ -200,7 +200,7 @@ command that asked.`,
 	return cmd
 }
 
-func newLockCmd(a *app) *cobra.Command {
+func newLockCmd(d *Deps) *cobra.Command {
 	return &cobra.Command{
 		Use:   "lock",
 		Short: "Lock the passphrase-protected data key now",
@@ -209,7 +209,7 @@ keyring. Until the next tok unlock, commands at a terminal ask for the
 passphrase, and commands off a terminal exit 4.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service()
+			svc, err := d.service()
 			if err != nil {
 				return err
 			}
@@ -218,16 +218,16 @@ passphrase, and commands off a terminal exit 4.`,
 				return err
 			}
 			if !locked {
-				fmt.Fprintln(a.io.ErrOut, "The key source is not passphrase; there is nothing to lock.")
+				fmt.Fprintln(d.io.ErrOut, "The key source is not passphrase; there is nothing to lock.")
 				return nil
 			}
-			fmt.Fprintln(a.io.ErrOut, "Locked tok's data key; unlock it with: tok unlock")
+			fmt.Fprintln(d.io.ErrOut, "Locked tok's data key; unlock it with: tok unlock")
 			return nil
 		},
 	}
 }
 
-func newPassphraseCmd(a *app) *cobra.Command {
+func newPassphraseCmd(d *Deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "passphrase",
 		Short: "Manage the passphrase of the passphrase key source",
@@ -243,14 +243,14 @@ With --passphrase-stdin, stdin holds two lines: the current passphrase, then
 the new one.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service()
+			svc, err := d.service()
 			if err != nil {
 				return err
 			}
 			if err := svc.ChangePassphrase(cmd.Context()); err != nil {
 				return err
 			}
-			fmt.Fprintln(a.io.ErrOut, "Changed the passphrase of tok's data key.")
+			fmt.Fprintln(d.io.ErrOut, "Changed the passphrase of tok's data key.")
 			return nil
 		},
 	})

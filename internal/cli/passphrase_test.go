@@ -43,17 +43,17 @@ func TestPassphrasesFromStdin(t *testing.T) {
 // none and a locked key fails fast (exit 4) instead of waiting.
 func TestAskPassphrasesOffTerminal(t *testing.T) {
 	ios, _, _, _ := iostreams.Test()
-	a := newApp(ios, func(string) string { return "" })
-	if a.askPassphrases() != nil {
+	d := newDeps(ios, func(string) string { return "" })
+	if d.askPassphrases() != nil {
 		t.Fatal("off a terminal without --passphrase-stdin, passphrases could be asked")
 	}
-	a.passphraseStdin = true
-	if a.askPassphrases() == nil {
+	d.passphraseStdin = true
+	if d.askPassphrases() == nil {
 		t.Fatal("with --passphrase-stdin, no passphrase reader")
 	}
 	ios.SetTTY(true, false, true)
-	a.passphraseStdin = false
-	if a.askPassphrases() == nil {
+	d.passphraseStdin = false
+	if d.askPassphrases() == nil {
 		t.Fatal("at a terminal, no passphrase prompt")
 	}
 }

@@ -11,9 +11,9 @@ import (
 
 // pickProfile shows the profile picker on the terminal (stderr, never
 // stdout) and returns the chosen profile and action. Callers check
-// a.io.CanPrompt() first: scripts never see the picker.
-func (a *app) pickProfile(ctx context.Context, title string) (string, tui.Action, error) {
-	svc, err := a.service()
+// d.io.CanPrompt() first: scripts never see the picker.
+func (d *Deps) pickProfile(ctx context.Context, title string) (string, tui.Action, error) {
+	svc, err := d.service()
 	if err != nil {
 		return "", 0, err
 	}
@@ -35,15 +35,15 @@ func (a *app) pickProfile(ctx context.Context, title string) (string, tui.Action
 			Default:     ps.Default,
 		}
 		if !ps.Expiry.IsZero() {
-			it.ExpiresIn = ps.Expiry.Sub(a.now())
+			it.ExpiresIn = ps.Expiry.Sub(d.now())
 		}
 		items = append(items, it)
 	}
 	name, action, err := tui.Pick(ctx, items, tui.PickOptions{
-		In:    a.io.In,
-		Out:   a.io.ErrOut,
+		In:    d.io.In,
+		Out:   d.io.ErrOut,
 		Title: title,
-		Color: a.io.ColorEnabled(),
+		Color: d.io.ColorEnabled(),
 	})
 	if errors.Is(err, tui.ErrCancelled) {
 		return "", 0, errCancelled
@@ -60,16 +60,16 @@ func errNoProfileSelected() error {
 // chooseProfile resolves a profile for a command that needs one when none
 // was named and there is no default: the picker for a person, an error
 // (exit 2) for a script.
-func (a *app) chooseProfile(ctx context.Context) (string, error) {
-	if !a.io.CanDraw() {
+func (d *Deps) chooseProfile(ctx context.Context) (string, error) {
+	if !d.io.CanDraw() {
 		return "", errNoProfileSelected()
 	}
 	for {
-		name, action, err := a.pickProfile(ctx, "Choose a profile")
+		name, action, err := d.pickProfile(ctx, "Choose a profile")
 		if err != nil {
 			return "", err
 		}
-		done, err := a.pickerAction(ctx, name, action)
+		done, err := d.pickerAction(ctx, name, action)
 		if err != nil || done {
 			return name, err
 		}
@@ -78,8 +78,8 @@ func (a *app) chooseProfile(ctx context.Context) (string, error) {
 
 // pickerAction carries out a picker key other than Enter. It reports
 // whether the picker is done (Enter) or should be shown again.
-func (a *app) pickerAction(ctx context.Context, name string, action tui.Action) (bool, error) {
-	svc, err := a.service()
+func (d *Deps) pickerAction(ctx context.Context, name string, action tui.Action) (bool, error) {
+	svc, err := d.service()
 	if err != nil {
 		return true, err
 	}
@@ -90,26 +90,26 @@ func (a *app) pickerAction(ctx context.Context, name string, action tui.Action) 
 			return true, err
 		}
 		if p.Type == tokens.Static {
-			return false, a.loginStatic(ctx, svc, name, loginOptions{})
+			return false, d.loginStatic(ctx, svc, name, loginOptions{})
 		}
-		if err := a.signInQuietly(ctx, svc, name, a.loginOptions(name, "", false)); err != nil {
-			fmt.Fprintf(a.io.ErrOut, "tok: %v\n", err)
+		if err := d.signInQuietly(ctx, svc, name, d.loginOptions(name, "", false)); err != nil {
+			fmt.Fprintf(d.io.ErrOut, "tok: %v\n", err)
 		}
 		return false, nil
 	case tui.Refresh:
-		if cred, err := a.withRefreshProgress(ctx, name, func(ctx context.Context) (tokens.Credential, error) {
+		if cred, err := d.withRefreshProgress(ctx, name, func(ctx context.Context) (tokens.Credential, error) {
 			return svc.Refresh(ctx, name)
 		}); err != nil {
-			fmt.Fprintf(a.io.ErrOut, "tok: %v\n", err)
+			fmt.Fprintf(d.io.ErrOut, "tok: %v\n", err)
 		} else {
-			fmt.Fprintf(a.io.ErrOut, "Refreshed profile %q%s.\n", name, expiryPhrase(cred.Expiry, a.now()))
+			fmt.Fprintf(d.io.ErrOut, "Refreshed profile %q%s.\n", name, expiryPhrase(cred.Expiry, d.now()))
 		}
 		return false, nil
 	case tui.SetDefault:
 		if err := svc.SetDefault(name); err != nil {
 			return true, err
 		}
-		fmt.Fprintf(a.io.ErrOut, "Default profile is now %q.\n", name)
+		fmt.Fprintf(d.io.ErrOut, "Default profile is now %q.\n", name)
 		return false, nil
 	}
 	return true, nil

@@ -21,7 +21,7 @@ import (
 	"github.com/tok-cli/tok/internal/when"
 )
 
-func newProfileCmd(a *app) *cobra.Command {
+func newProfileCmd(d *Deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "profile",
 		Aliases: []string{"profiles"},
@@ -31,11 +31,11 @@ func newProfileCmd(a *app) *cobra.Command {
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(newProfileAddCmd(a), newProfileSetCmd(a), newProfileListCmd(a), newProfileShowCmd(a), newProfileRmCmd(a), newProfileRenameCmd(a), newProfileExportCmd(a), newProfileImportCmd(a))
+	cmd.AddCommand(newProfileAddCmd(d), newProfileSetCmd(d), newProfileListCmd(d), newProfileShowCmd(d), newProfileRmCmd(d), newProfileRenameCmd(d), newProfileExportCmd(d), newProfileImportCmd(d))
 	return cmd
 }
 
-func newProfileAddCmd(a *app) *cobra.Command {
+func newProfileAddCmd(d *Deps) *cobra.Command {
 	var o profileOptions
 	cmd := &cobra.Command{
 		Use:   "add NAME --type static|oauth|federated [flags]",
@@ -74,7 +74,7 @@ before every exchange. See docs/ci.md.`,
   tok profile add gha --type federated --issuer https://sts.example.com --github-actions-audience sts.example.com`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			// At a terminal the form asks for a missing name.
-			if len(args) == 0 && a.io.CanDraw() {
+			if len(args) == 0 && d.io.CanDraw() {
 				return nil
 			}
 			return exactArgs(1, "a profile name")(cmd, args)
@@ -84,24 +84,24 @@ before every exchange. See docs/ci.md.`,
 			if len(args) == 1 {
 				name = args[0]
 			}
-			return a.runProfileAdd(cmd.Context(), name, o)
+			return d.runProfileAdd(cmd.Context(), name, o)
 		},
 	}
 	registerProfileFlags(cmd, &o)
 	return cmd
 }
 
-func (a *app) runProfileAdd(ctx context.Context, name string, o profileOptions) error {
+func (d *Deps) runProfileAdd(ctx context.Context, name string, o profileOptions) error {
 	if o.typ == "" && (o.issuer != "" || o.tokenURL != "" || o.clientID != "") && !o.fed.given() {
 		o.typ = string(tokens.OAuth)
 	}
-	if needsProfileForm(name, &o) && a.io.CanDraw() {
+	if needsProfileForm(name, &o) && d.io.CanDraw() {
 		var err error
-		if name, err = a.askProfile(ctx, name, &o); err != nil {
+		if name, err = d.askProfile(ctx, name, &o); err != nil {
 			return err
 		}
 	}
-	p, secret, err := a.buildProfile(ctx, name, o)
+	p, secret, err := d.buildProfile(ctx, name, o)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (a *app) runProfileAdd(ctx context.Context, name string, o profileOptions) 
 		}
 		notes = append(notes, pr.NotesFor(p.OAuth.Issuer)...)
 	}
-	svc, err := a.service()
+	svc, err := d.service()
 	if err != nil {
 		return err
 	}
@@ -133,16 +133,16 @@ func (a *app) runProfileAdd(ctx context.Context, name string, o profileOptions) 
 		return err
 	}
 	for _, n := range notes {
-		fmt.Fprintf(a.io.ErrOut, "%s: %s\n", p.OAuth.Provider, n)
+		fmt.Fprintf(d.io.ErrOut, "%s: %s\n", p.OAuth.Provider, n)
 	}
-	fmt.Fprintf(a.io.ErrOut, "Added %s profile %q. Next: %s\n", p.Type, name, loginCommand(p))
+	fmt.Fprintf(d.io.ErrOut, "Added %s profile %q. Next: %s\n", p.Type, name, loginCommand(p))
 	return nil
 }
 
 // buildProfile checks the settings o and makes the profile they describe,
 // discovering the issuer's endpoints unless o says not to. The client
 // secret, when the flags ask for one, is read here and returned apart.
-func (a *app) buildProfile(ctx context.Context, name string, o profileOptions) (tokens.Profile, string, error) {
+func (d *Deps) buildProfile(ctx context.Context, name string, o profileOptions) (tokens.Profile, string, error) {
 	if err := tokens.ValidateName(name); err != nil {
 		return tokens.Profile{}, "", &usageError{err}
 	}
@@ -175,7 +175,7 @@ func (a *app) buildProfile(ctx context.Context, name string, o profileOptions) (
 			return tokens.Profile{}, "", usagef("OAuth flags (--issuer, --client-id, ...) need --type oauth")
 		}
 	} else {
-		if p.OAuth, err = a.oauthConfigFromFlags(ctx, o); err != nil {
+		if p.OAuth, err = d.oauthConfigFromFlags(ctx, o); err != nil {
 			return tokens.Profile{}, "", err
 		}
 		if typ == tokens.Federated {
@@ -187,14 +187,14 @@ func (a *app) buildProfile(ctx context.Context, name string, o profileOptions) (
 		}
 		switch {
 		case o.clientSecretIn:
-			if secret, err = readSecretStdin(a.io.In); err != nil {
+			if secret, err = readSecretStdin(d.io.In); err != nil {
 				return tokens.Profile{}, "", fmt.Errorf("could not read the client secret from stdin: %w", err)
 			}
 		case o.clientSecretFlag:
-			if !a.io.CanPrompt() {
+			if !d.io.CanPrompt() {
 				return tokens.Profile{}, "", usagef("no terminal to prompt for the client secret; pipe it in with --client-secret-stdin")
 			}
-			if secret, err = a.io.ReadSecret("Client secret: "); err != nil {
+			if secret, err = d.io.ReadSecret("Client secret: "); err != nil {
 				return tokens.Profile{}, "", fmt.Errorf("could not read the client secret: %w", err)
 			}
 		}
@@ -250,7 +250,7 @@ func applyPreset(o *profileOptions) error {
 	return nil
 }
 
-func (a *app) oauthConfigFromFlags(ctx context.Context, o profileOptions) (*tokens.OAuthConfig, error) {
+func (d *Deps) oauthConfigFromFlags(ctx context.Context, o profileOptions) (*tokens.OAuthConfig, error) {
 	if err := applyPreset(&o); err != nil {
 		return nil, err
 	}
@@ -343,7 +343,7 @@ func (a *app) oauthConfigFromFlags(ctx context.Context, o profileOptions) (*toke
 			return nil, fmt.Errorf("could not discover the endpoints of %s (check the URL, or add --no-discovery to try again at login): %w", c.Issuer, err)
 		}
 		c.Endpoints = eps
-		c.DiscoveredAt = a.now().UTC()
+		c.DiscoveredAt = d.now().UTC()
 	}
 	if !federated && (explicit || !o.noDiscovery) {
 		warning, err := tokens.CheckFlow(c.Endpoints, flow)
@@ -351,7 +351,7 @@ func (a *app) oauthConfigFromFlags(ctx context.Context, o profileOptions) (*toke
 			return nil, &usageError{err}
 		}
 		if warning != "" {
-			fmt.Fprintln(a.io.ErrOut, warning)
+			fmt.Fprintln(d.io.ErrOut, warning)
 		}
 	}
 	if c.Scopes == nil && c.Issuer != "" && flow != tokens.FlowClientCredentials && !federated {
@@ -384,7 +384,7 @@ func defaultScopes(supported []string) []string {
 	return scopes
 }
 
-func newProfileListCmd(a *app) *cobra.Command {
+func newProfileListCmd(d *Deps) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:     "list",
@@ -392,7 +392,7 @@ func newProfileListCmd(a *app) *cobra.Command {
 		Short:   "List profiles",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service()
+			svc, err := d.service()
 			if err != nil {
 				return err
 			}
@@ -401,16 +401,16 @@ func newProfileListCmd(a *app) *cobra.Command {
 				return err
 			}
 			if asJSON {
-				return a.writeStatusJSON(list)
+				return d.writeStatusJSON(list)
 			}
 			if len(list) == 0 {
-				fmt.Fprintln(a.io.ErrOut, noProfilesHint)
+				fmt.Fprintln(d.io.ErrOut, noProfilesHint)
 				return nil
 			}
-			tw := tabwriter.NewWriter(a.io.Out, 0, 4, 2, ' ', 0)
+			tw := tabwriter.NewWriter(d.io.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tTYPE\tISSUER\tSTATUS\tDESCRIPTION")
 			for _, ps := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", listedName(ps), ps.Profile.Type, dash(ps.Profile.IssuerHost()), statusPhrase(ps, a.now()), ps.Profile.Description)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", listedName(ps), ps.Profile.Type, dash(ps.Profile.IssuerHost()), statusPhrase(ps, d.now()), ps.Profile.Description)
 			}
 			return tw.Flush()
 		},
@@ -437,19 +437,19 @@ func dash(s string) string {
 	return s
 }
 
-func newProfileShowCmd(a *app) *cobra.Command {
+func newProfileShowCmd(d *Deps) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:               "show [NAME]",
 		Short:             "Show a profile's configuration (never its secrets)",
-		Args:              a.profileArg,
-		ValidArgsFunction: a.completeProfileArg,
+		Args:              d.profileArg,
+		ValidArgsFunction: d.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := a.profileName()
+			name := d.profileName()
 			if len(args) == 1 {
 				name = args[0]
 			}
-			svc, err := a.service()
+			svc, err := d.service()
 			if err != nil {
 				return err
 			}
@@ -458,18 +458,18 @@ func newProfileShowCmd(a *app) *cobra.Command {
 				return err
 			}
 			if asJSON {
-				return a.writeStatusJSON([]tokens.ProfileStatus{ps})
+				return d.writeStatusJSON([]tokens.ProfileStatus{ps})
 			}
-			return a.writeProfileDetail(ps)
+			return d.writeProfileDetail(ps)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
-func (a *app) writeProfileDetail(ps tokens.ProfileStatus) error {
+func (d *Deps) writeProfileDetail(ps tokens.ProfileStatus) error {
 	p := ps.Profile
-	tw := tabwriter.NewWriter(a.io.Out, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(d.io.Out, 0, 4, 2, ' ', 0)
 	row := func(k, v string) {
 		if v != "" {
 			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
@@ -522,9 +522,9 @@ func (a *app) writeProfileDetail(ps tokens.ProfileStatus) error {
 			row("Stored by", r.StoredBy+" (its erase removes this profile)")
 		}
 	}
-	row("Status", statusPhrase(ps, a.now()))
+	row("Status", statusPhrase(ps, d.now()))
 	if !ps.Expiry.IsZero() {
-		row("Expires", when.Format(ps.Expiry, a.now()))
+		row("Expires", when.Format(ps.Expiry, d.now()))
 	}
 	if p.Type == tokens.OAuth {
 		row("Refresh token", yesNo(ps.HasRefresh))
@@ -574,7 +574,7 @@ type statusJSON struct {
 	IDToken     bool       `json:"has_id_token"`
 }
 
-func (a *app) writeStatusJSON(list []tokens.ProfileStatus) error {
+func (d *Deps) writeStatusJSON(list []tokens.ProfileStatus) error {
 	out := make([]statusJSON, 0, len(list))
 	for _, ps := range list {
 		p := ps.Profile
@@ -584,64 +584,64 @@ func (a *app) writeStatusJSON(list []tokens.ProfileStatus) error {
 		}
 		if !ps.Expiry.IsZero() {
 			exp := ps.Expiry.UTC()
-			in := int64(ps.Expiry.Sub(a.now()).Seconds())
+			in := int64(ps.Expiry.Sub(d.now()).Seconds())
 			j.ExpiresAt, j.ExpiresIn = &exp, &in
 		}
 		out = append(out, j)
 	}
-	enc := json.NewEncoder(a.io.Out)
+	enc := json.NewEncoder(d.io.Out)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
 }
 
-func newProfileRmCmd(a *app) *cobra.Command {
+func newProfileRmCmd(d *Deps) *cobra.Command {
 	return &cobra.Command{
 		Use:               "rm NAME",
 		Aliases:           []string{"remove", "delete"},
 		Short:             "Remove a profile and its tokens from this machine",
 		Long:              "Remove a profile and its token state. The server is not told: run tok revoke -p NAME first to invalidate its tokens there.",
 		Args:              exactArgs(1, "a profile name"),
-		ValidArgsFunction: a.completeProfileArg,
+		ValidArgsFunction: d.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service()
+			svc, err := d.service()
 			if err != nil {
 				return err
 			}
 			if err := svc.RemoveProfile(args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.io.ErrOut, "Removed profile %q.\n", args[0])
+			fmt.Fprintf(d.io.ErrOut, "Removed profile %q.\n", args[0])
 			return nil
 		},
 	}
 }
 
-func newProfileRenameCmd(a *app) *cobra.Command {
+func newProfileRenameCmd(d *Deps) *cobra.Command {
 	return &cobra.Command{
 		Use:               "rename OLD NEW",
 		Aliases:           []string{"mv"},
 		Short:             "Rename a profile",
 		Args:              exactArgs(2, "the old and the new name"),
-		ValidArgsFunction: a.completeProfileArg,
+		ValidArgsFunction: d.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// A malformed new name is a usage error (exit 2), as in profile add.
 			if err := tokens.ValidateName(args[1]); err != nil {
 				return &usageError{err}
 			}
-			svc, err := a.service()
+			svc, err := d.service()
 			if err != nil {
 				return err
 			}
 			if err := svc.RenameProfile(cmd.Context(), args[0], args[1]); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.io.ErrOut, "Renamed profile %q to %q.\n", args[0], args[1])
+			fmt.Fprintf(d.io.ErrOut, "Renamed profile %q to %q.\n", args[0], args[1])
 			return nil
 		},
 	}
 }
 
-func newUseCmd(a *app) *cobra.Command {
+func newUseCmd(d *Deps) *cobra.Command {
 	var unset bool
 	cmd := &cobra.Command{
 		Use:   "use [NAME | --unset]",
@@ -653,10 +653,10 @@ TOK_PROFILE, and a person at a terminal picks a profile from a list.`,
 		Example: `  tok use api
   tok use
   tok use --unset`,
-		Args:              a.profileArg,
-		ValidArgsFunction: a.completeProfileArg,
+		Args:              d.profileArg,
+		ValidArgsFunction: d.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service()
+			svc, err := d.service()
 			if err != nil {
 				return err
 			}
@@ -669,9 +669,9 @@ TOK_PROFILE, and a person at a terminal picks a profile from a list.`,
 					return err
 				}
 				if prev == "" {
-					fmt.Fprintln(a.io.ErrOut, "There was no default profile.")
+					fmt.Fprintln(d.io.ErrOut, "There was no default profile.")
 				} else {
-					fmt.Fprintf(a.io.ErrOut, "Profile %q is no longer the default; there is none now.\n", prev)
+					fmt.Fprintf(d.io.ErrOut, "Profile %q is no longer the default; there is none now.\n", prev)
 				}
 				return nil
 			}
@@ -679,17 +679,17 @@ TOK_PROFILE, and a person at a terminal picks a profile from a list.`,
 			switch {
 			case len(args) == 1:
 				name = args[0]
-			case !a.io.CanDraw():
+			case !d.io.CanDraw():
 				return usagef("no profile named and no terminal to pick one on; name it: tok use NAME")
 			default:
-				if name, err = a.chooseProfile(cmd.Context()); err != nil {
+				if name, err = d.chooseProfile(cmd.Context()); err != nil {
 					return err
 				}
 			}
 			if err := svc.SetDefault(name); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.io.ErrOut, "Default profile is now %q.\n", name)
+			fmt.Fprintf(d.io.ErrOut, "Default profile is now %q.\n", name)
 			return nil
 		},
 	}
@@ -697,14 +697,14 @@ TOK_PROFILE, and a person at a terminal picks a profile from a list.`,
 	return cmd
 }
 
-func (a *app) completeProfileArg(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+func (d *Deps) completeProfileArg(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 	if len(args) > 0 && cmd.Name() != "rename" {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	return a.completeProfiles(cmd, args, toComplete)
+	return d.completeProfiles(cmd, args, toComplete)
 }
 
 // exactArgs is cobra.ExactArgs with a message that says what is missing.

@@ -27,7 +27,7 @@ type profileSetOptions struct {
 	Given *pflag.FlagSet
 }
 
-func newProfileSetCmd(a *app) *cobra.Command {
+func newProfileSetCmd(d *Deps) *cobra.Command {
 	var parsed profileOptions
 	cmd := &cobra.Command{
 		Use:   "set NAME --flag value...",
@@ -49,12 +49,12 @@ A new issuer (or --ca-file) is discovered again, as in tok profile add.`,
   tok profile set api --scopes openid,offline_access,groups
   echo "$NEW_SECRET" | tok profile set ci --client-secret-stdin`,
 		Args:              exactArgs(1, "a profile name"),
-		ValidArgsFunction: a.completeProfileArg,
+		ValidArgsFunction: d.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runProfileSet(cmd.Context(), &profileSetOptions{
-				ErrOut:  a.io.ErrOut,
-				Service: a.service,
-				Build:   a.buildProfile,
+				ErrOut:  d.io.ErrOut,
+				Service: d.service,
+				Build:   d.buildProfile,
 				Name:    args[0],
 				Given:   cmd.Flags(),
 			})

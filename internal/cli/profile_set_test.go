@@ -19,24 +19,24 @@ import (
 )
 
 // memoryApp is an app on an in-memory database and key, off a terminal.
-func memoryApp(t *testing.T) (*app, *bytes.Buffer, *bytes.Buffer) {
+func memoryApp(t *testing.T) (*Deps, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
 	ios, in, _, errOut := iostreams.Test()
-	a := newApp(ios, func(string) string { return "" })
-	svc, err := a.newService(store.NewMemory(), &keysource.Memory{}, "")
+	d := newDeps(ios, func(string) string { return "" })
+	svc, err := d.newService(store.NewMemory(), &keysource.Memory{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.svc = svc
-	return a, in, errOut
+	d.svc = svc
+	return d, in, errOut
 }
 
 // run runs one tok command line in process and returns its exit code.
-func (a *app) run(args ...string) int {
-	a.ran = false
-	root := NewRootCmd(a)
+func (d *Deps) run(args ...string) int {
+	d.ran = false
+	root := NewRootCmd(d)
 	root.SetArgs(args)
-	return a.finish(root.ExecuteContext(context.Background()))
+	return d.finish(root.ExecuteContext(context.Background()))
 }
 
 func TestOptionsFromProfileAppliesOnlyGivenFlags(t *testing.T) {
@@ -78,16 +78,16 @@ func TestOptionsFromProfileAppliesOnlyGivenFlags(t *testing.T) {
 }
 
 func TestProfileSetNeedsAFlag(t *testing.T) {
-	a, _, errOut := memoryApp(t)
-	if code := a.run("profile", "add", "gh", "--type", "static"); code != 0 {
+	d, _, errOut := memoryApp(t)
+	if code := d.run("profile", "add", "gh", "--type", "static"); code != 0 {
 		t.Fatalf("add: %d %s", code, errOut)
 	}
 	errOut.Reset()
-	if code := a.run("profile", "set", "gh"); code != ExitUsage || !strings.Contains(errOut.String(), "needs the settings to change") {
+	if code := d.run("profile", "set", "gh"); code != ExitUsage || !strings.Contains(errOut.String(), "needs the settings to change") {
 		t.Errorf("profile set without flags: exit %d, %s", code, errOut)
 	}
 	errOut.Reset()
-	if code := a.run("profile", "set", "nope", "--description", "x"); code == 0 || !strings.Contains(errOut.String(), `"nope"`) {
+	if code := d.run("profile", "set", "nope", "--description", "x"); code == 0 || !strings.Contains(errOut.String(), `"nope"`) {
 		t.Errorf("profile set of a missing profile: exit %d, %s", code, errOut)
 	}
 }
@@ -99,13 +99,13 @@ func TestRunProfileSet(t *testing.T) {
 	srv := oauthtest.New(t, oauthtest.Options{})
 	srv.AddClient(oauthtest.Client{ID: "svc", Secret: "s3cret"})
 	srv.AddClient(oauthtest.Client{ID: "other", Secret: "0ther"})
-	a, in, errOut := memoryApp(t)
+	d, in, errOut := memoryApp(t)
 	ctx := context.Background()
 	in.WriteString("s3cret\n")
-	if code := a.run("profile", "add", "ci", "--issuer", srv.Issuer(), "--client-id", "svc", "--client-secret-stdin", "--flow", "client-credentials", "--scopes", "profile"); code != 0 {
+	if code := d.run("profile", "add", "ci", "--issuer", srv.Issuer(), "--client-id", "svc", "--client-secret-stdin", "--flow", "client-credentials", "--scopes", "profile"); code != 0 {
 		t.Fatalf("add: %s", errOut)
 	}
-	first, err := a.svc.Token(ctx, "ci", tokens.TokenOptions{})
+	first, err := d.svc.Token(ctx, "ci", tokens.TokenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestRunProfileSet(t *testing.T) {
 		if err := f.Parse(args); err != nil {
 			t.Fatal(err)
 		}
-		return runProfileSet(ctx, &profileSetOptions{ErrOut: errOut, Service: a.service, Build: a.buildProfile, Name: "ci", Given: f})
+		return runProfileSet(ctx, &profileSetOptions{ErrOut: errOut, Service: d.service, Build: d.buildProfile, Name: "ci", Given: f})
 	}
 
 	discoveries := srv.Counts().Discovery
@@ -130,11 +130,11 @@ func TestRunProfileSet(t *testing.T) {
 	if srv.Counts().Discovery != discoveries {
 		t.Error("a change of description discovered the issuer again")
 	}
-	p, _ := a.svc.Profile("ci")
+	p, _ := d.svc.Profile("ci")
 	if p.Description != "CI robot" || p.OAuth.RedirectPort != 8400 || p.OAuth.Endpoints.TokenURL != srv.TokenURL() || !slices.Equal(p.OAuth.Scopes, []string{"profile"}) {
 		t.Errorf("profile after set: %+v %+v", p, p.OAuth)
 	}
-	again, err := a.svc.Token(ctx, "ci", tokens.TokenOptions{})
+	again, err := d.svc.Token(ctx, "ci", tokens.TokenOptions{})
 	if err != nil || again.Token != first.Token {
 		t.Errorf("the kept token is not handed out: %v", err)
 	}
@@ -143,7 +143,7 @@ func TestRunProfileSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	WantLine(t, errOut.String(), `Updated oauth profile "ci"; its tokens were deleted, since they came from another provider, client or scope set, so a login is needed. Next: tok login -p ci`)
-	if st := StoredStatus(t, a, "ci"); st.HasRefresh || !st.Expiry.IsZero() {
+	if st := StoredStatus(t, d, "ci"); st.HasRefresh || !st.Expiry.IsZero() {
 		t.Errorf("tokens left after a scope change: %+v", st)
 	}
 
@@ -152,14 +152,14 @@ func TestRunProfileSet(t *testing.T) {
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "nothing was changed") {
 		t.Errorf("a new client without its secret: %v", err)
 	}
-	if p, _ := a.svc.Profile("ci"); p.OAuth.ClientID != "svc" {
+	if p, _ := d.svc.Profile("ci"); p.OAuth.ClientID != "svc" {
 		t.Errorf("a refused set changed the client to %q", p.OAuth.ClientID)
 	}
 	in.WriteString("0ther\n")
 	if err := set("--client-id", "other", "--client-secret-stdin"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.svc.Token(ctx, "ci", tokens.TokenOptions{}); err != nil {
+	if _, err := d.svc.Token(ctx, "ci", tokens.TokenOptions{}); err != nil {
 		t.Errorf("the new client with its new secret gets no token: %v", err)
 	}
 }
@@ -173,9 +173,9 @@ func WantLine(t *testing.T, out, want string) {
 }
 
 // StoredStatus is what tok status reports about a profile.
-func StoredStatus(t *testing.T, a *app, name string) tokens.ProfileStatus {
+func StoredStatus(t *testing.T, d *Deps, name string) tokens.ProfileStatus {
 	t.Helper()
-	ps, err := a.svc.Status(name)
+	ps, err := d.svc.Status(name)
 	if err != nil {
 		t.Fatal(err)
 	}

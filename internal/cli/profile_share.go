@@ -23,7 +23,7 @@ type profileExportOptions struct {
 	force  bool
 }
 
-func newProfileExportCmd(a *app) *cobra.Command {
+func newProfileExportCmd(d *Deps) *cobra.Command {
 	var o profileExportOptions
 	cmd := &cobra.Command{
 		Use:   "export [NAME...] [-o FILE]",
@@ -44,12 +44,12 @@ you; -o never overwrites a file unless --force is given.`,
 		Example: `  tok profile export > team.yaml
   tok profile export api ci -o team.yaml
   tok profile export api | ssh host tok profile import -`,
-		ValidArgsFunction: a.completeProfiles,
+		ValidArgsFunction: d.completeProfiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.force && o.output == "" {
 				return usagef("--force only applies with -o FILE; stdout is never refused")
 			}
-			return a.runProfileExport(args, o)
+			return d.runProfileExport(args, o)
 		},
 	}
 	f := cmd.Flags()
@@ -58,8 +58,8 @@ you; -o never overwrites a file unless --force is given.`,
 	return cmd
 }
 
-func (a *app) runProfileExport(names []string, o profileExportOptions) error {
-	svc, err := a.service()
+func (d *Deps) runProfileExport(names []string, o profileExportOptions) error {
+	svc, err := d.service()
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func (a *app) runProfileExport(names []string, o profileExportOptions) error {
 	}
 	dest := "stdout"
 	if o.output == "" {
-		if _, err := a.io.Out.Write(buf.Bytes()); err != nil {
+		if _, err := d.io.Out.Write(buf.Bytes()); err != nil {
 			return fmt.Errorf("could not write the profiles to stdout: %w", err)
 		}
 	} else {
@@ -112,9 +112,9 @@ func (a *app) runProfileExport(names []string, o profileExportOptions) error {
 		}
 		dest = o.output
 	}
-	fmt.Fprintf(a.io.ErrOut, "Exported %s to %s (no secrets, no tokens).\n", countProfiles(len(profiles)), dest)
+	fmt.Fprintf(d.io.ErrOut, "Exported %s to %s (no secrets, no tokens).\n", countProfiles(len(profiles)), dest)
 	if len(confidential) > 0 {
-		fmt.Fprintf(a.io.ErrOut, "%s %s a client secret, which is not in the file; hand it over separately (tok profile import --client-secret asks for it).\n",
+		fmt.Fprintf(d.io.ErrOut, "%s %s a client secret, which is not in the file; hand it over separately (tok profile import --client-secret asks for it).\n",
 			"P"+profileList(confidential)[1:], plural(len(confidential), "has", "have"))
 	}
 	return nil
@@ -179,7 +179,7 @@ type profileImportOptions struct {
 	noDiscovery      bool
 }
 
-func newProfileImportCmd(a *app) *cobra.Command {
+func newProfileImportCmd(d *Deps) *cobra.Command {
 	var o profileImportOptions
 	cmd := &cobra.Command{
 		Use:   "import FILE",
@@ -208,7 +208,7 @@ or from stdin (--client-secret-stdin, when one profile needs one).`,
   echo "$SECRET" | tok profile import ci.yaml --client-secret-stdin`,
 		Args: exactArgs(1, "a profile file (or - for stdin)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runProfileImport(cmd.Context(), args[0], o)
+			return d.runProfileImport(cmd.Context(), args[0], o)
 		},
 	}
 	f := cmd.Flags()
@@ -219,18 +219,18 @@ or from stdin (--client-secret-stdin, when one profile needs one).`,
 	return cmd
 }
 
-func (a *app) runProfileImport(ctx context.Context, file string, o profileImportOptions) error {
+func (d *Deps) runProfileImport(ctx context.Context, file string, o profileImportOptions) error {
 	if o.clientSecretFlag && o.clientSecretIn {
 		return usagef("give the client secret one way: --client-secret (prompt) or --client-secret-stdin")
 	}
 	if o.clientSecretIn && file == "-" {
 		return usagef("stdin cannot carry both the profile file and the client secret; name the file, or use --client-secret to be prompted")
 	}
-	profiles, err := a.readProfileFile(file)
+	profiles, err := d.readProfileFile(file)
 	if err != nil {
 		return err
 	}
-	svc, err := a.service()
+	svc, err := d.service()
 	if err != nil {
 		return err
 	}
@@ -249,7 +249,7 @@ func (a *app) runProfileImport(ctx context.Context, file string, o profileImport
 			return conflictError(file, taken)
 		}
 	}
-	secrets, err := a.importSecrets(file, profiles, o)
+	secrets, err := d.importSecrets(file, profiles, o)
 	if err != nil {
 		return err
 	}
@@ -260,7 +260,7 @@ func (a *app) runProfileImport(ctx context.Context, file string, o profileImport
 		fp := &profiles[i]
 		tp := fp.ToProfile()
 		if tp.OAuth != nil {
-			if tp.OAuth, err = a.oauthConfigFromFlags(ctx, addOptionsFor(fp, o.noDiscovery)); err != nil {
+			if tp.OAuth, err = d.oauthConfigFromFlags(ctx, addOptionsFor(fp, o.noDiscovery)); err != nil {
 				return fmt.Errorf("profile %q: %w; nothing was imported", fp.Name, err)
 			}
 		}
@@ -279,14 +279,14 @@ func (a *app) runProfileImport(ctx context.Context, file string, o profileImport
 		return fmt.Errorf("could not import the profiles of %s; nothing was imported: %w", file, err)
 	}
 	for i, out := range outcomes {
-		a.printImportOutcome(&profiles[i], out)
+		d.printImportOutcome(&profiles[i], out)
 	}
 	return nil
 }
 
 // readProfileFile reads and parses FILE ("-" = stdin).
-func (a *app) readProfileFile(file string) ([]profilefile.Profile, error) {
-	r := a.io.In
+func (d *Deps) readProfileFile(file string) ([]profilefile.Profile, error) {
+	r := d.io.In
 	name := "stdin"
 	if file != "-" {
 		f, err := os.Open(file)
@@ -304,7 +304,7 @@ func (a *app) readProfileFile(file string) ([]profilefile.Profile, error) {
 }
 
 // importSecrets collects the client secrets the flags ask for, by profile.
-func (a *app) importSecrets(file string, profiles []profilefile.Profile, o profileImportOptions) (map[string]string, error) {
+func (d *Deps) importSecrets(file string, profiles []profilefile.Profile, o profileImportOptions) (map[string]string, error) {
 	secrets := map[string]string{}
 	if !o.clientSecretFlag && !o.clientSecretIn {
 		return secrets, nil
@@ -321,17 +321,17 @@ func (a *app) importSecrets(file string, profiles []profilefile.Profile, o profi
 	case o.clientSecretIn && len(need) > 1:
 		return nil, usagef("--client-secret-stdin reads one secret, and %s need one each; use --client-secret to be prompted for each", profileList(need))
 	case o.clientSecretIn:
-		s, err := readSecretStdin(a.io.In)
+		s, err := readSecretStdin(d.io.In)
 		if err != nil {
 			return nil, fmt.Errorf("could not read the client secret from stdin: %w", err)
 		}
 		secrets[need[0]] = s
 		return secrets, nil
-	case !a.io.CanPrompt():
+	case !d.io.CanPrompt():
 		return nil, usagef("no terminal to prompt for client secrets; pipe one in with --client-secret-stdin")
 	}
 	for _, name := range need {
-		s, err := a.io.ReadSecret(fmt.Sprintf("Client secret for profile %q: ", name))
+		s, err := d.io.ReadSecret(fmt.Sprintf("Client secret for profile %q: ", name))
 		if err != nil {
 			return nil, fmt.Errorf("could not read the client secret of profile %q: %w", name, err)
 		}
@@ -372,7 +372,7 @@ func addOptionsFor(p *profilefile.Profile, noDiscovery bool) profileOptions {
 	return o
 }
 
-func (a *app) printImportOutcome(p *profilefile.Profile, out tokens.ImportOutcome) {
+func (d *Deps) printImportOutcome(p *profilefile.Profile, out tokens.ImportOutcome) {
 	var line strings.Builder
 	verb := "Imported"
 	if out.Replaced {
@@ -402,16 +402,16 @@ func (a *app) printImportOutcome(p *profilefile.Profile, out tokens.ImportOutcom
 			fmt.Fprintf(&line, " Next: tok login -p %s", p.Name)
 		}
 	}
-	fmt.Fprintln(a.io.ErrOut, line.String())
+	fmt.Fprintln(d.io.ErrOut, line.String())
 	if len(p.Env) > 0 {
 		// Shown so that whoever imports a file from someone else sees
 		// which variables tok exec will set to the token.
-		fmt.Fprintf(a.io.ErrOut, "  tok exec puts its token in: %s\n", strings.Join(p.Env, ", "))
+		fmt.Fprintf(d.io.ErrOut, "  tok exec puts its token in: %s\n", strings.Join(p.Env, ", "))
 	}
 	// A shared file can make tok run a command later; say so now, while
 	// the person still has the file in mind.
 	if f := p.Federation; f != nil && f.Source.Command != "" {
-		fmt.Fprintf(a.io.ErrOut, "  Profile %q runs this command for its subject token: %s\n", p.Name, f.Source.Command)
+		fmt.Fprintf(d.io.ErrOut, "  Profile %q runs this command for its subject token: %s\n", p.Name, f.Source.Command)
 	}
 }
 

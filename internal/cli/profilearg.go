@@ -8,15 +8,15 @@ import (
 // as one plain argument (tok token gh) with the precedence of -p. The
 // argument and a different -p are a usage error. The small tok front reads
 // these spellings the same way (TestFrontParsesLikeCobra).
-func (a *app) profileArg(cmd *cobra.Command, args []string) error {
+func (d *Deps) profileArg(cmd *cobra.Command, args []string) error {
 	switch {
 	case len(args) == 0:
 		return nil
 	case len(args) > 1:
 		return usagef("%s takes at most one profile name, got %d arguments; see: %s --help", cmd.CommandPath(), len(args), cmd.CommandPath())
-	case a.profileFlag != "" && a.profileFlag != args[0]:
-		return usagef("-p %s and the argument %s name different profiles; give one of them", a.profileFlag, args[0])
+	case d.profileFlag != "" && d.profileFlag != args[0]:
+		return usagef("-p %s and the argument %s name different profiles; give one of them", d.profileFlag, args[0])
 	}
-	a.profileFlag = args[0]
+	d.profileFlag = args[0]
 	return nil
 }

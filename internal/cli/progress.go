@@ -21,21 +21,21 @@ const refreshProgressDelay = 400 * time.Millisecond
 // spinnerAllowed reports whether progress may be drawn as a spinner: only
 // on a terminal on stderr, and not under --debug, whose log lines on
 // stderr would tear it.
-func (a *app) spinnerAllowed() bool {
-	return a.io.IsStderrTTY() && !a.debug
+func (d *Deps) spinnerAllowed() bool {
+	return d.io.IsStderrTTY() && !d.debug
 }
 
 // signInUI returns the oauth.UI.Wait of a person's login: a spinner on the
 // terminal while the browser callback or the device code is awaited. Off a
 // terminal it returns nil, and the flows print their own one plain
 // "Waiting..." line instead.
-func (a *app) signInUI() func(context.Context, oauth.WaitStatus, func(context.Context) error) error {
-	if !a.spinnerAllowed() {
+func (d *Deps) signInUI() func(context.Context, oauth.WaitStatus, func(context.Context) error) error {
+	if !d.spinnerAllowed() {
 		return nil
 	}
 	return func(ctx context.Context, s oauth.WaitStatus, block func(context.Context) error) error {
-		opts := tui.WaitOptions{Out: a.io.ErrOut, Terminal: true, Color: a.io.ColorEnabled()}
-		err := tui.Wait(ctx, opts, func() string { return signInMessage(s, a.now()) }, block)
+		opts := tui.WaitOptions{Out: d.io.ErrOut, Terminal: true, Color: d.io.ColorEnabled()}
+		err := tui.Wait(ctx, opts, func() string { return signInMessage(s, d.now()) }, block)
 		return asCancelled(err)
 	}
 }
@@ -64,15 +64,15 @@ func signInMessage(s oauth.WaitStatus, now time.Time) string {
 //
 // The service's warnings during fetch are held until the spinner is gone,
 // so they are printed whole instead of tearing its line.
-func (a *app) withRefreshProgress(ctx context.Context, profile string, fetch func(context.Context) (tokens.Credential, error)) (tokens.Credential, error) {
-	if !a.spinnerAllowed() || a.svc == nil {
+func (d *Deps) withRefreshProgress(ctx context.Context, profile string, fetch func(context.Context) (tokens.Credential, error)) (tokens.Credential, error) {
+	if !d.spinnerAllowed() || d.svc == nil {
 		return fetch(ctx)
 	}
 	var held heldLines
-	warn := a.svc.Warn
-	a.svc.Warn = held.add
+	warn := d.svc.Warn
+	d.svc.Warn = held.add
 	defer func() {
-		a.svc.Warn = warn
+		d.svc.Warn = warn
 		if warn != nil {
 			for _, line := range held.all() {
 				warn(line)
@@ -84,7 +84,7 @@ func (a *app) withRefreshProgress(ctx context.Context, profile string, fetch fun
 	if profile != "" {
 		what = fmt.Sprintf("profile %q", profile)
 	}
-	opts := tui.WaitOptions{Out: a.io.ErrOut, Terminal: true, Color: a.io.ColorEnabled(), Delay: refreshProgressDelay}
+	opts := tui.WaitOptions{Out: d.io.ErrOut, Terminal: true, Color: d.io.ColorEnabled(), Delay: refreshProgressDelay}
 	var cred tokens.Credential
 	err := tui.Wait(ctx, opts, func() string { return "Refreshing the token of " + what }, func(ctx context.Context) error {
 		var err error

@@ -45,15 +45,15 @@ func TestSignInMessage(t *testing.T) {
 
 // progressApp is an app whose stderr is a buffer that claims to be a
 // terminal, with a Service that only warns.
-func progressApp(terminal, debug bool) (*app, *syncbuf.Buffer) {
+func progressApp(terminal, debug bool) (*Deps, *syncbuf.Buffer) {
 	ios, _, _, _ := iostreams.Test()
 	errOut := &syncbuf.Buffer{}
 	ios.ErrOut = errOut
 	ios.SetTTY(terminal, false, terminal)
-	a := newApp(ios, func(string) string { return "" })
-	a.debug = debug
-	a.svc = &tokens.Service{Warn: func(msg string) { fmt.Fprintln(errOut, msg) }}
-	return a, errOut
+	d := newDeps(ios, func(string) string { return "" })
+	d.debug = debug
+	d.svc = &tokens.Service{Warn: func(msg string) { fmt.Fprintln(errOut, msg) }}
+	return d, errOut
 }
 
 func TestSignInUIOnlyOnATerminal(t *testing.T) {
@@ -64,8 +64,8 @@ func TestSignInUIOnlyOnATerminal(t *testing.T) {
 		{terminal: false},
 		{terminal: true, debug: true}, // log lines would tear the spinner
 	} {
-		a, _ := progressApp(tc.terminal, tc.debug)
-		if got := a.signInUI() != nil; got != tc.want {
+		d, _ := progressApp(tc.terminal, tc.debug)
+		if got := d.signInUI() != nil; got != tc.want {
 			t.Errorf("terminal=%v debug=%v: spinner wait set = %v, want %v", tc.terminal, tc.debug, got, tc.want)
 		}
 	}
@@ -74,8 +74,8 @@ func TestSignInUIOnlyOnATerminal(t *testing.T) {
 // TestSignInUIRunsTheBlock: the flow's wait runs under a spinner that
 // shows the code, the URL and the time left.
 func TestSignInUIRunsTheBlock(t *testing.T) {
-	a, errOut := progressApp(true, false)
-	wait := a.signInUI()
+	d, errOut := progressApp(true, false)
+	wait := d.signInUI()
 	status := oauth.WaitStatus{Flow: oauth.WaitDevice, URL: "https://idp.example/device", UserCode: "WDJB-MJHT", Expiry: time.Now().Add(5 * time.Minute)}
 	err := wait(t.Context(), status, func(ctx context.Context) error {
 		if err := awaitText(errOut, "WDJB-MJHT"); err != nil {
@@ -109,12 +109,12 @@ func TestAsCancelled(t *testing.T) {
 // spinner, and a warning the Service gives meanwhile appears after it,
 // whole, instead of inside the spinner's line.
 func TestRefreshProgressHoldsWarnings(t *testing.T) {
-	a, errOut := progressApp(true, false)
-	cred, err := a.withRefreshProgress(t.Context(), "api", func(ctx context.Context) (tokens.Credential, error) {
+	d, errOut := progressApp(true, false)
+	cred, err := d.withRefreshProgress(t.Context(), "api", func(ctx context.Context) (tokens.Credential, error) {
 		if err := awaitText(errOut, `Refreshing the token of profile "api"`); err != nil {
 			return tokens.Credential{}, err
 		}
-		a.svc.Warn("tok: the server did not answer; using the current token")
+		d.svc.Warn("tok: the server did not answer; using the current token")
 		return tokens.Credential{Token: "t"}, nil
 	})
 	if err != nil || cred.Token != "t" {
@@ -135,12 +135,12 @@ func TestRefreshProgressHoldsWarnings(t *testing.T) {
 // without a terminal leave stderr to the Service's own lines.
 func TestRefreshProgressQuietWhenQuickOrPiped(t *testing.T) {
 	for _, terminal := range []bool{true, false} {
-		a, errOut := progressApp(terminal, false)
-		_, err := a.withRefreshProgress(t.Context(), "", func(ctx context.Context) (tokens.Credential, error) {
+		d, errOut := progressApp(terminal, false)
+		_, err := d.withRefreshProgress(t.Context(), "", func(ctx context.Context) (tokens.Credential, error) {
 			if !terminal {
 				time.Sleep(refreshProgressDelay + 100*time.Millisecond)
 			}
-			a.svc.Warn("a warning")
+			d.svc.Warn("a warning")
 			return tokens.Credential{}, errors.New("boom")
 		})
 		if err == nil || err.Error() != "boom" {

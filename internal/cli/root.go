@@ -42,11 +42,11 @@ func Main() int {
 	// Best effort: a kernel that refuses only loses the protection.
 	core, _ := procguard.Harden()
 	ios := iostreams.System()
-	a := newApp(ios, os.Getenv)
-	a.coreLimit = core
+	d := newDeps(ios, os.Getenv)
+	d.coreLimit = core
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	root := NewRootCmd(a)
+	root := NewRootCmd(d)
 	root.SetArgs(os.Args[1:])
 	cmd, err := root.ExecuteContextC(ctx)
 	if err != nil && ctx.Err() != nil && !isExitError(err) {
@@ -54,10 +54,10 @@ func Main() int {
 		// inside (context canceled) is for --debug.
 		err = &tokens.Failure{Kind: errCancelled, Msg: cmd.CommandPath() + " was cancelled", Cause: err}
 	}
-	code := a.finish(err)
+	code := d.finish(err)
 	// The outcome is printed; let the browser's result page be reloaded
 	// for a moment before the process (and its listener) ends.
-	a.lingering.Wait()
+	d.lingering.Wait()
 	return code
 }
 
@@ -68,7 +68,7 @@ func isExitError(err error) bool {
 
 // app is the state one invocation of tok shares between its commands:
 // streams, environment and the flags every command has.
-type app struct {
+type Deps struct {
 	io     *iostreams.IOStreams
 	getenv func(string) string
 	now    func() time.Time
@@ -90,16 +90,16 @@ type app struct {
 	lingering sync.WaitGroup
 }
 
-func newApp(ios *iostreams.IOStreams, getenv func(string) string) *app {
-	return &app{io: ios, getenv: getenv, now: time.Now}
+func newDeps(ios *iostreams.IOStreams, getenv func(string) string) *Deps {
+	return &Deps{io: ios, getenv: getenv, now: time.Now}
 }
 
 // finish prints err once and returns the exit code.
-func (a *app) finish(err error) int {
+func (d *Deps) finish(err error) int {
 	if err == nil {
 		return ExitOK
 	}
-	if !a.ran && !isExitError(err) && !errors.Is(err, errCancelled) {
+	if !d.ran && !isExitError(err) && !errors.Is(err, errCancelled) {
 		var ue *usageError
 		if !errors.As(err, &ue) {
 			err = &usageError{err}
@@ -108,24 +108,24 @@ func (a *app) finish(err error) int {
 	// An exit code alone (the child's, in tok exec) prints nothing.
 	var ee *execrun.ExitError
 	if !errors.As(err, &ee) || ee.Err != nil {
-		a.printError(err)
+		d.printError(err)
 	}
 	return exitCode(err)
 }
 
 // printError prints err as tok's one line; under --debug the cause a
 // tokens.Failure keeps apart follows on a line of its own.
-func (a *app) printError(err error) {
-	fmt.Fprintf(a.io.ErrOut, "tok: %s\n", err)
+func (d *Deps) printError(err error) {
+	fmt.Fprintf(d.io.ErrOut, "tok: %s\n", err)
 	var f *tokens.Failure
-	if a.debug && errors.As(err, &f) && f.Cause != nil {
-		fmt.Fprintf(a.io.ErrOut, "tok: debug: cause: %v\n", f.Cause)
+	if d.debug && errors.As(err, &f) && f.Cause != nil {
+		fmt.Fprintf(d.io.ErrOut, "tok: debug: cause: %v\n", f.Cause)
 	}
 }
 
 // NewRootCmd builds tok's command tree; NewDocsRootCmd builds the same
 // tree for cmd/gendocs.
-func NewRootCmd(a *app) *cobra.Command {
+func NewRootCmd(d *Deps) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "tok",
 		Short: "Keep short-lived access tokens fresh for people, scripts, kubectl and CI",
@@ -140,24 +140,24 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			a.ran = true
-			a.setupLogging()
+			d.ran = true
+			d.setupLogging()
 			return nil
 		},
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// A person at a terminal gets the picker; everyone else help.
-			if !a.io.CanDraw() {
+			if !d.io.CanDraw() {
 				return cmd.Help()
 			}
-			svc, err := a.service()
+			svc, err := d.service()
 			if err != nil {
 				return err
 			}
 			if names, err := svc.ProfileNames(); err == nil && len(names) == 0 {
-				return a.offerFirstProfile(cmd.Context())
+				return d.offerFirstProfile(cmd.Context())
 			}
-			name, err := a.chooseProfile(cmd.Context())
+			name, err := d.chooseProfile(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -165,21 +165,21 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 			if err != nil {
 				return err
 			}
-			return a.writeProfileDetail(ps)
+			return d.writeProfileDetail(ps)
 		},
 	}
-	root.SetOut(a.io.Out)
-	root.SetErr(a.io.ErrOut)
+	root.SetOut(d.io.Out)
+	root.SetErr(d.io.ErrOut)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &usageError{fmt.Errorf("%w; see: %s --help", err, cmd.CommandPath())}
 	})
 
 	pf := root.PersistentFlags()
-	pf.StringVarP(&a.profileFlag, "profile", "p", "", "profile to use (env TOK_PROFILE; default: the profile chosen with tok use)")
-	pf.StringVar(&a.homeFlag, "home", "", "directory of tok's database (env TOK_HOME; default $XDG_DATA_HOME/tok)")
-	pf.BoolVar(&a.debug, "debug", false, "log what tok does to stderr, secrets redacted (env TOK_DEBUG=1)")
-	pf.BoolVar(&a.passphraseStdin, "passphrase-stdin", false, "read the passphrase of the passphrase key source from stdin (one line; tok config passphrase change reads two)")
-	_ = root.RegisterFlagCompletionFunc("profile", a.completeProfiles)
+	pf.StringVarP(&d.profileFlag, "profile", "p", "", "profile to use (env TOK_PROFILE; default: the profile chosen with tok use)")
+	pf.StringVar(&d.homeFlag, "home", "", "directory of tok's database (env TOK_HOME; default $XDG_DATA_HOME/tok)")
+	pf.BoolVar(&d.debug, "debug", false, "log what tok does to stderr, secrets redacted (env TOK_DEBUG=1)")
+	pf.BoolVar(&d.passphraseStdin, "passphrase-stdin", false, "read the passphrase of the passphrase key source from stdin (one line; tok config passphrase change reads two)")
+	_ = root.RegisterFlagCompletionFunc("profile", d.completeProfiles)
 
 	root.AddGroup(
 		&cobra.Group{ID: "tokens", Title: "Tokens:"},
@@ -188,23 +188,23 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 		&cobra.Group{ID: "helpers", Title: "Credential helpers:"},
 		&cobra.Group{ID: "setup", Title: "Setup and information:"},
 	)
-	for _, c := range []*cobra.Command{newTokenCmd(a), newExecCmd(a), newLoginCmd(a), newRefreshCmd(a), newRevokeCmd(a), newInspectCmd(a)} {
+	for _, c := range []*cobra.Command{newTokenCmd(d), newExecCmd(d), newLoginCmd(d), newRefreshCmd(d), newRevokeCmd(d), newInspectCmd(d)} {
 		c.GroupID = "tokens"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newProfileCmd(a), newUseCmd(a), newStatusCmd(a)} {
+	for _, c := range []*cobra.Command{newProfileCmd(d), newUseCmd(d), newStatusCmd(d)} {
 		c.GroupID = "profiles"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newKubeCmd(a), newKubeconfigCmd(a)} {
+	for _, c := range []*cobra.Command{newKubeCmd(d), newKubeconfigCmd(d)} {
 		c.GroupID = "kubernetes"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newGitCredentialCmd(a), newDockerCredentialCmd(a), newDockerCmd(a)} {
+	for _, c := range []*cobra.Command{newGitCredentialCmd(d), newDockerCredentialCmd(d), newDockerCmd(d)} {
 		c.GroupID = "helpers"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newConfigCmd(a), newUnlockCmd(a), newLockCmd(a), newVersionCmd(a)} {
+	for _, c := range []*cobra.Command{newConfigCmd(d), newUnlockCmd(d), newLockCmd(d), newVersionCmd(d)} {
 		c.GroupID = "setup"
 		root.AddCommand(c)
 	}
@@ -255,59 +255,59 @@ func helpTopic(name, short, text string) *cobra.Command {
 	return cmd
 }
 
-func (a *app) setupLogging() {
-	if !a.debug {
-		if v := a.getenv("TOK_DEBUG"); v != "" && v != "0" && v != "false" {
-			a.debug = true
+func (d *Deps) setupLogging() {
+	if !d.debug {
+		if v := d.getenv("TOK_DEBUG"); v != "" && v != "0" && v != "false" {
+			d.debug = true
 		}
 	}
-	if a.debug {
-		a.log = slog.New(slog.NewTextHandler(a.io.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if d.debug {
+		d.log = slog.New(slog.NewTextHandler(d.io.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	} else {
-		a.log = slog.New(slog.DiscardHandler)
+		d.log = slog.New(slog.DiscardHandler)
 	}
 }
 
 // home resolves tok's directory: --home > TOK_HOME > the platform default.
-func (a *app) home() (string, error) { return tokhome.Dir(a.homeFlag, a.getenv) }
+func (d *Deps) home() (string, error) { return tokhome.Dir(d.homeFlag, d.getenv) }
 
 // profileName is the profile named by -p or TOK_PROFILE ("" = default).
-func (a *app) profileName() string {
-	if a.profileFlag != "" {
-		return a.profileFlag
+func (d *Deps) profileName() string {
+	if d.profileFlag != "" {
+		return d.profileFlag
 	}
-	return a.getenv("TOK_PROFILE")
+	return d.getenv("TOK_PROFILE")
 }
 
-func (a *app) durationEnv(name string, def time.Duration) (time.Duration, error) {
-	v := a.getenv(name)
+func (d *Deps) durationEnv(name string, def time.Duration) (time.Duration, error) {
+	v := d.getenv(name)
 	if v == "" {
 		return def, nil
 	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
+	dur, err := time.ParseDuration(v)
+	if err != nil || dur <= 0 {
 		return 0, usagef("%s=%q is not a positive duration (e.g. 30s, 2m)", name, v)
 	}
-	return d, nil
+	return dur, nil
 }
 
 // service builds the tokens.Service on first use. Nothing here does I/O:
 // the database and the keyring are touched only by the operation itself.
-func (a *app) service() (*tokens.Service, error) {
-	if a.svc != nil {
-		return a.svc, nil
+func (d *Deps) service() (*tokens.Service, error) {
+	if d.svc != nil {
+		return d.svc, nil
 	}
-	home, err := a.home()
+	home, err := d.home()
 	if err != nil {
 		return nil, err
 	}
 	st := store.New(home)
-	if st.LockTimeout, err = a.durationEnv("TOK_DB_TIMEOUT", store.DefaultLockTimeout); err != nil {
+	if st.LockTimeout, err = d.durationEnv("TOK_DB_TIMEOUT", store.DefaultLockTimeout); err != nil {
 		return nil, err
 	}
-	svc, err := a.newService(st, &keysource.Resolver{
+	svc, err := d.newService(st, &keysource.Resolver{
 		Home:     home,
-		Getenv:   a.getenv,
+		Getenv:   d.getenv,
 		Keyring:  keyring.Keyring{Service: keyring.DefaultService},
 		Cache:    keyring.KernelCache{},
 		NotFound: keyring.ErrNotFound,
@@ -315,60 +315,60 @@ func (a *app) service() (*tokens.Service, error) {
 		Unavailable: keyring.ErrUnavailable,
 		Locked:      keyring.ErrLocked,
 		Wrapped:     store.WrappedKeys{Store: st},
-		Ask:         a.askPassphrases(),
-	}, a.getenv("TOK_KEY_SOURCE"))
+		Ask:         d.askPassphrases(),
+	}, d.getenv("TOK_KEY_SOURCE"))
 	if err != nil {
 		return nil, err
 	}
-	if a.io.CanPrompt() {
-		svc.ChooseKeySource = a.chooseKeySource
+	if d.io.CanPrompt() {
+		svc.ChooseKeySource = d.chooseKeySource
 	}
-	a.svc = svc
-	return a.svc, nil
+	d.svc = svc
+	return d.svc, nil
 }
 
 // newService builds a Service on st and keys with the settings every
 // Service shares: timeouts from the environment, the clock, logging and
 // warnings on stderr, subject tokens for federated profiles.
-func (a *app) newService(st *store.Store, keys tokens.Keys, keySource string) (*tokens.Service, error) {
-	if a.log == nil {
-		a.setupLogging()
+func (d *Deps) newService(st *store.Store, keys tokens.Keys, keySource string) (*tokens.Service, error) {
+	if d.log == nil {
+		d.setupLogging()
 	}
-	lockTimeout, err := a.durationEnv("TOK_LOCK_TIMEOUT", time.Minute)
+	lockTimeout, err := d.durationEnv("TOK_LOCK_TIMEOUT", time.Minute)
 	if err != nil {
 		return nil, err
 	}
-	httpTimeout, err := a.durationEnv("TOK_HTTP_TIMEOUT", 30*time.Second)
+	httpTimeout, err := d.durationEnv("TOK_HTTP_TIMEOUT", 30*time.Second)
 	if err != nil {
 		return nil, err
 	}
-	sharedLease, err := a.durationEnv(envSharedCacheLease, tokens.DefaultSharedLease)
+	sharedLease, err := d.durationEnv(envSharedCacheLease, tokens.DefaultSharedLease)
 	if err != nil {
 		return nil, err
 	}
-	sharedTimeout, err := a.durationEnv(envSharedCacheTimeout, sharedcache.DefaultTimeout)
+	sharedTimeout, err := d.durationEnv(envSharedCacheTimeout, sharedcache.DefaultTimeout)
 	if err != nil {
 		return nil, err
 	}
 	return &tokens.Service{
-		Shared:      a.sharedOpener(sharedTimeout),
+		Shared:      d.sharedOpener(sharedTimeout),
 		SharedLease: sharedLease,
 		Store:       st,
 		Keys:        keys,
 		KeySource:   keySource,
-		Now:         a.now,
-		Log:         a.log,
-		Warn:        func(msg string) { fmt.Fprintln(a.io.ErrOut, msg) },
+		Now:         d.now,
+		Log:         d.log,
+		Warn:        func(msg string) { fmt.Fprintln(d.io.ErrOut, msg) },
 		LockTimeout: lockTimeout,
 		HTTPTimeout: httpTimeout,
-		Subjects:    a.subjectFetcher(httpTimeout),
+		Subjects:    d.subjectFetcher(httpTimeout),
 	}, nil
 }
 
 // completeProfiles completes profile names from the database alone: it
 // never touches the keyring.
-func (a *app) completeProfiles(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-	svc, err := a.service()
+func (d *Deps) completeProfiles(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	svc, err := d.service()
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}

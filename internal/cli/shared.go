@@ -70,15 +70,15 @@ func (o *sharedCacheOptions) config(typ tokens.Type) (*tokens.SharedCacheConfig,
 
 // ephemeralSharedCache is the shared cache of an ephemeral profile, from
 // TOK_SHARED_CACHE and its companions; nil when unset.
-func (a *app) ephemeralSharedCache() (*tokens.SharedCacheConfig, error) {
-	url := a.getenv(envSharedCache)
+func (d *Deps) ephemeralSharedCache() (*tokens.SharedCacheConfig, error) {
+	url := d.getenv(envSharedCache)
 	if url == "" {
 		return nil, nil
 	}
 	if _, err := sharedcache.ParseURL(url); err != nil {
 		return nil, usagef("%s: %v", envSharedCache, err)
 	}
-	cfg := &tokens.SharedCacheConfig{URL: url, Namespace: a.getenv(envSharedCacheNamespace), CAFile: a.getenv(envSharedCacheCAFile)}
+	cfg := &tokens.SharedCacheConfig{URL: url, Namespace: d.getenv(envSharedCacheNamespace), CAFile: d.getenv(envSharedCacheCAFile)}
 	if cfg.Namespace != "" {
 		if err := tokens.ValidateNamespace(cfg.Namespace); err != nil {
 			return nil, usagef("%s: %v", envSharedCacheNamespace, err)
@@ -95,10 +95,10 @@ type sharedClients struct {
 
 // sharedOpener connects profiles to their shared cache with secrets from
 // the environment or files, never from the command line.
-func (a *app) sharedOpener(timeout time.Duration) tokens.SharedOpener {
+func (d *Deps) sharedOpener(timeout time.Duration) tokens.SharedOpener {
 	pool := &sharedClients{clients: map[sharedcache.Config]*sharedcache.Client{}}
 	return func(_ context.Context, cfg tokens.SharedCacheConfig) (tokens.SharedCache, seal.Key, error) {
-		key, err := a.sharedKey(cfg)
+		key, err := d.sharedKey(cfg)
 		if err != nil {
 			return nil, seal.Key{}, err
 		}
@@ -108,8 +108,8 @@ func (a *app) sharedOpener(timeout time.Duration) tokens.SharedOpener {
 		}
 		password := ep.Password // only an ephemeral profile's URL (from the environment) has one
 		switch {
-		case a.getenv(envSharedCachePassword) != "":
-			password = a.getenv(envSharedCachePassword)
+		case d.getenv(envSharedCachePassword) != "":
+			password = d.getenv(envSharedCachePassword)
 		case cfg.PasswordFile != "":
 			b, err := os.ReadFile(cfg.PasswordFile)
 			if err != nil {
@@ -135,8 +135,8 @@ func (a *app) sharedOpener(timeout time.Duration) tokens.SharedOpener {
 // sharedKey is the data key every member of the shared cache holds:
 // TOK_SHARED_CACHE_KEY, else the profile's key file, else
 // TOK_SHARED_CACHE_KEY_FILE.
-func (a *app) sharedKey(cfg tokens.SharedCacheConfig) (seal.Key, error) {
-	if v := strings.TrimSpace(a.getenv(envSharedCacheKey)); v != "" {
+func (d *Deps) sharedKey(cfg tokens.SharedCacheConfig) (seal.Key, error) {
+	if v := strings.TrimSpace(d.getenv(envSharedCacheKey)); v != "" {
 		k, err := seal.ParseKey(v)
 		if err != nil {
 			return seal.Key{}, fmt.Errorf("%s is not a usable data key: %w", envSharedCacheKey, err)
@@ -145,7 +145,7 @@ func (a *app) sharedKey(cfg tokens.SharedCacheConfig) (seal.Key, error) {
 	}
 	file := cfg.KeyFile
 	if file == "" {
-		file = a.getenv(envSharedCacheKeyFile)
+		file = d.getenv(envSharedCacheKeyFile)
 	}
 	if file == "" {
 		return seal.Key{}, fmt.Errorf("the shared cache needs the data key every member shares: export %s=<base64 key> or give a key file (--shared-cache-key-file, %s); make one with: head -c 32 /dev/urandom | base64", envSharedCacheKey, envSharedCacheKeyFile)

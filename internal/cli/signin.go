@@ -19,10 +19,10 @@ const keepResultPage = 3 * time.Second
 // say, e.g. without an ID token). When the account differs from the one
 // of the profile's previous login it warns: another account arriving
 // unasked is what a login planted by someone else looks like.
-func (a *app) signIn(ctx context.Context, svc *tokens.Service, name string, lopts tokens.LoginOptions) (tokens.Credential, string, error) {
+func (d *Deps) signIn(ctx context.Context, svc *tokens.Service, name string, lopts tokens.LoginOptions) (tokens.Credential, string, error) {
 	before, err := svc.Identity(name)
 	if err != nil {
-		a.log.Debug("could not read the previous sign-in identity", "profile", name, "error", err)
+		d.log.Debug("could not read the previous sign-in identity", "profile", name, "error", err)
 	}
 	cred, err := svc.Login(ctx, name, lopts)
 	if err != nil {
@@ -33,7 +33,7 @@ func (a *app) signIn(ctx context.Context, svc *tokens.Service, name string, lopt
 		return cred, "", nil
 	}
 	if !before.IsZero() && !before.Same(after) {
-		fmt.Fprintf(a.io.ErrOut, "warning: profile %q was signed in as %s before and is now signed in as %s; if you did not mean to switch accounts, run: tok revoke -p %s, then log in again\n",
+		fmt.Fprintf(d.io.ErrOut, "warning: profile %q was signed in as %s before and is now signed in as %s; if you did not mean to switch accounts, run: tok revoke -p %s, then log in again\n",
 			name, before, after, name)
 	}
 	return cred, " as " + after.String(), nil
@@ -41,10 +41,10 @@ func (a *app) signIn(ctx context.Context, svc *tokens.Service, name string, lopt
 
 // signInQuietly is signIn for logins that happen on the way to something
 // else (a token, the picker): one line says who signed in.
-func (a *app) signInQuietly(ctx context.Context, svc *tokens.Service, name string, lopts tokens.LoginOptions) error {
-	_, who, err := a.signIn(ctx, svc, name, lopts)
+func (d *Deps) signInQuietly(ctx context.Context, svc *tokens.Service, name string, lopts tokens.LoginOptions) error {
+	_, who, err := d.signIn(ctx, svc, name, lopts)
 	if err == nil && who != "" {
-		fmt.Fprintf(a.io.ErrOut, "Signed in to profile %q%s.\n", name, who)
+		fmt.Fprintf(d.io.ErrOut, "Signed in to profile %q%s.\n", name, who)
 	}
 	return err
 }
@@ -52,18 +52,18 @@ func (a *app) signInQuietly(ctx context.Context, svc *tokens.Service, name strin
 // openBrowser opens url (only ever tok's one-time start address or a
 // provider's validated verification address) with $BROWSER or the
 // platform's opener, and fails when the opener does.
-func (a *app) openBrowser(url string) error {
-	return opener.Opener{Getenv: a.getenv}.Open(url)
+func (d *Deps) openBrowser(url string) error {
+	return opener.Opener{Getenv: d.getenv}.Open(url)
 }
 
 // loginUI is the part of the login options that talks to the person.
-func (a *app) loginUI(name string, noBrowser bool) oauth.UI {
+func (d *Deps) loginUI(name string, noBrowser bool) oauth.UI {
 	ui := oauth.UI{
-		Out:         a.io.ErrOut,
-		OpenBrowser: a.openBrowser,
+		Out:         d.io.ErrOut,
+		OpenBrowser: d.openBrowser,
 		NoBrowser:   noBrowser,
-		Wait:        a.signInUI(),
-		Log:         a.log,
+		Wait:        d.signInUI(),
+		Log:         d.log,
 		Profile:     name,
 	}
 	if name != ephemeralProfile {

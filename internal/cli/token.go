@@ -16,7 +16,7 @@ type tokenOptions struct {
 	eph          ephemeralOptions
 }
 
-func newTokenCmd(a *app) *cobra.Command {
+func newTokenCmd(d *Deps) *cobra.Command {
 	var opts tokenOptions
 	cmd := &cobra.Command{
 		Use:   "token [PROFILE | -p PROFILE]",
@@ -50,10 +50,10 @@ no keyring (for CI). See tok exec --help and docs/ci.md.`,
   curl -H @<(tok token -p api -o header) https://api.example.com    # bash, zsh
   eval "$(tok token -p gh -o env)"
   TOKEN=$(tok token --issuer https://id.example.com --github-actions-audience sts.example.com)`,
-		Args:              a.profileArg,
-		ValidArgsFunction: a.completeProfileArg,
+		Args:              d.profileArg,
+		ValidArgsFunction: d.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runToken(cmd.Context(), opts)
+			return d.runToken(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVarP(&opts.output, "output", "o", output.Raw, "output format: "+strings.Join(output.Formats, ", "))
@@ -63,19 +63,19 @@ no keyring (for CI). See tok exec --help and docs/ci.md.`,
 	return cmd
 }
 
-func (a *app) runToken(ctx context.Context, opts tokenOptions) error {
-	if _, err := a.useEphemeral(ctx, &opts.eph); err != nil {
+func (d *Deps) runToken(ctx context.Context, opts tokenOptions) error {
+	if _, err := d.useEphemeral(ctx, &opts.eph); err != nil {
 		return err
 	}
 	if opts.output == output.ExecCredential {
-		return a.runExecCredential(ctx)
+		return d.runExecCredential(ctx)
 	}
 	if !output.Valid(opts.output) {
 		return usagef("unknown output format %q; choose one of: %s", opts.output, strings.Join(output.Formats, ", "))
 	}
-	cred, err := a.tokenOrLogin(ctx, a.profileName(), tokens.TokenOptions{AllowExpired: opts.allowExpired}, a.io.CanPrompt())
+	cred, err := d.tokenOrLogin(ctx, d.profileName(), tokens.TokenOptions{AllowExpired: opts.allowExpired}, d.io.CanPrompt())
 	if err != nil {
 		return err
 	}
-	return output.Write(a.io.Out, cred, opts.output, a.now())
+	return output.Write(d.io.Out, cred, opts.output, d.now())
 }
