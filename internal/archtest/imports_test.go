@@ -24,24 +24,24 @@ var allowed = map[string][]string{
 	"cmd/tokbench":              {"internal/keyring", "internal/oauth/oauthtest", "internal/seal", "internal/sharedcache/redistest", "internal/store"},
 
 	// The small front: the read path only.
-	"internal/front": {"internal/cached", "internal/execcred", "internal/execrun", "internal/gitcred", "internal/keyring", "internal/keysource", "internal/output", "internal/procguard", "internal/store", "internal/tokhome"},
+	"internal/front": {"internal/execcred", "internal/execrun", "internal/gitcred", "internal/keyring", "internal/keysource", "internal/output", "internal/procguard", "internal/record", "internal/store", "internal/tokhome"},
 
 	// tok-full's commands wire everything together.
 	"internal/cli": {
-		"internal/build", "internal/cached", "internal/credmatch", "internal/dockerconfig", "internal/dockercred",
+		"internal/build", "internal/credmatch", "internal/dockerconfig", "internal/dockercred",
 		"internal/execcred", "internal/execrun", "internal/federation", "internal/front", "internal/gitcred",
 		"internal/iostreams", "internal/jwt", "internal/keyring", "internal/keysource", "internal/kubeconfig",
 		"internal/oauth", "internal/opener", "internal/output", "internal/procguard", "internal/profilefile",
-		"internal/providers", "internal/seal", "internal/sharedcache", "internal/store", "internal/termguard",
+		"internal/providers", "internal/record", "internal/seal", "internal/sharedcache", "internal/store", "internal/termguard",
 		"internal/termtext", "internal/tokens", "internal/tokhome", "internal/tui", "internal/when",
 	},
 
 	// The domain and the read path it builds on.
-	"internal/tokens":       {"internal/cached", "internal/federation", "internal/keysource", "internal/oauth", "internal/privfile", "internal/providers", "internal/seal", "internal/store", "internal/when"},
-	"internal/cached":       {"internal/credmatch", "internal/gitcred", "internal/keysource", "internal/seal", "internal/store"},
-	"internal/profilefile":  {"internal/credmatch", "internal/federation", "internal/oauth", "internal/sharedcache", "internal/tokens"},
-	"internal/execrun":      {"internal/cached", "internal/mask", "internal/procguard", "internal/tokenfile", "internal/when"},
-	"internal/output":       {"internal/cached", "internal/execcred"},
+	"internal/tokens":       {"internal/federation", "internal/keysource", "internal/oauth", "internal/privfile", "internal/providers", "internal/record", "internal/seal", "internal/store", "internal/when"},
+	"internal/record":       {"internal/credmatch", "internal/gitcred", "internal/keysource", "internal/seal", "internal/store"},
+	"internal/profilefile":  {"internal/credmatch", "internal/federation", "internal/oauth", "internal/record", "internal/sharedcache", "internal/tokens"},
+	"internal/execrun":      {"internal/mask", "internal/procguard", "internal/record", "internal/tokenfile", "internal/when"},
+	"internal/output":       {"internal/execcred", "internal/record"},
 	"internal/keysource":    {"internal/privfile", "internal/seal"},
 	"internal/store":        {"internal/privfile"},
 	"internal/oauth":        {"internal/termtext", "internal/when"},

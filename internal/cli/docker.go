@@ -10,11 +10,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tok-cli/tok/internal/build"
-	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/credmatch"
 	"github.com/tok-cli/tok/internal/dockerconfig"
 	"github.com/tok-cli/tok/internal/dockercred"
 	"github.com/tok-cli/tok/internal/execrun"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -100,12 +100,12 @@ func (d *Deps) runDockerCredential(ctx context.Context, o dockerCredentialOption
 	return fmt.Errorf("unknown credential action %q; use get, store, erase, list or version", o.action)
 }
 
-func (d *Deps) findRegistry(serverURL string) (cached.Match, bool, error) {
+func (d *Deps) findRegistry(serverURL string) (record.Match, bool, error) {
 	svc, err := d.service()
 	if err != nil {
-		return cached.Match{}, false, err
+		return record.Match{}, false, err
 	}
-	return svc.FindRemote(cached.Query{Registry: serverURL})
+	return svc.FindRemote(record.Query{Registry: serverURL})
 }
 
 // dockerStore keeps what docker login got as a sealed static profile,
@@ -122,7 +122,7 @@ func (d *Deps) dockerStore(ctx context.Context, c dockercred.Credentials) error 
 	if err != nil {
 		return err
 	}
-	var existing *cached.Match
+	var existing *record.Match
 	if found {
 		existing = &m
 	}
@@ -131,7 +131,7 @@ func (d *Deps) dockerStore(ctx context.Context, c dockercred.Credentials) error 
 		return err
 	}
 	res, err := svc.StoreHelperSecret(ctx, tokens.HelperSecret{
-		StoredBy: cached.StoredByDocker, Host: host, Registry: c.ServerURL,
+		StoredBy: record.StoredByDocker, Host: host, Registry: c.ServerURL,
 		Username: c.Username, Secret: c.Secret,
 	}, existing)
 	if err != nil {
@@ -145,8 +145,8 @@ func (d *Deps) dockerStore(ctx context.Context, c dockercred.Credentials) error 
 
 // dockerErase is docker logout: a profile docker login made is removed;
 // a profile the person made stays (tok revoke ends an OAuth grant).
-func (d *Deps) dockerErase(ctx context.Context, m cached.Match) error {
-	if m.Type != tokens.Static || m.Remotes.StoredBy != cached.StoredByDocker {
+func (d *Deps) dockerErase(ctx context.Context, m record.Match) error {
+	if m.Type != record.Static || m.Remotes.StoredBy != record.StoredByDocker {
 		fmt.Fprintf(d.io.ErrOut, "tok: profile %q serves this registry and stays; to end its grant run: tok revoke -p %s\n", m.Profile, m.Profile)
 		return nil
 	}
@@ -154,7 +154,7 @@ func (d *Deps) dockerErase(ctx context.Context, m cached.Match) error {
 	if err != nil {
 		return err
 	}
-	_, err = svc.Reject(ctx, m.Profile, "", cached.StoredByDocker)
+	_, err = svc.Reject(ctx, m.Profile, "", record.StoredByDocker)
 	return err
 }
 

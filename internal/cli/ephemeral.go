@@ -12,6 +12,7 @@ import (
 	"github.com/tok-cli/tok/internal/federation"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/tokens"
 )
@@ -46,7 +47,7 @@ func (o *ephemeralOptions) register(cmd *cobra.Command) {
 	f.StringVar(&o.audience, "audience", "", "ephemeral profile: audience parameter (env TOK_AUDIENCE)")
 	f.StringArrayVar(&o.resources, "resource", nil, "ephemeral profile: RFC 8707 resource indicator (repeatable)")
 	f.StringVar(&o.flow, "flow", "", "ephemeral profile: login flow (default client-credentials with a client secret): client-credentials, device, browser")
-	f.DurationVar(&o.refreshMargin, "refresh-margin", tokens.DefaultRefreshMargin, "ephemeral profile: refresh a token this long before it expires")
+	f.DurationVar(&o.refreshMargin, "refresh-margin", record.DefaultRefreshMargin, "ephemeral profile: refresh a token this long before it expires")
 	f.StringVar(&o.caFile, "ca-file", "", "ephemeral profile: PEM file of CA certificates to trust")
 	o.fed.register(f)
 	cmd.Flags().AddFlagSet(f)
@@ -141,12 +142,12 @@ func (d *Deps) useEphemeral(ctx context.Context, o *ephemeralOptions) (string, e
 	if err != nil {
 		return "", err
 	}
-	typ := tokens.OAuth
+	typ := record.OAuth
 	if o.fed.given() {
-		typ = tokens.Federated
+		typ = record.Federated
 	}
 	flow := tokens.Flow(o.flow)
-	if typ == tokens.OAuth && flow == "" {
+	if typ == record.OAuth && flow == "" {
 		if secret == "" {
 			return "", usagef("an ephemeral profile needs a client secret (TOK_CLIENT_SECRET or --client-secret-file) for the client-credentials flow, a subject token for federation (--subject-token-file, ...), or --flow device|browser")
 		}
@@ -174,11 +175,11 @@ func (d *Deps) useEphemeral(ctx context.Context, o *ephemeralOptions) (string, e
 	if p.Shared, err = d.ephemeralSharedCache(); err != nil {
 		return "", err
 	}
-	if typ == tokens.Federated {
+	if typ == record.Federated {
 		if p.Federation, err = o.fed.config(); err != nil {
 			return "", err
 		}
-		cfg.K8sToken = tokens.K8sAccessToken
+		cfg.K8sToken = record.K8sAccessToken
 	}
 	svc, err := d.ephemeralService()
 	if err != nil {
@@ -188,7 +189,7 @@ func (d *Deps) useEphemeral(ctx context.Context, o *ephemeralOptions) (string, e
 		return "", err
 	}
 	d.profileFlag = ephemeralProfile
-	if typ == tokens.OAuth && flow != tokens.FlowClientCredentials {
+	if typ == record.OAuth && flow != tokens.FlowClientCredentials {
 		// A person signs in for this run; client credentials and
 		// federation need nobody and run on the first Token call.
 		lctx, cancel := context.WithTimeout(ctx, 5*time.Minute)

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tok-cli/tok/internal/execrun"
-	"github.com/tok-cli/tok/internal/tokens"
+	"github.com/tok-cli/tok/internal/record"
 )
 
 type execOptions struct {
@@ -126,15 +126,15 @@ func (d *Deps) runExec(ctx context.Context, opts execOptions, args []string) err
 
 // execToken gets the child's token from the ephemeral profile the flags
 // describe, or else from the stored profile.
-func (d *Deps) execToken(ctx context.Context, opts execOptions) (tokens.Credential, error) {
+func (d *Deps) execToken(ctx context.Context, opts execOptions) (record.Credential, error) {
 	name, err := d.useEphemeral(ctx, &opts.eph)
 	if err != nil {
-		return tokens.Credential{}, err
+		return record.Credential{}, err
 	}
 	if name == "" {
 		name = d.profileName()
 	}
-	return d.tokenOrLogin(ctx, name, tokens.TokenOptions{}, d.io.CanPrompt())
+	return d.tokenOrLogin(ctx, name, record.Options{}, d.io.CanPrompt())
 }
 
 // execFetch fetches the tokens of a running child from the Service. Its
@@ -144,9 +144,9 @@ func (d *Deps) execFetch(profile string) execrun.Fetch {
 	svc := d.svc
 	var warning string
 	svc.Warn = func(msg string) { warning = msg }
-	return func(ctx context.Context) (tokens.Credential, string, error) {
+	return func(ctx context.Context) (record.Credential, string, error) {
 		warning = ""
-		cred, err := svc.Token(ctx, profile, tokens.TokenOptions{})
+		cred, err := svc.Token(ctx, profile, record.Options{})
 		return cred, warning, err
 	}
 }

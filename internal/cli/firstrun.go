@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/huh"
 
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/tokens"
 	"github.com/tok-cli/tok/internal/tui"
 )
@@ -21,7 +22,7 @@ func needsProfileForm(name string, o *profileOptions) bool {
 	if name == "" {
 		return true
 	}
-	if o.typ != string(tokens.OAuth) {
+	if o.typ != string(record.OAuth) {
 		return false
 	}
 	return (o.issuer == "" && o.tokenURL == "") || o.clientID == ""
@@ -56,7 +57,7 @@ func (d *Deps) askProfile(ctx context.Context, name string, o *profileOptions) (
 		return "", err
 	}
 	o.typ = ans.Type
-	if ans.Type == string(tokens.OAuth) {
+	if ans.Type == string(record.OAuth) {
 		if o.tokenURL == "" {
 			o.issuer = ans.Issuer
 		}
@@ -117,6 +118,6 @@ func (d *Deps) offerFirstProfile(ctx context.Context) error {
 	}
 	var o profileOptions
 	o.flow = string(tokens.FlowAuto)
-	o.refreshMargin, o.maxAge = tokens.DefaultRefreshMargin, tokens.DefaultMaxAge
+	o.refreshMargin, o.maxAge = record.DefaultRefreshMargin, record.DefaultMaxAge
 	return d.runProfileAdd(ctx, "", o)
 }

@@ -8,10 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/credmatch"
 	"github.com/tok-cli/tok/internal/gitcred"
 	"github.com/tok-cli/tok/internal/iostreams"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -75,7 +75,7 @@ func (d *Deps) runGitCredential(ctx context.Context, o gitCredentialOptions) err
 	if err != nil {
 		return err
 	}
-	q := cached.Query{Git: ptr(cached.GitRemote(req))}
+	q := record.Query{Git: ptr(record.GitRemote(req))}
 	m, found, err := svc.FindRemote(q)
 	if err != nil {
 		return err
@@ -89,18 +89,18 @@ func (d *Deps) runGitCredential(ctx context.Context, o gitCredentialOptions) err
 		if err != nil {
 			return err
 		}
-		return gitcred.Encode(d.io.Out, cached.GitResponse(req, m, cred))
+		return gitcred.Encode(d.io.Out, record.GitResponse(req, m, cred))
 	case "store":
 		if req.Password == "" {
 			return nil // an authtype credential, or nothing to keep
 		}
-		var existing *cached.Match
+		var existing *record.Match
 		if found {
 			existing = &m
 		}
 		pattern := credmatch.Pattern{Protocol: req.Protocol, Host: req.Host}
 		res, err := svc.StoreHelperSecret(ctx, tokens.HelperSecret{
-			StoredBy: cached.StoredByGit, Host: req.Host, GitURL: pattern.String(),
+			StoredBy: record.StoredByGit, Host: req.Host, GitURL: pattern.String(),
 			Username: req.Username, Secret: req.Password, Expiry: req.PasswordExpiryUTC,
 		}, existing)
 		if err != nil {
@@ -116,7 +116,7 @@ func (d *Deps) runGitCredential(ctx context.Context, o gitCredentialOptions) err
 		if secret == "" {
 			secret = req.Credential
 		}
-		res, err := svc.Reject(ctx, m.Profile, secret, cached.StoredByGit)
+		res, err := svc.Reject(ctx, m.Profile, secret, record.StoredByGit)
 		d.log.Debug("git erase", "profile", m.Profile, "result", string(res))
 		return err
 	}
@@ -126,8 +126,8 @@ func (d *Deps) runGitCredential(ctx context.Context, o gitCredentialOptions) err
 // and docker own stdin and stdout, so a login needs the controlling
 // terminal: with one, the login runs there; without, the error names
 // the command to run.
-func (d *Deps) helperToken(ctx context.Context, name string, openTTY func() (*os.File, error)) (tokens.Credential, error) {
-	cred, err := d.tokenOrLogin(ctx, name, tokens.TokenOptions{}, false)
+func (d *Deps) helperToken(ctx context.Context, name string, openTTY func() (*os.File, error)) (record.Credential, error) {
+	cred, err := d.tokenOrLogin(ctx, name, record.Options{}, false)
 	if err == nil || !errors.Is(err, tokens.ErrLoginRequired) || openTTY == nil {
 		return cred, err
 	}
@@ -141,7 +141,7 @@ func (d *Deps) helperToken(ctx context.Context, name string, openTTY func() (*os
 	protocol := d.io
 	d.io = iostreams.Terminal(tty, protocol.Out)
 	defer func() { d.io = protocol }()
-	return d.tokenOrLogin(ctx, name, tokens.TokenOptions{}, true)
+	return d.tokenOrLogin(ctx, name, record.Options{}, true)
 }
 
 func ptr[T any](v T) *T { return &v }

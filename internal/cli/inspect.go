@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tok-cli/tok/internal/jwt"
-	"github.com/tok-cli/tok/internal/tokens"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/when"
 )
 
@@ -49,11 +49,11 @@ deciding whether to trust one. Opaque (non-JWT) tokens cannot be decoded.`,
 				if err != nil {
 					return err
 				}
-				use := tokens.K8sAccessToken
+				use := record.K8sAccessToken
 				if idToken {
-					use = tokens.K8sIDToken
+					use = record.K8sIDToken
 				}
-				cred, err := svc.Token(cmd.Context(), d.profileName(), tokens.TokenOptions{Use: use, AllowExpired: true})
+				cred, err := svc.Token(cmd.Context(), d.profileName(), record.Options{Use: use, AllowExpired: true})
 				if err != nil {
 					return err
 				}

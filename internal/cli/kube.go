@@ -13,6 +13,7 @@ import (
 	"github.com/tok-cli/tok/internal/front"
 	"github.com/tok-cli/tok/internal/kubeconfig"
 	"github.com/tok-cli/tok/internal/output"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -64,7 +65,7 @@ func (d *Deps) runExecCredential(ctx context.Context) error {
 	if info.Provided {
 		interactive = info.Interactive && interactive
 	}
-	cred, err := d.tokenOrLogin(ctx, name, tokens.TokenOptions{Kubernetes: true}, interactive)
+	cred, err := d.tokenOrLogin(ctx, name, record.Options{Kubernetes: true}, interactive)
 	if err != nil {
 		return err
 	}

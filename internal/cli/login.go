@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tok-cli/tok/internal/jwt"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/tokens"
 	"github.com/tok-cli/tok/internal/when"
 )
@@ -99,7 +100,7 @@ func (d *Deps) runLogin(ctx context.Context, opts loginOptions) error {
 	if err != nil {
 		return err
 	}
-	if p.Type == tokens.Static {
+	if p.Type == record.Static {
 		return d.loginStatic(ctx, svc, p.Name, opts)
 	}
 	if opts.withToken || opts.expiresAt != "" {
@@ -262,11 +263,11 @@ func staticExpiryWarning(name, token string, expires, now time.Time) string {
 // readSecretStdin reads a secret from stdin: the whole input with one
 // trailing newline (and surrounding spaces) removed.
 func readSecretStdin(r io.Reader) (string, error) {
-	b, err := io.ReadAll(io.LimitReader(r, tokens.MaxTokenSize+1))
+	b, err := io.ReadAll(io.LimitReader(r, record.MaxTokenSize+1))
 	if err != nil {
 		return "", err
 	}
-	if len(b) > tokens.MaxTokenSize {
+	if len(b) > record.MaxTokenSize {
 		// Cutting it would store a token that silently fails later.
 		return "", errors.New("stdin holds more than 1 MiB, more than any token; nothing was stored")
 	}
@@ -334,23 +335,23 @@ func (d *Deps) requireProfile(ctx context.Context) (string, error) {
 
 // tokenOrLogin gets a token and, when a login is required and a person is
 // at a terminal (and the profile is an OAuth one), runs the login first.
-func (d *Deps) tokenOrLogin(ctx context.Context, name string, topts tokens.TokenOptions, interactive bool) (tokens.Credential, error) {
+func (d *Deps) tokenOrLogin(ctx context.Context, name string, topts record.Options, interactive bool) (record.Credential, error) {
 	svc, err := d.service()
 	if err != nil {
-		return tokens.Credential{}, err
+		return record.Credential{}, err
 	}
-	token := func(name string) (tokens.Credential, error) {
-		return d.withRefreshProgress(ctx, name, func(ctx context.Context) (tokens.Credential, error) {
+	token := func(name string) (record.Credential, error) {
+		return d.withRefreshProgress(ctx, name, func(ctx context.Context) (record.Credential, error) {
 			return svc.Token(ctx, name, topts)
 		})
 	}
 	cred, err := token(name)
 	if name == "" && errors.Is(err, tokens.ErrNoProfile) {
 		if !interactive {
-			return tokens.Credential{}, errNoProfileSelected()
+			return record.Credential{}, errNoProfileSelected()
 		}
 		if name, err = d.chooseProfile(ctx); err != nil {
-			return tokens.Credential{}, err
+			return record.Credential{}, err
 		}
 		cred, err = token(name)
 	}
@@ -358,14 +359,14 @@ func (d *Deps) tokenOrLogin(ctx context.Context, name string, topts tokens.Token
 		return cred, err
 	}
 	p, perr := svc.Profile(name)
-	if perr != nil || p.Type != tokens.OAuth {
+	if perr != nil || p.Type != record.OAuth {
 		return cred, err
 	}
 	fmt.Fprintf(d.io.ErrOut, "Profile %q needs a login.\n", p.Name)
 	lctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	if err := d.signInQuietly(lctx, svc, p.Name, d.loginOptions(p.Name, "", false)); err != nil {
-		return tokens.Credential{}, err
+		return record.Credential{}, err
 	}
 	return token(p.Name)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/build"
 	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/tokens"
 	"github.com/tok-cli/tok/internal/tui"
 	"github.com/tok-cli/tok/internal/when"
@@ -112,7 +113,7 @@ func newRefreshCmd(d *Deps) *cobra.Command {
 				for _, ps := range list {
 					// Every profile that holds tokens, a dead grant included:
 					// its failure is reported, not skipped in silence.
-					if (ps.Profile.Type == tokens.OAuth || ps.Profile.Type == tokens.Federated) && !ps.Obtained.IsZero() {
+					if (ps.Profile.Type == record.OAuth || ps.Profile.Type == record.Federated) && !ps.Obtained.IsZero() {
 						names = append(names, ps.Profile.Name)
 					}
 				}
@@ -129,7 +130,7 @@ func newRefreshCmd(d *Deps) *cobra.Command {
 			}
 			var errs []error
 			for _, name := range names {
-				cred, err := d.withRefreshProgress(cmd.Context(), name, func(ctx context.Context) (tokens.Credential, error) {
+				cred, err := d.withRefreshProgress(cmd.Context(), name, func(ctx context.Context) (record.Credential, error) {
 					return svc.Refresh(ctx, name)
 				})
 				if err != nil {
@@ -160,13 +161,13 @@ func revokeReport(p tokens.Profile, out tokens.RevokeOutcome) string {
 		return fmt.Sprintf("Profile %q holds no tokens; there was nothing to revoke.", p.Name)
 	case out.AtProvider:
 		return fmt.Sprintf("Revoked the tokens of profile %q at the provider and forgot them here.", p.Name)
-	case p.Type == tokens.Static:
+	case p.Type == record.Static:
 		where := "where it was issued"
 		if w := staticTokenSettings(p); w != "" {
 			where = "at " + w
 		}
 		return fmt.Sprintf("Forgot the token of profile %q on this machine. tok cannot revoke a static token; it stays valid until you revoke it %s.", p.Name, where)
-	case p.Type == tokens.Federated:
+	case p.Type == record.Federated:
 		return fmt.Sprintf("Forgot the token of profile %q on this machine; the provider was not told, and the token stays valid there until it expires.", p.Name)
 	}
 	return fmt.Sprintf("Forgot the tokens of profile %q on this machine; the provider was not told (--local).", p.Name)
@@ -275,9 +276,9 @@ Settings:
 				return err
 			}
 			tw := tabwriter.NewWriter(d.io.Out, 0, 4, 2, ' ', 0)
-			for _, k := range []string{tokens.SettingKeySource, tokens.SettingDefaultProfile} {
+			for _, k := range []string{record.SettingKeySource, record.SettingDefaultProfile} {
 				v := dash(set[k])
-				if k == tokens.SettingKeySource {
+				if k == record.SettingKeySource {
 					if ks, err := svc.KeyState(); err == nil && unlockPhrase(ks) != "" {
 						v += " (" + unlockPhrase(ks) + ")"
 					}
@@ -291,14 +292,14 @@ Settings:
 		Use:       "get KEY",
 		Short:     "Print one setting",
 		Args:      exactArgs(1, "a setting name"),
-		ValidArgs: []string{tokens.SettingKeySource, tokens.SettingDefaultProfile},
+		ValidArgs: []string{record.SettingKeySource, record.SettingDefaultProfile},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			set, err := d.settings()
 			if err != nil {
 				return err
 			}
 			switch args[0] {
-			case tokens.SettingKeySource, tokens.SettingDefaultProfile:
+			case record.SettingKeySource, record.SettingDefaultProfile:
 				fmt.Fprintln(d.io.Out, set[args[0]])
 			default:
 				return usagef("unknown setting %q; settings: key-source, default-profile", args[0])
@@ -326,7 +327,7 @@ Settings and their values:
 				return err
 			}
 			switch args[0] {
-			case tokens.SettingKeySource:
+			case record.SettingKeySource:
 				src, err := keysource.Parse(args[1])
 				if err != nil {
 					return &usageError{err}
@@ -335,7 +336,7 @@ Settings and their values:
 					return err
 				}
 				fmt.Fprintf(d.io.ErrOut, "Key source is now %s.\n", src)
-			case tokens.SettingDefaultProfile:
+			case record.SettingDefaultProfile:
 				if err := svc.SetDefault(args[1]); err != nil {
 					return err
 				}
@@ -444,7 +445,7 @@ func environmentHelp() string {
 		}
 		b.WriteString(line + "\n")
 	}
-	exact, prefixes, suffixes := tokens.RefusedEnv()
+	exact, prefixes, suffixes := record.RefusedEnv()
 	list("these names:", exact)
 	list("names starting with:", prefixes)
 	list("names ending with:", suffixes)
@@ -465,14 +466,14 @@ func keySourceList() string {
 func (d *Deps) completeSetting(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 	switch {
 	case len(args) == 0:
-		return []string{tokens.SettingKeySource + "\twhere the data key is kept", tokens.SettingDefaultProfile + "\tthe profile used without -p"}, cobra.ShellCompDirectiveNoFileComp
-	case len(args) == 1 && args[0] == tokens.SettingKeySource:
+		return []string{record.SettingKeySource + "\twhere the data key is kept", record.SettingDefaultProfile + "\tthe profile used without -p"}, cobra.ShellCompDirectiveNoFileComp
+	case len(args) == 1 && args[0] == record.SettingKeySource:
 		var out []string
 		for _, src := range keysource.Sources {
 			out = append(out, string(src))
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
-	case len(args) == 1 && args[0] == tokens.SettingDefaultProfile:
+	case len(args) == 1 && args[0] == record.SettingDefaultProfile:
 		return d.completeProfiles(cmd, nil, toComplete)
 	}
 	return nil, cobra.ShellCompDirectiveNoFileComp
@@ -489,8 +490,8 @@ func (d *Deps) settings() (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if set[tokens.SettingKeySource] == "" {
-		set[tokens.SettingKeySource] = string(keysource.Keyring)
+	if set[record.SettingKeySource] == "" {
+		set[record.SettingKeySource] = string(keysource.Keyring)
 	}
 	return set, nil
 }

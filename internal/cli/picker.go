@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/tokens"
 	"github.com/tok-cli/tok/internal/tui"
 )
@@ -89,7 +90,7 @@ func (d *Deps) pickerAction(ctx context.Context, name string, action tui.Action)
 		if err != nil {
 			return true, err
 		}
-		if p.Type == tokens.Static {
+		if p.Type == record.Static {
 			return false, d.loginStatic(ctx, svc, name, loginOptions{})
 		}
 		if err := d.signInQuietly(ctx, svc, name, d.loginOptions(name, "", false)); err != nil {
@@ -97,7 +98,7 @@ func (d *Deps) pickerAction(ctx context.Context, name string, action tui.Action)
 		}
 		return false, nil
 	case tui.Refresh:
-		if cred, err := d.withRefreshProgress(ctx, name, func(ctx context.Context) (tokens.Credential, error) {
+		if cred, err := d.withRefreshProgress(ctx, name, func(ctx context.Context) (record.Credential, error) {
 			return svc.Refresh(ctx, name)
 		}); err != nil {
 			fmt.Fprintf(d.io.ErrOut, "tok: %v\n", err)

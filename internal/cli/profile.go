@@ -16,6 +16,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/providers"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/sharedcache"
 	"github.com/tok-cli/tok/internal/tokens"
 	"github.com/tok-cli/tok/internal/when"
@@ -93,7 +94,7 @@ before every exchange. See docs/ci.md.`,
 
 func (d *Deps) runProfileAdd(ctx context.Context, name string, o profileOptions) error {
 	if o.typ == "" && (o.issuer != "" || o.tokenURL != "" || o.clientID != "") && !o.fed.given() {
-		o.typ = string(tokens.OAuth)
+		o.typ = string(record.OAuth)
 	}
 	if needsProfileForm(name, &o) && d.io.CanDraw() {
 		var err error
@@ -147,18 +148,18 @@ func (d *Deps) buildProfile(ctx context.Context, name string, o profileOptions) 
 		return tokens.Profile{}, "", &usageError{err}
 	}
 	for _, e := range o.env {
-		if err := tokens.ValidateEnvName(e); err != nil {
+		if err := record.ValidateEnvName(e); err != nil {
 			return tokens.Profile{}, "", &usageError{err}
 		}
 	}
 	oauthFlags := o.issuer != "" || o.tokenURL != "" || o.authURL != "" || o.clientID != "" || o.provider != "" || o.fed.given()
 	if o.typ == "" {
-		o.typ = string(tokens.Static)
+		o.typ = string(record.Static)
 		if oauthFlags {
-			o.typ = string(tokens.OAuth)
+			o.typ = string(record.OAuth)
 		}
 		if o.fed.given() {
-			o.typ = string(tokens.Federated)
+			o.typ = string(record.Federated)
 		}
 	}
 	typ, err := tokens.ParseType(o.typ)
@@ -170,7 +171,7 @@ func (d *Deps) buildProfile(ctx context.Context, name string, o profileOptions) 
 		return tokens.Profile{}, "", err
 	}
 	var secret string
-	if typ == tokens.Static {
+	if typ == record.Static {
 		if oauthFlags || o.clientSecretFlag || o.clientSecretIn {
 			return tokens.Profile{}, "", usagef("OAuth flags (--issuer, --client-id, ...) need --type oauth")
 		}
@@ -178,7 +179,7 @@ func (d *Deps) buildProfile(ctx context.Context, name string, o profileOptions) 
 		if p.OAuth, err = d.oauthConfigFromFlags(ctx, o); err != nil {
 			return tokens.Profile{}, "", err
 		}
-		if typ == tokens.Federated {
+		if typ == record.Federated {
 			if p.Federation, err = o.fed.config(); err != nil {
 				return tokens.Profile{}, "", err
 			}
@@ -254,7 +255,7 @@ func (d *Deps) oauthConfigFromFlags(ctx context.Context, o profileOptions) (*tok
 	if err := applyPreset(&o); err != nil {
 		return nil, err
 	}
-	federated := o.typ == string(tokens.Federated)
+	federated := o.typ == string(record.Federated)
 	if o.clientID == "" && !federated {
 		return nil, usagef("an oauth profile needs --client-id")
 	}
@@ -274,11 +275,11 @@ func (d *Deps) oauthConfigFromFlags(ctx context.Context, o profileOptions) (*tok
 		Resources:     o.resources,
 		Flow:          flow,
 		RedirectPort:  o.redirectPort,
-		RefreshMargin: tokens.Duration(o.refreshMargin),
-		MaxAge:        tokens.Duration(o.maxAge),
+		RefreshMargin: record.Duration(o.refreshMargin),
+		MaxAge:        record.Duration(o.maxAge),
 		CAFile:        o.caFile,
 		Username:      o.username,
-		K8sToken:      tokens.K8sToken(o.k8sToken),
+		K8sToken:      record.K8sToken(o.k8sToken),
 		ClientAuth:    clientAuth,
 		Provider:      o.provider,
 	}
@@ -292,7 +293,7 @@ func (d *Deps) oauthConfigFromFlags(ctx context.Context, o profileOptions) (*tok
 		return nil, usagef("--refresh-margin must not be negative")
 	}
 	switch c.K8sToken {
-	case "", tokens.K8sAccessToken, tokens.K8sIDToken:
+	case "", record.K8sAccessToken, record.K8sIDToken:
 	default:
 		return nil, usagef("--k8s-token must be access-token or id-token")
 	}
@@ -358,13 +359,13 @@ func (d *Deps) oauthConfigFromFlags(ctx context.Context, o profileOptions) (*tok
 		c.Scopes = defaultScopes(c.Endpoints.ScopesSupported)
 	}
 	if federated && c.K8sToken == "" {
-		c.K8sToken = tokens.K8sAccessToken
+		c.K8sToken = record.K8sAccessToken
 	}
 	if c.K8sToken == "" {
-		c.K8sToken = tokens.K8sAccessToken
+		c.K8sToken = record.K8sAccessToken
 		for _, s := range c.Scopes {
 			if s == "openid" {
-				c.K8sToken = tokens.K8sIDToken
+				c.K8sToken = record.K8sIDToken
 			}
 		}
 	}
@@ -496,7 +497,7 @@ func (d *Deps) writeProfileDetail(ps tokens.ProfileStatus) error {
 		row("Token endpoint", o.Endpoints.TokenURL)
 		row("Device endpoint", o.Endpoints.DeviceAuthURL)
 		row("Revocation endpoint", o.Endpoints.RevocationURL)
-		row("Refresh margin", p.Margin().String())
+		row("Refresh margin", p.Policy().Margin().String())
 		switch {
 		case o.ClientAuth != "":
 			row("Client auth", string(o.ClientAuth))
@@ -526,7 +527,7 @@ func (d *Deps) writeProfileDetail(ps tokens.ProfileStatus) error {
 	if !ps.Expiry.IsZero() {
 		row("Expires", when.Format(ps.Expiry, d.now()))
 	}
-	if p.Type == tokens.OAuth {
+	if p.Type == record.OAuth {
 		row("Refresh token", yesNo(ps.HasRefresh))
 		row("ID token", yesNo(ps.HasIDToken))
 	}
@@ -543,13 +544,13 @@ func yesNo(b bool) string {
 // statusPhrase is a profile's state for people: "valid for 42m", "stale".
 func statusPhrase(ps tokens.ProfileStatus, now time.Time) string {
 	switch ps.Status {
-	case tokens.StatusValid:
+	case record.StatusValid:
 		if ps.Expiry.IsZero() {
 			return "valid"
 		}
 		return "valid for " + humanDuration(ps.Expiry.Sub(now))
-	case tokens.StatusExpired:
-		if ps.Profile.Type == tokens.OAuth {
+	case record.StatusExpired:
+		if ps.Profile.Type == record.OAuth {
 			return "expired (refreshes on next use)"
 		}
 		return "expired"

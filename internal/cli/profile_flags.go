@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tok-cli/tok/internal/providers"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -140,14 +141,14 @@ var profileSettings = []profileSetting{
 		f.IntVar(&o.redirectPort, "redirect-port", 0, "fixed loopback port for the browser flow's redirect (0: a free port)")
 	}, func(o *profileOptions, p *tokens.Profile) { o.redirectPort = oauthOf(p).RedirectPort }},
 	{func(f *pflag.FlagSet, o *profileOptions) {
-		f.DurationVar(&o.refreshMargin, "refresh-margin", tokens.DefaultRefreshMargin, "refresh a token this long before it expires")
+		f.DurationVar(&o.refreshMargin, "refresh-margin", record.DefaultRefreshMargin, "refresh a token this long before it expires")
 	}, func(o *profileOptions, p *tokens.Profile) {
 		if m := oauthOf(p).RefreshMargin; m != 0 {
 			o.refreshMargin = time.Duration(m)
 		}
 	}},
 	{func(f *pflag.FlagSet, o *profileOptions) {
-		f.DurationVar(&o.maxAge, "max-age", tokens.DefaultMaxAge, "renew a token the server gave no expiry for once it is this old")
+		f.DurationVar(&o.maxAge, "max-age", record.DefaultMaxAge, "renew a token the server gave no expiry for once it is this old")
 	}, func(o *profileOptions, p *tokens.Profile) {
 		if m := oauthOf(p).MaxAge; m != 0 {
 			o.maxAge = time.Duration(m)
@@ -215,10 +216,10 @@ func optionsFromProfile(p *tokens.Profile, given *pflag.FlagSet) (profileOptions
 	// provider, only a federated one a subject token source.
 	src := *p
 	if t := given.Lookup("type"); t != nil && t.Changed && t.Value.String() != string(p.Type) {
-		if t.Value.String() == string(tokens.Static) {
+		if t.Value.String() == string(record.Static) {
 			src.OAuth = nil
 		}
-		if t.Value.String() != string(tokens.Federated) {
+		if t.Value.String() != string(record.Federated) {
 			src.Federation = nil
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -142,9 +143,9 @@ func profileFlagGiven(given *pflag.FlagSet) bool {
 // loginCommand is the command that gets profile p its first tokens.
 func loginCommand(p tokens.Profile) string {
 	switch p.Type {
-	case tokens.Static:
+	case record.Static:
 		return "tok login -p " + p.Name + " --with-token < FILE"
-	case tokens.Federated:
+	case record.Federated:
 		return "tok token -p " + p.Name
 	}
 	return "tok login -p " + p.Name

@@ -14,6 +14,7 @@ import (
 	"github.com/tok-cli/tok/internal/iostreams"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/tokens"
 )
@@ -40,9 +41,9 @@ func (d *Deps) run(args ...string) int {
 }
 
 func TestOptionsFromProfileAppliesOnlyGivenFlags(t *testing.T) {
-	stored := tokens.Profile{Name: "api", Type: tokens.OAuth, Description: "old", Env: []string{"API_TOKEN"},
+	stored := tokens.Profile{Name: "api", Type: record.OAuth, Description: "old", Env: []string{"API_TOKEN"},
 		OAuth: &tokens.OAuthConfig{Issuer: "https://id.example.com", ClientID: "tok", Scopes: []string{"openid"}, Flow: tokens.FlowDevice,
-			RefreshMargin: tokens.Duration(2 * time.Minute), RedirectPort: 8400, AuthParams: map[string]string{"prompt": "login"}}}
+			RefreshMargin: record.Duration(2 * time.Minute), RedirectPort: 8400, AuthParams: map[string]string{"prompt": "login"}}}
 	for _, tc := range []struct {
 		args  []string
 		check func(o profileOptions) bool
@@ -105,7 +106,7 @@ func TestRunProfileSet(t *testing.T) {
 	if code := d.run("profile", "add", "ci", "--issuer", srv.Issuer(), "--client-id", "svc", "--client-secret-stdin", "--flow", "client-credentials", "--scopes", "profile"); code != 0 {
 		t.Fatalf("add: %s", errOut)
 	}
-	first, err := d.svc.Token(ctx, "ci", tokens.TokenOptions{})
+	first, err := d.svc.Token(ctx, "ci", record.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +135,7 @@ func TestRunProfileSet(t *testing.T) {
 	if p.Description != "CI robot" || p.OAuth.RedirectPort != 8400 || p.OAuth.Endpoints.TokenURL != srv.TokenURL() || !slices.Equal(p.OAuth.Scopes, []string{"profile"}) {
 		t.Errorf("profile after set: %+v %+v", p, p.OAuth)
 	}
-	again, err := d.svc.Token(ctx, "ci", tokens.TokenOptions{})
+	again, err := d.svc.Token(ctx, "ci", record.Options{})
 	if err != nil || again.Token != first.Token {
 		t.Errorf("the kept token is not handed out: %v", err)
 	}
@@ -159,7 +160,7 @@ func TestRunProfileSet(t *testing.T) {
 	if err := set("--client-id", "other", "--client-secret-stdin"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.svc.Token(ctx, "ci", tokens.TokenOptions{}); err != nil {
+	if _, err := d.svc.Token(ctx, "ci", record.Options{}); err != nil {
 		t.Errorf("the new client with its new secret gets no token: %v", err)
 	}
 }

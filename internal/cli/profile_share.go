@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tok-cli/tok/internal/profilefile"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -394,9 +395,9 @@ func (d *Deps) printImportOutcome(p *profilefile.Profile, out tokens.ImportOutco
 	line.WriteString(".")
 	if !out.KeptTokens {
 		switch p.Type {
-		case tokens.Static:
+		case record.Static:
 			fmt.Fprintf(&line, " Next: tok login -p %s --with-token < FILE", p.Name)
-		case tokens.Federated:
+		case record.Federated:
 			fmt.Fprintf(&line, " Next: tok token -p %s", p.Name)
 		default:
 			fmt.Fprintf(&line, " Next: tok login -p %s", p.Name)

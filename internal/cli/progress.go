@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/oauth"
-	"github.com/tok-cli/tok/internal/tokens"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/tui"
 )
 
@@ -64,7 +64,7 @@ func signInMessage(s oauth.WaitStatus, now time.Time) string {
 //
 // The service's warnings during fetch are held until the spinner is gone,
 // so they are printed whole instead of tearing its line.
-func (d *Deps) withRefreshProgress(ctx context.Context, profile string, fetch func(context.Context) (tokens.Credential, error)) (tokens.Credential, error) {
+func (d *Deps) withRefreshProgress(ctx context.Context, profile string, fetch func(context.Context) (record.Credential, error)) (record.Credential, error) {
 	if !d.spinnerAllowed() || d.svc == nil {
 		return fetch(ctx)
 	}
@@ -85,7 +85,7 @@ func (d *Deps) withRefreshProgress(ctx context.Context, profile string, fetch fu
 		what = fmt.Sprintf("profile %q", profile)
 	}
 	opts := tui.WaitOptions{Out: d.io.ErrOut, Terminal: true, Color: d.io.ColorEnabled(), Delay: refreshProgressDelay}
-	var cred tokens.Credential
+	var cred record.Credential
 	err := tui.Wait(ctx, opts, func() string { return "Refreshing the token of " + what }, func(ctx context.Context) error {
 		var err error
 		cred, err = fetch(ctx)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/iostreams"
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/syncbuf"
 	"github.com/tok-cli/tok/internal/tokens"
 	"github.com/tok-cli/tok/internal/tui"
@@ -110,12 +111,12 @@ func TestAsCancelled(t *testing.T) {
 // whole, instead of inside the spinner's line.
 func TestRefreshProgressHoldsWarnings(t *testing.T) {
 	d, errOut := progressApp(true, false)
-	cred, err := d.withRefreshProgress(t.Context(), "api", func(ctx context.Context) (tokens.Credential, error) {
+	cred, err := d.withRefreshProgress(t.Context(), "api", func(ctx context.Context) (record.Credential, error) {
 		if err := awaitText(errOut, `Refreshing the token of profile "api"`); err != nil {
-			return tokens.Credential{}, err
+			return record.Credential{}, err
 		}
 		d.svc.Warn("tok: the server did not answer; using the current token")
-		return tokens.Credential{Token: "t"}, nil
+		return record.Credential{Token: "t"}, nil
 	})
 	if err != nil || cred.Token != "t" {
 		t.Fatalf("got %+v, %v", cred, err)
@@ -136,12 +137,12 @@ func TestRefreshProgressHoldsWarnings(t *testing.T) {
 func TestRefreshProgressQuietWhenQuickOrPiped(t *testing.T) {
 	for _, terminal := range []bool{true, false} {
 		d, errOut := progressApp(terminal, false)
-		_, err := d.withRefreshProgress(t.Context(), "", func(ctx context.Context) (tokens.Credential, error) {
+		_, err := d.withRefreshProgress(t.Context(), "", func(ctx context.Context) (record.Credential, error) {
 			if !terminal {
 				time.Sleep(refreshProgressDelay + 100*time.Millisecond)
 			}
 			d.svc.Warn("a warning")
-			return tokens.Credential{}, errors.New("boom")
+			return record.Credential{}, errors.New("boom")
 		})
 		if err == nil || err.Error() != "boom" {
 			t.Errorf("terminal=%v: err = %v, want fetch's", terminal, err)

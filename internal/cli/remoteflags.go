@@ -4,7 +4,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tok-cli/tok/internal/credmatch"
-	"github.com/tok-cli/tok/internal/tokens"
+	"github.com/tok-cli/tok/internal/record"
 )
 
 // remoteOptions are the profile settings that say which git remotes and
@@ -27,7 +27,7 @@ func (o *remoteOptions) register(f *pflag.FlagSet) {
 }
 
 // load copies a stored profile's settings, for tok profile set.
-func (o *remoteOptions) load(r *tokens.Remotes) {
+func (o *remoteOptions) load(r *record.Remotes) {
 	if r == nil {
 		return
 	}
@@ -36,8 +36,8 @@ func (o *remoteOptions) load(r *tokens.Remotes) {
 
 // config validates the settings and returns them as stored (nil when the
 // profile serves nothing).
-func (o *remoteOptions) config() (*tokens.Remotes, error) {
-	r := &tokens.Remotes{GitUsername: o.gitUsername, RegistryUsername: o.registryUsername, StoredBy: o.storedBy}
+func (o *remoteOptions) config() (*record.Remotes, error) {
+	r := &record.Remotes{GitUsername: o.gitUsername, RegistryUsername: o.registryUsername, StoredBy: o.storedBy}
 	for _, u := range o.gitURLs {
 		if u == "" {
 			continue // --git-url "" clears the list

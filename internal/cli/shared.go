@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/sharedcache"
 	"github.com/tok-cli/tok/internal/tokens"
@@ -46,7 +47,7 @@ func (o *sharedCacheOptions) register(f *pflag.FlagSet) {
 
 // config validates the flags; nil when no shared cache is asked for
 // (tok profile set --shared-cache "" stops sharing).
-func (o *sharedCacheOptions) config(typ tokens.Type) (*tokens.SharedCacheConfig, error) {
+func (o *sharedCacheOptions) config(typ record.Type) (*tokens.SharedCacheConfig, error) {
 	if o.url == "" {
 		return nil, nil
 	}
@@ -57,7 +58,7 @@ func (o *sharedCacheOptions) config(typ tokens.Type) (*tokens.SharedCacheConfig,
 	if ep.Password != "" {
 		return nil, usagef("the --shared-cache URL carries a password, which would stay in shell history and process lists; put it in TOK_SHARED_CACHE_PASSWORD or --shared-cache-password-file")
 	}
-	if typ != tokens.OAuth && typ != tokens.Federated {
+	if typ != record.OAuth && typ != record.Federated {
 		return nil, usagef("--shared-cache needs an oauth or federated profile; a static token has nothing to share")
 	}
 	if o.namespace != "" {

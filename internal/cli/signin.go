@@ -7,6 +7,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/opener"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -19,7 +20,7 @@ const keepResultPage = 3 * time.Second
 // say, e.g. without an ID token). When the account differs from the one
 // of the profile's previous login it warns: another account arriving
 // unasked is what a login planted by someone else looks like.
-func (d *Deps) signIn(ctx context.Context, svc *tokens.Service, name string, lopts tokens.LoginOptions) (tokens.Credential, string, error) {
+func (d *Deps) signIn(ctx context.Context, svc *tokens.Service, name string, lopts tokens.LoginOptions) (record.Credential, string, error) {
 	before, err := svc.Identity(name)
 	if err != nil {
 		d.log.Debug("could not read the previous sign-in identity", "profile", name, "error", err)

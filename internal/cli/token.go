@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tok-cli/tok/internal/output"
-	"github.com/tok-cli/tok/internal/tokens"
+	"github.com/tok-cli/tok/internal/record"
 )
 
 type tokenOptions struct {
@@ -73,7 +73,7 @@ func (d *Deps) runToken(ctx context.Context, opts tokenOptions) error {
 	if !output.Valid(opts.output) {
 		return usagef("unknown output format %q; choose one of: %s", opts.output, strings.Join(output.Formats, ", "))
 	}
-	cred, err := d.tokenOrLogin(ctx, d.profileName(), tokens.TokenOptions{AllowExpired: opts.allowExpired}, d.io.CanPrompt())
+	cred, err := d.tokenOrLogin(ctx, d.profileName(), record.Options{AllowExpired: opts.allowExpired}, d.io.CanPrompt())
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/record"
 )
 
 // clientID is the public client every OAuth test registers.
@@ -58,7 +58,7 @@ func waitStale(t testing.TB, env Env, name string, margin time.Duration) {
 	if st.Expiry.IsZero() {
 		t.Fatalf("profile %q has no token expiry to wait for", name)
 	}
-	margin = cached.CapMargin(margin, st.Expiry.Sub(st.Obtained))
+	margin = record.CapMargin(margin, st.Expiry.Sub(st.Obtained))
 	time.Sleep(time.Until(st.Expiry.Add(-margin + slack)))
 }
 

@@ -22,10 +22,10 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/syncbuf"
-	"github.com/tok-cli/tok/internal/tokens"
 )
 
 // Watched is a running tok whose output can be read before it exits, for
@@ -190,7 +190,7 @@ func ReadStoredTokens(t testing.TB, env Env, name string) StoredTokens {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var st tokens.State
+	var st record.State
 	var found bool
 	err = store.New(env.Home()).View(func(tx *store.Tx) error {
 		err := tx.Get(store.States, name, &st)

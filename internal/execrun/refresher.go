@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/tok-cli/tok/internal/cached"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/when"
 )
 
@@ -35,7 +35,7 @@ type refresher struct {
 	// fetch returns a valid token, refreshing it when it is stale.
 	fetch Fetch
 	// publish hands a new token to the child (token file, masking).
-	publish func(cred cached.Credential) error
+	publish func(cred record.Credential) error
 	// warn writes one line for the person (stderr).
 	warn func(msg string)
 	now  func() time.Time
@@ -54,7 +54,7 @@ func randomJitter(max time.Duration) time.Duration {
 }
 
 // run refreshes cur's token before each expiry until ctx ends.
-func (r *refresher) run(ctx context.Context, cur cached.Credential) {
+func (r *refresher) run(ctx context.Context, cur record.Credential) {
 	failing, expiredNoted := false, false
 	backoff := refreshRetryMin
 	for {
@@ -98,7 +98,7 @@ func (r *refresher) run(ctx context.Context, cur cached.Credential) {
 	}
 }
 
-func (r *refresher) failureLine(cur cached.Credential, warning string, err error) string {
+func (r *refresher) failureLine(cur record.Credential, warning string, err error) string {
 	valid := when.Format(cur.Expiry, r.now())
 	if err == nil {
 		return fmt.Sprintf("tok: %s; retrying in the background", warning)
@@ -110,7 +110,7 @@ func (r *refresher) failureLine(cur cached.Credential, warning string, err error
 // enters its refresh margin (cur.Margin, already capped by the token's
 // lifetime, so a fresh token is never due at once), plus up to a quarter of the margin at random
 // so that many children started together do not refresh in lockstep.
-func (r *refresher) untilDue(cur cached.Credential) time.Duration {
+func (r *refresher) untilDue(cur record.Credential) time.Duration {
 	due := cur.Expiry.Add(-cur.Margin)
 	if r.jitter != nil {
 		due = due.Add(r.jitter(cur.Margin / 4))

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/tokens"
 )
@@ -26,17 +26,17 @@ func TestRefresherWithConcurrentCallers(t *testing.T) {
 	srv.AddClient(oauthtest.Client{ID: "svc", Secret: "svc-secret"})
 	svc := &tokens.Service{Store: store.NewMemory(), Keys: &keysource.Memory{}}
 	ctx := context.Background()
-	p := tokens.Profile{Name: "ci", Type: tokens.OAuth, OAuth: &tokens.OAuthConfig{
+	p := tokens.Profile{Name: "ci", Type: record.OAuth, OAuth: &tokens.OAuthConfig{
 		Endpoints:     oauth.Endpoints{TokenURL: srv.TokenURL()},
 		ClientID:      "svc",
 		Scopes:        []string{"profile"},
 		Flow:          tokens.FlowClientCredentials,
-		RefreshMargin: tokens.Duration(time.Second),
+		RefreshMargin: record.Duration(time.Second),
 	}}
 	if err := svc.AddProfile(ctx, p, "svc-secret"); err != nil {
 		t.Fatal(err)
 	}
-	first, err := svc.Token(ctx, "ci", tokens.TokenOptions{})
+	first, err := svc.Token(ctx, "ci", record.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,11 +45,11 @@ func TestRefresherWithConcurrentCallers(t *testing.T) {
 	var published []string
 	r := &refresher{
 		profile: "ci",
-		fetch: func(ctx context.Context) (cached.Credential, string, error) {
-			c, err := svc.Token(ctx, "ci", tokens.TokenOptions{})
+		fetch: func(ctx context.Context) (record.Credential, string, error) {
+			c, err := svc.Token(ctx, "ci", record.Options{})
 			return c, "", err
 		},
-		publish: func(c cached.Credential) error {
+		publish: func(c record.Credential) error {
 			if !srv.Introspect(c.Token) {
 				t.Errorf("published a token the server does not consider active")
 			}
@@ -69,7 +69,7 @@ func TestRefresherWithConcurrentCallers(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		wg.Go(func() {
 			for end := time.Now().Add(4 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
-				if _, err := svc.Token(ctx, "ci", tokens.TokenOptions{}); err != nil {
+				if _, err := svc.Token(ctx, "ci", record.Options{}); err != nil {
 					t.Errorf("concurrent Token: %v", err)
 					return
 				}
@@ -101,7 +101,7 @@ func TestSecretEnvHoldsToksSecrets(t *testing.T) {
 			t.Errorf("SecretEnv %v lacks %s", SecretEnv, name)
 		}
 	}
-	env := childEnv([]string{"TOK_KEY=k", "TOK_CLIENT_SECRET=s", "KEEP=1"}, cached.Credential{Profile: "p", Token: "t"}, nil, "/f")
+	env := childEnv([]string{"TOK_KEY=k", "TOK_CLIENT_SECRET=s", "KEEP=1"}, record.Credential{Profile: "p", Token: "t"}, nil, "/f")
 	for _, kv := range env {
 		if strings.HasPrefix(kv, "TOK_KEY=") || strings.HasPrefix(kv, "TOK_CLIENT_SECRET=") {
 			t.Errorf("child environment holds %s", kv)
@@ -150,7 +150,7 @@ func TestRefresherShortLivedTokens(t *testing.T) {
 	clk := &fakeClock{t: time.Now()}
 	svc := &tokens.Service{Store: store.NewMemory(), Keys: &keysource.Memory{}, Now: clk.Now}
 	ctx := context.Background()
-	p := tokens.Profile{Name: "ci", Type: tokens.OAuth, OAuth: &tokens.OAuthConfig{
+	p := tokens.Profile{Name: "ci", Type: record.OAuth, OAuth: &tokens.OAuthConfig{
 		Endpoints: oauth.Endpoints{TokenURL: srv.TokenURL()},
 		ClientID:  "svc",
 		Flow:      tokens.FlowClientCredentials,
@@ -158,7 +158,7 @@ func TestRefresherShortLivedTokens(t *testing.T) {
 	if err := svc.AddProfile(ctx, p, "svc-secret"); err != nil {
 		t.Fatal(err)
 	}
-	first, err := svc.Token(ctx, "ci", tokens.TokenOptions{})
+	first, err := svc.Token(ctx, "ci", record.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,11 +168,11 @@ func TestRefresherShortLivedTokens(t *testing.T) {
 	published := 0
 	r := &refresher{
 		profile: "ci",
-		fetch: func(ctx context.Context) (cached.Credential, string, error) {
-			c, err := svc.Token(ctx, "ci", tokens.TokenOptions{})
+		fetch: func(ctx context.Context) (record.Credential, string, error) {
+			c, err := svc.Token(ctx, "ci", record.Options{})
 			return c, "", err
 		},
-		publish: func(c cached.Credential) error {
+		publish: func(c record.Credential) error {
 			published++
 			if !c.Expiry.After(clk.Now().Add(c.Margin)) {
 				t.Errorf("published a token already due: expiry %s, margin %s, now %s", c.Expiry, c.Margin, clk.Now())

@@ -20,9 +20,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/mask"
 	"github.com/tok-cli/tok/internal/procguard"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/tokenfile"
 )
 
@@ -56,7 +56,7 @@ const maskWaitDelay = 2 * time.Second
 // callers in any process must share one refresh. A non-empty warning with
 // a nil error means the token is the current one because a refresh failed
 // without losing it (the server could not be reached).
-type Fetch func(ctx context.Context) (cred cached.Credential, warning string, err error)
+type Fetch func(ctx context.Context) (cred record.Credential, warning string, err error)
 
 // Spec describes one `tok exec`.
 type Spec struct {
@@ -100,7 +100,7 @@ func (s *Spec) Validate() error {
 		return &ExitError{Code: exitUsage, Err: errors.New("name the command to run after --")}
 	}
 	for _, name := range s.EnvNames {
-		if err := cached.ValidateEnvName(name); err != nil {
+		if err := record.ValidateEnvName(name); err != nil {
 			return &ExitError{Code: exitUsage, Err: err}
 		}
 	}
@@ -115,12 +115,12 @@ var Forwarded = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, sysca
 // Run starts the child with cred, keeps its token fresh with fetch while it
 // runs, and returns nil when the child exits with status 0, else an
 // *ExitError. sigs receives the Forwarded signals.
-func Run(ctx context.Context, spec Spec, sigs <-chan os.Signal, cred cached.Credential, fetch Fetch) error {
+func Run(ctx context.Context, spec Spec, sigs <-chan os.Signal, cred record.Credential, fetch Fetch) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
 	for _, name := range cred.Env {
-		if err := cached.ValidateEnvName(name); err != nil {
+		if err := record.ValidateEnvName(name); err != nil {
 			return &ExitError{Code: 1, Err: fmt.Errorf("profile %q: %w; remove the profile (tok profile rm %s) and add it again without that name", cred.Profile, err, cred.Profile)}
 		}
 	}
@@ -186,7 +186,7 @@ func Run(ctx context.Context, spec Spec, sigs <-chan os.Signal, cred cached.Cred
 		r := &refresher{
 			profile: cred.Profile,
 			fetch:   fetch,
-			publish: func(c cached.Credential) error {
+			publish: func(c record.Credential) error {
 				secrets.Add(c.Token)
 				return tf.Write(c.Token)
 			},
@@ -229,7 +229,7 @@ func newTokenFile(path string) (*tokenfile.File, error) {
 // childEnv is the parent's environment without tok's secrets (SecretEnv),
 // plus the token variables; variables tok sets replace inherited ones of
 // the same name.
-func childEnv(parent []string, cred cached.Credential, extra []string, tokenFile string) []string {
+func childEnv(parent []string, cred record.Credential, extra []string, tokenFile string) []string {
 	set := map[string]string{EnvExec: cred.Profile, EnvToken: cred.Token, EnvTokenFile: tokenFile}
 	for _, n := range cred.Env {
 		set[n] = cred.Token

@@ -7,7 +7,7 @@
 // and a Go program pays at start-up for every package it links: the TUI,
 // YAML, HTTP and OAuth libraries of the complete tok cost more than the
 // whole cached-token budget. So this package links only the read path
-// (internal/cached, the store, the key sources) and must never import
+// (internal/record, the store, the key sources) and must never import
 // internal/cli, internal/tokens, internal/oauth, internal/tui or anything
 // that pulls them in; TestFrontStaysSmall enforces it.
 //
@@ -25,13 +25,13 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/execcred"
 	"github.com/tok-cli/tok/internal/execrun"
 	"github.com/tok-cli/tok/internal/keyring"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/output"
 	"github.com/tok-cli/tok/internal/procguard"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/tokhome"
 )
@@ -100,7 +100,7 @@ func serve(args []string) (code int, served bool) {
 		if p, ok := execcred.ClusterProfile(info); ok && name == "" {
 			name = p
 		}
-		cred, ok := lookup(ctx, reader, profileOrEnv(name), cached.Options{Kubernetes: true})
+		cred, ok := lookup(ctx, reader, profileOrEnv(name), record.Options{Kubernetes: true})
 		if !ok {
 			return 0, false
 		}
@@ -109,7 +109,7 @@ func serve(args []string) (code int, served bool) {
 		if !output.Valid(inv.Output) {
 			return 0, false
 		}
-		cred, ok := lookup(ctx, reader, profileOrEnv(name), cached.Options{AllowExpired: inv.AllowExpired})
+		cred, ok := lookup(ctx, reader, profileOrEnv(name), record.Options{AllowExpired: inv.AllowExpired})
 		if !ok {
 			return 0, false
 		}
@@ -121,14 +121,14 @@ func serve(args []string) (code int, served bool) {
 
 // newReader is the cache reader of tok's database in home (--home; ""
 // = TOK_HOME or the default).
-func newReader(homeFlag string) (*cached.Reader, error) {
+func newReader(homeFlag string) (*record.Reader, error) {
 	home, err := tokhome.Dir(homeFlag, os.Getenv)
 	if err != nil {
 		return nil, err
 	}
 	st := store.New(home)
 	st.LockTimeout = lockWait
-	return &cached.Reader{
+	return &record.Reader{
 		Store: st,
 		Keys: &keysource.Resolver{
 			Home:     home,
@@ -141,15 +141,15 @@ func newReader(homeFlag string) (*cached.Reader, error) {
 	}, nil
 }
 
-func lookup(ctx context.Context, r *cached.Reader, name string, opts cached.Options) (cached.Credential, bool) {
+func lookup(ctx context.Context, r *record.Reader, name string, opts record.Options) (record.Credential, bool) {
 	res, err := r.Lookup(ctx, name, opts)
 	if err != nil || !res.Served {
-		return cached.Credential{}, false
+		return record.Credential{}, false
 	}
 	return res.Credential, true
 }
 
-func runExec(ctx context.Context, reader *cached.Reader, inv Invocation, name string) (int, bool) {
+func runExec(ctx context.Context, reader *record.Reader, inv Invocation, name string) (int, bool) {
 	spec := execrun.Spec{
 		Argv:      inv.Argv,
 		EnvNames:  inv.EnvNames,
@@ -167,7 +167,7 @@ func runExec(ctx context.Context, reader *cached.Reader, inv Invocation, name st
 	// the data key while it reads) in memory: no core dumps, no ptrace.
 	// The token path is too short-lived to bother.
 	core, _ := procguard.Harden()
-	cred, ok := lookup(ctx, reader, name, cached.Options{})
+	cred, ok := lookup(ctx, reader, name, record.Options{})
 	if !ok {
 		// tok-full takes over in this process and must find the core
 		// limit as it was.

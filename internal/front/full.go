@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/execrun"
+	"github.com/tok-cli/tok/internal/record"
 )
 
 // FullName is the name of the complete tok binary, installed next to tok.
@@ -71,16 +71,16 @@ func handOff(args []string) int {
 // refreshes it under the profile's refresh lock, so a refresh by any other
 // process is shared. tok-full runs with no terminal, so it never prompts;
 // its stderr becomes the warning or error of the refresher.
-func fetchWithFull(reader *cached.Reader, first cached.Credential, home string) execrun.Fetch {
+func fetchWithFull(reader *record.Reader, first record.Credential, home string) execrun.Fetch {
 	profile := first.Profile
-	return func(ctx context.Context) (cached.Credential, string, error) {
-		res, err := reader.Lookup(ctx, profile, cached.Options{})
+	return func(ctx context.Context) (record.Credential, string, error) {
+		res, err := reader.Lookup(ctx, profile, record.Options{})
 		if err == nil && res.Served {
 			return res.Credential, "", nil
 		}
 		path, err := FullBinary()
 		if err != nil {
-			return cached.Credential{}, "", err
+			return record.Credential{}, "", err
 		}
 		args := []string{"token", "-p", profile, "-o", "json"}
 		if home != "" {
@@ -93,9 +93,9 @@ func fetchWithFull(reader *cached.Reader, first cached.Credential, home string) 
 		message := strings.TrimSpace(stderr.String())
 		if runErr != nil {
 			if message == "" {
-				return cached.Credential{}, "", fmt.Errorf("%s failed: %w", FullName, runErr)
+				return record.Credential{}, "", fmt.Errorf("%s failed: %w", FullName, runErr)
 			}
-			return cached.Credential{}, "", errors.New(lastLine(strings.TrimPrefix(message, "tok: ")))
+			return record.Credential{}, "", errors.New(lastLine(strings.TrimPrefix(message, "tok: ")))
 		}
 		var out struct {
 			Token     string     `json:"token"`
@@ -103,11 +103,11 @@ func fetchWithFull(reader *cached.Reader, first cached.Credential, home string) 
 			ExpiresAt *time.Time `json:"expires_at"`
 		}
 		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil || out.Token == "" {
-			return cached.Credential{}, "", fmt.Errorf("%s token -o json gave no token", FullName)
+			return record.Credential{}, "", fmt.Errorf("%s token -o json gave no token", FullName)
 		}
 		// The cache now holds what tok-full handed out, with the time it
 		// was obtained, from which Lookup derives the token's margin.
-		if res, err := reader.Lookup(ctx, profile, cached.Options{}); err == nil && res.Served && res.Credential.Token == out.Token {
+		if res, err := reader.Lookup(ctx, profile, record.Options{}); err == nil && res.Served && res.Credential.Token == out.Token {
 			return res.Credential, lastLine(message), nil
 		}
 		cred := first // profile name, env names and margin

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/gitcred"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/store"
 )
 
@@ -72,7 +72,7 @@ func serveGitGet(raw []byte) (code int, served bool) {
 		return 0, false
 	}
 	ctx := context.Background()
-	m, ok, res, err := reader.LookupRemote(ctx, cached.Query{Git: ptr(cached.GitRemote(req))}, cached.Options{})
+	m, ok, res, err := reader.LookupRemote(ctx, record.Query{Git: ptr(record.GitRemote(req))}, record.Options{})
 	switch {
 	case errors.Is(err, store.ErrNoDatabase):
 		return 0, true // no profiles yet, so none serves this remote
@@ -83,7 +83,7 @@ func serveGitGet(raw []byte) (code int, served bool) {
 	case !res.Served:
 		return 0, false
 	}
-	return written(gitcred.Encode(os.Stdout, cached.GitResponse(req, m, res.Credential))), true
+	return written(gitcred.Encode(os.Stdout, record.GitResponse(req, m, res.Credential))), true
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/execcred"
+	"github.com/tok-cli/tok/internal/record"
 )
 
 // TestExecCredentialExpiryInFuture: kubectl runs the plugin before every
@@ -28,9 +28,9 @@ func TestExecCredentialExpiryInFuture(t *testing.T) {
 		{"margin longer than the lifetime, set by hand", 10 * time.Second, 0, 10 * time.Minute, now.Add(5 * time.Second)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st := &cached.State{Obtained: now, Expiry: now.Add(tc.lifetime)}
-			pol := cached.Policy{Type: cached.OAuth, RefreshMargin: cached.Duration(tc.margin)}
-			cred := cached.Credential{Token: "t", Expiry: st.Expiry, Margin: pol.MarginFor(st, cached.K8sAccessToken)}
+			st := &record.State{Obtained: now, Expiry: now.Add(tc.lifetime)}
+			pol := record.Policy{Type: record.OAuth, RefreshMargin: record.Duration(tc.margin)}
+			cred := record.Credential{Token: "t", Expiry: st.Expiry, Margin: pol.MarginFor(st, record.K8sAccessToken)}
 			at := now.Add(tc.elapsed)
 			var buf bytes.Buffer
 			if err := WriteExecCredential(&buf, execcred.Info{APIVersion: execcred.APIVersionV1}, cred, at); err != nil {

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/execcred"
+	"github.com/tok-cli/tok/internal/record"
 )
 
 // Formats of `tok token --output`.
@@ -38,14 +38,14 @@ func Valid(format string) bool {
 
 // Write writes cred to w in format (any of Formats but ExecCredential,
 // which needs kubectl's exec info: see WriteExecCredential).
-func Write(w io.Writer, cred cached.Credential, format string, now time.Time) error {
+func Write(w io.Writer, cred record.Credential, format string, now time.Time) error {
 	var err error
 	switch format {
 	case Raw:
 		_, err = io.WriteString(w, cred.Token+"\n")
 	case Header:
 		scheme := HeaderScheme(cred.TokenType)
-		if !cached.IsB64Token(cred.Token) || !cached.IsTokenType(scheme) {
+		if !record.IsB64Token(cred.Token) || !record.IsTokenType(scheme) {
 			return fmt.Errorf("the token of profile %q cannot go into an Authorization header: it holds characters RFC 6750 does not allow in a bearer token; print it with: tok token -p %s -o raw", cred.Profile, cred.Profile)
 		}
 		_, err = io.WriteString(w, "Authorization: "+scheme+" "+cred.Token+"\n")
@@ -88,7 +88,7 @@ func Write(w io.Writer, cred cached.Credential, format string, now time.Time) er
 // out inside its margin (its refresh failed and it is still valid) gets
 // half its remaining life instead: a timestamp in the past would make
 // kubectl run tok before every request.
-func WriteExecCredential(w io.Writer, info execcred.Info, cred cached.Credential, now time.Time) error {
+func WriteExecCredential(w io.Writer, info execcred.Info, cred record.Credential, now time.Time) error {
 	exp := cred.Expiry
 	if !exp.IsZero() {
 		exp = ExecCredentialExpiry(cred, now)
@@ -98,7 +98,7 @@ func WriteExecCredential(w io.Writer, info execcred.Info, cred cached.Credential
 
 // ExecCredentialExpiry is the expirationTimestamp WriteExecCredential
 // gives cred at now; cred.Expiry must be set.
-func ExecCredentialExpiry(cred cached.Credential, now time.Time) time.Time {
+func ExecCredentialExpiry(cred record.Credential, now time.Time) time.Time {
 	due := cred.Expiry.Add(-cred.Margin)
 	if due.After(now) || !cred.Expiry.After(now) {
 		return due

@@ -6,13 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/cached"
+	"github.com/tok-cli/tok/internal/record"
 )
 
 // TestHeaderRefusesUnsafeTokens: -o header writes only RFC 6750 tokens, so
 // a token with CR/LF cannot add a header to a request built from it.
 func TestHeaderRefusesUnsafeTokens(t *testing.T) {
-	for _, cred := range []cached.Credential{
+	for _, cred := range []record.Credential{
 		{Profile: "gh", Token: "abc\r\nX-Injected: 1"},
 		{Profile: "gh", Token: "key with spaces"},
 		{Profile: "gh", Token: "abc", TokenType: "Bearer\r\nX-Injected: 1"},
@@ -24,7 +24,7 @@ func TestHeaderRefusesUnsafeTokens(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	if err := Write(&out, cached.Credential{Profile: "gh", Token: "ghp_abc=="}, Header, time.Now()); err != nil || out.String() != "Authorization: Bearer ghp_abc==\n" {
+	if err := Write(&out, record.Credential{Profile: "gh", Token: "ghp_abc=="}, Header, time.Now()); err != nil || out.String() != "Authorization: Bearer ghp_abc==\n" {
 		t.Errorf("Write of a good token = %q, %v", out.String(), err)
 	}
 }

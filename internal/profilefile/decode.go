@@ -12,6 +12,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/credmatch"
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/sharedcache"
 	"github.com/tok-cli/tok/internal/tokens"
 )
@@ -230,7 +231,7 @@ func (d *decoder) profileKey(p *Profile, where, key string, line int, v *yaml.No
 	case "env":
 		p.Env = d.list(v, where, key)
 		for _, e := range p.Env {
-			if err := tokens.ValidateEnvName(e); err != nil {
+			if err := record.ValidateEnvName(e); err != nil {
 				d.failf(v.Line, "%senv: %v", where, err)
 			}
 		}
@@ -275,7 +276,7 @@ func (d *decoder) profileKey(p *Profile, where, key string, line int, v *yaml.No
 	case "ca_file":
 		p.CAFile = d.text(v, where, key)
 	case "k8s_token":
-		p.K8sToken = tokens.K8sToken(d.text(v, where, key))
+		p.K8sToken = record.K8sToken(d.text(v, where, key))
 	case "username":
 		p.Username = d.text(v, where, key)
 	case "client_auth":

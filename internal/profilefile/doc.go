@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/federation"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -179,10 +180,10 @@ func FromProfile(tp tokens.Profile) Profile {
 func (p *Profile) ToProfile() tokens.Profile {
 	tp := tokens.Profile{Name: p.Name, Type: p.Type, Description: p.Description, Env: nonEmpty(p.Env)}
 	if len(p.GitURLs)+len(p.Registries) > 0 || p.GitUsername != "" || p.RegistryUsername != "" {
-		tp.Remotes = &tokens.Remotes{Git: nonEmpty(p.GitURLs), GitUsername: p.GitUsername,
+		tp.Remotes = &record.Remotes{Git: nonEmpty(p.GitURLs), GitUsername: p.GitUsername,
 			Registries: nonEmpty(p.Registries), RegistryUsername: p.RegistryUsername}
 	}
-	if p.Type == tokens.Static {
+	if p.Type == record.Static {
 		return tp
 	}
 	tp.OAuth = &tokens.OAuthConfig{
@@ -194,8 +195,8 @@ func (p *Profile) ToProfile() tokens.Profile {
 		Flow:          p.Flow,
 		AuthParams:    p.AuthParams,
 		RedirectPort:  p.RedirectPort,
-		RefreshMargin: tokens.Duration(p.RefreshMargin),
-		MaxAge:        tokens.Duration(p.MaxAge),
+		RefreshMargin: record.Duration(p.RefreshMargin),
+		MaxAge:        record.Duration(p.MaxAge),
 		CAFile:        p.CAFile,
 		K8sToken:      p.K8sToken,
 		Username:      p.Username,

@@ -43,6 +43,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -58,7 +59,7 @@ const MaxSize = 1 << 20
 // learns by itself (discovered endpoints, creation time).
 type Profile struct {
 	Name        string
-	Type        tokens.Type
+	Type        record.Type
 	Description string
 	Env         []string
 
@@ -82,10 +83,10 @@ type Profile struct {
 	Flow          tokens.Flow // "" means auto
 	AuthParams    map[string]string
 	RedirectPort  int
-	RefreshMargin time.Duration // 0 means tokens.DefaultRefreshMargin
-	MaxAge        time.Duration // 0 means tokens.DefaultMaxAge
+	RefreshMargin time.Duration // 0 means record.DefaultRefreshMargin
+	MaxAge        time.Duration // 0 means record.DefaultMaxAge
 	CAFile        string
-	K8sToken      tokens.K8sToken // "" means tok profile add's default
+	K8sToken      record.K8sToken // "" means tok profile add's default
 	Username      string
 	// ClientAuth is the client authentication given with --client-auth
 	// ("" = tok finds out); a learned one is not exported.

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -35,21 +36,21 @@ func (d *decoder) validate(p *Profile, where string, line int, lines map[string]
 	switch p.Type {
 	case "":
 		return // its problem is recorded
-	case tokens.Static:
+	case record.Static:
 		for _, k := range oauthOnlyKeys {
 			if _, ok := lines[k]; ok {
 				d.failf(at(k), "%s%s applies to oauth and federated profiles only, and this one is static", where, k)
 			}
 		}
 		return
-	case tokens.OAuth:
+	case record.OAuth:
 		if p.ClientID == "" {
 			d.failf(line, "%san oauth profile needs client_id", where)
 		}
 		if _, ok := lines["federation"]; ok {
 			d.failf(at("federation"), "%sfederation applies to federated profiles only; use type: federated", where)
 		}
-	case tokens.Federated:
+	case record.Federated:
 		if _, ok := lines["federation"]; !ok {
 			d.failf(line, "%sa federated profile needs federation: with a subject token source (subject_token_file, subject_token_command, subject_token_env or github_actions_audience)", where)
 		}
@@ -79,7 +80,7 @@ func (d *decoder) validate(p *Profile, where string, line int, lines map[string]
 		d.failf(at("redirect_port"), "%sredirect_port %d is not a port (0-65535)", where, p.RedirectPort)
 	}
 	switch p.K8sToken {
-	case "", tokens.K8sAccessToken, tokens.K8sIDToken:
+	case "", record.K8sAccessToken, record.K8sIDToken:
 	default:
 		d.failf(at("k8s_token"), "%sk8s_token must be access-token or id-token", where)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/record"
 )
 
 // postOnlyEnv is an env with a confidential client registered for
@@ -24,7 +25,7 @@ func postOnlyEnv(t *testing.T, flow Flow, clientAuth oauth.ClientAuth) (*env, *o
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := Profile{Name: "api", Type: OAuth, OAuth: &OAuthConfig{
+	p := Profile{Name: "api", Type: record.OAuth, OAuth: &OAuthConfig{
 		Issuer: srv.Issuer(), Endpoints: eps, ClientID: "conf", Scopes: []string{"openid", "offline_access"}, Flow: flow, ClientAuth: clientAuth,
 	}}
 	if err := e.service().AddProfile(ctx, p, "conf-secret"); err != nil {
@@ -37,7 +38,7 @@ func TestClientAuthLearnedOnce(t *testing.T) {
 	ctx := context.Background()
 	t.Run("client credentials", func(t *testing.T) {
 		e, srv := postOnlyEnv(t, FlowClientCredentials, "")
-		if _, err := e.service().Token(ctx, "api", TokenOptions{}); err != nil {
+		if _, err := e.service().Token(ctx, "api", record.Options{}); err != nil {
 			t.Fatal(err)
 		}
 		if n := srv.Counts().ClientCredentials; n != 2 {
@@ -50,7 +51,7 @@ func TestClientAuthLearnedOnce(t *testing.T) {
 		for i := 0; i < 3; i++ {
 			e.clock.Advance(shortTTL)
 			srv.ResetCounts()
-			if _, err := e.service().Token(ctx, "api", TokenOptions{}); err != nil {
+			if _, err := e.service().Token(ctx, "api", record.Options{}); err != nil {
 				t.Fatal(err)
 			}
 			if n := srv.Counts().ClientCredentials; n != 1 {
@@ -70,7 +71,7 @@ func TestClientAuthLearnedOnce(t *testing.T) {
 		for i := 0; i < 3; i++ {
 			e.clock.Advance(shortTTL)
 			srv.ResetCounts()
-			if _, err := e.service().Token(ctx, "api", TokenOptions{}); err != nil {
+			if _, err := e.service().Token(ctx, "api", record.Options{}); err != nil {
 				t.Fatal(err)
 			}
 			// One request: the refresh token is presented once.
@@ -84,7 +85,7 @@ func TestClientAuthLearnedOnce(t *testing.T) {
 func TestClientAuthGiven(t *testing.T) {
 	ctx := context.Background()
 	e, srv := postOnlyEnv(t, FlowClientCredentials, oauth.ClientAuthPost)
-	if _, err := e.service().Token(ctx, "api", TokenOptions{}); err != nil {
+	if _, err := e.service().Token(ctx, "api", record.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if n := srv.Counts().ClientCredentials; n != 1 {
@@ -92,7 +93,7 @@ func TestClientAuthGiven(t *testing.T) {
 	}
 	// A wrong given method is not second-guessed: one refused request.
 	e2, srv2 := postOnlyEnv(t, FlowClientCredentials, oauth.ClientAuthBasic)
-	if _, err := e2.service().Token(ctx, "api", TokenOptions{}); oauth.ErrorCode(err) != "invalid_client" {
+	if _, err := e2.service().Token(ctx, "api", record.Options{}); oauth.ErrorCode(err) != "invalid_client" {
 		t.Fatalf("with --client-auth basic at a post-only client: err = %v, want invalid_client", err)
 	}
 	if n := srv2.Counts().ClientCredentials; n != 1 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/federation"
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/when"
 )
 
@@ -95,13 +96,13 @@ type SubjectTokens interface {
 // refresh lock held by refresh: fetch a fresh subject token, trade it, and
 // store the result like any refresh. When that fails while the current
 // token is still valid, the current token is returned with a warning.
-func (s *Service) federate(ctx context.Context, cur snapshot, cfg oauth.Config, use K8sToken, now time.Time, force bool) (Credential, error) {
+func (s *Service) federate(ctx context.Context, cur snapshot, cfg oauth.Config, use record.K8sToken, now time.Time, force bool) (record.Credential, error) {
 	p := &cur.profile
 	if err := p.Federation.Validate(); err != nil {
-		return Credential{}, fmt.Errorf("profile %q: %w", p.Name, err)
+		return record.Credential{}, fmt.Errorf("profile %q: %w", p.Name, err)
 	}
 	if s.Subjects == nil {
-		return Credential{}, errors.New("no subject token fetcher configured")
+		return record.Credential{}, errors.New("no subject token fetcher configured")
 	}
 	tok, err := s.exchange(ctx, p, cfg)
 	if err != nil {
@@ -110,10 +111,10 @@ func (s *Service) federate(ctx context.Context, cur snapshot, cfg oauth.Config, 
 			s.warn("warning: could not renew the token of federated profile %q (%v); using the current token, valid until %s", p.Name, err, when.Format(exp, s.now()))
 			return s.credential(ctx, cur, use)
 		}
-		return Credential{}, err
+		return record.Credential{}, err
 	}
 	tok.RefreshToken = "" // a federated profile renews with a new subject token, never a refresh token
-	return s.commit(ctx, cur, s.stateFrom(tok, State{}, now), use)
+	return s.commit(ctx, cur, s.stateFrom(tok, record.State{}, now), use)
 }
 
 // exchangeRequest is the RFC 8693 request for subject, with tok's defaults

@@ -7,29 +7,29 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tok-cli/tok/internal/cached"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
 )
 
 // What the git and docker credential helpers do with the store. The
 // protocols live in internal/gitcred and internal/dockercred; which
-// profile answers which remote is cached.FindRemote.
+// profile answers which remote is record.FindRemote.
 
 // FindRemote returns the profile that answers a credential helper's query
 // (ok=false when none does).
-func (s *Service) FindRemote(q cached.Query) (cached.Match, bool, error) {
+func (s *Service) FindRemote(q record.Query) (record.Match, bool, error) {
 	var (
-		m  cached.Match
+		m  record.Match
 		ok bool
 	)
 	err := s.Store.View(func(tx *store.Tx) error {
 		var err error
-		m, ok, err = cached.FindRemote(tx, q)
+		m, ok, err = record.FindRemote(tx, q)
 		return err
 	})
 	if errors.Is(err, store.ErrNoDatabase) {
-		return cached.Match{}, false, nil
+		return record.Match{}, false, nil
 	}
 	return m, ok, err
 }
@@ -37,7 +37,7 @@ func (s *Service) FindRemote(q cached.Query) (cached.Match, bool, error) {
 // HelperSecret is a username and password a person typed into git or
 // `docker login`, which a helper's `store` hands to tok.
 type HelperSecret struct {
-	// StoredBy is cached.StoredByGit or cached.StoredByDocker.
+	// StoredBy is record.StoredByGit or record.StoredByDocker.
 	StoredBy string
 	// Host names the profile; GitURL or Registry says what it serves.
 	Host     string
@@ -62,7 +62,7 @@ type StoreResult struct {
 // profile, sealed, named after the host. A remote that a profile tok did
 // not create through a helper already serves is left alone: the OAuth
 // profile (or the person's own static profile) stays the answer.
-func (s *Service) StoreHelperSecret(ctx context.Context, h HelperSecret, existing *cached.Match) (StoreResult, error) {
+func (s *Service) StoreHelperSecret(ctx context.Context, h HelperSecret, existing *record.Match) (StoreResult, error) {
 	if h.Secret == "" {
 		return StoreResult{}, errors.New("empty secret; nothing stored")
 	}
@@ -105,13 +105,13 @@ func (s *Service) StoreHelperSecret(ctx context.Context, h HelperSecret, existin
 		var p Profile
 		switch err := tx.Get(store.Profiles, name, &p); {
 		case errors.Is(err, store.ErrNotFound):
-			p = Profile{Name: name, Type: Static, Created: now, Description: "stored by " + h.StoredBy + " (" + h.Host + ")"}
+			p = Profile{Name: name, Type: record.Static, Created: now, Description: "stored by " + h.StoredBy + " (" + h.Host + ")"}
 		case err != nil:
 			return err
 		case p.Remotes == nil || p.Remotes.StoredBy != h.StoredBy:
 			return fmt.Errorf("profile %q %w and was not stored by %s; nothing stored", name, store.ErrExists, h.StoredBy)
 		}
-		r := &Remotes{StoredBy: h.StoredBy}
+		r := &record.Remotes{StoredBy: h.StoredBy}
 		if h.GitURL != "" {
 			r.Git, r.GitUsername = []string{h.GitURL}, h.Username
 		}
@@ -119,14 +119,14 @@ func (s *Service) StoreHelperSecret(ctx context.Context, h HelperSecret, existin
 			r.Registries, r.RegistryUsername = []string{h.Registry}, h.Username
 		}
 		p.Remotes = r
-		var old State
+		var old record.State
 		if err := tx.Get(store.States, name, &old); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		if err := tx.Put(store.Profiles, name, p); err != nil {
 			return err
 		}
-		return tx.Put(store.States, name, State{Gen: old.Gen + 1, Access: sealed, Expiry: h.Expiry.UTC(), Obtained: now})
+		return tx.Put(store.States, name, record.State{Gen: old.Gen + 1, Access: sealed, Expiry: h.Expiry.UTC(), Obtained: now})
 	})
 	if err != nil {
 		return StoreResult{}, err
@@ -135,11 +135,11 @@ func (s *Service) StoreHelperSecret(ctx context.Context, h HelperSecret, existin
 }
 
 // storedUsername is the username a helper's store saved in r.
-func storedUsername(r *Remotes) string {
+func storedUsername(r *record.Remotes) string {
 	switch {
 	case r == nil:
 		return ""
-	case r.StoredBy == cached.StoredByDocker:
+	case r.StoredBy == record.StoredByDocker:
 		return r.RegistryUsername
 	}
 	return r.GitUsername
@@ -221,8 +221,8 @@ func (s *Service) Reject(ctx context.Context, name, secret, storedBy string) (Re
 		return "", err
 	}
 	p := snap.profile
-	renewable := p.Type == OAuth || p.Type == Federated
-	ownStatic := p.Type == Static && p.Remotes != nil && p.Remotes.StoredBy == storedBy
+	renewable := p.Type == record.OAuth || p.Type == record.Federated
+	ownStatic := p.Type == record.Static && p.Remotes != nil && p.Remotes.StoredBy == storedBy
 	if !renewable && !ownStatic {
 		return RejectIgnored, nil
 	}
@@ -261,7 +261,7 @@ func (s *Service) Reject(ctx context.Context, name, secret, storedBy string) (Re
 	gen := snap.state.Gen
 	expired := s.now().UTC().Add(-time.Second)
 	err = s.Store.Update(func(tx *store.Tx) error {
-		var st State
+		var st record.State
 		if err := tx.Get(store.States, name, &st); err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
 )
@@ -120,7 +121,7 @@ func (s *Service) ImportProfiles(ctx context.Context, items []ImportItem, replac
 		if len(conflicts) > 0 && !replace {
 			return &ImportConflictError{Names: conflicts}
 		}
-		firstEver := len(tx.Names(store.Profiles)) == 0 && tx.Setting(SettingDefaultProfile) == ""
+		firstEver := len(tx.Names(store.Profiles)) == 0 && tx.Setting(record.SettingDefaultProfile) == ""
 		for i, it := range items {
 			p := it.Profile
 			if p.OAuth != nil {
@@ -146,7 +147,7 @@ func (s *Service) ImportProfiles(ctx context.Context, items []ImportItem, replac
 				missing = append(missing, p.Name)
 			}
 			if firstEver && i == 0 {
-				if err := tx.SetSetting(SettingDefaultProfile, p.Name); err != nil {
+				if err := tx.SetSetting(record.SettingDefaultProfile, p.Name); err != nil {
 					return err
 				}
 				o.Default = true
@@ -207,7 +208,7 @@ func sameClient(a, b *Profile) bool {
 // belong to the name alone. Settings that do not change what a token is
 // (flow, margins, env names, description) do not matter.
 func sameTokenSource(a, b *Profile) bool {
-	if a.Type == Static || b.Type == Static {
+	if a.Type == record.Static || b.Type == record.Static {
 		return a.Type == b.Type
 	}
 	if !sameClient(a, b) {

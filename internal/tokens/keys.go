@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
 )
@@ -32,7 +32,7 @@ func (s *Service) keyMeta() (store.Meta, keysource.Source, error) {
 	err := s.Store.View(func(tx *store.Tx) error {
 		meta = tx.Meta()
 		var err error
-		src, err = s.keySource(tx.Setting(SettingKeySource))
+		src, err = s.keySource(tx.Setting(record.SettingKeySource))
 		return err
 	})
 	if errors.Is(err, store.ErrNoDatabase) {
@@ -75,7 +75,7 @@ func (s *Service) Unlock(ctx context.Context, ttl time.Duration) error {
 	if err != nil {
 		return err
 	}
-	if _, err := sl.Open(meta.KeyCheck, cached.KeyCheckAD()); err != nil {
+	if _, err := sl.Open(meta.KeyCheck, record.KeyCheckAD()); err != nil {
 		_ = u.Lock(meta.KeyID)
 		return errors.New("the passphrase opened a key that does not match this database; the database's wrapped key may have been replaced")
 	}

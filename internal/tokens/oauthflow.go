@@ -16,10 +16,10 @@ import (
 
 	"github.com/gofrs/flock"
 
-	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/privfile"
 	"github.com/tok-cli/tok/internal/providers"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/when"
@@ -103,7 +103,7 @@ func (s *Service) removeLocks(name string) {
 // oauthConfig builds the protocol configuration of an OAuth profile.
 func (s *Service) oauthConfig(ctx context.Context, snap snapshot) (oauth.Config, error) {
 	p := &snap.profile
-	if p.Type != OAuth && p.Type != Federated || p.OAuth == nil {
+	if p.Type != record.OAuth && p.Type != record.Federated || p.OAuth == nil {
 		return oauth.Config{}, fmt.Errorf("profile %q is a %s profile, not oauth", p.Name, p.Type)
 	}
 	// Every request to the provider follows the record's endpoints: check
@@ -161,32 +161,32 @@ func withConsentForOffline(scopes []string, params map[string]string) map[string
 }
 
 // Refresh forces a refresh of profile name now, even if its token is fresh.
-func (s *Service) Refresh(ctx context.Context, name string) (Credential, error) {
+func (s *Service) Refresh(ctx context.Context, name string) (record.Credential, error) {
 	snap, err := s.load(name)
 	if err != nil {
-		return Credential{}, err
+		return record.Credential{}, err
 	}
-	if snap.profile.Type != OAuth && snap.profile.Type != Federated {
-		return Credential{}, fmt.Errorf("profile %q is a static profile and cannot be refreshed; store a new token with: tok login -p %s", snap.profile.Name, snap.profile.Name)
+	if snap.profile.Type != record.OAuth && snap.profile.Type != record.Federated {
+		return record.Credential{}, fmt.Errorf("profile %q is a static profile and cannot be refreshed; store a new token with: tok login -p %s", snap.profile.Name, snap.profile.Name)
 	}
-	return s.refresh(ctx, snap, K8sAccessToken, true)
+	return s.refresh(ctx, snap, record.K8sAccessToken, true)
 }
 
 // refresh renews the token of snap under the profile's refresh lock. With
 // force unset, a caller that finds the state already renewed by another
 // process while it waited for the lock returns that instead: N concurrent
 // callers cause one request.
-func (s *Service) refresh(ctx context.Context, snap snapshot, use K8sToken, force bool) (Credential, error) {
+func (s *Service) refresh(ctx context.Context, snap snapshot, use record.K8sToken, force bool) (record.Credential, error) {
 	name := snap.profile.Name
 	unlock, err := s.lock(ctx, name, "refresh", true)
 	if err != nil {
-		return Credential{}, err
+		return record.Credential{}, err
 	}
 	defer unlock()
 
 	cur, err := s.load(name)
 	if err != nil {
-		return Credential{}, err
+		return record.Credential{}, err
 	}
 	now := s.now()
 	// Another process wrote a new state while we waited for the lock (a
@@ -194,13 +194,13 @@ func (s *Service) refresh(ctx context.Context, snap snapshot, use K8sToken, forc
 	// even if it is already inside its margin. Asking again would make N
 	// waiters N requests, and rotate the refresh token N times.
 	renewed := cur.state.Gen != snap.state.Gen
-	switch st := Evaluate(&cur.profile, &cur.state, use, now); {
-	case st == StatusValid && (!force || renewed), st == StatusStale && renewed:
+	switch st := record.Evaluate(cur.profile.Policy(), &cur.state, use, now); {
+	case st == record.StatusValid && (!force || renewed), st == record.StatusStale && renewed:
 		s.log().Debug("token renewed by another process", "profile", name)
 		return s.credential(ctx, cur, use)
 	}
-	if cached.GrantDead(cur.profile.Policy(), &cur.state) {
-		return Credential{}, refusedGrant(&cur)
+	if record.GrantDead(cur.profile.Policy(), &cur.state) {
+		return record.Credential{}, refusedGrant(&cur)
 	}
 	if cur.profile.Shared != nil {
 		return s.refreshShared(ctx, cur, use, force)
@@ -210,24 +210,24 @@ func (s *Service) refresh(ctx context.Context, snap snapshot, use K8sToken, forc
 
 // renewLocked gets a new token for cur from the provider and stores it
 // locally; the caller holds the profile's refresh lock.
-func (s *Service) renewLocked(ctx context.Context, cur snapshot, use K8sToken, now time.Time, force bool) (Credential, error) {
+func (s *Service) renewLocked(ctx context.Context, cur snapshot, use record.K8sToken, now time.Time, force bool) (record.Credential, error) {
 	name := cur.profile.Name
 	cfg, err := s.oauthConfig(ctx, cur)
 	if err != nil {
-		return Credential{}, err
+		return record.Credential{}, err
 	}
-	if cur.profile.Type == Federated {
+	if cur.profile.Type == record.Federated {
 		return s.federate(ctx, cur, cfg, use, now, force)
 	}
 	var refreshToken string
 	if len(cur.state.Refresh) > 0 {
 		sl, err := s.sealerFor(ctx, &cur)
 		if err != nil {
-			return Credential{}, err
+			return record.Credential{}, err
 		}
 		rt, err := sl.Open(cur.state.Refresh, seal.AD(name, "refresh"))
 		if err != nil {
-			return Credential{}, fmt.Errorf("could not unseal the refresh token of profile %q: %w", name, err)
+			return record.Credential{}, fmt.Errorf("could not unseal the refresh token of profile %q: %w", name, err)
 		}
 		refreshToken = string(rt)
 	}
@@ -241,9 +241,9 @@ func (s *Service) renewLocked(ctx context.Context, cur snapshot, use K8sToken, n
 		s.log().Debug("client credentials grant", "profile", name, "token_url", cfg.TokenURL)
 		tok, err = oauth.ClientCredentials(ctx, cfg)
 	case !cur.state.HasToken():
-		return Credential{}, loginRequired(name, fmt.Sprintf("profile %q has no token yet", name))
+		return record.Credential{}, loginRequired(name, fmt.Sprintf("profile %q has no token yet", name))
 	default:
-		return Credential{}, loginRequired(name, fmt.Sprintf("the token of profile %q cannot be refreshed: the provider gave no refresh token", name))
+		return record.Credential{}, loginRequired(name, fmt.Sprintf("the token of profile %q cannot be refreshed: the provider gave no refresh token", name))
 	}
 	if err != nil {
 		return s.refreshFailed(ctx, cur, use, err, refreshToken != "", !force)
@@ -255,10 +255,10 @@ func (s *Service) renewLocked(ctx context.Context, cur snapshot, use K8sToken, n
 	next := s.stateFrom(tok, cur.state, now)
 	cred, err := s.commit(ctx, cur, next, use)
 	if err != nil {
-		return Credential{}, err
+		return record.Credential{}, err
 	}
-	if use == K8sIDToken && tok.IDToken == "" && !cred.Expiry.After(s.now()) {
-		return Credential{}, loginRequired(name, fmt.Sprintf("the provider of profile %q returned no new ID token on refresh", name))
+	if use == record.K8sIDToken && tok.IDToken == "" && !cred.Expiry.After(s.now()) {
+		return record.Credential{}, loginRequired(name, fmt.Sprintf("the provider of profile %q returned no new ID token on refresh", name))
 	}
 	return cred, nil
 }
@@ -268,13 +268,13 @@ func (s *Service) renewLocked(ctx context.Context, cur snapshot, use K8sToken, n
 // lenient (a token is wanted, not a refresh), a provider that cannot answer
 // now costs one warning and the current token while it is valid; a forced
 // refresh (tok refresh) fails instead, since it did not happen.
-func (s *Service) refreshFailed(ctx context.Context, cur snapshot, use K8sToken, cause error, withRefresh, lenient bool) (Credential, error) {
+func (s *Service) refreshFailed(ctx context.Context, cur snapshot, use record.K8sToken, cause error, withRefresh, lenient bool) (record.Credential, error) {
 	name := cur.profile.Name
 	if oauth.IsInvalidGrant(cause) {
 		// A login may have replaced the state while the request was in
 		// flight; then the newer state is the answer.
 		if latest, err := s.load(name); err == nil && latest.state.Gen != cur.state.Gen &&
-			Evaluate(&latest.profile, &latest.state, use, s.now()) == StatusValid {
+			record.Evaluate(latest.profile.Policy(), &latest.state, use, s.now()) == record.StatusValid {
 			return s.credential(ctx, latest, use)
 		}
 		if withRefresh {
@@ -289,7 +289,7 @@ func (s *Service) refreshFailed(ctx context.Context, cur snapshot, use K8sToken,
 		if hint := providerHint(cause); hint != "" {
 			why = hint
 		}
-		return Credential{}, &Failure{Kind: ErrLoginRequired, Cause: cause,
+		return record.Credential{}, &Failure{Kind: ErrLoginRequired, Cause: cause,
 			Msg: fmt.Sprintf("login required: the provider refused to refresh profile %q (%s); run: tok login -p %s", name, why, name)}
 	}
 	exp := cur.state.ExpiryFor(use)
@@ -298,7 +298,7 @@ func (s *Service) refreshFailed(ctx context.Context, cur snapshot, use K8sToken,
 		s.warn("warning: could not refresh profile %q (%s); using the current token, valid until %s", name, oauth.Reason(cause), when.Format(exp, s.now()))
 		return s.credential(ctx, cur, use)
 	}
-	return Credential{}, refreshError(name, cause, usable, exp, s.now())
+	return record.Credential{}, refreshError(name, cause, usable, exp, s.now())
 }
 
 // refreshError says that the refresh of profile name did not happen, why
@@ -390,7 +390,7 @@ func (s *Service) recordRefusal(cur snapshot, cause error) error {
 	next.RefreshRefused = s.now().UTC()
 	next.RefusalReason = oauth.ErrorCode(cause) // the code alone: the description can be long
 	return s.Store.Update(func(tx *store.Tx) error {
-		var stored State
+		var stored record.State
 		if err := tx.Get(store.States, name, &stored); err != nil {
 			return err
 		}
@@ -403,7 +403,7 @@ func (s *Service) recordRefusal(cur snapshot, cause error) error {
 
 // stateFrom builds the sealed-later state of a token response. prev's
 // refresh token is kept when the server did not rotate it.
-func (s *Service) stateFrom(tok oauth.Token, prev State, now time.Time) pendingState {
+func (s *Service) stateFrom(tok oauth.Token, prev record.State, now time.Time) pendingState {
 	return pendingState{tok: tok, prevRefresh: prev.Refresh, prevID: prev.ID, prevIDExpiry: prev.IDExpiry, identity: prev.Identity, now: now}
 }
 
@@ -423,16 +423,16 @@ type pendingState struct {
 // commit seals next and writes it if the stored state is still the one
 // cur read (compare-and-swap on Gen). If a login replaced it meanwhile,
 // the newer state wins and is returned instead.
-func (s *Service) commit(ctx context.Context, cur snapshot, next pendingState, use K8sToken) (Credential, error) {
+func (s *Service) commit(ctx context.Context, cur snapshot, next pendingState, use record.K8sToken) (record.Credential, error) {
 	name := cur.profile.Name
 	st, err := s.seal(ctx, name, next)
 	if err != nil {
-		return Credential{}, err
+		return record.Credential{}, err
 	}
 	st.Gen = cur.state.Gen + 1
 	conflict := false
 	err = s.Store.Update(func(tx *store.Tx) error {
-		var stored State
+		var stored record.State
 		if err := tx.Get(store.States, name, &stored); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -443,7 +443,7 @@ func (s *Service) commit(ctx context.Context, cur snapshot, next pendingState, u
 		return tx.Put(store.States, name, st)
 	})
 	if err != nil {
-		return Credential{}, fmt.Errorf("could not save the new token of profile %q: %w", name, err)
+		return record.Credential{}, fmt.Errorf("could not save the new token of profile %q: %w", name, err)
 	}
 	if !conflict && len(cur.state.Refresh) > 0 && next.tok.RefreshToken != "" {
 		// The refresh token rotated (or was re-issued): the old one must
@@ -453,7 +453,7 @@ func (s *Service) commit(ctx context.Context, cur snapshot, next pendingState, u
 	if conflict {
 		latest, err := s.load(name)
 		if err != nil {
-			return Credential{}, err
+			return record.Credential{}, err
 		}
 		return s.credential(ctx, latest, use)
 	}
@@ -462,19 +462,19 @@ func (s *Service) commit(ctx context.Context, cur snapshot, next pendingState, u
 	return s.credential(ctx, cur, use)
 }
 
-func (s *Service) seal(ctx context.Context, name string, next pendingState) (State, error) {
+func (s *Service) seal(ctx context.Context, name string, next pendingState) (record.State, error) {
 	if err := checkProviderTokens(next.tok); err != nil {
-		return State{}, fmt.Errorf("the provider of profile %q answered with %w; nothing was stored", name, err)
+		return record.State{}, fmt.Errorf("the provider of profile %q answered with %w; nothing was stored", name, err)
 	}
 	sl, err := s.writeSealer(ctx)
 	if err != nil {
-		return State{}, err
+		return record.State{}, err
 	}
 	expiry := s.onClock(next.tok.Expiry, next.now)
 	if next.exact {
 		expiry = next.tok.Expiry.UTC()
 	}
-	st := State{
+	st := record.State{
 		TokenType: next.tok.TokenType,
 		Expiry:    expiry,
 		Obtained:  next.now.UTC(),
@@ -485,16 +485,16 @@ func (s *Service) seal(ctx context.Context, name string, next pendingState) (Sta
 		Identity:  next.identity,
 	}
 	if st.Access, err = sl.Seal([]byte(next.tok.AccessToken), seal.AD(name, "access")); err != nil {
-		return State{}, err
+		return record.State{}, err
 	}
 	if next.tok.RefreshToken != "" {
 		if st.Refresh, err = sl.Seal([]byte(next.tok.RefreshToken), seal.AD(name, "refresh")); err != nil {
-			return State{}, err
+			return record.State{}, err
 		}
 	}
 	if next.tok.IDToken != "" {
 		if st.ID, err = sl.Seal([]byte(next.tok.IDToken), seal.AD(name, "id")); err != nil {
-			return State{}, err
+			return record.State{}, err
 		}
 		st.IDExpiry = next.tok.IDTokenExpiry.UTC()
 	}
@@ -506,18 +506,18 @@ func (s *Service) seal(ctx context.Context, name string, next pendingState) (Sta
 // into Authorization headers as it is), a token type that is not a header
 // token, and control characters or binary data in any token.
 func checkProviderTokens(t oauth.Token) error {
-	if t.TokenType != "" && !cached.IsTokenType(t.TokenType) {
-		return fmt.Errorf("%w: the token type is not a single word", cached.ErrBadToken)
+	if t.TokenType != "" && !record.IsTokenType(t.TokenType) {
+		return fmt.Errorf("%w: the token type is not a single word", record.ErrBadToken)
 	}
 	for _, tok := range []struct{ what, value string }{
 		{"access token", t.AccessToken}, {"refresh token", t.RefreshToken}, {"ID token", t.IDToken},
 	} {
-		if err := cached.CheckText(tok.what, tok.value); err != nil {
+		if err := record.CheckText(tok.what, tok.value); err != nil {
 			return err
 		}
 	}
-	if bearer := t.TokenType == "" || strings.EqualFold(t.TokenType, "bearer"); bearer && !cached.IsB64Token(t.AccessToken) {
-		return fmt.Errorf("%w: the bearer access token holds characters RFC 6750 does not allow", cached.ErrBadToken)
+	if bearer := t.TokenType == "" || strings.EqualFold(t.TokenType, "bearer"); bearer && !record.IsB64Token(t.AccessToken) {
+		return fmt.Errorf("%w: the bearer access token holds characters RFC 6750 does not allow", record.ErrBadToken)
 	}
 	return nil
 }
@@ -575,22 +575,22 @@ func ChooseFlow(p *Profile, requested Flow, remote bool) Flow {
 // Login runs profile name's login flow and replaces its token state in one
 // transaction. Discovery is fetched again first so that the cached
 // endpoints follow the provider.
-func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (Credential, error) {
+func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (record.Credential, error) {
 	snap, err := s.load(name)
 	if err != nil {
-		return Credential{}, err
+		return record.Credential{}, err
 	}
-	if snap.profile.Type == Federated {
+	if snap.profile.Type == record.Federated {
 		// Signing in is exchanging a fresh subject token; no person needed.
-		return s.refresh(ctx, snap, K8sAccessToken, true)
+		return s.refresh(ctx, snap, record.K8sAccessToken, true)
 	}
-	if snap.profile.Type != OAuth {
-		return Credential{}, fmt.Errorf("profile %q is a static profile; store its token with: tok login -p %s --with-token", snap.profile.Name, snap.profile.Name)
+	if snap.profile.Type != record.OAuth {
+		return record.Credential{}, fmt.Errorf("profile %q is a static profile; store its token with: tok login -p %s --with-token", snap.profile.Name, snap.profile.Name)
 	}
 	name = snap.profile.Name
 	unlock, err := s.lock(ctx, name, "login", opts.Wait)
 	if err != nil {
-		return Credential{}, err
+		return record.Credential{}, err
 	}
 	defer unlock()
 
@@ -598,18 +598,18 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (Cr
 	if p.OAuth.Issuer != "" && !p.OAuth.ExplicitEndpoints {
 		hc, err := s.httpClient(p)
 		if err != nil {
-			return Credential{}, err
+			return record.Credential{}, err
 		}
 		eps, err := oauth.Discover(ctx, hc, p.OAuth.Issuer)
 		if err != nil {
-			return Credential{}, fmt.Errorf("could not discover the endpoints of %s: %w", p.OAuth.Issuer, err)
+			return record.Credential{}, fmt.Errorf("could not discover the endpoints of %s: %w", p.OAuth.Issuer, err)
 		}
 		p.OAuth.Endpoints = eps
 		p.OAuth.DiscoveredAt = s.now().UTC()
 	}
 	cfg, err := s.oauthConfig(ctx, snap)
 	if err != nil {
-		return Credential{}, err
+		return record.Credential{}, err
 	}
 	if opts.RedirectPort != nil {
 		cfg.RedirectPort = *opts.RedirectPort
@@ -620,12 +620,12 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (Cr
 	switch flow {
 	case FlowBrowser:
 		if cfg.AuthURL == "" {
-			return Credential{}, fmt.Errorf("profile %q has no authorization endpoint for the browser flow; set --auth-url or use --flow device", name)
+			return record.Credential{}, fmt.Errorf("profile %q has no authorization endpoint for the browser flow; set --auth-url or use --flow device", name)
 		}
 		tok, err = oauth.LoginBrowser(ctx, cfg, opts.UI)
 	case FlowDevice:
 		if cfg.DeviceAuthURL == "" {
-			return Credential{}, fmt.Errorf("the provider of profile %q offers no device authorization endpoint; set --device-auth-url or use --flow browser", name)
+			return record.Credential{}, fmt.Errorf("the provider of profile %q offers no device authorization endpoint; set --device-auth-url or use --flow browser", name)
 		}
 		tok, err = oauth.LoginDevice(ctx, cfg, opts.UI)
 		if oauth.IsGrantNotAllowed(err) {
@@ -643,29 +643,29 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (Cr
 			user = p.OAuth.Username
 		}
 		if user == "" || opts.Password == nil {
-			return Credential{}, fmt.Errorf("the password flow of profile %q needs a username and a password", name)
+			return record.Credential{}, fmt.Errorf("the password flow of profile %q needs a username and a password", name)
 		}
 		pw, perr := opts.Password()
 		if perr != nil {
-			return Credential{}, perr
+			return record.Credential{}, perr
 		}
 		tok, err = oauth.Password(ctx, cfg, user, pw)
 	default:
-		return Credential{}, fmt.Errorf("unknown flow %q", flow)
+		return record.Credential{}, fmt.Errorf("unknown flow %q", flow)
 	}
 	if err != nil {
-		return Credential{}, fmt.Errorf("login to profile %q failed: %w", name, explained(err))
+		return record.Credential{}, fmt.Errorf("login to profile %q failed: %w", name, explained(err))
 	}
 
 	next := pendingState{tok: tok, now: s.now()}
 	if !tok.Identity.IsZero() {
 		if next.identity, err = json.Marshal(tok.Identity); err != nil {
-			return Credential{}, fmt.Errorf("could not record who signed in to profile %q: %w", name, err)
+			return record.Credential{}, fmt.Errorf("could not record who signed in to profile %q: %w", name, err)
 		}
 	}
 	st, err := s.seal(ctx, name, next)
 	if err != nil {
-		return Credential{}, err
+		return record.Credential{}, err
 	}
 	err = s.updateProfiles(ctx, func(tx *store.Tx) error {
 		var stored Profile
@@ -689,7 +689,7 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (Cr
 				return err
 			}
 		}
-		var old State
+		var old record.State
 		if err := tx.Get(store.States, name, &old); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -697,14 +697,14 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (Cr
 		return tx.Put(store.States, name, st)
 	})
 	if err != nil {
-		return Credential{}, fmt.Errorf("could not save the tokens of profile %q: %w", name, err)
+		return record.Credential{}, fmt.Errorf("could not save the tokens of profile %q: %w", name, err)
 	}
 	snap.state = st
 	snap.hasState = true
 	if p.Shared != nil {
 		s.publishShared(ctx, p, tok, st.Obtained)
 	}
-	return s.credential(ctx, snap, K8sAccessToken)
+	return s.credential(ctx, snap, record.K8sAccessToken)
 }
 
 // Identity returns who signed in at profile name's last login, as the
@@ -747,7 +747,7 @@ func (s *Service) Revoke(ctx context.Context, name string, local bool) (RevokeOu
 		return RevokeOutcome{}, nil
 	}
 	out := RevokeOutcome{HadTokens: true}
-	if snap.profile.Type == OAuth && !local {
+	if snap.profile.Type == record.OAuth && !local {
 		unlock, err := s.lock(ctx, name, "refresh", true)
 		if err != nil {
 			return RevokeOutcome{}, err

@@ -6,26 +6,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/oauth"
-)
-
-// Type is what kind of credential a profile holds. It is defined in
-// package cached, which the hot path links without this package.
-type Type = cached.Type
-
-// Profile types.
-const (
-	Static    = cached.Static
-	OAuth     = cached.OAuth
-	Federated = cached.Federated
+	"github.com/tok-cli/tok/internal/record"
 )
 
 // ParseType validates a profile type.
-func ParseType(s string) (Type, error) {
-	switch Type(s) {
-	case Static, OAuth, Federated:
-		return Type(s), nil
+func ParseType(s string) (record.Type, error) {
+	switch record.Type(s) {
+	case record.Static, record.OAuth, record.Federated:
+		return record.Type(s), nil
 	}
 	return "", fmt.Errorf("unknown profile type %q; choose static, oauth or federated", s)
 }
@@ -52,19 +41,6 @@ func ParseFlow(s string) (Flow, error) {
 	}
 	return "", fmt.Errorf("unknown flow %q; choose auto, browser, device, client-credentials or password", s)
 }
-
-// K8sToken chooses which token an exec credential carries.
-type K8sToken = cached.K8sToken
-
-// Kubernetes credential choices.
-const (
-	K8sAccessToken = cached.K8sAccessToken
-	K8sIDToken     = cached.K8sIDToken
-)
-
-// DefaultRefreshMargin is how long before expiry a token counts as stale
-// (see cached.DefaultRefreshMargin for why one minute).
-const DefaultRefreshMargin = cached.DefaultRefreshMargin
 
 // ErrInvalidName marks a malformed profile name (a usage error).
 var ErrInvalidName = errors.New("invalid profile name")
@@ -95,23 +71,13 @@ func validName(name string) bool {
 	return true
 }
 
-// ValidateEnvName checks an environment variable name for `--env`.
-func ValidateEnvName(name string) error { return cached.ValidateEnvName(name) }
-
-// MaxTokenSize bounds a stored token (see cached.MaxTokenSize).
-const MaxTokenSize = cached.MaxTokenSize
-
-// RefusedEnv is the list of names ValidateEnvName refuses (see
-// cached.RefusedEnv).
-func RefusedEnv() (exact, prefixes, suffixes []string) { return cached.RefusedEnv() }
-
 // Profile is a named configuration. Secrets in it are sealed.
 type Profile struct {
-	Name        string    `json:"name"`
-	Type        Type      `json:"type"`
-	Description string    `json:"description,omitempty"`
-	Env         []string  `json:"env,omitempty"`
-	Created     time.Time `json:"created"`
+	Name        string      `json:"name"`
+	Type        record.Type `json:"type"`
+	Description string      `json:"description,omitempty"`
+	Env         []string    `json:"env,omitempty"`
+	Created     time.Time   `json:"created"`
 	// OAuth is set for OAuth and federated profiles.
 	OAuth *OAuthConfig `json:"oauth,omitempty"`
 	// Federation is set for federated profiles.
@@ -121,12 +87,8 @@ type Profile struct {
 	Shared *SharedCacheConfig `json:"shared_cache,omitempty"`
 	// Remotes are the git remotes and registries the profile answers as
 	// a credential helper.
-	Remotes *Remotes `json:"remotes,omitempty"`
+	Remotes *record.Remotes `json:"remotes,omitempty"`
 }
-
-// Remotes says which git remotes and registries a profile serves (see
-// cached.Remotes; the read path decodes the same field).
-type Remotes = cached.Remotes
 
 // OAuthConfig is an OAuth profile's provider and client configuration.
 type OAuthConfig struct {
@@ -146,13 +108,13 @@ type OAuthConfig struct {
 	Flow              Flow              `json:"flow,omitempty"`
 	AuthParams        map[string]string `json:"auth_params,omitempty"`
 	RedirectPort      int               `json:"redirect_port,omitempty"`
-	RefreshMargin     Duration          `json:"refresh_margin,omitempty"`
+	RefreshMargin     record.Duration   `json:"refresh_margin,omitempty"`
 	CAFile            string            `json:"ca_file,omitempty"`
-	K8sToken          K8sToken          `json:"k8s_token,omitempty"`
+	K8sToken          record.K8sToken   `json:"k8s_token,omitempty"`
 	Username          string            `json:"username,omitempty"` // password flow only
 	// MaxAge bounds the life of a token the server gave no expiry for;
 	// zero means DefaultMaxAge.
-	MaxAge Duration `json:"max_age,omitempty"`
+	MaxAge record.Duration `json:"max_age,omitempty"`
 	// ClientAuth is how the client authenticates (--client-auth basic,
 	// post or none); empty means tok finds out.
 	ClientAuth oauth.ClientAuth `json:"client_auth,omitempty"`
@@ -168,8 +130,8 @@ type OAuthConfig struct {
 }
 
 // Policy is the part of the profile that decides its token status.
-func (p *Profile) Policy() cached.Policy {
-	pol := cached.Policy{Type: p.Type}
+func (p *Profile) Policy() record.Policy {
+	pol := record.Policy{Type: p.Type}
 	if p.OAuth != nil {
 		pol.ClientCredentials = p.OAuth.Flow == FlowClientCredentials
 		pol.RefreshMargin = p.OAuth.RefreshMargin
@@ -177,16 +139,6 @@ func (p *Profile) Policy() cached.Policy {
 	}
 	return pol
 }
-
-// Margin is the profile's refresh margin.
-func (p *Profile) Margin() time.Duration { return p.Policy().Margin() }
-
-// DefaultMaxAge is how long a renewable token without an expiry is used
-// before tok renews it anyway (see cached.DefaultMaxAge).
-const DefaultMaxAge = cached.DefaultMaxAge
-
-// MaxAge is how long a renewable token without an expiry is trusted.
-func (p *Profile) MaxAge() time.Duration { return p.Policy().MaxAge() }
 
 // IssuerHost is a short label for lists.
 func (p *Profile) IssuerHost() string {
@@ -203,6 +155,3 @@ func (p *Profile) IssuerHost() string {
 	}
 	return u
 }
-
-// Duration is a time.Duration stored as text ("1m30s").
-type Duration = cached.Duration

@@ -14,9 +14,9 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
 )
@@ -69,7 +69,7 @@ func TestTamperedTokenEndpointIsRefused(t *testing.T) {
 		rec["oauth"].(map[string]any)["endpoints"].(map[string]any)["token_endpoint"] = attacker.URL + "/token"
 	})
 
-	_, err := e.service().Token(ctx, "api", TokenOptions{})
+	_, err := e.service().Token(ctx, "api", record.Options{})
 	if !errors.Is(err, store.ErrTampered) || !strings.Contains(err.Error(), `profile "api"`) || !strings.Contains(err.Error(), "run: tok profile rm api") {
 		t.Fatalf("token of a tampered profile: err = %v, want the integrity error naming the profile and the fix", err)
 	}
@@ -84,7 +84,7 @@ func TestTamperedTokenEndpointIsRefused(t *testing.T) {
 		t.Fatalf("rename of a tampered profile: err = %v, want ErrTampered", err)
 	}
 	// Nor can profile set (an import that replaces the record).
-	p := Profile{Name: "api", Type: OAuth, OAuth: &OAuthConfig{ClientID: "conf", Flow: FlowClientCredentials,
+	p := Profile{Name: "api", Type: record.OAuth, OAuth: &OAuthConfig{ClientID: "conf", Flow: FlowClientCredentials,
 		Endpoints: oauth.Endpoints{TokenURL: srv.Issuer() + "/token"}}}
 	if _, err := e.service().ImportProfiles(ctx, []ImportItem{{Profile: p}}, true); !errors.Is(err, store.ErrTampered) {
 		t.Fatalf("profile set on a tampered profile: err = %v, want ErrTampered", err)
@@ -104,7 +104,7 @@ func setupV1(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 	sl, _ := seal.New(key)
-	check, err := sl.Seal([]byte(cached.KeyCheckPlainV1), cached.KeyCheckAD())
+	check, err := sl.Seal([]byte(record.KeyCheckPlainV1), record.KeyCheckAD())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func keyCheckPlain(t *testing.T, e *env) string {
 	key, _ := seal.ParseKey(e.key)
 	sl, _ := seal.New(key)
 	meta := readMeta(t, e)
-	plain, err := sl.Open(meta.KeyCheck, cached.KeyCheckAD())
+	plain, err := sl.Open(meta.KeyCheck, record.KeyCheckAD())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestProfileMACMigration(t *testing.T) {
 	e := newEnv(t)
 	svc := e.service()
 	for _, name := range []string{"a", "b"} {
-		if err := svc.AddProfile(ctx, Profile{Name: name, Type: Static, Env: []string{"TOKEN_" + strings.ToUpper(name)}}, ""); err != nil {
+		if err := svc.AddProfile(ctx, Profile{Name: name, Type: record.Static, Env: []string{"TOKEN_" + strings.ToUpper(name)}}, ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := svc.SetStaticToken(ctx, name, "secret-"+name, time.Time{}); err != nil {
@@ -149,22 +149,22 @@ func TestProfileMACMigration(t *testing.T) {
 		}
 	}
 	setupV1(t, e)
-	reader := &cached.Reader{Store: store.New(e.home), Keys: svc.Keys, KeySource: string(keysource.Env), Now: e.clock.Now}
+	reader := &record.Reader{Store: store.New(e.home), Keys: svc.Keys, KeySource: string(keysource.Env), Now: e.clock.Now}
 
 	// Before the migration the front hands every profile to tok-full.
-	if res, err := reader.Lookup(ctx, "a", cached.Options{}); err != nil || res.Served {
+	if res, err := reader.Lookup(ctx, "a", record.Options{}); err != nil || res.Served {
 		t.Fatalf("front on a database without MACs: served=%v err=%v, want a hand-over", res.Served, err)
 	}
 	// tok-full serves it and migrates the whole database once.
-	cred, err := e.service().Token(ctx, "a", TokenOptions{})
+	cred, err := e.service().Token(ctx, "a", record.Options{})
 	if err != nil || cred.Token != "secret-a" {
 		t.Fatalf("tok-full on a database without MACs: %q, %v", cred.Token, err)
 	}
-	if got := keyCheckPlain(t, e); got != cached.KeyCheckPlain {
-		t.Fatalf("key check after migration = %q, want %q", got, cached.KeyCheckPlain)
+	if got := keyCheckPlain(t, e); got != record.KeyCheckPlain {
+		t.Fatalf("key check after migration = %q, want %q", got, record.KeyCheckPlain)
 	}
 	for _, name := range []string{"a", "b"} {
-		if res, err := reader.Lookup(ctx, name, cached.Options{}); err != nil || !res.Served {
+		if res, err := reader.Lookup(ctx, name, record.Options{}); err != nil || !res.Served {
 			t.Fatalf("front on %s after migration: served=%v err=%v, want served", name, res.Served, err)
 		}
 	}
@@ -179,24 +179,24 @@ func TestProfileMACMigration(t *testing.T) {
 		}
 		return tx.Bucket([]byte("profile_mac")).Put([]byte("c"), tx.Bucket([]byte("profile_mac")).Get([]byte("a")))
 	})
-	if _, err := e.service().Token(ctx, "c", TokenOptions{}); !errors.Is(err, store.ErrTampered) {
+	if _, err := e.service().Token(ctx, "c", record.Options{}); !errors.Is(err, store.ErrTampered) {
 		t.Fatalf("tok-full on a record copied to another name: err = %v, want ErrTampered", err)
 	}
 
 	// A stripped MAC after the migration is refused, not migrated again.
 	editDB(t, e.home, func(tx *bolt.Tx) error { return tx.Bucket([]byte("profile_mac")).Delete([]byte("b")) })
-	if res, err := reader.Lookup(ctx, "b", cached.Options{}); err != nil || res.Served {
+	if res, err := reader.Lookup(ctx, "b", record.Options{}); err != nil || res.Served {
 		t.Fatalf("front on a stripped MAC: served=%v err=%v, want a hand-over", res.Served, err)
 	}
-	if _, err := e.service().Token(ctx, "b", TokenOptions{}); !errors.Is(err, store.ErrTampered) {
+	if _, err := e.service().Token(ctx, "b", record.Options{}); !errors.Is(err, store.ErrTampered) {
 		t.Fatalf("tok-full on a stripped MAC: err = %v, want ErrTampered", err)
 	}
 	// So is an edited record (env names go to tok exec's children).
 	editRecord(t, e.home, "a", func(rec map[string]any) { rec["env"] = []string{"BASH_ENV"} })
-	if res, err := reader.Lookup(ctx, "a", cached.Options{}); err != nil || res.Served {
+	if res, err := reader.Lookup(ctx, "a", record.Options{}); err != nil || res.Served {
 		t.Fatalf("front on an edited record: served=%v err=%v, want a hand-over", res.Served, err)
 	}
-	if _, err := e.service().Token(ctx, "a", TokenOptions{}); !errors.Is(err, store.ErrTampered) {
+	if _, err := e.service().Token(ctx, "a", record.Options{}); !errors.Is(err, store.ErrTampered) {
 		t.Fatalf("tok-full on an edited record: err = %v, want ErrTampered", err)
 	}
 }
@@ -207,10 +207,10 @@ func TestProfileMACAcrossWrites(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	svc := e.service()
-	if err := svc.AddProfile(ctx, Profile{Name: "early", Type: Static}, ""); err != nil {
+	if err := svc.AddProfile(ctx, Profile{Name: "early", Type: record.Static}, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.AddProfile(ctx, Profile{Name: "later", Type: Static}, ""); err != nil {
+	if err := svc.AddProfile(ctx, Profile{Name: "later", Type: record.Static}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.SetStaticToken(ctx, "later", "t-later", time.Time{}); err != nil {
@@ -222,20 +222,20 @@ func TestProfileMACAcrossWrites(t *testing.T) {
 	if err := e.service().RenameProfile(ctx, "early", "renamed"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.service().AddProfile(ctx, Profile{Name: "third", Type: Static}, ""); err != nil {
+	if err := e.service().AddProfile(ctx, Profile{Name: "third", Type: record.Static}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.service().SetStaticToken(ctx, "third", "t-third", time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]string{"renamed": "t-early", "later": "t-later", "third": "t-third"} {
-		if cred, err := e.service().Token(ctx, name, TokenOptions{}); err != nil || cred.Token != want {
+		if cred, err := e.service().Token(ctx, name, record.Options{}); err != nil || cred.Token != want {
 			t.Fatalf("token of %s: %q, %v", name, cred.Token, err)
 		}
 	}
 	// A writer without the key is refused rather than storing a record
 	// tok would later reject.
-	err := store.New(e.home).Update(func(tx *store.Tx) error { return tx.Put(store.Profiles, "x", Profile{Name: "x", Type: Static}) })
+	err := store.New(e.home).Update(func(tx *store.Tx) error { return tx.Put(store.Profiles, "x", Profile{Name: "x", Type: record.Static}) })
 	if !errors.Is(err, store.ErrUnauthenticatedWrite) {
 		t.Fatalf("profile write without the key: err = %v, want ErrUnauthenticatedWrite", err)
 	}

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
 )
@@ -37,8 +37,8 @@ func (s *Service) AddProfile(ctx context.Context, p Profile, clientSecret string
 		if tx.Has(store.Profiles, p.Name) {
 			return fmt.Errorf("profile %q %w; change its settings with: tok profile set %s --flag value", p.Name, store.ErrExists, p.Name)
 		}
-		if len(tx.Names(store.Profiles)) == 0 && tx.Setting(SettingDefaultProfile) == "" {
-			if err := tx.SetSetting(SettingDefaultProfile, p.Name); err != nil {
+		if len(tx.Names(store.Profiles)) == 0 && tx.Setting(record.SettingDefaultProfile) == "" {
+			if err := tx.SetSetting(record.SettingDefaultProfile, p.Name); err != nil {
 				return err
 			}
 		}
@@ -56,7 +56,7 @@ func (s *Service) Profile(name string) (Profile, error) {
 type ProfileStatus struct {
 	Profile    Profile
 	Default    bool
-	Status     Status
+	Status     record.Status
 	Expiry     time.Time
 	Obtained   time.Time
 	HasRefresh bool
@@ -69,13 +69,13 @@ type ProfileStatus struct {
 func (s *Service) List() ([]ProfileStatus, error) {
 	var out []ProfileStatus
 	err := s.Store.View(func(tx *store.Tx) error {
-		def := tx.Setting(SettingDefaultProfile)
+		def := tx.Setting(record.SettingDefaultProfile)
 		for _, name := range tx.Names(store.Profiles) {
 			var ps ProfileStatus
 			if err := tx.Get(store.Profiles, name, &ps.Profile); err != nil {
 				return err
 			}
-			var st State
+			var st record.State
 			if err := tx.Get(store.States, name, &st); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
@@ -104,9 +104,9 @@ func (s *Service) Status(name string) (ProfileStatus, error) {
 	return ps, nil
 }
 
-func (ps *ProfileStatus) fill(st *State, now time.Time) {
-	use := K8sAccessToken
-	ps.Status = Evaluate(&ps.Profile, st, use, now)
+func (ps *ProfileStatus) fill(st *record.State, now time.Time) {
+	use := record.K8sAccessToken
+	ps.Status = record.Evaluate(ps.Profile.Policy(), st, use, now)
 	ps.Expiry = st.Expiry
 	ps.Obtained = st.Obtained
 	ps.HasRefresh = len(st.Refresh) > 0
@@ -134,8 +134,8 @@ func (s *Service) RemoveProfile(name string) error {
 		if !tx.Has(store.Profiles, name) {
 			return notFound(name, tx.Names(store.Profiles))
 		}
-		if tx.Setting(SettingDefaultProfile) == name {
-			if err := tx.SetSetting(SettingDefaultProfile, ""); err != nil {
+		if tx.Setting(record.SettingDefaultProfile) == name {
+			if err := tx.SetSetting(record.SettingDefaultProfile, ""); err != nil {
 				return err
 			}
 		}
@@ -196,7 +196,7 @@ func (s *Service) RenameProfile(ctx context.Context, oldName, newName string) er
 				return err
 			}
 		}
-		var st State
+		var st record.State
 		switch err := tx.Get(store.States, oldName, &st); {
 		case err == nil:
 			var err error
@@ -219,8 +219,8 @@ func (s *Service) RenameProfile(ctx context.Context, oldName, newName string) er
 		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
-		if tx.Setting(SettingDefaultProfile) == oldName {
-			if err := tx.SetSetting(SettingDefaultProfile, newName); err != nil {
+		if tx.Setting(record.SettingDefaultProfile) == oldName {
+			if err := tx.SetSetting(record.SettingDefaultProfile, newName); err != nil {
 				return err
 			}
 		}
@@ -241,7 +241,7 @@ func (s *Service) SetDefault(name string) error {
 		if !tx.Has(store.Profiles, name) {
 			return notFound(name, tx.Names(store.Profiles))
 		}
-		return tx.SetSetting(SettingDefaultProfile, name)
+		return tx.SetSetting(record.SettingDefaultProfile, name)
 	})
 }
 
@@ -255,8 +255,8 @@ func (s *Service) ClearDefault() (string, error) {
 		return prev, err
 	}
 	err = s.Store.Update(func(tx *store.Tx) error {
-		prev = tx.Setting(SettingDefaultProfile)
-		return tx.SetSetting(SettingDefaultProfile, "")
+		prev = tx.Setting(record.SettingDefaultProfile)
+		return tx.SetSetting(record.SettingDefaultProfile, "")
 	})
 	return prev, err
 }
@@ -265,7 +265,7 @@ func (s *Service) ClearDefault() (string, error) {
 func (s *Service) DefaultProfile() (string, error) {
 	var name string
 	err := s.Store.View(func(tx *store.Tx) error {
-		name = tx.Setting(SettingDefaultProfile)
+		name = tx.Setting(record.SettingDefaultProfile)
 		return nil
 	})
 	if errors.Is(err, store.ErrNoDatabase) {
@@ -294,7 +294,7 @@ func (s *Service) SetKeySource(ctx context.Context, to keysource.Source) error {
 	var stored string
 	if err := s.Store.Update(func(tx *store.Tx) error {
 		meta = tx.Meta()
-		stored = tx.Setting(SettingKeySource)
+		stored = tx.Setting(record.SettingKeySource)
 		return nil
 	}); err != nil {
 		return err
@@ -310,7 +310,7 @@ func (s *Service) SetKeySource(ctx context.Context, to keysource.Source) error {
 		// Choosing the default explicitly is a choice: a first use
 		// without a keyring then fails instead of offering another.
 		return s.Store.Update(func(tx *store.Tx) error {
-			return tx.SetSetting(SettingKeySource, string(to))
+			return tx.SetSetting(record.SettingKeySource, string(to))
 		})
 	}
 	if len(meta.KeyCheck) == 0 && to == keysource.Passphrase {
@@ -332,7 +332,7 @@ func (s *Service) SetKeySource(ctx context.Context, to keysource.Source) error {
 		}
 	}
 	if err := s.Store.Update(func(tx *store.Tx) error {
-		return tx.SetSetting(SettingKeySource, string(to))
+		return tx.SetSetting(record.SettingKeySource, string(to))
 	}); err != nil {
 		return err
 	}
@@ -359,7 +359,7 @@ func (s *Service) createPassphraseKey(ctx context.Context, keyID string) error {
 	if err != nil {
 		return err
 	}
-	check, err := sl.Seal([]byte(cached.KeyCheckPlain), cached.KeyCheckAD())
+	check, err := sl.Seal([]byte(record.KeyCheckPlain), record.KeyCheckAD())
 	if err != nil {
 		return err
 	}
@@ -367,13 +367,13 @@ func (s *Service) createPassphraseKey(ctx context.Context, keyID string) error {
 		if len(tx.Meta().KeyCheck) > 0 {
 			return errors.New("another tok created the data key meanwhile; run the command again")
 		}
-		if err := tx.AuthenticateProfiles(cached.ProfileAuth(key, true)); err != nil {
+		if err := tx.AuthenticateProfiles(record.ProfileAuth(key, true)); err != nil {
 			return err
 		}
 		if err := tx.SetKeyCheck(check); err != nil {
 			return err
 		}
-		return tx.SetSetting(SettingKeySource, string(keysource.Passphrase))
+		return tx.SetSetting(record.SettingKeySource, string(keysource.Passphrase))
 	})
 }
 
@@ -386,7 +386,7 @@ func (s *Service) ExportKey(ctx context.Context) (string, error) {
 	err := s.Store.View(func(tx *store.Tx) error {
 		meta = tx.Meta()
 		var err error
-		src, err = s.keySource(tx.Setting(SettingKeySource))
+		src, err = s.keySource(tx.Setting(record.SettingKeySource))
 		return err
 	})
 	if err != nil {
@@ -408,14 +408,14 @@ func (s *Service) SetStaticToken(ctx context.Context, name, token string, expire
 	if token == "" {
 		return errors.New("empty token; nothing stored")
 	}
-	if err := cached.CheckText("token", token); err != nil {
+	if err := record.CheckText("token", token); err != nil {
 		return fmt.Errorf("%w; nothing stored for profile %q", err, name)
 	}
 	snap, err := s.load(name)
 	if err != nil {
 		return err
 	}
-	if snap.profile.Type != Static {
+	if snap.profile.Type != record.Static {
 		return fmt.Errorf("profile %q is an %s profile; sign in with: tok login -p %s", name, snap.profile.Type, name)
 	}
 	sl, err := s.writeSealer(ctx)
@@ -431,12 +431,12 @@ func (s *Service) SetStaticToken(ctx context.Context, name, token string, expire
 		if !tx.Has(store.Profiles, name) {
 			return notFound(name, tx.Names(store.Profiles))
 		}
-		var old State
+		var old record.State
 		if err := tx.Get(store.States, name, &old); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		replaced = len(old.Access) > 0
-		return tx.Put(store.States, name, State{
+		return tx.Put(store.States, name, record.State{
 			Gen:      old.Gen + 1,
 			Access:   sealed,
 			Expiry:   expires.UTC(),

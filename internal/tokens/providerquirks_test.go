@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/store"
 )
 
@@ -40,7 +41,7 @@ func TestEntraErrorsMadeReadable(t *testing.T) {
 			defer fake.Close()
 			e := newEnv(t)
 			svc := e.service()
-			p := Profile{Name: "work", Type: OAuth, OAuth: &OAuthConfig{ClientID: "app", Flow: tc.flow, Provider: "entra", ExplicitEndpoints: true}}
+			p := Profile{Name: "work", Type: record.OAuth, OAuth: &OAuthConfig{ClientID: "app", Flow: tc.flow, Provider: "entra", ExplicitEndpoints: true}}
 			p.OAuth.Endpoints.TokenURL = fake.URL + "/token"
 			secret := ""
 			if tc.flow == FlowClientCredentials {
@@ -52,7 +53,7 @@ func TestEntraErrorsMadeReadable(t *testing.T) {
 			if tc.refresh {
 				putExpiredState(t, e, "work")
 			}
-			_, err := e.service().Token(ctx, "work", TokenOptions{})
+			_, err := e.service().Token(ctx, "work", record.Options{})
 			if err == nil {
 				t.Fatal("no error")
 			}

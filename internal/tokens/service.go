@@ -5,7 +5,7 @@
 // one read transaction, and takes a per-profile lock file only to refresh,
 // so any number of processes asking for the same stale token cause exactly
 // one request to the token endpoint. The hot path (the small front) does
-// not use the Service: it reads through cached.Reader.
+// not use the Service: it reads through record.Reader.
 package tokens
 
 import (
@@ -16,8 +16,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/when"
@@ -75,12 +75,6 @@ type Service struct {
 	memLock  sync.Mutex   // stands in for lock files with an in-memory store
 }
 
-// Setting names stored in the database.
-const (
-	SettingDefaultProfile = cached.SettingDefaultProfile
-	SettingKeySource      = cached.SettingKeySource
-)
-
 func (s *Service) now() time.Time {
 	if s.Now != nil {
 		return s.Now()
@@ -111,7 +105,7 @@ func (s *Service) lockTimeout() time.Duration {
 // snapshot is one consistent read of everything an operation needs.
 type snapshot struct {
 	profile  Profile
-	state    State
+	state    record.State
 	hasState bool
 	meta     store.Meta
 	source   keysource.Source
@@ -154,7 +148,7 @@ func (s *Service) load(name string) (snapshot, error) {
 	}
 	err := s.Store.View(func(tx *store.Tx) error {
 		if name == "" {
-			name = tx.Setting(SettingDefaultProfile)
+			name = tx.Setting(record.SettingDefaultProfile)
 			if name == "" {
 				return fmt.Errorf("%w; pass -p NAME, set TOK_PROFILE, or choose a default with: tok use NAME", ErrNoProfile)
 			}
@@ -174,7 +168,7 @@ func (s *Service) load(name string) (snapshot, error) {
 			return err
 		}
 		snap.meta = tx.Meta()
-		src, err := s.keySource(tx.Setting(SettingKeySource))
+		src, err := s.keySource(tx.Setting(record.SettingKeySource))
 		if err != nil {
 			return err
 		}
@@ -191,7 +185,7 @@ func (s *Service) load(name string) (snapshot, error) {
 }
 
 func (s *Service) keySource(stored string) (keysource.Source, error) {
-	return cached.SourceOf(s.KeySource, stored)
+	return record.SourceOf(s.KeySource, stored)
 }
 
 // openSealer returns the sealer for an existing database.
@@ -217,7 +211,7 @@ func (s *Service) sealerFor(ctx context.Context, snap *snapshot) (*seal.Sealer, 
 		return nil, err
 	}
 	key, _ := s.cachedKey()
-	auth := cached.ProfileAuth(key, cached.ProfilesAuthenticated(sl, snap.meta))
+	auth := record.ProfileAuth(key, record.ProfilesAuthenticated(sl, snap.meta))
 	ok, err := auth.CheckMAC(snap.key, snap.record, snap.mac)
 	if err == nil && snap.profile.Name != snap.key {
 		err = store.TamperedError(snap.key)
@@ -239,19 +233,19 @@ func (s *Service) sealerFor(ctx context.Context, snap *snapshot) (*seal.Sealer, 
 // without a valid MAC is refused, and nobody without the data key can
 // undo that.
 func (s *Service) migrateProfiles(sl *seal.Sealer, key seal.Key) error {
-	check, err := sl.Seal([]byte(cached.KeyCheckPlain), cached.KeyCheckAD())
+	check, err := sl.Seal([]byte(record.KeyCheckPlain), record.KeyCheckAD())
 	if err != nil {
 		return err
 	}
 	err = s.Store.Update(func(tx *store.Tx) error {
 		meta := tx.Meta()
-		if cached.ProfilesAuthenticated(sl, meta) {
+		if record.ProfilesAuthenticated(sl, meta) {
 			return nil // another tok migrated it meanwhile
 		}
-		if _, err := sl.Open(meta.KeyCheck, cached.KeyCheckAD()); err != nil {
+		if _, err := sl.Open(meta.KeyCheck, record.KeyCheckAD()); err != nil {
 			return errors.New("the database's data key changed while tok read it; run the command again")
 		}
-		if err := tx.AuthenticateProfiles(cached.ProfileAuth(key, true)); err != nil {
+		if err := tx.AuthenticateProfiles(record.ProfileAuth(key, true)); err != nil {
 			return err
 		}
 		return tx.SetKeyCheck(check)
@@ -271,7 +265,7 @@ func (s *Service) profileAuth(ctx context.Context) (*store.ProfileAuth, error) {
 	err := s.Store.View(func(tx *store.Tx) error {
 		meta = tx.Meta()
 		var err error
-		src, err = s.keySource(tx.Setting(SettingKeySource))
+		src, err = s.keySource(tx.Setting(record.SettingKeySource))
 		return err
 	})
 	if errors.Is(err, store.ErrNoDatabase) || err == nil && len(meta.KeyCheck) == 0 {
@@ -285,7 +279,7 @@ func (s *Service) profileAuth(ctx context.Context) (*store.ProfileAuth, error) {
 		return nil, err
 	}
 	key, _ := s.cachedKey()
-	return cached.ProfileAuth(key, cached.ProfilesAuthenticated(sl, meta)), nil
+	return record.ProfileAuth(key, record.ProfilesAuthenticated(sl, meta)), nil
 }
 
 // updateProfiles runs fn in a write transaction whose profile writes get
@@ -302,7 +296,7 @@ func (s *Service) updateProfiles(ctx context.Context, fn func(*store.Tx) error) 
 // verifiedKey fetches the data key from src and checks it against the
 // database, so a wrong key is reported as such rather than as corruption.
 func (s *Service) verifiedKey(ctx context.Context, meta store.Meta, src keysource.Source) (seal.Key, *seal.Sealer, error) {
-	return cached.VerifiedSealer(ctx, s.Keys, meta, src)
+	return record.VerifiedSealer(ctx, s.Keys, meta, src)
 }
 
 func (s *Service) cachedSealer() *seal.Sealer {
@@ -336,7 +330,7 @@ func (s *Service) writeSealer(ctx context.Context) (*seal.Sealer, error) {
 		var stored string
 		if err := s.Store.Update(func(tx *store.Tx) error {
 			meta = tx.Meta()
-			stored = tx.Setting(SettingKeySource)
+			stored = tx.Setting(record.SettingKeySource)
 			var err error
 			src, err = s.keySource(stored)
 			return err
@@ -365,7 +359,7 @@ func (s *Service) writeSealer(ctx context.Context) (*seal.Sealer, error) {
 		if err != nil {
 			return nil, err
 		}
-		check, err := sl.Seal([]byte(cached.KeyCheckPlain), cached.KeyCheckAD())
+		check, err := sl.Seal([]byte(record.KeyCheckPlain), record.KeyCheckAD())
 		if err != nil {
 			return nil, err
 		}
@@ -376,13 +370,13 @@ func (s *Service) writeSealer(ctx context.Context) (*seal.Sealer, error) {
 				return nil
 			}
 			if chosen {
-				if err := tx.SetSetting(SettingKeySource, string(src)); err != nil {
+				if err := tx.SetSetting(record.SettingKeySource, string(src)); err != nil {
 					return err
 				}
 			}
 			// The profiles so far had nothing to be bound to: bind them
 			// now, with the key check that requires it.
-			if err := tx.AuthenticateProfiles(cached.ProfileAuth(key, true)); err != nil {
+			if err := tx.AuthenticateProfiles(record.ProfileAuth(key, true)); err != nil {
 				return err
 			}
 			return tx.SetKeyCheck(check)
@@ -409,70 +403,63 @@ func (s *Service) newKey(ctx context.Context, src keysource.Source, keyID string
 	return key, err
 }
 
-// Credential is a token ready to hand out.
-type Credential = cached.Credential
-
-// TokenOptions tune Token; they are the read path's options, so both
-// binaries pick a profile's token by the same rule.
-type TokenOptions = cached.Options
-
 // Token returns a valid token for profile name ("" = the default profile),
 // refreshing it first when it is inside its refresh margin. It never
 // starts a login; it returns an error wrapping ErrLoginRequired instead.
-func (s *Service) Token(ctx context.Context, name string, opts TokenOptions) (Credential, error) {
+func (s *Service) Token(ctx context.Context, name string, opts record.Options) (record.Credential, error) {
 	snap, err := s.load(name)
 	if err != nil {
-		return Credential{}, err
+		return record.Credential{}, err
 	}
-	var k8sChoice K8sToken
+	var k8sChoice record.K8sToken
 	if snap.profile.OAuth != nil {
 		k8sChoice = snap.profile.OAuth.K8sToken
 	}
 	use := opts.Token(k8sChoice)
-	status := Evaluate(&snap.profile, &snap.state, use, s.now())
+	status := record.Evaluate(snap.profile.Policy(), &snap.state, use, s.now())
 	s.log().Debug("token state", "profile", snap.profile.Name, "status", string(status), "expiry", snap.state.ExpiryFor(use))
 	switch status {
-	case StatusValid:
+	case record.StatusValid:
 		return s.credential(ctx, snap, use)
-	case StatusStale, StatusExpired:
-		if snap.profile.Type == OAuth || snap.profile.Type == Federated {
+	case record.StatusStale, record.StatusExpired:
+		if snap.profile.Type == record.OAuth || snap.profile.Type == record.Federated {
 			return s.refresh(ctx, snap, use, false)
 		}
 		if opts.AllowExpired {
 			return s.credential(ctx, snap, use)
 		}
-		return Credential{}, fmt.Errorf("%w: the token of profile %q expired at %s; store a new one with: tok login -p %s (or pass --allow-expired)",
+		return record.Credential{}, fmt.Errorf("%w: the token of profile %q expired at %s; store a new one with: tok login -p %s (or pass --allow-expired)",
 			ErrLoginRequired, snap.profile.Name, when.Format(snap.state.Expiry, s.now()), snap.profile.Name)
-	case StatusNoToken:
-		return Credential{}, loginRequired(snap.profile.Name, fmt.Sprintf("profile %q holds no token", snap.profile.Name))
-	case StatusLoginRequired:
+	case record.StatusNoToken:
+		return record.Credential{}, loginRequired(snap.profile.Name, fmt.Sprintf("profile %q holds no token", snap.profile.Name))
+	case record.StatusLoginRequired:
 		// A shared profile asks the shared cache first: another member
 		// may have signed in again since.
-		if cached.GrantDead(snap.profile.Policy(), &snap.state) && snap.profile.Shared == nil {
-			return Credential{}, refusedGrant(&snap)
+		if record.GrantDead(snap.profile.Policy(), &snap.state) && snap.profile.Shared == nil {
+			return record.Credential{}, refusedGrant(&snap)
 		}
 		// A client-credentials profile needs no person to get its first
 		// token: fetching one is what refreshing means for it.
 		if canRenew(&snap.profile, &snap.state) || snap.profile.Shared != nil {
 			return s.refresh(ctx, snap, use, false)
 		}
-		return Credential{}, loginRequired(snap.profile.Name, fmt.Sprintf("profile %q has no usable token", snap.profile.Name))
+		return record.Credential{}, loginRequired(snap.profile.Name, fmt.Sprintf("profile %q has no usable token", snap.profile.Name))
 	default:
-		return Credential{}, loginRequired(snap.profile.Name, fmt.Sprintf("profile %q has no usable token", snap.profile.Name))
+		return record.Credential{}, loginRequired(snap.profile.Name, fmt.Sprintf("profile %q has no usable token", snap.profile.Name))
 	}
 }
 
 // credential unseals the chosen token of snap.
-func (s *Service) credential(ctx context.Context, snap snapshot, use K8sToken) (Credential, error) {
+func (s *Service) credential(ctx context.Context, snap snapshot, use record.K8sToken) (record.Credential, error) {
 	sl, err := s.sealerFor(ctx, &snap)
 	if err != nil {
-		return Credential{}, err
+		return record.Credential{}, err
 	}
-	token, err := cached.Unseal(sl, snap.profile.Name, use, &snap.state)
+	token, err := record.Unseal(sl, snap.profile.Name, use, &snap.state)
 	if err != nil {
-		return Credential{}, err
+		return record.Credential{}, err
 	}
-	return Credential{
+	return record.Credential{
 		Profile:   snap.profile.Name,
 		Token:     token,
 		TokenType: snap.state.TokenType,

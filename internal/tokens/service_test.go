@@ -13,6 +13,7 @@ import (
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
 )
@@ -79,10 +80,10 @@ func TestStaticProfile(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	svc := e.service()
-	if err := svc.AddProfile(ctx, Profile{Name: "gh", Type: Static, Env: []string{"GH_TOKEN"}}, ""); err != nil {
+	if err := svc.AddProfile(ctx, Profile{Name: "gh", Type: record.Static, Env: []string{"GH_TOKEN"}}, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Token(ctx, "gh", TokenOptions{}); !errors.Is(err, ErrLoginRequired) {
+	if _, err := svc.Token(ctx, "gh", record.Options{}); !errors.Is(err, ErrLoginRequired) {
 		t.Fatalf("Token before login: err = %v, want ErrLoginRequired", err)
 	}
 	exp := e.clock.Now().Add(time.Hour)
@@ -90,23 +91,23 @@ func TestStaticProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Default profile: the first one added.
-	cred, err := e.service().Token(ctx, "", TokenOptions{})
+	cred, err := e.service().Token(ctx, "", record.Options{})
 	if err != nil || cred.Token != "ghp_one" || cred.Profile != "gh" || !cred.Expiry.Equal(exp.UTC()) || cred.Env[0] != "GH_TOKEN" {
 		t.Fatalf("Token = %+v, %v", cred, err)
 	}
 	if err := svc.SetStaticToken(ctx, "gh", "ghp_two", time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	if cred, _ := e.service().Token(ctx, "gh", TokenOptions{}); cred.Token != "ghp_two" {
+	if cred, _ := e.service().Token(ctx, "gh", record.Options{}); cred.Token != "ghp_two" {
 		t.Fatalf("token after replace = %q", cred.Token)
 	}
 	if err := svc.SetStaticToken(ctx, "gh", "ghp_three", e.clock.Now().Add(-time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.service().Token(ctx, "gh", TokenOptions{}); !errors.Is(err, ErrLoginRequired) || !strings.Contains(err.Error(), "tok login -p gh") {
+	if _, err := e.service().Token(ctx, "gh", record.Options{}); !errors.Is(err, ErrLoginRequired) || !strings.Contains(err.Error(), "tok login -p gh") {
 		t.Fatalf("expired static: err = %v", err)
 	}
-	if cred, err := e.service().Token(ctx, "gh", TokenOptions{AllowExpired: true}); err != nil || cred.Token != "ghp_three" {
+	if cred, err := e.service().Token(ctx, "gh", record.Options{AllowExpired: true}); err != nil || cred.Token != "ghp_three" {
 		t.Fatalf("AllowExpired: %+v, %v", cred, err)
 	}
 
@@ -114,10 +115,10 @@ func TestStaticProfile(t *testing.T) {
 	if err := e.service().RenameProfile(ctx, "gh", "github"); err != nil {
 		t.Fatal(err)
 	}
-	if cred, err := e.service().Token(ctx, "github", TokenOptions{AllowExpired: true}); err != nil || cred.Token != "ghp_three" {
+	if cred, err := e.service().Token(ctx, "github", record.Options{AllowExpired: true}); err != nil || cred.Token != "ghp_three" {
 		t.Fatalf("after rename: %+v, %v", cred, err)
 	}
-	if _, err := e.service().Token(ctx, "gh", TokenOptions{}); !errors.Is(err, ErrProfileNotFound) {
+	if _, err := e.service().Token(ctx, "gh", record.Options{}); !errors.Is(err, ErrProfileNotFound) {
 		t.Fatalf("old name: err = %v", err)
 	}
 	if def, _ := e.service().DefaultProfile(); def != "github" {
@@ -129,7 +130,7 @@ func TestWrongKeyIsReportedAsSuch(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	svc := e.service()
-	if err := svc.AddProfile(ctx, Profile{Name: "a", Type: Static}, ""); err != nil {
+	if err := svc.AddProfile(ctx, Profile{Name: "a", Type: record.Static}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.SetStaticToken(ctx, "a", "secret-a", time.Time{}); err != nil {
@@ -137,7 +138,7 @@ func TestWrongKeyIsReportedAsSuch(t *testing.T) {
 	}
 	other, _ := seal.NewKey()
 	e.key = other.String()
-	_, err := e.service().Token(ctx, "a", TokenOptions{})
+	_, err := e.service().Token(ctx, "a", record.Options{})
 	if err == nil || !strings.Contains(err.Error(), "does not match this database") || strings.Contains(err.Error(), "secret-a") {
 		t.Fatalf("err = %v, want a key mismatch message", err)
 	}
@@ -157,7 +158,7 @@ func oauthEnv(t *testing.T, opts oauthtest.Options) (*env, *oauthtest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := Profile{Name: "api", Type: OAuth, OAuth: &OAuthConfig{
+	p := Profile{Name: "api", Type: record.OAuth, OAuth: &OAuthConfig{
 		Issuer: srv.Issuer(), Endpoints: eps, ClientID: "tok-cli", Scopes: []string{"openid", "offline_access"},
 	}}
 	if err := svc.AddProfile(ctx, p, ""); err != nil {
@@ -185,7 +186,7 @@ func approveInBackground(u string) error {
 func TestRefreshSingleFlight(t *testing.T) {
 	ctx := context.Background()
 	e, srv := oauthEnv(t, oauthtest.Options{AccessTokenTTL: time.Hour})
-	first, err := e.service().Token(ctx, "api", TokenOptions{})
+	first, err := e.service().Token(ctx, "api", record.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +203,7 @@ func TestRefreshSingleFlight(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cred, err := e.service().Token(ctx, "api", TokenOptions{})
+			cred, err := e.service().Token(ctx, "api", record.Options{})
 			if err != nil {
 				errs <- err
 				return
@@ -236,7 +237,7 @@ func TestRefreshSingleFlight(t *testing.T) {
 func TestForcedRefreshRotates(t *testing.T) {
 	ctx := context.Background()
 	e, srv := oauthEnv(t, oauthtest.Options{})
-	before, _ := e.service().Token(ctx, "api", TokenOptions{})
+	before, _ := e.service().Token(ctx, "api", record.Options{})
 	cred, err := e.service().Refresh(ctx, "api")
 	if err != nil {
 		t.Fatal(err)
@@ -264,7 +265,7 @@ func TestRevokedRefreshTokenNeedsLogin(t *testing.T) {
 	if srv.Counts().Revocation == 0 {
 		t.Fatal("revoke did not reach the server")
 	}
-	if _, err := e.service().Token(ctx, "api", TokenOptions{}); !errors.Is(err, ErrLoginRequired) {
+	if _, err := e.service().Token(ctx, "api", record.Options{}); !errors.Is(err, ErrLoginRequired) {
 		t.Fatalf("after revoke: err = %v, want ErrLoginRequired", err)
 	}
 
@@ -272,7 +273,7 @@ func TestRevokedRefreshTokenNeedsLogin(t *testing.T) {
 	// next refresh gets invalid_grant, tok records the dead grant and says
 	// to log in.
 	e2, srv2 := oauthEnv(t, oauthtest.Options{})
-	cur, _ := e2.service().Token(ctx, "api", TokenOptions{})
+	cur, _ := e2.service().Token(ctx, "api", record.Options{})
 	st := readState(t, e2, "api")
 	rt := unseal(t, e2, "api", "refresh", st.Refresh)
 	hc, _ := oauth.NewHTTPClient("", 5*time.Second)
@@ -280,7 +281,7 @@ func TestRevokedRefreshTokenNeedsLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	e2.clock.Advance(2 * time.Hour)
-	_, err := e2.service().Token(ctx, "api", TokenOptions{})
+	_, err := e2.service().Token(ctx, "api", record.Options{})
 	if !errors.Is(err, ErrLoginRequired) || !strings.Contains(err.Error(), "tok login -p api") {
 		t.Fatalf("err = %v, want login required", err)
 	}
@@ -295,16 +296,19 @@ func TestRevokedRefreshTokenNeedsLogin(t *testing.T) {
 	if string(after.Access) != string(st.Access) || !after.Expiry.Equal(st.Expiry) {
 		t.Fatal("recording the refusal lost the access token or its expiry")
 	}
-	if Evaluate(&Profile{Type: OAuth, OAuth: &OAuthConfig{}}, &after, K8sAccessToken, e2.clock.Now()) != StatusLoginRequired {
+	if record.Evaluate((&Profile{Type: record.OAuth, OAuth: &OAuthConfig{}}).Policy(), &after, record.K8sAccessToken, e2.clock.Now()) != record.StatusLoginRequired {
 		t.Fatal("a dead grant does not evaluate to login required")
 	}
 
 	// Later calls fail at once, without a request, whatever they ask.
 	before := srv2.Counts()
 	for _, call := range []func() error{
-		func() error { _, err := e2.service().Token(ctx, "api", TokenOptions{}); return err },
+		func() error { _, err := e2.service().Token(ctx, "api", record.Options{}); return err },
 		func() error { _, err := e2.service().Refresh(ctx, "api"); return err },
-		func() error { _, err := e2.service().Token(ctx, "api", TokenOptions{Use: K8sIDToken}); return err },
+		func() error {
+			_, err := e2.service().Token(ctx, "api", record.Options{Use: record.K8sIDToken})
+			return err
+		},
 	} {
 		if err := call(); !errors.Is(err, ErrLoginRequired) || !strings.Contains(err.Error(), "refused the refresh token") || !strings.Contains(err.Error(), "tok login -p api") {
 			t.Errorf("after the refusal: err = %v, want login required naming the refusal", err)
@@ -321,7 +325,7 @@ func TestRevokedRefreshTokenNeedsLogin(t *testing.T) {
 	if st := readState(t, e2, "api"); !st.RefreshRefused.IsZero() || len(st.Refresh) == 0 {
 		t.Fatal("a login did not clear the refusal")
 	}
-	if _, err := e2.service().Token(ctx, "api", TokenOptions{}); err != nil {
+	if _, err := e2.service().Token(ctx, "api", record.Options{}); err != nil {
 		t.Fatalf("after the login: %v", err)
 	}
 }
@@ -329,10 +333,10 @@ func TestRevokedRefreshTokenNeedsLogin(t *testing.T) {
 func TestServerErrorFallsBackToCurrentToken(t *testing.T) {
 	ctx := context.Background()
 	e, srv := oauthEnv(t, oauthtest.Options{AccessTokenTTL: time.Hour})
-	cur, _ := e.service().Token(ctx, "api", TokenOptions{})
+	cur, _ := e.service().Token(ctx, "api", record.Options{})
 	srv.FailTokenRequests(http.StatusInternalServerError)
 	e.clock.Advance(time.Hour - 30*time.Second) // stale, not yet expired
-	cred, err := e.service().Token(ctx, "api", TokenOptions{})
+	cred, err := e.service().Token(ctx, "api", record.Options{})
 	if err != nil || cred.Token != cur.Token {
 		t.Fatalf("stale token with failing server: %+v, %v; want the current token", cred, err)
 	}
@@ -340,18 +344,18 @@ func TestServerErrorFallsBackToCurrentToken(t *testing.T) {
 		t.Fatalf("warnings = %q", e.warnings)
 	}
 	e.clock.Advance(time.Minute) // now expired
-	if _, err := e.service().Token(ctx, "api", TokenOptions{}); err == nil || errors.Is(err, ErrLoginRequired) {
+	if _, err := e.service().Token(ctx, "api", record.Options{}); err == nil || errors.Is(err, ErrLoginRequired) {
 		t.Fatalf("expired token with failing server: err = %v, want a refresh error", err)
 	}
 	srv.FailTokenRequests(0)
-	if _, err := e.service().Token(ctx, "api", TokenOptions{}); err != nil {
+	if _, err := e.service().Token(ctx, "api", record.Options{}); err != nil {
 		t.Fatalf("after the server recovered: %v", err)
 	}
 }
 
-func readState(t *testing.T, e *env, name string) State {
+func readState(t *testing.T, e *env, name string) record.State {
 	t.Helper()
-	var st State
+	var st record.State
 	if err := store.New(e.home).View(func(tx *store.Tx) error { return tx.Get(store.States, name, &st) }); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/when"
 )
@@ -118,14 +119,14 @@ type sharedState struct {
 
 // probe is a State with the same shape as st, for Evaluate, which looks
 // only at which tokens are present and at the times.
-func (st *sharedState) probe() State {
+func (st *sharedState) probe() record.State {
 	present := func(v string) []byte {
 		if v == "" {
 			return nil
 		}
 		return []byte{1}
 	}
-	return State{Access: present(st.Access), Refresh: present(st.Refresh), ID: present(st.ID),
+	return record.State{Access: present(st.Access), Refresh: present(st.Refresh), ID: present(st.ID),
 		Expiry: st.Expiry, IDExpiry: st.IDExpiry, Obtained: st.Obtained}
 }
 
@@ -141,7 +142,7 @@ func (st *sharedState) ttl(p *Profile, now time.Time) time.Duration {
 		return sharedRefreshTTL
 	}
 	if st.Expiry.IsZero() {
-		return p.MaxAge()
+		return p.Policy().MaxAge()
 	}
 	return st.Expiry.Sub(now)
 }
@@ -233,15 +234,15 @@ func (ss *sharedSession) write(ctx context.Context, gen uint64, st *sharedState,
 // renewed says another member stored it while this one waited: then a
 // token already inside its margin is taken too (the rule of the local
 // refresh lock), since asking again would make every waiter a request.
-func (rec sharedRecord) usable(p *Profile, use K8sToken, now time.Time, renewed bool) bool {
+func (rec sharedRecord) usable(p *Profile, use record.K8sToken, now time.Time, renewed bool) bool {
 	if rec.state == nil {
 		return false
 	}
 	probe := rec.state.probe()
-	switch Evaluate(p, &probe, use, now) {
-	case StatusValid:
+	switch record.Evaluate(p.Policy(), &probe, use, now) {
+	case record.StatusValid:
 		return true
-	case StatusStale:
+	case record.StatusStale:
 		return renewed
 	}
 	return false
@@ -260,11 +261,11 @@ func (s *Service) sharedLease() time.Duration {
 // lock (polling with a short backoff while another member holds it, and
 // re-reading each time), asks the provider once, and writes the result
 // with compare-and-swap before anyone else reads it.
-func (s *Service) refreshShared(ctx context.Context, cur snapshot, use K8sToken, force bool) (Credential, error) {
+func (s *Service) refreshShared(ctx context.Context, cur snapshot, use record.K8sToken, force bool) (record.Credential, error) {
 	p := &cur.profile
 	ss, err := s.openShared(ctx, p)
 	if err != nil {
-		return Credential{}, err
+		return record.Credential{}, err
 	}
 	deadline := time.Now().Add(s.lockTimeout())
 	var seenGen uint64
@@ -290,12 +291,12 @@ func (s *Service) refreshShared(ctx context.Context, cur snapshot, use K8sToken,
 			break
 		}
 		if time.Now().After(deadline) {
-			return Credential{}, fmt.Errorf("%w: another member of the shared cache held the refresh lock of profile %q for over %s; retry, or set TOK_LOCK_TIMEOUT", ErrBusy, p.Name, s.lockTimeout())
+			return record.Credential{}, fmt.Errorf("%w: another member of the shared cache held the refresh lock of profile %q for over %s; retry, or set TOK_LOCK_TIMEOUT", ErrBusy, p.Name, s.lockTimeout())
 		}
 		wait := backoff/2 + rand.N(backoff/2+1)
 		select {
 		case <-ctx.Done():
-			return Credential{}, ctx.Err()
+			return record.Credential{}, ctx.Err()
 		case <-time.After(wait):
 		}
 	}
@@ -311,14 +312,14 @@ func (s *Service) refreshShared(ctx context.Context, cur snapshot, use K8sToken,
 	}
 	cfg, err := s.oauthConfig(ctx, cur)
 	if err != nil {
-		return Credential{}, err
+		return record.Credential{}, err
 	}
 	// The shared refresh token is the newest one; a local one is only
 	// used when the cache lost the state (a flushed or restarted Redis).
 	prev := rec.state
 	if prev == nil {
 		if prev, err = s.localShared(ctx, cur); err != nil {
-			return Credential{}, err
+			return record.Credential{}, err
 		}
 	}
 	tok, err := s.grant(ctx, cur, cfg, prev.Refresh)
@@ -341,12 +342,12 @@ func (s *Service) refreshShared(ctx context.Context, cur snapshot, use K8sToken,
 				if rerr := s.recordRefusal(cur, err); rerr != nil {
 					s.log().Debug("could not record the refused refresh", "profile", p.Name, "err", rerr)
 				}
-				return Credential{}, fmt.Errorf("%w: the server refused the refresh of profile %q (%v): refresh token expired or revoked; run: tok login -p %s", ErrLoginRequired, p.Name, err, p.Name)
+				return record.Credential{}, fmt.Errorf("%w: the server refused the refresh of profile %q (%v): refresh token expired or revoked; run: tok login -p %s", ErrLoginRequired, p.Name, err, p.Name)
 			}
 		}
 		if prev.Access != "" {
 			exp := prev.Expiry
-			if use == K8sIDToken {
+			if use == record.K8sIDToken {
 				exp = prev.IDExpiry
 			}
 			if exp.IsZero() || s.now().Before(exp) {
@@ -354,14 +355,14 @@ func (s *Service) refreshShared(ctx context.Context, cur snapshot, use K8sToken,
 				return s.adoptShared(ctx, cur, prev, use)
 			}
 		}
-		return Credential{}, err
+		return record.Credential{}, err
 	}
 	if tok.IDTokenRejected != nil {
 		s.warn("warning: the ID token the provider returned for profile %q failed verification and was not stored: %v", p.Name, tok.IDTokenRejected)
 	}
 	next := &sharedState{TokenType: tok.TokenType, Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: tok.IDToken,
 		Expiry: s.onClock(tok.Expiry, now), IDExpiry: tok.IDTokenExpiry.UTC(), Obtained: now.UTC(), Scope: tok.Scope}
-	if next.Refresh == "" && p.Type == OAuth {
+	if next.Refresh == "" && p.Type == record.OAuth {
 		next.Refresh = prev.Refresh // the server did not rotate it
 	}
 	if next.ID == "" {
@@ -389,10 +390,10 @@ func (s *Service) refreshShared(ctx context.Context, cur snapshot, use K8sToken,
 	}
 	cred, err := s.adoptShared(ctx, cur, next, use)
 	if err != nil {
-		return Credential{}, err
+		return record.Credential{}, err
 	}
-	if use == K8sIDToken && tok.IDToken == "" && !cred.Expiry.After(s.now()) {
-		return Credential{}, loginRequired(p.Name, fmt.Sprintf("the provider of profile %q returned no new ID token on refresh", p.Name))
+	if use == record.K8sIDToken && tok.IDToken == "" && !cred.Expiry.After(s.now()) {
+		return record.Credential{}, loginRequired(p.Name, fmt.Sprintf("the provider of profile %q returned no new ID token on refresh", p.Name))
 	}
 	return cred, nil
 }
@@ -403,7 +404,7 @@ func (s *Service) refreshShared(ctx context.Context, cur snapshot, use K8sToken,
 func (s *Service) grant(ctx context.Context, cur snapshot, cfg oauth.Config, refreshToken string) (oauth.Token, error) {
 	p := &cur.profile
 	switch {
-	case p.Type == Federated:
+	case p.Type == record.Federated:
 		if err := p.Federation.Validate(); err != nil {
 			return oauth.Token{}, fmt.Errorf("profile %q: %w", p.Name, err)
 		}
@@ -450,7 +451,7 @@ func (s *Service) localShared(ctx context.Context, cur snapshot) (*sharedState, 
 
 // adoptShared stores st locally (so this member's next call is served by
 // the small tok without the network) and hands it out.
-func (s *Service) adoptShared(ctx context.Context, cur snapshot, st *sharedState, use K8sToken) (Credential, error) {
+func (s *Service) adoptShared(ctx context.Context, cur snapshot, st *sharedState, use record.K8sToken) (record.Credential, error) {
 	next := pendingState{tok: st.token(), now: st.Obtained, exact: true}
 	if next.now.IsZero() {
 		next.now = s.now()
@@ -463,18 +464,18 @@ func (s *Service) adoptShared(ctx context.Context, cur snapshot, st *sharedState
 // (client credentials, federation): fetch locally with one warning. A
 // refresh-token grant must not refresh alone: a second holder of the
 // chain presenting an older refresh token gets the whole grant revoked.
-func (s *Service) sharedFailed(ctx context.Context, cur snapshot, use K8sToken, cause error, force bool) (Credential, error) {
+func (s *Service) sharedFailed(ctx context.Context, cur snapshot, use record.K8sToken, cause error, force bool) (record.Credential, error) {
 	if !errors.Is(cause, errSharedUnavailable) {
-		return Credential{}, cause
+		return record.Credential{}, cause
 	}
 	p := &cur.profile
-	if p.Type == OAuth && (len(cur.state.Refresh) > 0 || p.OAuth.Flow != FlowClientCredentials) {
+	if p.Type == record.OAuth && (len(cur.state.Refresh) > 0 || p.OAuth.Flow != FlowClientCredentials) {
 		exp := cur.state.ExpiryFor(use)
 		if cur.state.HasToken() && (exp.IsZero() || s.now().Before(exp)) {
 			s.warn("warning: the shared cache of profile %q is unreachable (%v); using the current token, valid until %s", p.Name, cause, when.Format(exp, s.now()))
 			return s.credential(ctx, cur, use)
 		}
-		return Credential{}, fmt.Errorf("the shared cache of profile %q is unreachable (%v); tok does not refresh a shared refresh token alone, since the provider would revoke the grant for every member; retry when the cache is back", p.Name, cause)
+		return record.Credential{}, fmt.Errorf("the shared cache of profile %q is unreachable (%v); tok does not refresh a shared refresh token alone, since the provider would revoke the grant for every member; retry when the cache is back", p.Name, cause)
 	}
 	s.warn("warning: the shared cache of profile %q is unreachable (%v); fetching a token for this host alone", p.Name, cause)
 	return s.renewLocked(ctx, cur, use, s.now(), force)

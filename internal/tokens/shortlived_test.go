@@ -8,6 +8,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/record"
 )
 
 // shortTTL is the lifetime of the access tokens in these tests: shorter
@@ -23,7 +24,7 @@ func TestShortLivedTokenNotStaleAfterLogin(t *testing.T) {
 	ctx := context.Background()
 	e, srv := oauthEnv(t, oauthtest.Options{AccessTokenTTL: shortTTL})
 	srv.ResetCounts()
-	first, err := e.service().Token(ctx, "api", TokenOptions{})
+	first, err := e.service().Token(ctx, "api", record.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,11 +32,11 @@ func TestShortLivedTokenNotStaleAfterLogin(t *testing.T) {
 	if d := first.Margin - shortTTL/2; d > time.Second || d < -time.Second {
 		t.Errorf("credential margin = %s, want about %s (the default margin capped at half the lifetime)", first.Margin, shortTTL/2)
 	}
-	if st := Evaluate(&Profile{Type: OAuth, OAuth: &OAuthConfig{}}, ptr(readState(t, e, "api")), K8sAccessToken, e.clock.Now()); st != StatusValid {
+	if st := record.Evaluate((&Profile{Type: record.OAuth, OAuth: &OAuthConfig{}}).Policy(), ptr(readState(t, e, "api")), record.K8sAccessToken, e.clock.Now()); st != record.StatusValid {
 		t.Errorf("status right after login = %s, want valid", st)
 	}
 	for i := 0; i < 9; i++ {
-		cred, err := e.service().Token(ctx, "api", TokenOptions{})
+		cred, err := e.service().Token(ctx, "api", record.Options{})
 		if err != nil || cred.Token != first.Token {
 			t.Fatalf("call %d, %ds after login: err %v, same token %v", i, i, err, cred.Token == first.Token)
 		}
@@ -45,12 +46,12 @@ func TestShortLivedTokenNotStaleAfterLogin(t *testing.T) {
 		t.Fatalf("%d token requests within the first 9 s of a 20 s token, want 0", c.TokenRequests())
 	}
 	e.clock.Advance(1500 * time.Millisecond) // 10.5 s: inside the 10 s margin
-	next, err := e.service().Token(ctx, "api", TokenOptions{})
+	next, err := e.service().Token(ctx, "api", record.Options{})
 	if err != nil || next.Token == first.Token {
 		t.Fatalf("inside the margin: err %v, renewed %v", err, next.Token != first.Token)
 	}
 	for i := 0; i < 5; i++ {
-		if cred, err := e.service().Token(ctx, "api", TokenOptions{}); err != nil || cred.Token != next.Token {
+		if cred, err := e.service().Token(ctx, "api", record.Options{}); err != nil || cred.Token != next.Token {
 			t.Fatalf("after the refresh: err %v, same token %v", err, cred.Token == next.Token)
 		}
 	}
@@ -67,7 +68,7 @@ func ptr[T any](v T) *T { return &v }
 func TestShortLivedStormAfterExpiry(t *testing.T) {
 	ctx := context.Background()
 	e, srv := oauthEnv(t, oauthtest.Options{AccessTokenTTL: shortTTL})
-	first, err := e.service().Token(ctx, "api", TokenOptions{})
+	first, err := e.service().Token(ctx, "api", record.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +149,7 @@ func storm(t *testing.T, n int, next func() *Service) []string {
 	for i := 0; i < n; i++ {
 		svc := next()
 		wg.Go(func() {
-			cred, err := svc.Token(context.Background(), "api", TokenOptions{})
+			cred, err := svc.Token(context.Background(), "api", record.Options{})
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

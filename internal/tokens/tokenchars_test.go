@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/store"
 )
 
@@ -37,20 +37,20 @@ func TestProviderTokensMustBeHeaderSafe(t *testing.T) {
 			defer srv.Close()
 			ctx := context.Background()
 			e := newEnv(t)
-			p := Profile{Name: "api", Type: OAuth, OAuth: &OAuthConfig{
+			p := Profile{Name: "api", Type: record.OAuth, OAuth: &OAuthConfig{
 				Endpoints: oauth.Endpoints{TokenURL: srv.URL}, ExplicitEndpoints: true, ClientID: "ci", Flow: FlowClientCredentials,
 			}}
 			if err := e.service().AddProfile(ctx, p, "secret"); err != nil {
 				t.Fatal(err)
 			}
-			_, err := e.service().Token(ctx, "api", TokenOptions{})
-			if !errors.Is(err, cached.ErrBadToken) || !strings.Contains(err.Error(), `profile "api"`) {
+			_, err := e.service().Token(ctx, "api", record.Options{})
+			if !errors.Is(err, record.ErrBadToken) || !strings.Contains(err.Error(), `profile "api"`) {
 				t.Fatalf("Token = %v, want a refused token naming the profile", err)
 			}
 			if strings.Contains(err.Error(), "X-Injected") || strings.Contains(err.Error(), "abc") {
 				t.Errorf("the error shows the token: %v", err)
 			}
-			var st State
+			var st record.State
 			if err := store.New(e.home).View(func(tx *store.Tx) error { return tx.Get(store.States, "api", &st) }); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("a refused response was stored: %+v, %v", st, err)
 			}
@@ -64,12 +64,12 @@ func TestProviderTokensMustBeHeaderSafe(t *testing.T) {
 func TestStaticTokenRefusesControlCharacters(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	if err := e.service().AddProfile(ctx, Profile{Name: "gh", Type: Static}, ""); err != nil {
+	if err := e.service().AddProfile(ctx, Profile{Name: "gh", Type: record.Static}, ""); err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range []string{"a\x00b", "a\r\nX-Injected: 1", "\xff\xfe", "a\x1b[2Jb", strings.Repeat("a", cached.MaxTokenSize+1)} {
+	for _, bad := range []string{"a\x00b", "a\r\nX-Injected: 1", "\xff\xfe", "a\x1b[2Jb", strings.Repeat("a", record.MaxTokenSize+1)} {
 		err := e.service().SetStaticToken(ctx, "gh", bad, time.Time{})
-		if !errors.Is(err, cached.ErrBadToken) || !strings.Contains(err.Error(), `"gh"`) {
+		if !errors.Is(err, record.ErrBadToken) || !strings.Contains(err.Error(), `"gh"`) {
 			t.Errorf("SetStaticToken(%.20q) = %v, want it refused", bad, err)
 		}
 	}

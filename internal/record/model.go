@@ -1,13 +1,16 @@
-// Package cached is tok's read path: the stored token state of a profile,
-// the rules that say whether it can be handed out as it is, and a Reader
-// that hands it out without network, locks or heavy dependencies.
+// Package record is tok's domain core: what a profile's stored record
+// and token state are (Type, Policy, State), the one rule that says
+// whether a token can be handed out as it is (Evaluate, Status), the
+// Credential handed out, and the read path, a Reader that serves it
+// without network, locks or heavy dependencies.
 //
-// It is what the small `tok` binary links to answer `tok token`, `tok kube`
-// and `tok exec` from the cache on every kubectl call, so it must stay free
-// of HTTP, TUI and YAML packages: their initialisation alone would cost the
-// hot path more than its whole budget. internal/tokens builds refresh,
-// login and revocation on top of the types here.
-package cached
+// Both binaries build on it. The small `tok` links it to answer
+// `tok token`, `tok kube` and `tok exec` from the store on every kubectl
+// call, so it must stay free of HTTP, TUI and YAML packages: their
+// initialisation alone would cost the hot path more than its whole budget.
+// internal/tokens builds refresh, login and revocation on top of the types
+// here and uses them under these names; it re-exports none of them.
+package record
 
 import (
 	"encoding/json"

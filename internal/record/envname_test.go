@@ -1,10 +1,10 @@
-package cached_test
+package record_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/tok-cli/tok/internal/cached"
+	"github.com/tok-cli/tok/internal/record"
 )
 
 // TestValidateEnvNameRefusesDangerousNames: a variable that programs read
@@ -17,13 +17,13 @@ func TestValidateEnvNameRefusesDangerousNames(t *testing.T) {
 		"PROMPT_COMMAND", "GIT_SSH_COMMAND", "GIT_CONFIG_VALUE_0", "JAVA_TOOL_OPTIONS", "MAVEN_OPTS",
 		"https_proxy", "SSH_ASKPASS", "GIT_EDITOR", "HOME", "KUBECONFIG", "SSL_CERT_FILE", "BASH_FUNC_ls%%",
 	} {
-		err := cached.ValidateEnvName(name)
+		err := record.ValidateEnvName(name)
 		if err == nil || !strings.Contains(err.Error(), "refused") {
 			t.Errorf("ValidateEnvName(%q) = %v, want it refused", name, err)
 		}
 	}
 	for _, name := range []string{"GH_TOKEN", "GITHUB_TOKEN", "VAULT_TOKEN", "NODE_AUTH_TOKEN", "API_TOKEN", "CI_JOB_JWT", "NPM_TOKEN"} {
-		if err := cached.ValidateEnvName(name); err != nil {
+		if err := record.ValidateEnvName(name); err != nil {
 			t.Errorf("ValidateEnvName(%q) = %v, want it accepted", name, err)
 		}
 	}

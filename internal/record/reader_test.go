@@ -1,4 +1,4 @@
-package cached_test
+package record_test
 
 import (
 	"context"
@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/cached"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/tokens"
@@ -22,7 +22,7 @@ type fixture struct {
 	t      *testing.T
 	home   string
 	svc    *tokens.Service
-	reader *cached.Reader
+	reader *record.Reader
 	sealer *seal.Sealer
 	now    time.Time
 }
@@ -38,11 +38,11 @@ func newFixture(t *testing.T) *fixture {
 		home: home,
 		svc: &tokens.Service{Store: st, Keys: keys, KeySource: string(keysource.File),
 			Now: func() time.Time { return now }, HTTPTimeout: time.Second, LockTimeout: time.Second},
-		reader: &cached.Reader{Store: st, Keys: keys, KeySource: string(keysource.File), Now: func() time.Time { return now }},
+		reader: &record.Reader{Store: st, Keys: keys, KeySource: string(keysource.File), Now: func() time.Time { return now }},
 		now:    now,
 	}
 	// A static token sets up the data key; its profile is the default.
-	f.add(tokens.Profile{Name: "first", Type: tokens.Static, Env: []string{"FIRST_TOKEN"}})
+	f.add(tokens.Profile{Name: "first", Type: record.Static, Env: []string{"FIRST_TOKEN"}})
 	if err := f.svc.SetStaticToken(context.Background(), "first", "first-token", time.Time{}); err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func newFixture(t *testing.T) *fixture {
 	if err := st.View(func(tx *store.Tx) error { meta = tx.Meta(); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	_, sl, err := cached.VerifiedSealer(context.Background(), keys, meta, keysource.File)
+	_, sl, err := record.VerifiedSealer(context.Background(), keys, meta, keysource.File)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func (f *fixture) seal(profile, field, value string) []byte {
 }
 
 // putState stores a token state as tokens.Service would after a login.
-func (f *fixture) putState(name, access, refresh, id string, st cached.State) {
+func (f *fixture) putState(name, access, refresh, id string, st record.State) {
 	f.t.Helper()
 	st.Access, st.Refresh, st.ID = f.seal(name, "access", access), f.seal(name, "refresh", refresh), f.seal(name, "id", id)
 	if err := f.svc.Store.Update(func(tx *store.Tx) error { return tx.Put(store.States, name, st) }); err != nil {
@@ -92,10 +92,10 @@ func requests(srv *oauthtest.Server) int {
 	return c.TokenRequests() + c.Authorize + c.Revocation + c.Introspection + c.Discovery + c.JWKS
 }
 
-func oauthProfileAt(eps oauth.Endpoints, name string, flow tokens.Flow, margin, maxAge time.Duration, k8s tokens.K8sToken) tokens.Profile {
-	return tokens.Profile{Name: name, Type: tokens.OAuth, Env: []string{"GH_TOKEN", "X_TOKEN"}, OAuth: &tokens.OAuthConfig{
+func oauthProfileAt(eps oauth.Endpoints, name string, flow tokens.Flow, margin, maxAge time.Duration, k8s record.K8sToken) tokens.Profile {
+	return tokens.Profile{Name: name, Type: record.OAuth, Env: []string{"GH_TOKEN", "X_TOKEN"}, OAuth: &tokens.OAuthConfig{
 		Endpoints: eps, ClientID: "c", Scopes: []string{"openid"}, Flow: flow,
-		RefreshMargin: tokens.Duration(margin), MaxAge: tokens.Duration(maxAge), K8sToken: k8s,
+		RefreshMargin: record.Duration(margin), MaxAge: record.Duration(maxAge), K8sToken: k8s,
 		AuthParams: map[string]string{"prompt": "login"}, Resources: []string{"https://api"},
 	}}
 }
@@ -117,66 +117,66 @@ func TestLookupAgreesWithService(t *testing.T) {
 	srv := oauthtest.New(t, oauthtest.Options{})
 	srv.FailTokenRequests(http.StatusServiceUnavailable)
 	eps := oauth.Endpoints{AuthURL: srv.AuthURL(), TokenURL: srv.TokenURL(), RevocationURL: srv.RevocationURL()}
-	oauthProfile := func(name string, flow tokens.Flow, margin, maxAge time.Duration, k8s tokens.K8sToken) tokens.Profile {
+	oauthProfile := func(name string, flow tokens.Flow, margin, maxAge time.Duration, k8s record.K8sToken) tokens.Profile {
 		return oauthProfileAt(eps, name, flow, margin, maxAge, k8s)
 	}
 	hour, min := f.now.Add(time.Hour), f.now.Add(30*time.Second)
 
 	f.add(oauthProfile("valid", tokens.FlowBrowser, 0, 0, ""))
-	f.putState("valid", "a-valid", "r", "", cached.State{Gen: 1, TokenType: "Bearer", Expiry: hour})
+	f.putState("valid", "a-valid", "r", "", record.State{Gen: 1, TokenType: "Bearer", Expiry: hour})
 	f.add(oauthProfile("stale", tokens.FlowBrowser, 0, 0, ""))
-	f.putState("stale", "a-stale", "r", "", cached.State{Gen: 1, Expiry: min})
+	f.putState("stale", "a-stale", "r", "", record.State{Gen: 1, Expiry: min})
 	f.add(oauthProfile("short-margin", tokens.FlowBrowser, 10*time.Second, 0, ""))
-	f.putState("short-margin", "a-short", "r", "", cached.State{Gen: 1, Expiry: min})
+	f.putState("short-margin", "a-short", "r", "", record.State{Gen: 1, Expiry: min})
 	f.add(oauthProfile("old-no-expiry", tokens.FlowDevice, 0, 0, ""))
-	f.putState("old-no-expiry", "a-old", "r", "", cached.State{Gen: 1, Obtained: f.now.Add(-2 * time.Hour)})
+	f.putState("old-no-expiry", "a-old", "r", "", record.State{Gen: 1, Obtained: f.now.Add(-2 * time.Hour)})
 	f.add(oauthProfile("young-no-expiry", tokens.FlowDevice, 0, 3*time.Hour, ""))
-	f.putState("young-no-expiry", "a-young", "r", "", cached.State{Gen: 1, Obtained: f.now.Add(-2 * time.Hour)})
+	f.putState("young-no-expiry", "a-young", "r", "", record.State{Gen: 1, Obtained: f.now.Add(-2 * time.Hour)})
 	f.add(oauthProfile("cc-expired", tokens.FlowClientCredentials, 0, 0, ""))
-	f.putState("cc-expired", "a-cc", "", "", cached.State{Gen: 1, Expiry: f.now.Add(-time.Minute)})
+	f.putState("cc-expired", "a-cc", "", "", record.State{Gen: 1, Expiry: f.now.Add(-time.Minute)})
 	f.add(oauthProfile("no-refresh-in-margin", tokens.FlowBrowser, 0, 0, ""))
-	f.putState("no-refresh-in-margin", "a-nr", "", "", cached.State{Gen: 1, Expiry: min})
-	f.add(oauthProfile("k8s-id", tokens.FlowBrowser, 0, 0, tokens.K8sIDToken))
-	f.putState("k8s-id", "a-k8s", "r", "id-k8s", cached.State{Gen: 1, Expiry: hour, IDExpiry: hour.Add(-10 * time.Minute)})
-	f.add(oauthProfile("k8s-id-missing", tokens.FlowBrowser, 0, 0, tokens.K8sIDToken))
-	f.putState("k8s-id-missing", "a-k8s2", "", "", cached.State{Gen: 1, Expiry: hour})
+	f.putState("no-refresh-in-margin", "a-nr", "", "", record.State{Gen: 1, Expiry: min})
+	f.add(oauthProfile("k8s-id", tokens.FlowBrowser, 0, 0, record.K8sIDToken))
+	f.putState("k8s-id", "a-k8s", "r", "id-k8s", record.State{Gen: 1, Expiry: hour, IDExpiry: hour.Add(-10 * time.Minute)})
+	f.add(oauthProfile("k8s-id-missing", tokens.FlowBrowser, 0, 0, record.K8sIDToken))
+	f.putState("k8s-id-missing", "a-k8s2", "", "", record.State{Gen: 1, Expiry: hour})
 	f.add(oauthProfile("never-logged-in", tokens.FlowBrowser, 0, 0, ""))
 	f.add(oauthProfile("dead-grant", tokens.FlowBrowser, 0, 0, ""))
-	f.putState("dead-grant", "a-dead", "", "", cached.State{Gen: 2, Expiry: hour, RefreshRefused: f.now.Add(-time.Minute), RefusalReason: "invalid_grant"})
+	f.putState("dead-grant", "a-dead", "", "", record.State{Gen: 2, Expiry: hour, RefreshRefused: f.now.Add(-time.Minute), RefusalReason: "invalid_grant"})
 	f.add(oauthProfile("short-lived", tokens.FlowBrowser, 0, 0, ""))
-	f.putState("short-lived", "a-short-lived", "r", "", cached.State{Gen: 1, Obtained: f.now.Add(-5 * time.Second), Expiry: f.now.Add(15 * time.Second)})
-	f.add(tokens.Profile{Name: "static-expired", Type: tokens.Static})
+	f.putState("short-lived", "a-short-lived", "r", "", record.State{Gen: 1, Obtained: f.now.Add(-5 * time.Second), Expiry: f.now.Add(15 * time.Second)})
+	f.add(tokens.Profile{Name: "static-expired", Type: record.Static})
 	if err := f.svc.SetStaticToken(ctx, "static-expired", "s-old", f.now.Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	f.add(tokens.Profile{Name: "static-empty", Type: tokens.Static})
+	f.add(tokens.Profile{Name: "static-empty", Type: record.Static})
 
 	for _, tc := range []struct {
 		name  string
-		opts  cached.Options
+		opts  record.Options
 		serve bool
 	}{
-		{"", cached.Options{}, true}, // the default profile
-		{"first", cached.Options{}, true},
-		{"valid", cached.Options{}, true},
-		{"valid", cached.Options{Kubernetes: true}, true},
-		{"stale", cached.Options{}, false},
-		{"short-margin", cached.Options{}, true},
-		{"old-no-expiry", cached.Options{}, false},
-		{"young-no-expiry", cached.Options{}, true},
-		{"cc-expired", cached.Options{}, false},
-		{"no-refresh-in-margin", cached.Options{}, true},
-		{"k8s-id", cached.Options{Kubernetes: true}, true},
-		{"k8s-id", cached.Options{}, true},
-		{"k8s-id", cached.Options{Use: cached.K8sIDToken}, true},
-		{"k8s-id-missing", cached.Options{Kubernetes: true}, false},
-		{"never-logged-in", cached.Options{}, false},
-		{"dead-grant", cached.Options{}, false},
-		{"dead-grant", cached.Options{Kubernetes: true}, false},
-		{"short-lived", cached.Options{}, true},
-		{"static-expired", cached.Options{}, false},
-		{"static-expired", cached.Options{AllowExpired: true}, true},
-		{"static-empty", cached.Options{}, false},
+		{"", record.Options{}, true}, // the default profile
+		{"first", record.Options{}, true},
+		{"valid", record.Options{}, true},
+		{"valid", record.Options{Kubernetes: true}, true},
+		{"stale", record.Options{}, false},
+		{"short-margin", record.Options{}, true},
+		{"old-no-expiry", record.Options{}, false},
+		{"young-no-expiry", record.Options{}, true},
+		{"cc-expired", record.Options{}, false},
+		{"no-refresh-in-margin", record.Options{}, true},
+		{"k8s-id", record.Options{Kubernetes: true}, true},
+		{"k8s-id", record.Options{}, true},
+		{"k8s-id", record.Options{Use: record.K8sIDToken}, true},
+		{"k8s-id-missing", record.Options{Kubernetes: true}, false},
+		{"never-logged-in", record.Options{}, false},
+		{"dead-grant", record.Options{}, false},
+		{"dead-grant", record.Options{Kubernetes: true}, false},
+		{"short-lived", record.Options{}, true},
+		{"static-expired", record.Options{}, false},
+		{"static-expired", record.Options{AllowExpired: true}, true},
+		{"static-empty", record.Options{}, false},
 	} {
 		res, err := f.reader.Lookup(ctx, tc.name, tc.opts)
 		if err != nil {
@@ -187,7 +187,7 @@ func TestLookupAgreesWithService(t *testing.T) {
 			t.Errorf("Lookup(%q, %+v): served=%v (status %s), want %v", tc.name, tc.opts, res.Served, res.Status, tc.serve)
 			continue
 		}
-		topts := tokens.TokenOptions{Use: tc.opts.Use, Kubernetes: tc.opts.Kubernetes, AllowExpired: tc.opts.AllowExpired}
+		topts := record.Options{Use: tc.opts.Use, Kubernetes: tc.opts.Kubernetes, AllowExpired: tc.opts.AllowExpired}
 		srv.ResetCounts()
 		var warnings []string
 		f.svc.Warn = func(msg string) { warnings = append(warnings, msg) }
@@ -218,16 +218,16 @@ func TestLookupAgreesWithService(t *testing.T) {
 func TestLookupErrors(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if _, err := f.reader.Lookup(ctx, "missing", cached.Options{}); err == nil {
+	if _, err := f.reader.Lookup(ctx, "missing", record.Options{}); err == nil {
 		t.Error("Lookup of a missing profile: want an error")
 	}
 	r := *f.reader
 	r.KeySource = "nonsense"
-	if _, err := r.Lookup(ctx, "first", cached.Options{}); err == nil {
+	if _, err := r.Lookup(ctx, "first", record.Options{}); err == nil {
 		t.Error("Lookup with an unknown TOK_KEY_SOURCE: want an error")
 	}
 	r.KeySource = string(keysource.Env) // TOK_KEY unset
-	if _, err := r.Lookup(ctx, "first", cached.Options{}); err == nil {
+	if _, err := r.Lookup(ctx, "first", record.Options{}); err == nil {
 		t.Error("Lookup with key source env and no TOK_KEY: want an error")
 	}
 	wrong, err := seal.NewKey()
@@ -241,11 +241,11 @@ func TestLookupErrors(t *testing.T) {
 		}
 		return ""
 	}}
-	if res, err := r.Lookup(ctx, "first", cached.Options{}); err == nil || res.Served {
+	if res, err := r.Lookup(ctx, "first", record.Options{}); err == nil || res.Served {
 		t.Errorf("Lookup with a wrong data key: want an error, got served=%v", res.Served)
 	}
-	empty := &cached.Reader{Store: store.New(t.TempDir()), Keys: f.reader.Keys}
-	if _, err := empty.Lookup(ctx, "", cached.Options{}); err == nil {
+	empty := &record.Reader{Store: store.New(t.TempDir()), Keys: f.reader.Keys}
+	if _, err := empty.Lookup(ctx, "", record.Options{}); err == nil {
 		t.Error("Lookup in a home without a database: want an error")
 	}
 }

@@ -1,4 +1,4 @@
-package cached
+package record
 
 import (
 	"crypto/hmac"
