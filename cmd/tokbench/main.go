@@ -26,7 +26,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tok-cli/tok/internal/keyring"
+	"github.com/tok-cli/tok/internal/kernelkeys"
 	"github.com/tok-cli/tok/internal/oauth/oauthtest"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/sharedcache/redistest"
@@ -301,7 +301,7 @@ func keyringCommands(tb *harnessTB, tokPath, root string, base []string, srv *oa
 	if err != nil {
 		return nil, err
 	}
-	cache := keyring.KernelCache{}
+	cache := kernelkeys.Cache{}
 	if _, ok := cache.Get(desc); !ok {
 		return nil, errors.New("tok token did not leave its data key in the kernel keyring cache, so the cached figure would be the uncached one")
 	}

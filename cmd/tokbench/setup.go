@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tok-cli/tok/internal/keyring"
+	"github.com/tok-cli/tok/internal/kernelkeys"
 	"github.com/tok-cli/tok/internal/oauth/oauthtest"
 	"github.com/tok-cli/tok/internal/store"
 )
@@ -150,7 +150,7 @@ func (h *home) removeKeyringKey() error {
 	desc, derr := h.keyCacheDesc()
 	_, err := h.run("", "config", "set", "key-source", "file")
 	if derr == nil {
-		if cerr := (keyring.KernelCache{}).Delete(desc); cerr != nil && err == nil {
+		if cerr := (kernelkeys.Cache{}).Delete(desc); cerr != nil && err == nil {
 			err = cerr
 		}
 	}

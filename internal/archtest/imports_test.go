@@ -21,16 +21,18 @@ var allowed = map[string][]string{
 	"cmd/docker-credential-tok": {"internal/front"},
 	"cmd/tok-full":              {"internal/cli"},
 	"cmd/gendocs":               {"internal/cli"},
-	"cmd/tokbench":              {"internal/keyring", "internal/oauth/oauthtest", "internal/seal", "internal/sharedcache/redistest", "internal/store"},
+	"cmd/tokbench":              {"internal/kernelkeys", "internal/oauth/oauthtest", "internal/seal", "internal/sharedcache/redistest", "internal/store"},
 
-	// The small front: the read path only.
-	"internal/front": {"internal/execcred", "internal/execrun", "internal/gitcred", "internal/keyring", "internal/keysource", "internal/output", "internal/procguard", "internal/record", "internal/store", "internal/tokhome"},
+	// The small front: the read path only. keyring only off Linux (macOS
+	// Keychain, Windows Credential Manager); on Linux it reads kernelkeys
+	// alone and links no D-Bus (TestFrontStaysSmall).
+	"internal/front": {"internal/execcred", "internal/execrun", "internal/gitcred", "internal/kernelkeys", "internal/keyring", "internal/keysource", "internal/output", "internal/procguard", "internal/record", "internal/store", "internal/tokhome"},
 
 	// tok-full's commands wire everything together.
 	"internal/cli": {
 		"internal/build", "internal/credmatch", "internal/dockerconfig", "internal/dockercred",
 		"internal/execcred", "internal/execrun", "internal/federation", "internal/front", "internal/gitcred",
-		"internal/iostreams", "internal/jwt", "internal/keyring", "internal/keysource", "internal/kubeconfig",
+		"internal/iostreams", "internal/jwt", "internal/kernelkeys", "internal/keyring", "internal/keysource", "internal/kubeconfig",
 		"internal/oauth", "internal/opener", "internal/output", "internal/procguard", "internal/profilefile",
 		"internal/providers", "internal/record", "internal/seal", "internal/sharedcache", "internal/store", "internal/termguard",
 		"internal/termtext", "internal/tokens", "internal/tokhome", "internal/tui", "internal/when",
@@ -53,7 +55,7 @@ var allowed = map[string][]string{
 // leaves may import no tok package: each does one job on its own.
 var leaves = []string{
 	"internal/atomicfile", "internal/build", "internal/credmatch", "internal/dockercred", "internal/execcred",
-	"internal/federation", "internal/gitcred", "internal/iostreams", "internal/jwt", "internal/keyring",
+	"internal/federation", "internal/gitcred", "internal/iostreams", "internal/jwt", "internal/kernelkeys", "internal/keyring",
 	"internal/mask", "internal/opener", "internal/privfile", "internal/procguard", "internal/seal",
 	"internal/sharedcache", "internal/termguard", "internal/termtext", "internal/tokenfile", "internal/tokhome",
 	"internal/tui", "internal/when",

@@ -22,6 +22,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/execrun"
 	"github.com/tok-cli/tok/internal/iostreams"
+	"github.com/tok-cli/tok/internal/kernelkeys"
 	"github.com/tok-cli/tok/internal/keyring"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/procguard"
@@ -309,7 +310,7 @@ func (d *Deps) service() (*tokens.Service, error) {
 		Home:     home,
 		Getenv:   d.getenv,
 		Keyring:  keyring.Keyring{Service: keyring.DefaultService},
-		Cache:    keyring.KernelCache{},
+		Cache:    kernelkeys.Cache{},
 		NotFound: keyring.ErrNotFound,
 
 		Unavailable: keyring.ErrUnavailable,

@@ -9,7 +9,7 @@
 // whole cached-token budget. So this package links only the read path
 // (internal/record, the store, the key sources) and must never import
 // internal/cli, internal/tokens, internal/oauth, internal/tui or anything
-// that pulls them in; TestFrontStaysSmall enforces it.
+// that pulls them in; internal/archtest's TestFrontStaysSmall enforces it.
 //
 // The front never explains failures itself: on anything but success
 // (stale or missing token, no profile, a locked or damaged database, an
@@ -27,7 +27,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/execcred"
 	"github.com/tok-cli/tok/internal/execrun"
-	"github.com/tok-cli/tok/internal/keyring"
+	"github.com/tok-cli/tok/internal/kernelkeys"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/output"
 	"github.com/tok-cli/tok/internal/procguard"
@@ -128,14 +128,15 @@ func newReader(homeFlag string) (*record.Reader, error) {
 	}
 	st := store.New(home)
 	st.LockTimeout = lockWait
+	kr, notFound := osKeyring()
 	return &record.Reader{
 		Store: st,
 		Keys: &keysource.Resolver{
 			Home:     home,
 			Getenv:   os.Getenv,
-			Keyring:  osKeyring(),
-			Cache:    keyring.KernelCache{},
-			NotFound: keyring.ErrNotFound,
+			Keyring:  kr,
+			Cache:    kernelkeys.Cache{},
+			NotFound: notFound,
 		},
 		KeySource: os.Getenv("TOK_KEY_SOURCE"),
 	}, nil

@@ -8,5 +8,8 @@ import (
 )
 
 // osKeyring is the OS keyring itself where there is no kernel-keyring
-// cache in front of it (macOS Keychain, Windows Credential Manager).
-func osKeyring() keysource.OSKeyring { return keyring.Keyring{Service: keyring.DefaultService} }
+// cache in front of it (macOS Keychain, Windows Credential Manager; no
+// D-Bus on either), and its not-found sentinel.
+func osKeyring() (kr keysource.OSKeyring, notFound error) {
+	return keyring.Keyring{Service: keyring.DefaultService}, keyring.ErrNotFound
+}

@@ -6,9 +6,9 @@
 // caller can act on, ErrNotFound and ErrUnavailable, with a message that
 // says plainly what went wrong.
 //
-// KernelCache keeps a short-lived copy of a small secret in the Linux kernel
-// keyring so that hot paths can skip the D-Bus round trip to the Secret
-// Service.
+// The short-lived copy of the data key in the Linux kernel keyring, which
+// lets hot paths skip the D-Bus round trip, is internal/kernelkeys: the
+// small tok front links that and not this package, which links godbus.
 package keyring
 
 import (

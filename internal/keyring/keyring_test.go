@@ -221,7 +221,7 @@ func silentSocket(t *testing.T, dir string) string {
 }
 
 // BenchmarkKeyringGet measures one Secret Service read over an open D-Bus
-// connection, the cost KernelCache saves (plus the connection set-up of a
+// connection, the cost kernelkeys.Cache saves (plus the connection set-up of a
 // fresh process).
 func BenchmarkKeyringGet(b *testing.B) {
 	k := requireSecretService(b)

@@ -18,7 +18,8 @@ import (
 // The test binary doubles as a helper process: with helperEnv set it runs
 // one keyring operation and prints the outcome as JSON. Tests use it to try
 // the keyring from a fresh process with a different environment, since
-// godbus keeps one session bus connection per process.
+// godbus keeps one session bus connection per process. (The kernel-keyring
+// cache and its helpers live in internal/kernelkeys.)
 const helperEnv = "TOK_KEYRING_TEST_HELPER"
 
 func TestMain(m *testing.M) {
@@ -27,14 +28,6 @@ func TestMain(m *testing.M) {
 		os.Exit(m.Run())
 	case "keyring":
 		helperKeyring()
-	case "cache-get":
-		helperCacheGet()
-	case "cache-get-as-other":
-		becomeOtherUser()
-		helperCacheGet()
-	case "cache-plant-as-other":
-		becomeOtherUser()
-		helperCachePlant()
 	default:
 		fmt.Fprintf(os.Stderr, "unknown helper %q\n", os.Getenv(helperEnv))
 		os.Exit(2)
@@ -86,11 +79,6 @@ func helperKeyring() {
 		r.Locked = errors.Is(err, keyring.ErrLocked)
 	}
 	printResult(r)
-}
-
-func helperCacheGet() {
-	v, ok := keyring.KernelCache{}.Get(os.Getenv("HELPER_DESC"))
-	printResult(helperResult{Value: string(v), Found: ok})
 }
 
 // runHelper runs the test binary as helper name with env added to (and

@@ -6,7 +6,7 @@
 //     Windows Credential Manager), service "tok", item "data-key:<key id>".
 //     On Linux a copy is cached for ten minutes in the kernel keyring (the
 //     caller's session keyring, or the user-session keyring when there is
-//     none; see internal/keyring), readable only by the same user's
+//     none; see internal/kernelkeys), readable only by the same user's
 //     processes, like the Secret Service itself, so the hot path avoids a
 //     D-Bus round trip on every call.
 //   - file: a 0600 file beside the database, for headless hosts without a

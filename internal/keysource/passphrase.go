@@ -16,7 +16,7 @@ import (
 // The passphrase source keeps the data key in the database itself, wrapped
 // (AES-256-GCM) under a key derived from a passphrase with Argon2id. The
 // passphrase is never stored. Once unwrapped, the key is cached in the
-// Linux kernel keyring (the same KernelCache the keyring source uses) for
+// Linux kernel keyring (the same kernelkeys.Cache the keyring source uses) for
 // the unlock time, so later processes, the small tok front included,
 // read it from there exactly as they read a key cached from the OS keyring.
 
@@ -297,7 +297,7 @@ type UnlockState struct {
 }
 
 // remainer is a Cache that can say how long an entry has left
-// (keyring.KernelCache on Linux).
+// (kernelkeys.Cache on Linux).
 type remainer interface {
 	Remaining(desc string) (time.Duration, bool)
 }

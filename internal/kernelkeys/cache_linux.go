@@ -1,4 +1,4 @@
-package keyring
+package kernelkeys
 
 import (
 	"errors"
@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// KernelCache keeps short-lived copies of small secrets in the Linux kernel
+// Cache keeps short-lived copies of small secrets in the Linux kernel
 // keyring, as keys of type "user" with a timeout, so that a process can
 // skip the Secret Service's D-Bus round trip (about 7 ms) when another tok
 // process of the same session read the secret moments ago. The zero value
@@ -46,7 +46,7 @@ import (
 // keyring first and only then linked into the session keyring, so no
 // reader ever sees a key without its expiry, even if tok is killed
 // half-way through a Put.
-type KernelCache struct{}
+type Cache struct{}
 
 const (
 	keyType = "user"
@@ -61,7 +61,7 @@ const (
 
 // Get returns the value cached under desc, if there is one and it has not
 // expired. Any failure of the kernel keyring counts as a miss.
-func (KernelCache) Get(desc string) ([]byte, bool) {
+func (Cache) Get(desc string) ([]byte, bool) {
 	ring, err := sessionKeyring()
 	if err != nil || desc == "" {
 		return nil, false
@@ -88,7 +88,7 @@ func (KernelCache) Get(desc string) ([]byte, bool) {
 // kernel counts timeouts in whole seconds from the current second, so the
 // key lives between ttl (rounded up to a second) minus one second and ttl.
 // A failed Put leaves the cache as it was; callers can carry on without it.
-func (KernelCache) Put(desc string, value []byte, ttl time.Duration) error {
+func (Cache) Put(desc string, value []byte, ttl time.Duration) error {
 	switch {
 	case desc == "":
 		return errors.New("kernel keyring cache: empty description")
@@ -132,7 +132,7 @@ func (KernelCache) Put(desc string, value []byte, ttl time.Duration) error {
 
 // Delete removes the value cached under desc, if any. Call it when the
 // secret changes or is deleted, so no stale copy outlives it.
-func (KernelCache) Delete(desc string) error {
+func (Cache) Delete(desc string) error {
 	ring, err := sessionKeyring()
 	if err != nil {
 		return err
@@ -161,7 +161,7 @@ func (KernelCache) Delete(desc string) error {
 // 59m, 7h, 6d, 3w), so the true time left is at least Remaining and less
 // than one more unit. ok is false when there is no such value, or the
 // kernel does not say (no /proc/keys, or a key without a timeout).
-func (KernelCache) Remaining(desc string) (left time.Duration, ok bool) {
+func (Cache) Remaining(desc string) (left time.Duration, ok bool) {
 	ring, err := sessionKeyring()
 	if err != nil || desc == "" {
 		return 0, false
@@ -211,7 +211,7 @@ func parseKeyTimeout(s string) (time.Duration, bool) {
 }
 
 // ownKey reports whether key id belongs to this process's user and has
-// exactly the permissions Put gives (see KernelCache).
+// exactly the permissions Put gives (see Cache).
 func ownKey(id int) bool {
 	// "type;uid;gid;perm;description"
 	info, err := unix.KeyctlString(unix.KEYCTL_DESCRIBE, id)
@@ -232,7 +232,7 @@ func ownKey(id int) bool {
 
 // sessionKeyring returns the serial of the caller's session keyring,
 // resolving KEY_SPEC_SESSION_KEYRING without asking the kernel to create
-// one (see KernelCache).
+// one (see Cache).
 func sessionKeyring() (int, error) {
 	id, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, false)
 	if err != nil {

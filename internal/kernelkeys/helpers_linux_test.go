@@ -1,4 +1,4 @@
-package keyring_test
+package kernelkeys_test
 
 import (
 	"os"

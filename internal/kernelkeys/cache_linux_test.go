@@ -1,4 +1,4 @@
-package keyring_test
+package kernelkeys_test
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/tok-cli/tok/internal/keyring"
+	"github.com/tok-cli/tok/internal/kernelkeys"
 )
 
 // cacheDesc returns a description no other test or tok process uses, and
@@ -19,7 +19,7 @@ func cacheDesc(t testing.TB) string {
 	t.Helper()
 	desc := "tok-test:" + t.Name() + ":" + randomHex(t, 8)
 	t.Cleanup(func() {
-		if err := (keyring.KernelCache{}).Delete(desc); err != nil {
+		if err := (kernelkeys.Cache{}).Delete(desc); err != nil {
 			t.Errorf("cleanup: %v", err)
 		}
 	})
@@ -27,7 +27,7 @@ func cacheDesc(t testing.TB) string {
 }
 
 func TestKernelCachePutGetDelete(t *testing.T) {
-	var c keyring.KernelCache
+	var c kernelkeys.Cache
 	desc := cacheDesc(t)
 
 	if v, ok := c.Get(desc); ok {
@@ -61,7 +61,7 @@ func TestKernelCachePutGetDelete(t *testing.T) {
 }
 
 func TestKernelCacheExpires(t *testing.T) {
-	var c keyring.KernelCache
+	var c kernelkeys.Cache
 	desc := cacheDesc(t)
 
 	// The kernel counts a timeout in whole seconds from the current wall
@@ -96,7 +96,7 @@ func TestKernelCacheExpires(t *testing.T) {
 func TestKernelCacheSharedWithOtherProcesses(t *testing.T) {
 	desc := cacheDesc(t)
 	value := "data key " + randomHex(t, 16)
-	if err := (keyring.KernelCache{}).Put(desc, []byte(value), time.Minute); err != nil {
+	if err := (kernelkeys.Cache{}).Put(desc, []byte(value), time.Minute); err != nil {
 		t.Fatalf("Put: %v", err)
 	}
 	r := runHelper(t, "cache-get", map[string]string{"HELPER_DESC": desc})
@@ -111,7 +111,7 @@ func TestKernelCacheSharedWithOtherProcesses(t *testing.T) {
 // nowhere else, with a timeout.
 func TestKernelCacheKeyIsPrivate(t *testing.T) {
 	desc := cacheDesc(t)
-	if err := (keyring.KernelCache{}).Put(desc, []byte("v"), time.Hour); err != nil {
+	if err := (kernelkeys.Cache{}).Put(desc, []byte("v"), time.Hour); err != nil {
 		t.Fatalf("Put: %v", err)
 	}
 	session, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, false)
@@ -140,7 +140,7 @@ func TestKernelCacheKeyIsPrivate(t *testing.T) {
 }
 
 func TestKernelCacheRejectsBadInput(t *testing.T) {
-	var c keyring.KernelCache
+	var c kernelkeys.Cache
 	tests := []struct {
 		name  string
 		desc  string
@@ -196,7 +196,7 @@ func keyTimeout(t *testing.T, id int) time.Duration {
 }
 
 func BenchmarkKernelCacheGet(b *testing.B) {
-	var c keyring.KernelCache
+	var c kernelkeys.Cache
 	desc := cacheDesc(b)
 	if err := c.Put(desc, bytes.Repeat([]byte{1}, 32), time.Minute); err != nil {
 		b.Fatalf("Put: %v", err)
@@ -210,7 +210,7 @@ func BenchmarkKernelCacheGet(b *testing.B) {
 }
 
 func BenchmarkKernelCachePut(b *testing.B) {
-	var c keyring.KernelCache
+	var c kernelkeys.Cache
 	desc := cacheDesc(b)
 	value := bytes.Repeat([]byte{1}, 32)
 	for b.Loop() {
@@ -226,7 +226,7 @@ func BenchmarkKernelCachePut(b *testing.B) {
 // keyring), and a process of another user that shares the keyring cannot
 // read tok's key. The other-user half needs root, which CI runs as.
 func TestKernelCacheRefusesForeignKeys(t *testing.T) {
-	c := keyring.KernelCache{}
+	c := kernelkeys.Cache{}
 	desc := cacheDesc(t)
 	id, err := unix.AddKey("user", desc, []byte("planted"), unix.KEY_SPEC_SESSION_KEYRING)
 	if err != nil {
@@ -262,7 +262,7 @@ func TestKernelCacheRefusesForeignKeys(t *testing.T) {
 // TestKernelCacheRemaining: the time a cached value has left is read back
 // from the kernel, rounded down to the unit /proc/keys shows.
 func TestKernelCacheRemaining(t *testing.T) {
-	var c keyring.KernelCache
+	var c kernelkeys.Cache
 	desc := cacheDesc(t)
 	if _, ok := c.Remaining(desc); ok {
 		t.Fatal("Remaining of a value never cached: ok")
