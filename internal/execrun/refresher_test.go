@@ -21,10 +21,17 @@ import (
 // goroutines ask the same Service for tokens. Run with -race: the Service
 // (its sealer cache, its in-memory lock) must be safe for this use, and
 // every published token must be one the server considers active.
+//
+// The clock is injected (see roundClock): each refresher sleep moves it to
+// the end of the sleep, past the token's refresh point, and releases the
+// callers, who ask for a token at that instant alongside the refresher's
+// own fetch. Every due refresh is contended, and none waits in real time.
 func TestRefresherWithConcurrentCallers(t *testing.T) {
-	srv := oauthtest.New(t, oauthtest.Options{AccessTokenTTL: 3 * time.Second})
+	const ttl, rounds, callers = 3 * time.Second, 8, 4
+	srv := oauthtest.New(t, oauthtest.Options{AccessTokenTTL: ttl})
 	srv.AddClient(oauthtest.Client{ID: "svc", Secret: "svc-secret"})
-	svc := &tokens.Service{Store: store.NewMemory(), Keys: &keysource.Memory{}}
+	clk := newRoundClock(time.Now(), rounds, callers)
+	svc := &tokens.Service{Store: store.NewMemory(), Keys: &keysource.Memory{}, Now: clk.Now}
 	ctx := context.Background()
 	p := tokens.Profile{Name: "ci", Type: record.OAuth, OAuth: &tokens.OAuthConfig{
 		Endpoints:     oauth.Endpoints{TokenURL: srv.TokenURL()},
@@ -59,38 +66,104 @@ func TestRefresherWithConcurrentCallers(t *testing.T) {
 			return nil
 		},
 		warn:   func(msg string) { t.Errorf("unexpected warning: %s", msg) },
-		now:    time.Now,
+		now:    clk.Now,
+		sleep:  clk.sleep,
 		jitter: randomJitter,
 	}
 	svc.Warn = func(msg string) { t.Errorf("unexpected warning: %s", msg) }
-	rctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { r.run(rctx, first) })
-	for i := 0; i < 4; i++ {
+	for range callers {
 		wg.Go(func() {
-			for end := time.Now().Add(4 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
-				if _, err := svc.Token(ctx, "ci", record.Options{}); err != nil {
-					t.Errorf("concurrent Token: %v", err)
+			for rd := clk.first; ; rd = rd.next {
+				<-rd.start
+				if rd.last {
+					rd.finished.Done()
 					return
 				}
+				if _, err := svc.Token(ctx, "ci", record.Options{}); err != nil {
+					t.Errorf("concurrent Token: %v", err)
+				}
+				rd.finished.Done()
 			}
 		})
 	}
-	time.Sleep(4 * time.Second)
-	stop()
+	r.run(ctx, first)
 	wg.Wait()
+
 	mu.Lock()
 	defer mu.Unlock()
-	if len(published) < 1 {
-		t.Fatal("the refresher published no new token in 4 s with a 3 s lifetime")
+	// Each sleep ends past the token's refresh point, so each round needs
+	// exactly one client credentials grant, shared by the refresher and
+	// the four callers: callers that did not share would make up to five.
+	if n := srv.Counts().ClientCredentials; n != rounds+1 {
+		t.Errorf("%d token requests for the first token and %d due refreshes, want %d: concurrent callers did not share refreshes (or the refresher missed one)", n, rounds, rounds+1)
 	}
-	// Five callers, one request per due refresh: 4 s with a token due
-	// every 1-2 s (a 2-3 s announced lifetime minus the 1 s margin) is at
-	// most 5 client credentials grants, the first included; callers that
-	// did not share refreshes would make dozens.
-	if n := srv.Counts().ClientCredentials; n > 5 {
-		t.Errorf("%d token requests: concurrent callers did not share refreshes", n)
+	if len(published) != rounds {
+		t.Errorf("the refresher published %d tokens over %d due refreshes", len(published), rounds)
 	}
+}
+
+// roundClock is the injected clock of TestRefresherWithConcurrentCallers:
+// it moves only when the refresher sleeps, and each sleep starts a round
+// in which every caller asks for a token once.
+type roundClock struct {
+	mu     sync.Mutex
+	t      time.Time
+	sleeps int
+
+	rounds, callers int
+	first           *round // the round the callers wait for first
+	cur             *round // the round the next sleep starts
+	prev            *round // the round the last sleep started
+}
+
+// round is one move of the clock. start is closed once the clock moved
+// (next is set by then); finished counts the callers' token requests.
+type round struct {
+	start    chan struct{}
+	next     *round
+	last     bool // the run is over: callers return
+	finished sync.WaitGroup
+}
+
+func newRound(callers int) *round {
+	r := &round{start: make(chan struct{})}
+	r.finished.Add(callers)
+	return r
+}
+
+func newRoundClock(start time.Time, rounds, callers int) *roundClock {
+	first := newRound(callers)
+	return &roundClock{t: start, rounds: rounds, callers: callers, first: first, cur: first}
+}
+
+func (c *roundClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// sleep is the refresher's sleep: it lets the callers of the previous
+// round finish, moves the clock by d and starts the next round; after
+// rounds sleeps it ends the run instead.
+func (c *roundClock) sleep(ctx context.Context, d time.Duration) bool {
+	if c.prev != nil {
+		c.prev.finished.Wait()
+	}
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.sleeps++
+	last := c.sleeps > c.rounds
+	c.mu.Unlock()
+	r := c.cur
+	r.last = last
+	r.next = newRound(c.callers)
+	c.prev, c.cur = r, r.next
+	close(r.start)
+	if last {
+		r.finished.Wait()
+	}
+	return !last && ctx.Err() == nil
 }
 
 // TestSecretEnvHoldsToksSecrets keeps SecretEnv in step with the variable

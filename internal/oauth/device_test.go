@@ -8,13 +8,17 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
 // fakeDeviceServer is a minimal RFC 8628 endpoint pair: polls are answered
-// from a script of token endpoint error codes ("" issues the tokens).
+// from a script of token endpoint error codes ("" issues the tokens). It
+// serves in memory (see memTransport), so a test that runs LoginDevice in a
+// synctest bubble waits out poll intervals and code lifetimes on the
+// bubble's clock, and the poll times it records are on that clock too.
 type fakeDeviceServer struct {
-	srv       *httptest.Server
+	handler   http.Handler
 	expiresIn int
 
 	mu        sync.Mutex
@@ -55,16 +59,16 @@ func newFakeDeviceServer(t *testing.T, expiresIn int, script ...string) *fakeDev
 		}
 		jsonReply(400, fmt.Sprintf(`{"error":%q}`, next))(w, r)
 	})
-	d.srv = httptest.NewServer(mux)
-	t.Cleanup(d.srv.Close)
+	d.handler = mux
 	return d
 }
 
 func (d *fakeDeviceServer) config() Config {
 	return Config{
-		Endpoints: Endpoints{DeviceAuthURL: d.srv.URL + "/device", TokenURL: d.srv.URL + "/token"},
-		ClientID:  "tok-cli",
-		Scopes:    []string{"openid", "offline_access"},
+		Endpoints:  Endpoints{DeviceAuthURL: "https://idp.example/device", TokenURL: "https://idp.example/token"},
+		ClientID:   "tok-cli",
+		Scopes:     []string{"openid", "offline_access"},
+		HTTPClient: &http.Client{Transport: memTransport{d.handler}},
 	}
 }
 
@@ -110,20 +114,24 @@ func TestLoginDevice(t *testing.T) {
 	}
 }
 
+// TestLoginDeviceSlowDown runs in a synctest bubble: the six seconds
+// between the polls pass on the bubble's clock, not the machine's.
 func TestLoginDeviceSlowDown(t *testing.T) {
 	t.Parallel()
-	d := newFakeDeviceServer(t, 60, "slow_down", "")
-	if _, err := LoginDevice(testContext(t), d.config(), UI{}); err != nil {
-		t.Fatalf("LoginDevice: %v", err)
-	}
-	polls := d.pollTimes()
-	if len(polls) != 2 {
-		t.Fatalf("server saw %d polls, want 2", len(polls))
-	}
-	// RFC 8628 section 3.5: add 5 seconds to the 1 second interval.
-	if gap := polls[1].Sub(polls[0]); gap < 5500*time.Millisecond {
-		t.Errorf("poll after slow_down came %v after the previous one, want about 6s", gap)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		d := newFakeDeviceServer(t, 60, "slow_down", "")
+		if _, err := LoginDevice(t.Context(), d.config(), UI{}); err != nil {
+			t.Fatalf("LoginDevice: %v", err)
+		}
+		polls := d.pollTimes()
+		if len(polls) != 2 {
+			t.Fatalf("server saw %d polls, want 2", len(polls))
+		}
+		// RFC 8628 section 3.5: add 5 seconds to the 1 second interval.
+		if gap := polls[1].Sub(polls[0]); gap < 6*time.Second || gap >= 7*time.Second {
+			t.Errorf("poll after slow_down came %v after the previous one, want 6s", gap)
+		}
+	})
 }
 
 func TestLoginDeviceFailures(t *testing.T) {
@@ -150,31 +158,36 @@ func TestLoginDeviceFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			d := newFakeDeviceServer(t, tt.expiresIn, tt.script...)
-			_, err := LoginDevice(testContext(t), d.config(), UI{})
-			if err == nil || !tt.check(err) {
-				t.Fatalf("LoginDevice error = %v (code %q, transient %v)", err, ErrorCode(err), IsTransient(err))
-			}
-			assertNoSecret(t, "error", err.Error(), "dev-code-123")
+			// Poll intervals and the code's lifetime pass on the bubble's clock.
+			synctest.Test(t, func(t *testing.T) {
+				d := newFakeDeviceServer(t, tt.expiresIn, tt.script...)
+				_, err := LoginDevice(t.Context(), d.config(), UI{})
+				if err == nil || !tt.check(err) {
+					t.Fatalf("LoginDevice error = %v (code %q, transient %v)", err, ErrorCode(err), IsTransient(err))
+				}
+				assertNoSecret(t, "error", err.Error(), "dev-code-123")
+			})
 		})
 	}
 }
 
 func TestLoginDeviceConfidentialClient(t *testing.T) {
 	t.Parallel()
-	d := newFakeDeviceServer(t, 60, "")
-	cfg := d.config()
-	cfg.ClientSecret = confSecret
-	cfg.Audience = "https://api.example"
-	if _, err := LoginDevice(testContext(t), cfg, UI{}); err != nil {
-		t.Fatalf("LoginDevice: %v", err)
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	form := d.authForms[0]
-	if form["client_id"][0] != "tok-cli" || form["client_secret"][0] != confSecret || form["audience"][0] != "https://api.example" || form["scope"][0] != "openid offline_access" {
-		t.Errorf("device authorization form = %v", form)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		d := newFakeDeviceServer(t, 60, "")
+		cfg := d.config()
+		cfg.ClientSecret = confSecret
+		cfg.Audience = "https://api.example"
+		if _, err := LoginDevice(t.Context(), cfg, UI{}); err != nil {
+			t.Fatalf("LoginDevice: %v", err)
+		}
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		form := d.authForms[0]
+		if form["client_id"][0] != "tok-cli" || form["client_secret"][0] != confSecret || form["audience"][0] != "https://api.example" || form["scope"][0] != "openid offline_access" {
+			t.Errorf("device authorization form = %v", form)
+		}
+	})
 }
 
 func TestLoginDeviceEndpointFaults(t *testing.T) {

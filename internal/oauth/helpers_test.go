@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -20,6 +21,29 @@ const (
 	confClient   = "tok-service"
 	confSecret   = "s3cr3t-value-for-tests"
 )
+
+// memTransport answers each request with handler in the calling goroutine:
+// no listener, no connection. The network is what keeps a synctest bubble
+// from ever being idle (a goroutine blocked on a socket is not durably
+// blocked), so tests that wait out poll intervals on the bubble's clock
+// reach their fake servers through this.
+type memTransport struct{ handler http.Handler }
+
+func (m memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	// The handler gets the request as a server would: a body, the
+	// request URI and a remote address.
+	in := req.Clone(req.Context())
+	if in.Body == nil {
+		in.Body = http.NoBody
+	}
+	in.RequestURI = req.URL.RequestURI()
+	in.RemoteAddr = "192.0.2.1:40000"
+	rec := httptest.NewRecorder()
+	m.handler.ServeHTTP(rec, in)
+	resp := rec.Result()
+	resp.Request = req
+	return resp, nil
+}
 
 // newProvider starts oauthtest with one public and one confidential client.
 func newProvider(t *testing.T, opts oauthtest.Options) *oauthtest.Server {

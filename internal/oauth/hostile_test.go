@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 )
 
 // hostileDevice answers device authorization with body and every token
@@ -16,9 +16,11 @@ func hostileDevice(t *testing.T, body string) Config {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /device", jsonReply(200, body))
 	mux.HandleFunc("POST /token", jsonReply(400, `{"error":"access_denied","error_description":"denied\u001b]0;pwned\u0007\u001b[2J\u009b31m"}`))
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return Config{Endpoints: Endpoints{DeviceAuthURL: srv.URL + "/device", TokenURL: srv.URL + "/token"}, ClientID: "tok-cli"}
+	return Config{
+		Endpoints:  Endpoints{DeviceAuthURL: "https://idp.example/device", TokenURL: "https://idp.example/token"},
+		ClientID:   "tok-cli",
+		HTTPClient: &http.Client{Transport: memTransport{mux}},
+	}
 }
 
 // Issue 14, finding 4.
@@ -51,24 +53,27 @@ func TestLoginDeviceRefusesUnusableVerificationURIs(t *testing.T) {
 
 func TestProviderStringsReachTheTerminalClean(t *testing.T) {
 	t.Parallel()
-	cfg := hostileDevice(t, `{"device_code":"dc","user_code":"AB\u001b[2JCD\u009b1m","verification_uri":"https://idp.example/device","expires_in":60,"interval":1}`)
-	var out strings.Builder
-	ui := UI{Out: &out}
-	var shown WaitStatus
-	ui.Wait = func(ctx context.Context, s WaitStatus, block func(context.Context) error) error {
-		shown = s
-		return block(ctx)
-	}
-	_, err := LoginDevice(testContext(t), cfg, ui)
-	if ErrorCode(err) != "access_denied" {
-		t.Fatalf("LoginDevice error = %v, want access_denied", err)
-	}
-	for what, s := range map[string]string{"instructions": out.String(), "error": err.Error(), "user code": shown.UserCode} {
-		if strings.ContainsAny(s, "\x1b\x07\u009b") {
-			t.Errorf("%s holds terminal control characters: %q", what, s)
+	// The one-second poll interval passes on the bubble's clock.
+	synctest.Test(t, func(t *testing.T) {
+		cfg := hostileDevice(t, `{"device_code":"dc","user_code":"AB\u001b[2JCD\u009b1m","verification_uri":"https://idp.example/device","expires_in":60,"interval":1}`)
+		var out strings.Builder
+		ui := UI{Out: &out}
+		var shown WaitStatus
+		ui.Wait = func(ctx context.Context, s WaitStatus, block func(context.Context) error) error {
+			shown = s
+			return block(ctx)
 		}
-	}
-	if !strings.Contains(out.String(), "AB[2JCD1m") || !strings.Contains(err.Error(), "denied]0;pwned[2J31m") {
-		t.Errorf("the visible text was lost: %q / %q", out.String(), err.Error())
-	}
+		_, err := LoginDevice(t.Context(), cfg, ui)
+		if ErrorCode(err) != "access_denied" {
+			t.Fatalf("LoginDevice error = %v, want access_denied", err)
+		}
+		for what, s := range map[string]string{"instructions": out.String(), "error": err.Error(), "user code": shown.UserCode} {
+			if strings.ContainsAny(s, "\x1b\x07\u009b") {
+				t.Errorf("%s holds terminal control characters: %q", what, s)
+			}
+		}
+		if !strings.Contains(out.String(), "AB[2JCD1m") || !strings.Contains(err.Error(), "denied]0;pwned[2J31m") {
+			t.Errorf("the visible text was lost: %q / %q", out.String(), err.Error())
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/tok-cli/tok/internal/oauth/oauthtest"
@@ -96,47 +97,52 @@ func TestLoginBrowserWaitCancelledByTheUI(t *testing.T) {
 
 func TestLoginDeviceWaitsThroughTheUI(t *testing.T) {
 	t.Parallel()
-	d := newFakeDeviceServer(t, 600, "authorization_pending", "")
-	rec := &recordingWait{}
-	var out strings.Builder
-	before := time.Now()
+	synctest.Test(t, func(t *testing.T) {
+		d := newFakeDeviceServer(t, 600, "authorization_pending", "")
+		rec := &recordingWait{}
+		var out strings.Builder
+		before := time.Now()
 
-	tok, err := LoginDevice(testContext(t), d.config(), UI{Out: &out, Wait: rec.wait})
-	if err != nil {
-		t.Fatalf("LoginDevice: %v", err)
-	}
-	if tok.AccessToken != "device-at" {
-		t.Errorf("token = %+v", tok)
-	}
-	got := rec.only(t)
-	if got.Flow != WaitDevice || got.URL != "https://idp.example/device" || got.UserCode != "WDJB-MJHT" {
-		t.Errorf("status = %+v, want the device flow with its URL and code", got)
-	}
-	if left := got.Expiry.Sub(before); left < 590*time.Second || left > 601*time.Second {
-		t.Errorf("code expiry is %s from the start, want about the server's 600s", left)
-	}
-	printed := out.String()
-	if !strings.Contains(printed, "WDJB-MJHT") {
-		t.Errorf("instructions lack the code: %q", printed)
-	}
-	if strings.Contains(printed, "Waiting") {
-		t.Errorf("the flow printed its own waiting line although the UI shows the wait: %q", printed)
-	}
+		tok, err := LoginDevice(t.Context(), d.config(), UI{Out: &out, Wait: rec.wait})
+		if err != nil {
+			t.Fatalf("LoginDevice: %v", err)
+		}
+		if tok.AccessToken != "device-at" {
+			t.Errorf("token = %+v", tok)
+		}
+		got := rec.only(t)
+		if got.Flow != WaitDevice || got.URL != "https://idp.example/device" || got.UserCode != "WDJB-MJHT" {
+			t.Errorf("status = %+v, want the device flow with its URL and code", got)
+		}
+		// The bubble's clock moves only while every goroutine waits.
+		if left := got.Expiry.Sub(before); left != 600*time.Second {
+			t.Errorf("code expiry is %s from the start, want the server's 600s", left)
+		}
+		printed := out.String()
+		if !strings.Contains(printed, "WDJB-MJHT") {
+			t.Errorf("instructions lack the code: %q", printed)
+		}
+		if strings.Contains(printed, "Waiting") {
+			t.Errorf("the flow printed its own waiting line although the UI shows the wait: %q", printed)
+		}
+	})
 }
 
 func TestLoginDeviceWaitCancelledByTheUI(t *testing.T) {
 	t.Parallel()
-	d := newFakeDeviceServer(t, 600)
-	rec := &recordingWait{cancel: true}
+	synctest.Test(t, func(t *testing.T) {
+		d := newFakeDeviceServer(t, 600)
+		rec := &recordingWait{cancel: true}
 
-	_, err := LoginDevice(testContext(t), d.config(), UI{Wait: rec.wait})
-	if !errors.Is(err, errPersonCancelled) {
-		t.Errorf("err = %v, want the UI's own error", err)
-	}
-	if rec.blockErr == nil {
-		t.Error("polling under a cancelled context succeeded")
-	}
-	if n := len(d.pollTimes()); n > 1 {
-		t.Errorf("server saw %d polls after the wait was cancelled", n)
-	}
+		_, err := LoginDevice(t.Context(), d.config(), UI{Wait: rec.wait})
+		if !errors.Is(err, errPersonCancelled) {
+			t.Errorf("err = %v, want the UI's own error", err)
+		}
+		if rec.blockErr == nil {
+			t.Error("polling under a cancelled context succeeded")
+		}
+		if n := len(d.pollTimes()); n > 1 {
+			t.Errorf("server saw %d polls after the wait was cancelled", n)
+		}
+	})
 }
