@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"time"
@@ -61,24 +62,57 @@ func MainArgs(args []string) int {
 		fmt.Fprintf(os.Stderr, "tok: %v\n", err)
 		return 1
 	}
-	if IsGitGet(args) {
-		return gitGet(args)
+	return run(osDeps(), args)
+}
+
+// deps is what the front takes from its process besides the arguments.
+// Main passes the process's own; tests pass a temporary home's
+// environment, buffers, a fixed clock and a handOff that records the
+// decision instead of exec'ing tok-full.
+type deps struct {
+	getenv  func(string) string
+	environ func() []string // the environment of tok exec's child
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	now     func() time.Time
+	// handOff gives the command line to tok-full and returns an exit
+	// code. With stdin nil tok-full takes over this process (exec) and
+	// the call returns only if that fails; otherwise tok-full runs as a
+	// child reading stdin, the bytes the front already consumed.
+	handOff func(args []string, stdin io.Reader) int
+}
+
+// osDeps is the process's own environment, streams and clock, and
+// handOff to the tok-full installed next to tok.
+func osDeps() deps {
+	return deps{
+		getenv: os.Getenv, environ: os.Environ,
+		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
+		now: time.Now, handOff: handOffToFull,
 	}
-	code, served := serve(args)
+}
+
+// run serves args from the cache or hands them to tok-full.
+func run(d deps, args []string) int {
+	if IsGitGet(args) {
+		return gitGet(d, args)
+	}
+	code, served := serve(d, args)
 	if served {
 		return code
 	}
-	return handOff(args)
+	return d.handOff(args, nil)
 }
 
 // serve answers the command line from the cache. served=false means it did
 // nothing visible and tok-full must take over.
-func serve(args []string) (code int, served bool) {
+func serve(d deps, args []string) (code int, served bool) {
 	inv, ok := Parse(args)
-	if !ok || inv.Debug || debugEnv(os.Getenv("TOK_DEBUG")) {
+	if !ok || inv.Debug || debugEnv(d.getenv("TOK_DEBUG")) {
 		return 0, false
 	}
-	reader, err := newReader(inv.Home)
+	reader, err := newReader(d, inv.Home)
 	if err != nil {
 		return 0, false
 	}
@@ -86,43 +120,43 @@ func serve(args []string) (code int, served bool) {
 	name := inv.Profile
 	// An ephemeral profile (TOK_ISSUER or TOK_TOKEN_URL without a named
 	// profile) lives in tok-full's memory only; kube never uses one.
-	if name == "" && os.Getenv("TOK_PROFILE") == "" && inv.Command != "kube" &&
-		(os.Getenv("TOK_ISSUER") != "" || os.Getenv("TOK_TOKEN_URL") != "") {
+	if name == "" && d.getenv("TOK_PROFILE") == "" && inv.Command != "kube" &&
+		(d.getenv("TOK_ISSUER") != "" || d.getenv("TOK_TOKEN_URL") != "") {
 		return 0, false
 	}
 
 	switch {
 	case inv.Command == "kube" || inv.Output == output.ExecCredential:
-		info, err := execcred.ParseInfo(os.Getenv(execcred.EnvVar))
+		info, err := execcred.ParseInfo(d.getenv(execcred.EnvVar))
 		if err != nil {
 			return 0, false
 		}
 		if p, ok := execcred.ClusterProfile(info); ok && name == "" {
 			name = p
 		}
-		cred, ok := lookup(ctx, reader, profileOrEnv(name), record.Options{Kubernetes: true})
+		cred, ok := lookup(ctx, reader, profileOrEnv(d, name), record.Options{Kubernetes: true})
 		if !ok {
 			return 0, false
 		}
-		return written(output.WriteExecCredential(os.Stdout, info, cred, time.Now())), true
+		return written(d, output.WriteExecCredential(d.stdout, info, cred, d.now())), true
 	case inv.Command == "token":
 		if !output.Valid(inv.Output) {
 			return 0, false
 		}
-		cred, ok := lookup(ctx, reader, profileOrEnv(name), record.Options{AllowExpired: inv.AllowExpired})
+		cred, ok := lookup(ctx, reader, profileOrEnv(d, name), record.Options{AllowExpired: inv.AllowExpired})
 		if !ok {
 			return 0, false
 		}
-		return written(output.Write(os.Stdout, cred, inv.Output, time.Now())), true
+		return written(d, output.Write(d.stdout, cred, inv.Output, d.now())), true
 	default:
-		return runExec(ctx, reader, inv, profileOrEnv(name))
+		return runExec(ctx, d, reader, inv, profileOrEnv(d, name))
 	}
 }
 
 // newReader is the cache reader of tok's database in home (--home; ""
 // = TOK_HOME or the default).
-func newReader(homeFlag string) (*record.Reader, error) {
-	home, err := tokhome.Dir(homeFlag, os.Getenv)
+func newReader(d deps, homeFlag string) (*record.Reader, error) {
+	home, err := tokhome.Dir(homeFlag, d.getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -133,12 +167,13 @@ func newReader(homeFlag string) (*record.Reader, error) {
 		Store: st,
 		Keys: &keysource.Resolver{
 			Home:     home,
-			Getenv:   os.Getenv,
+			Getenv:   d.getenv,
 			Keyring:  kr,
 			Cache:    kernelkeys.Cache{},
 			NotFound: notFound,
 		},
-		KeySource: os.Getenv("TOK_KEY_SOURCE"),
+		KeySource: d.getenv("TOK_KEY_SOURCE"),
+		Now:       d.now,
 	}, nil
 }
 
@@ -150,16 +185,16 @@ func lookup(ctx context.Context, r *record.Reader, name string, opts record.Opti
 	return res.Credential, true
 }
 
-func runExec(ctx context.Context, reader *record.Reader, inv Invocation, name string) (int, bool) {
+func runExec(ctx context.Context, d deps, reader *record.Reader, inv Invocation, name string) (int, bool) {
 	spec := execrun.Spec{
 		Argv:      inv.Argv,
 		EnvNames:  inv.EnvNames,
 		TokenFile: inv.TokenFile,
 		Mask:      inv.Mask,
-		Stdin:     os.Stdin,
-		Stdout:    os.Stdout,
-		Stderr:    os.Stderr,
-		Environ:   os.Environ(),
+		Stdin:     d.stdin,
+		Stdout:    d.stdout,
+		Stderr:    d.stderr,
+		Environ:   d.environ(),
 	}
 	if spec.Validate() != nil {
 		return 0, false
@@ -180,16 +215,16 @@ func runExec(ctx context.Context, reader *record.Reader, inv Invocation, name st
 	signal.Notify(sigs, execrun.Forwarded...)
 	defer signal.Stop(sigs)
 	fetch := fetchWithFull(reader, cred, inv.Home)
-	return exitCode(execrun.Run(ctx, spec, sigs, cred, fetch)), true
+	return exitCode(d, execrun.Run(ctx, spec, sigs, cred, fetch)), true
 }
 
 // profileOrEnv is the named profile, else TOK_PROFILE; "" means the
 // default profile.
-func profileOrEnv(name string) string {
+func profileOrEnv(d deps, name string) string {
 	if name != "" {
 		return name
 	}
-	return os.Getenv("TOK_PROFILE")
+	return d.getenv("TOK_PROFILE")
 }
 
 // debugEnv reports whether TOK_DEBUG asks for debug logs, which only
@@ -197,26 +232,26 @@ func profileOrEnv(name string) string {
 func debugEnv(v string) bool { return v != "" && v != "0" && v != "false" }
 
 // written is the exit code after writing a credential.
-func written(err error) int {
+func written(d deps, err error) int {
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "tok: %v\n", err)
+		fmt.Fprintf(d.stderr, "tok: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
 // exitCode prints err as tok-full would and returns tok's exit code.
-func exitCode(err error) int {
+func exitCode(d deps, err error) int {
 	if err == nil {
 		return 0
 	}
 	var ee *execrun.ExitError
 	if !errors.As(err, &ee) {
-		fmt.Fprintf(os.Stderr, "tok: %v\n", err)
+		fmt.Fprintf(d.stderr, "tok: %v\n", err)
 		return 1
 	}
 	if ee.Err != nil {
-		fmt.Fprintf(os.Stderr, "tok: %v\n", ee.Err)
+		fmt.Fprintf(d.stderr, "tok: %v\n", ee.Err)
 	}
 	return ee.Code
 }

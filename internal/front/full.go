@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,9 +56,14 @@ func Sibling(self, name string) (string, bool) {
 	return "", false
 }
 
-// handOff runs tok-full with args in place of this process (see
-// handoff_*.go) and returns an exit code only if that fails.
-func handOff(args []string) int {
+// handOffToFull is the process's deps.handOff: with stdin nil it runs
+// tok-full with args in place of this process (see handoff_*.go) and
+// returns an exit code only if that fails; otherwise it runs tok-full as
+// a child reading stdin (runFullWithInput).
+func handOffToFull(args []string, stdin io.Reader) int {
+	if stdin != nil {
+		return runFullWithInput(args, stdin)
+	}
 	path, err := FullBinary()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "tok: %v\n", err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -49,17 +50,17 @@ func IsGitGet(args []string) bool {
 // gitGet answers git's `get` from the cache when the matching profile
 // holds a token it can hand out as it is, and hands over to tok-full
 // (with the request it read) otherwise.
-func gitGet(args []string) int {
-	raw, err := gitcred.ReadRaw(os.Stdin)
-	if err == nil && !debugEnv(os.Getenv("TOK_DEBUG")) {
-		if code, served := serveGitGet(raw); served {
+func gitGet(d deps, args []string) int {
+	raw, err := gitcred.ReadRaw(d.stdin)
+	if err == nil && !debugEnv(d.getenv("TOK_DEBUG")) {
+		if code, served := serveGitGet(d, raw); served {
 			return code
 		}
 	}
-	return runFullWithInput(args, raw)
+	return d.handOff(args, bytes.NewReader(raw))
 }
 
-func serveGitGet(raw []byte) (code int, served bool) {
+func serveGitGet(d deps, raw []byte) (code int, served bool) {
 	req, err := gitcred.ParseBytes(raw)
 	if err != nil {
 		return 0, false
@@ -67,7 +68,7 @@ func serveGitGet(raw []byte) (code int, served bool) {
 	if req.Host == "" || (req.Protocol != "https" && req.Protocol != "http") {
 		return 0, true // nothing tok answers; tok-full would say nothing either
 	}
-	reader, err := newReader("")
+	reader, err := newReader(d, "")
 	if err != nil {
 		return 0, false
 	}
@@ -83,7 +84,7 @@ func serveGitGet(raw []byte) (code int, served bool) {
 	case !res.Served:
 		return 0, false
 	}
-	return written(gitcred.Encode(os.Stdout, record.GitResponse(req, m, res.Credential))), true
+	return written(d, gitcred.Encode(d.stdout, record.GitResponse(req, m, res.Credential))), true
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -94,7 +95,7 @@ func ptr[T any](v T) *T { return &v }
 // back, and a pipe of our own could block before the exec on systems
 // with small pipe buffers. This path refreshes or logs in anyway, so the
 // extra process does not matter.
-func runFullWithInput(args []string, input []byte) int {
+func runFullWithInput(args []string, input io.Reader) int {
 	path, err := FullBinary()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "tok: %v\n", err)
@@ -104,7 +105,7 @@ func runFullWithInput(args []string, input []byte) int {
 	// the front waits for it and reports its status.
 	signal.Ignore(os.Interrupt)
 	cmd := exec.Command(path, args...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(input), os.Stdout, os.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = input, os.Stdout, os.Stderr
 	cmd.WaitDelay = time.Second
 	err = cmd.Run()
 	var ee *exec.ExitError
