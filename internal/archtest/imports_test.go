@@ -26,14 +26,14 @@ var allowed = map[string][]string{
 	// The small front: the read path only. keyring only off Linux (macOS
 	// Keychain, Windows Credential Manager); on Linux it reads kernelkeys
 	// alone and links no D-Bus (TestFrontStaysSmall).
-	"internal/front": {"internal/execcred", "internal/execrun", "internal/gitcred", "internal/kernelkeys", "internal/keyring", "internal/keysource", "internal/output", "internal/procguard", "internal/record", "internal/store", "internal/tokhome"},
+	"internal/front": {"internal/execcred", "internal/execrun", "internal/gitcred", "internal/kernelkeys", "internal/keyring", "internal/keysource", "internal/output", "internal/plan", "internal/procguard", "internal/record", "internal/store", "internal/tokhome"},
 
 	// tok-full's commands wire everything together.
 	"internal/cli": {
 		"internal/build", "internal/credmatch", "internal/dockerconfig", "internal/dockercred",
 		"internal/execcred", "internal/execrun", "internal/federation", "internal/front", "internal/gitcred",
 		"internal/iostreams", "internal/jwt", "internal/kernelkeys", "internal/keyring", "internal/keysource", "internal/kubeconfig",
-		"internal/oauth", "internal/opener", "internal/output", "internal/procguard", "internal/profilefile",
+		"internal/oauth", "internal/opener", "internal/output", "internal/plan", "internal/procguard", "internal/profilefile",
 		"internal/providers", "internal/record", "internal/seal", "internal/sharedcache", "internal/store", "internal/termguard",
 		"internal/termtext", "internal/tokens", "internal/tokhome", "internal/tui", "internal/when",
 	},
@@ -56,7 +56,7 @@ var allowed = map[string][]string{
 var leaves = []string{
 	"internal/atomicfile", "internal/build", "internal/credmatch", "internal/dockercred", "internal/execcred",
 	"internal/federation", "internal/gitcred", "internal/iostreams", "internal/jwt", "internal/kernelkeys", "internal/keyring",
-	"internal/mask", "internal/opener", "internal/privfile", "internal/procguard", "internal/seal",
+	"internal/mask", "internal/opener", "internal/plan", "internal/privfile", "internal/procguard", "internal/seal",
 	"internal/sharedcache", "internal/termguard", "internal/termtext", "internal/tokenfile", "internal/tokhome",
 	"internal/tui", "internal/when",
 	// test support

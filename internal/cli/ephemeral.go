@@ -12,6 +12,7 @@ import (
 	"github.com/tok-cli/tok/internal/federation"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/plan"
 	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/tokens"
@@ -109,25 +110,26 @@ func (o *federationOptions) config() (*tokens.FederationConfig, error) {
 	return c, nil
 }
 
-// useEphemeral sets up the ephemeral profile the flags (or the TOK_ISSUER
-// family of variables) describe and returns its name, or "" when they
-// describe none. Flags win over variables; -p and TOK_PROFILE win over the
-// variables, but -p together with --issuer is a mistake.
-func (d *Deps) useEphemeral(ctx context.Context, o *ephemeralOptions) (string, error) {
+// ephemeralService returns a Service in memory holding the ephemeral
+// profile (named ephemeralProfile) that the flags o or the TOK_ISSUER
+// family of variables describe, signed in when its flow needs a person;
+// nil when they describe none. named is the profile the command line
+// names (-p or the argument). Flags win over variables; a named profile
+// or TOK_PROFILE wins over the variables (plan.Ephemeral), but a named
+// profile together with --issuer is a mistake. The caller uses the
+// returned Service for this run instead of d's.
+func (d *Deps) ephemeralService(ctx context.Context, named string, o ephemeralOptions) (*tokens.Service, error) {
 	flagged := o.issuer != "" || o.tokenURL != ""
 	if !flagged {
 		if o.clientID != "" || o.clientSecretFile != "" || o.fed.given() || len(o.scopes)+len(o.resources) > 0 || o.audience != "" || o.flow != "" {
-			return "", usagef("--client-id, --scopes, --subject-token-* and the other ephemeral profile flags need --issuer or --token-url")
+			return nil, usagef("--client-id, --scopes, --subject-token-* and the other ephemeral profile flags need --issuer or --token-url")
 		}
-		if d.profileName() != "" {
-			return "", nil
+		if !plan.Ephemeral(plan.Profile(named, "", d.getenv), d.getenv) {
+			return nil, nil
 		}
 		o.issuer, o.tokenURL = d.getenv("TOK_ISSUER"), d.getenv("TOK_TOKEN_URL")
-		if o.issuer == "" && o.tokenURL == "" {
-			return "", nil
-		}
-	} else if d.profileFlag != "" {
-		return "", usagef("-p names a stored profile and --issuer/--token-url describe an ephemeral one; give one or the other")
+	} else if named != "" {
+		return nil, usagef("-p names a stored profile and --issuer/--token-url describe an ephemeral one; give one or the other")
 	}
 	if o.clientID == "" {
 		o.clientID = d.getenv("TOK_CLIENT_ID")
@@ -140,7 +142,7 @@ func (d *Deps) useEphemeral(ctx context.Context, o *ephemeralOptions) (string, e
 	}
 	secret, err := d.ephemeralSecret(o.clientSecretFile)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	typ := record.OAuth
 	if o.fed.given() {
@@ -149,12 +151,12 @@ func (d *Deps) useEphemeral(ctx context.Context, o *ephemeralOptions) (string, e
 	flow := tokens.Flow(o.flow)
 	if typ == record.OAuth && flow == "" {
 		if secret == "" {
-			return "", usagef("an ephemeral profile needs a client secret (TOK_CLIENT_SECRET or --client-secret-file) for the client-credentials flow, a subject token for federation (--subject-token-file, ...), or --flow device|browser")
+			return nil, usagef("an ephemeral profile needs a client secret (TOK_CLIENT_SECRET or --client-secret-file) for the client-credentials flow, a subject token for federation (--subject-token-file, ...), or --flow device|browser")
 		}
 		flow = tokens.FlowClientCredentials
 	}
 	if flow == tokens.FlowClientCredentials && secret == "" {
-		return "", usagef("the client-credentials flow needs a client secret: set TOK_CLIENT_SECRET or give --client-secret-file")
+		return nil, usagef("the client-credentials flow needs a client secret: set TOK_CLIENT_SECRET or give --client-secret-file")
 	}
 	cfg, err := d.oauthConfigFromFlags(ctx, profileOptions{
 		typ:           string(typ),
@@ -169,36 +171,37 @@ func (d *Deps) useEphemeral(ctx context.Context, o *ephemeralOptions) (string, e
 		caFile:        o.caFile,
 	})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	p := tokens.Profile{Name: ephemeralProfile, Type: typ, Description: "ephemeral profile for this run", OAuth: cfg}
 	if p.Shared, err = d.ephemeralSharedCache(); err != nil {
-		return "", err
+		return nil, err
 	}
 	if typ == record.Federated {
 		if p.Federation, err = o.fed.config(); err != nil {
-			return "", err
+			return nil, err
 		}
 		cfg.K8sToken = record.K8sAccessToken
 	}
-	svc, err := d.ephemeralService()
+	// Store and data key in memory: nothing touches TOK_HOME, the OS
+	// keyring or D-Bus.
+	svc, err := d.newService(store.NewMemory(), &keysource.Memory{}, "")
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := svc.AddProfile(ctx, p, secret); err != nil {
-		return "", err
+		return nil, err
 	}
-	d.profileFlag = ephemeralProfile
 	if typ == record.OAuth && flow != tokens.FlowClientCredentials {
 		// A person signs in for this run; client credentials and
 		// federation need nobody and run on the first Token call.
 		lctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		defer cancel()
 		if err := d.signInQuietly(lctx, svc, ephemeralProfile, d.loginOptions(ephemeralProfile, flow, false)); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
-	return ephemeralProfile, nil
+	return svc, nil
 }
 
 // ephemeralSecret reads the client secret from file, else from
@@ -217,17 +220,6 @@ func (d *Deps) ephemeralSecret(file string) (string, error) {
 		return "", usagef("--client-secret-file %s: %v", file, err)
 	}
 	return secret, nil
-}
-
-// ephemeralService makes d.svc a Service whose store and data key live in
-// memory: nothing touches TOK_HOME, the OS keyring or D-Bus.
-func (d *Deps) ephemeralService() (*tokens.Service, error) {
-	svc, err := d.newService(store.NewMemory(), &keysource.Memory{}, "")
-	if err != nil {
-		return nil, err
-	}
-	d.svc = svc
-	return d.svc, nil
 }
 
 // subjectFetcher fetches federated profiles' subject tokens with tok's

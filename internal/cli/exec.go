@@ -8,18 +8,25 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tok-cli/tok/internal/execrun"
+	"github.com/tok-cli/tok/internal/plan"
 	"github.com/tok-cli/tok/internal/record"
+	"github.com/tok-cli/tok/internal/tokens"
 )
 
+// execOptions is what tok exec's command line says.
 type execOptions struct {
-	env       []string
-	tokenFile string
-	mask      bool
-	eph       ephemeralOptions
+	Profile   string   // -p; "" = TOK_PROFILE or the default
+	Argv      []string // the command to run
+	Env       []string // --env
+	TokenFile string   // --token-file
+	Mask      bool     // --mask
+	Ephemeral ephemeralOptions
 }
 
-func newExecCmd(d *Deps) *cobra.Command {
-	var opts execOptions
+// newCmdExec builds tok exec. It only parses: runF (nil = d.runExec)
+// does the work.
+func newCmdExec(d *Deps, runF func(*execOptions) error) *cobra.Command {
+	opts := &execOptions{}
 	cmd := &cobra.Command{
 		Use:   "exec [-p PROFILE | --issuer URL --client-id ID ...] [--env VAR]... [--mask] -- COMMAND [ARG...]",
 		Short: "Run a command with a valid token in its environment and a token file kept fresh",
@@ -78,24 +85,30 @@ when the child died of signal N).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return d.runExec(cmd.Context(), opts, args)
+			opts.Profile, opts.Argv = d.profileFlag, args
+			if runF != nil {
+				return runF(opts)
+			}
+			return d.runExec(cmd.Context(), opts)
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&opts.env, "env", nil, "also put the token in this environment variable (repeatable)")
-	f.StringVar(&opts.tokenFile, "token-file", "", "keep the token in this file instead of one in a private temporary directory (must not exist; removed at exit)")
-	f.BoolVar(&opts.mask, "mask", false, "replace the token with *** in the command's stdout and stderr")
-	opts.eph.register(cmd)
+	f.StringArrayVar(&opts.Env, "env", nil, "also put the token in this environment variable (repeatable)")
+	f.StringVar(&opts.TokenFile, "token-file", "", "keep the token in this file instead of one in a private temporary directory (must not exist; removed at exit)")
+	f.BoolVar(&opts.Mask, "mask", false, "replace the token with *** in the command's stdout and stderr")
+	opts.Ephemeral.register(cmd)
 	f.SetInterspersed(false)
 	return cmd
 }
 
-func (d *Deps) runExec(ctx context.Context, opts execOptions, args []string) error {
+// runExec runs opts.Argv with a token of the profile opts name (or of
+// the ephemeral profile they describe) and keeps it fresh while it runs.
+func (d *Deps) runExec(ctx context.Context, opts *execOptions) error {
 	spec := execrun.Spec{
-		Argv:      args,
-		EnvNames:  opts.env,
-		TokenFile: opts.tokenFile,
-		Mask:      opts.mask,
+		Argv:      opts.Argv,
+		EnvNames:  opts.Env,
+		TokenFile: opts.TokenFile,
+		Mask:      opts.Mask,
 		Stdin:     d.io.In,
 		Stdout:    d.io.Out,
 		Stderr:    d.io.ErrOut,
@@ -114,38 +127,27 @@ func (d *Deps) runExec(ctx context.Context, opts execOptions, args []string) err
 	defer signal.Stop(sigs)
 
 	prepCtx, stopWatching := execrun.CancelOnSignal(ctx, sigs)
-	cred, err := d.execToken(prepCtx, opts)
+	svc, name, err := d.tokenSource(prepCtx, opts.Profile, opts.Ephemeral)
+	var cred record.Credential
+	if err == nil {
+		cred, err = d.tokenOrLogin(prepCtx, svc, plan.Profile(name, "", d.getenv), record.Options{}, d.io.CanPrompt())
+	}
 	if sig := stopWatching(); sig != nil {
 		return execrun.SignalExit(sig)
 	}
 	if err != nil {
 		return err
 	}
-	return execrun.Run(ctx, spec, sigs, cred, d.execFetch(cred.Profile))
+	return execrun.Run(ctx, spec, sigs, cred, execFetch(svc, cred.Profile))
 }
 
-// execToken gets the child's token from the ephemeral profile the flags
-// describe, or else from the stored profile.
-func (d *Deps) execToken(ctx context.Context, opts execOptions) (record.Credential, error) {
-	name, err := d.useEphemeral(ctx, &opts.eph)
-	if err != nil {
-		return record.Credential{}, err
-	}
-	if name == "" {
-		name = d.profileName()
-	}
-	return d.tokenOrLogin(ctx, name, record.Options{}, d.io.CanPrompt())
-}
-
-// execFetch fetches the tokens of a running child from the Service. Its
-// warnings (a refresh that failed without losing the token) go to the
-// refresher, which turns a run of failures into one line.
-func (d *Deps) execFetch(profile string) execrun.Fetch {
-	svc := d.svc
-	var warning string
-	svc.Warn = func(msg string) { warning = msg }
+// execFetch fetches the tokens of a running child from svc. A call's
+// warnings (a refresh that failed without losing the token) are returned
+// to the refresher, which turns a run of failures into one line.
+func execFetch(svc *tokens.Service, profile string) execrun.Fetch {
 	return func(ctx context.Context) (record.Credential, string, error) {
-		warning = ""
+		var warning string
+		ctx = tokens.WithWarn(ctx, func(msg string) { warning = msg })
 		cred, err := svc.Token(ctx, profile, record.Options{})
 		return cred, warning, err
 	}

@@ -1,22 +1,22 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 
-	"github.com/tok-cli/tok/internal/execrun"
 	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/plan"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
-// Exit codes. They are part of tok's interface: scripts branch on them.
-// Keep them in sync with `tok help exit-codes` and docs/exit-codes.md.
+// Exit codes (plan's, which the front uses too). They are part of tok's
+// interface: scripts branch on them. Keep them in sync with
+// `tok help exit-codes` and docs/exit-codes.md.
 const (
-	ExitOK            = 0
-	ExitError         = 1
-	ExitUsage         = 2
-	ExitLoginRequired = 4
-	ExitCancelled     = 130
+	ExitOK            = plan.ExitOK
+	ExitError         = plan.ExitError
+	ExitUsage         = plan.ExitUsage
+	ExitLoginRequired = plan.ExitLoginRequired
+	ExitCancelled     = plan.ExitCancelled
 )
 
 // usageError marks errors in how tok was called (exit 2).
@@ -24,6 +24,7 @@ type usageError struct{ err error }
 
 func (e *usageError) Error() string { return e.err.Error() }
 func (e *usageError) Unwrap() error { return e.err }
+func (e *usageError) ExitCode() int { return ExitUsage }
 
 func usagef(format string, args ...any) error {
 	return &usageError{fmt.Errorf(format, args...)}
@@ -39,27 +40,26 @@ type reportedError struct {
 func (e *reportedError) Error() string { return e.msg }
 func (e *reportedError) Unwrap() error { return e.kind }
 
+// cancelled is the person's cancellation (Ctrl-C, Esc): exit 130, also
+// when it wraps an error that carries another code.
+type cancelled struct{}
+
+func (cancelled) Error() string { return "cancelled" }
+func (cancelled) ExitCode() int { return ExitCancelled }
+
 // errCancelled is returned when the person cancels (Ctrl-C, Esc).
-var errCancelled = errors.New("cancelled")
+var errCancelled error = cancelled{}
+
+// domainExits are the exit codes of the domain's sentinel errors.
+var domainExits = []plan.Class{
+	{Err: tokens.ErrNoProfile, Code: ExitUsage},
+	{Err: tokens.ErrInvalidName, Code: ExitUsage},
+	{Err: tokens.ErrLoginRequired, Code: ExitLoginRequired},
+	{Err: keysource.ErrLocked, Code: ExitLoginRequired},
+}
 
 // exitCode maps an error to tok's exit code.
-func exitCode(err error) int {
-	var ee *execrun.ExitError
-	var ue *usageError
-	switch {
-	case err == nil:
-		return ExitOK
-	case errors.As(err, &ee):
-		return ee.Code
-	case errors.Is(err, errCancelled):
-		return ExitCancelled
-	case errors.As(err, &ue), errors.Is(err, tokens.ErrNoProfile), errors.Is(err, tokens.ErrInvalidName):
-		return ExitUsage
-	case errors.Is(err, tokens.ErrLoginRequired), errors.Is(err, keysource.ErrLocked):
-		return ExitLoginRequired
-	}
-	return ExitError
-}
+func exitCode(err error) int { return plan.ExitCode(err, domainExits...) }
 
 const exitCodesHelp = `tok's exit codes:
 

@@ -38,6 +38,9 @@ func cobraParse(t *testing.T, args []string) (front.Invocation, bool) {
 		}
 	}
 	inv := front.Invocation{Command: cmd.Name(), Profile: d.profileFlag, Home: d.homeFlag, Debug: d.debug, Output: output.Raw}
+	if cmd.Name() == "token" {
+		inv.Profile = d.namedProfile(f.Args())
+	}
 	switch cmd.Name() {
 	case "token":
 		inv.Output, _ = f.GetString("output")
@@ -59,7 +62,7 @@ func cobraParse(t *testing.T, args []string) (front.Invocation, bool) {
 
 // The front must understand a command line exactly as tok-full's cobra
 // tree does, or the same command would behave differently depending on
-// whether the token was cached.
+// whether the token was record.
 func TestFrontParsesLikeCobra(t *testing.T) {
 	for _, line := range []string{
 		"token",

@@ -127,7 +127,11 @@ func (d *Deps) runGitCredential(ctx context.Context, o gitCredentialOptions) err
 // terminal: with one, the login runs there; without, the error names
 // the command to run.
 func (d *Deps) helperToken(ctx context.Context, name string, openTTY func() (*os.File, error)) (record.Credential, error) {
-	cred, err := d.tokenOrLogin(ctx, name, record.Options{}, false)
+	svc, err := d.service()
+	if err != nil {
+		return record.Credential{}, err
+	}
+	cred, err := d.tokenOrLogin(ctx, svc, name, record.Options{}, false)
 	if err == nil || !errors.Is(err, tokens.ErrLoginRequired) || openTTY == nil {
 		return cred, err
 	}
@@ -141,7 +145,7 @@ func (d *Deps) helperToken(ctx context.Context, name string, openTTY func() (*os
 	protocol := d.io
 	d.io = iostreams.Terminal(tty, protocol.Out)
 	defer func() { d.io = protocol }()
-	return d.tokenOrLogin(ctx, name, record.Options{}, true)
+	return d.tokenOrLogin(ctx, svc, name, record.Options{}, true)
 }
 
 func ptr[T any](v T) *T { return &v }

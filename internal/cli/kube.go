@@ -13,11 +13,19 @@ import (
 	"github.com/tok-cli/tok/internal/front"
 	"github.com/tok-cli/tok/internal/kubeconfig"
 	"github.com/tok-cli/tok/internal/output"
+	"github.com/tok-cli/tok/internal/plan"
 	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
-func newKubeCmd(d *Deps) *cobra.Command {
+// kubeOptions is what tok kube's command line says.
+type kubeOptions struct {
+	Profile string // -p; "" = the cluster's, TOK_PROFILE or the default
+}
+
+// newCmdKube builds tok kube. It only parses: runF (nil = d.runKube)
+// does the work.
+func newCmdKube(d *Deps, runF func(*kubeOptions) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   "kube [-p PROFILE]",
 		Short: "kubectl credential plugin: print an ExecCredential (same as token -o exec-credential)",
@@ -40,32 +48,41 @@ else TOK_PROFILE, else the default profile. Set it up with:
   tok kubeconfig set-credentials oidc-user -p PROFILE`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return d.runExecCredential(cmd.Context())
+			opts := &kubeOptions{Profile: d.profileFlag}
+			if runF != nil {
+				return runF(opts)
+			}
+			return d.runKube(cmd.Context(), opts)
 		},
 	}
 }
 
-func (d *Deps) runExecCredential(ctx context.Context) error {
+// runKube writes kubectl's ExecCredential.
+func (d *Deps) runKube(ctx context.Context, opts *kubeOptions) error {
+	svc, err := d.service()
+	if err != nil {
+		return err
+	}
+	return d.writeExecCredential(ctx, svc, opts.Profile)
+}
+
+// writeExecCredential writes the ExecCredential of profile named (""
+// = the cluster's exec extension, TOK_PROFILE or the default) for kubectl
+// (tok kube, tok token -o exec-credential).
+func (d *Deps) writeExecCredential(ctx context.Context, svc *tokens.Service, named string) error {
 	info, err := execcred.ParseInfo(d.getenv(execcred.EnvVar))
 	if err != nil {
 		return err
 	}
-	name := d.profileFlag
-	if name == "" {
-		if p, ok := execcred.ClusterProfile(info); ok {
-			name = p
-		}
-	}
-	if name == "" {
-		name = d.getenv("TOK_PROFILE")
-	}
+	cluster, _ := execcred.ClusterProfile(info)
+	name := plan.Profile(named, cluster, d.getenv)
 	// kubectl says whether it handed us its terminal; without
 	// KUBERNETES_EXEC_INFO, only a terminal on stdin and stderr counts.
 	interactive := d.io.CanPrompt()
 	if info.Provided {
 		interactive = info.Interactive && interactive
 	}
-	cred, err := d.tokenOrLogin(ctx, name, record.Options{Kubernetes: true}, interactive)
+	cred, err := d.tokenOrLogin(ctx, svc, name, record.Options{Kubernetes: true}, interactive)
 	if err != nil {
 		return err
 	}

@@ -333,13 +333,9 @@ func (d *Deps) requireProfile(ctx context.Context) (string, error) {
 	return d.chooseProfile(ctx)
 }
 
-// tokenOrLogin gets a token and, when a login is required and a person is
+// tokenOrLogin gets a token of profile name from svc and, when a login is required and a person is
 // at a terminal (and the profile is an OAuth one), runs the login first.
-func (d *Deps) tokenOrLogin(ctx context.Context, name string, topts record.Options, interactive bool) (record.Credential, error) {
-	svc, err := d.service()
-	if err != nil {
-		return record.Credential{}, err
-	}
+func (d *Deps) tokenOrLogin(ctx context.Context, svc *tokens.Service, name string, topts record.Options, interactive bool) (record.Credential, error) {
 	token := func(name string) (record.Credential, error) {
 		return d.withRefreshProgress(ctx, name, func(ctx context.Context) (record.Credential, error) {
 			return svc.Token(ctx, name, topts)

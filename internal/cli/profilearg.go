@@ -4,11 +4,12 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// profileArg lets a command that takes no other argument name its profile
-// as one plain argument (tok token gh) with the precedence of -p. The
-// argument and a different -p are a usage error. The small tok front reads
-// these spellings the same way (TestFrontParsesLikeCobra).
-func (d *Deps) profileArg(cmd *cobra.Command, args []string) error {
+// checkProfileArg lets a command that takes no other argument name its
+// profile as one plain argument (tok token gh) with the precedence of -p.
+// The argument and a different -p are a usage error. The small tok front
+// reads these spellings the same way (TestFrontParsesLikeCobra). The
+// command reads the name with namedProfile.
+func (d *Deps) checkProfileArg(cmd *cobra.Command, args []string) error {
 	switch {
 	case len(args) == 0:
 		return nil
@@ -17,6 +18,29 @@ func (d *Deps) profileArg(cmd *cobra.Command, args []string) error {
 	case d.profileFlag != "" && d.profileFlag != args[0]:
 		return usagef("-p %s and the argument %s name different profiles; give one of them", d.profileFlag, args[0])
 	}
-	d.profileFlag = args[0]
+	return nil
+}
+
+// namedProfile is the profile the command line names: the argument (one,
+// checked by checkProfileArg), else -p; "" when it names none (then
+// plan.Profile goes on to TOK_PROFILE and the default).
+func (d *Deps) namedProfile(args []string) string {
+	if len(args) > 0 {
+		return args[0]
+	}
+	return d.profileFlag
+}
+
+// profileArg is checkProfileArg for the commands not yet built on
+// Options: it also stores the argument as -p.
+//
+// Deprecated: use checkProfileArg and namedProfile.
+func (d *Deps) profileArg(cmd *cobra.Command, args []string) error {
+	if err := d.checkProfileArg(cmd, args); err != nil {
+		return err
+	}
+	if len(args) == 1 {
+		d.profileFlag = args[0]
+	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/record"
+	"github.com/tok-cli/tok/internal/tokens"
 	"github.com/tok-cli/tok/internal/tui"
 )
 
@@ -62,23 +63,20 @@ func signInMessage(s oauth.WaitStatus, now time.Time) string {
 // a terminal nothing is shown: there stderr belongs to scripts and to
 // kubectl, and a refresh is routine, not news.
 //
-// The service's warnings during fetch are held until the spinner is gone,
-// so they are printed whole instead of tearing its line.
+// The service's warnings during fetch (passed with tokens.WithWarn on
+// its context) are held until the spinner is gone, so they are printed
+// whole instead of tearing its line.
 func (d *Deps) withRefreshProgress(ctx context.Context, profile string, fetch func(context.Context) (record.Credential, error)) (record.Credential, error) {
-	if !d.spinnerAllowed() || d.svc == nil {
+	if !d.spinnerAllowed() {
 		return fetch(ctx)
 	}
 	var held heldLines
-	warn := d.svc.Warn
-	d.svc.Warn = held.add
 	defer func() {
-		d.svc.Warn = warn
-		if warn != nil {
-			for _, line := range held.all() {
-				warn(line)
-			}
+		for _, line := range held.all() {
+			fmt.Fprintln(d.io.ErrOut, line)
 		}
 	}()
+	ctx = tokens.WithWarn(ctx, held.add)
 
 	what := "the default profile"
 	if profile != "" {

@@ -1,10 +1,45 @@
-// Package cli is tok's command line: the cobra tree, flag and environment
-// handling, output formats, and the mapping of errors to exit codes. It
-// wires the store, key sources and OAuth client into a tokens.Service.
-// Some domain rules still live here: building an OAuth profile from flags
-// (oauthConfigFromFlags, also used for ephemeral profiles) and choosing
-// the ephemeral profile over a stored one (useEphemeral, which the front
-// repeats).
+// Package cli is tok-full's command line: the cobra tree, flag and
+// environment handling, output formats, and the mapping of errors to exit
+// codes. It wires the store, key sources and OAuth client into a
+// tokens.Service; the decisions the small front makes too (which profile,
+// whether TOK_ISSUER describes an ephemeral profile, TOK_DEBUG, exit
+// codes) come from internal/plan, which both call.
+//
+// # How a command is built
+//
+// Main builds one Deps: the streams, getenv, the clock, the browser opener,
+// and the store, key source and tokens.Service, which are built on first
+// use (Deps.service) so that a command that needs none of them, or the
+// cached-token path, pays nothing for them. Every command constructor
+// takes the Deps and never changes it while running:
+//
+//	type tokenOptions struct { Profile, Output string; ... }  // what the command line says
+//
+//	func newCmdToken(d *Deps, runF func(*tokenOptions) error) *cobra.Command
+//	    // only parses flags and arguments into a tokenOptions, then calls
+//	    // runF (a test's) or d.runToken
+//	func (d *Deps) runToken(ctx context.Context, opts *tokenOptions) error
+//	    // does the work with d's dependencies and opts' inputs
+//
+// Rules that keep commands independent and testable in process:
+//   - Options hold everything the command line says, the profile included:
+//     -p or the profile argument is read with d.namedProfile(args) into
+//     Options.Profile; nothing writes to d after parsing.
+//   - A command that uses another service (the ephemeral profile's, in
+//     memory) holds it in a local variable and passes it on; d's service
+//     is never swapped.
+//   - Warnings of a call go where the caller says per call
+//     (tokens.WithWarn on its context), never by changing Service.Warn.
+//   - Output goes to d.io (stdout for data, stderr for people); errors are
+//     returned, and Main prints them once.
+//
+// Tests come in pairs: TestNewCmdX runs the command line through the root's
+// flags with a runF that captures the Options; TestXRun calls d.runX with
+// in-memory streams (iostreams.Test), a bbolt store under t.TempDir, a file
+// key and the in-process OAuth server (internal/oauth/oauthtest). See
+// token_test.go. The end-to-end suite (internal/e2e) keeps what only
+// processes show: the two binaries, signals, locks across processes, the
+// real keyring, kubectl, a pty.
 package cli
 
 import (
@@ -25,6 +60,8 @@ import (
 	"github.com/tok-cli/tok/internal/kernelkeys"
 	"github.com/tok-cli/tok/internal/keyring"
 	"github.com/tok-cli/tok/internal/keysource"
+	"github.com/tok-cli/tok/internal/opener"
+	"github.com/tok-cli/tok/internal/plan"
 	"github.com/tok-cli/tok/internal/procguard"
 	"github.com/tok-cli/tok/internal/sharedcache"
 	"github.com/tok-cli/tok/internal/store"
@@ -67,23 +104,29 @@ func isExitError(err error) bool {
 	return errors.As(err, &ee)
 }
 
-// app is the state one invocation of tok shares between its commands:
-// streams, environment and the flags every command has.
+// Deps is what tok-full's commands depend on. Main builds one; tests build
+// theirs with in-memory streams, a chosen environment and clock. The
+// global flags are parsed into it before a command runs; after that
+// commands only read it (see the package doc).
 type Deps struct {
-	io     *iostreams.IOStreams
-	getenv func(string) string
-	now    func() time.Time
+	io          *iostreams.IOStreams
+	getenv      func(string) string
+	now         func() time.Time
+	openBrowser func(url string) error
 	// coreLimit is the core-file limit tok had before procguard.Harden,
 	// for tok exec's child.
 	coreLimit procguard.CoreLimit
 
+	// The global flags (root's persistent flags).
 	homeFlag    string
-	profileFlag string
+	profileFlag string // -p; commands read it through namedProfile
 	debug       bool
 	// passphraseStdin (--passphrase-stdin) reads passphrases from stdin.
 	passphraseStdin bool
 	ran             bool // a command's RunE started: errors after this are not usage errors
 
+	// svc is built on first use by service; newService builds others
+	// (the ephemeral profile's) that commands hold themselves.
 	svc *tokens.Service
 	log *slog.Logger
 	// lingering is done when background work a command started (the
@@ -91,8 +134,15 @@ type Deps struct {
 	lingering sync.WaitGroup
 }
 
+// newDeps is the Deps of a run with these streams and environment, the
+// real clock and the real browser opener.
 func newDeps(ios *iostreams.IOStreams, getenv func(string) string) *Deps {
-	return &Deps{io: ios, getenv: getenv, now: time.Now}
+	return &Deps{
+		io:          ios,
+		getenv:      getenv,
+		now:         time.Now,
+		openBrowser: opener.Opener{Getenv: getenv}.Open,
+	}
 }
 
 // finish prints err once and returns the exit code.
@@ -175,12 +225,7 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 		return &usageError{fmt.Errorf("%w; see: %s --help", err, cmd.CommandPath())}
 	})
 
-	pf := root.PersistentFlags()
-	pf.StringVarP(&d.profileFlag, "profile", "p", "", "profile to use (env TOK_PROFILE; default: the profile chosen with tok use)")
-	pf.StringVar(&d.homeFlag, "home", "", "directory of tok's database (env TOK_HOME; default $XDG_DATA_HOME/tok)")
-	pf.BoolVar(&d.debug, "debug", false, "log what tok does to stderr, secrets redacted (env TOK_DEBUG=1)")
-	pf.BoolVar(&d.passphraseStdin, "passphrase-stdin", false, "read the passphrase of the passphrase key source from stdin (one line; tok config passphrase change reads two)")
-	_ = root.RegisterFlagCompletionFunc("profile", d.completeProfiles)
+	d.addGlobalFlags(root)
 
 	root.AddGroup(
 		&cobra.Group{ID: "tokens", Title: "Tokens:"},
@@ -189,7 +234,7 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 		&cobra.Group{ID: "helpers", Title: "Credential helpers:"},
 		&cobra.Group{ID: "setup", Title: "Setup and information:"},
 	)
-	for _, c := range []*cobra.Command{newTokenCmd(d), newExecCmd(d), newLoginCmd(d), newRefreshCmd(d), newRevokeCmd(d), newInspectCmd(d)} {
+	for _, c := range []*cobra.Command{newCmdToken(d, nil), newCmdExec(d, nil), newLoginCmd(d), newRefreshCmd(d), newRevokeCmd(d), newInspectCmd(d)} {
 		c.GroupID = "tokens"
 		root.AddCommand(c)
 	}
@@ -197,7 +242,7 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 		c.GroupID = "profiles"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newKubeCmd(d), newKubeconfigCmd(d)} {
+	for _, c := range []*cobra.Command{newCmdKube(d, nil), newKubeconfigCmd(d)} {
 		c.GroupID = "kubernetes"
 		root.AddCommand(c)
 	}
@@ -214,6 +259,16 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 	root.AddCommand(helpTopic("environment", "Environment variables tok reads", environmentHelp()))
 	root.AddCommand(helpTopic("exit-codes", "What tok's exit codes mean", exitCodesHelp))
 	return root
+}
+
+// addGlobalFlags gives root the flags every command has, parsed into d.
+func (d *Deps) addGlobalFlags(root *cobra.Command) {
+	pf := root.PersistentFlags()
+	pf.StringVarP(&d.profileFlag, "profile", "p", "", "profile to use (env TOK_PROFILE; default: the profile chosen with tok use)")
+	pf.StringVar(&d.homeFlag, "home", "", "directory of tok's database (env TOK_HOME; default $XDG_DATA_HOME/tok)")
+	pf.BoolVar(&d.debug, "debug", false, "log what tok does to stderr, secrets redacted (env TOK_DEBUG=1)")
+	pf.BoolVar(&d.passphraseStdin, "passphrase-stdin", false, "read the passphrase of the passphrase key source from stdin (one line; tok config passphrase change reads two)")
+	_ = root.RegisterFlagCompletionFunc("profile", d.completeProfiles)
 }
 
 // noArgs refuses arguments to a command that takes none. To a command
@@ -257,11 +312,7 @@ func helpTopic(name, short, text string) *cobra.Command {
 }
 
 func (d *Deps) setupLogging() {
-	if !d.debug {
-		if v := d.getenv("TOK_DEBUG"); v != "" && v != "0" && v != "false" {
-			d.debug = true
-		}
-	}
+	d.debug = plan.Debug(d.debug, d.getenv)
 	if d.debug {
 		d.log = slog.New(slog.NewTextHandler(d.io.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	} else {
@@ -274,10 +325,7 @@ func (d *Deps) home() (string, error) { return tokhome.Dir(d.homeFlag, d.getenv)
 
 // profileName is the profile named by -p or TOK_PROFILE ("" = default).
 func (d *Deps) profileName() string {
-	if d.profileFlag != "" {
-		return d.profileFlag
-	}
-	return d.getenv("TOK_PROFILE")
+	return plan.Profile(d.profileFlag, "", d.getenv)
 }
 
 func (d *Deps) durationEnv(name string, def time.Duration) (time.Duration, error) {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/oauth"
-	"github.com/tok-cli/tok/internal/opener"
 	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/tokens"
 )
@@ -50,17 +49,12 @@ func (d *Deps) signInQuietly(ctx context.Context, svc *tokens.Service, name stri
 	return err
 }
 
-// openBrowser opens url (only ever tok's one-time start address or a
-// provider's validated verification address) with $BROWSER or the
-// platform's opener, and fails when the opener does.
-func (d *Deps) openBrowser(url string) error {
-	return opener.Opener{Getenv: d.getenv}.Open(url)
-}
-
 // loginUI is the part of the login options that talks to the person.
 func (d *Deps) loginUI(name string, noBrowser bool) oauth.UI {
 	ui := oauth.UI{
-		Out:         d.io.ErrOut,
+		Out: d.io.ErrOut,
+		// Only ever tok's one-time start address or a provider's
+		// validated verification address.
 		OpenBrowser: d.openBrowser,
 		NoBrowser:   noBrowser,
 		Wait:        d.signInUI(),

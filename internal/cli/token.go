@@ -7,17 +7,23 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tok-cli/tok/internal/output"
+	"github.com/tok-cli/tok/internal/plan"
 	"github.com/tok-cli/tok/internal/record"
+	"github.com/tok-cli/tok/internal/tokens"
 )
 
+// tokenOptions is what tok token's command line says.
 type tokenOptions struct {
-	output       string
-	allowExpired bool
-	eph          ephemeralOptions
+	Profile      string // -p or the argument; "" = TOK_PROFILE or the default
+	Output       string // -o
+	AllowExpired bool   // --allow-expired
+	Ephemeral    ephemeralOptions
 }
 
-func newTokenCmd(d *Deps) *cobra.Command {
-	var opts tokenOptions
+// newCmdToken builds tok token. It only parses: runF (nil = d.runToken)
+// does the work.
+func newCmdToken(d *Deps, runF func(*tokenOptions) error) *cobra.Command {
+	opts := &tokenOptions{}
 	cmd := &cobra.Command{
 		Use:   "token [PROFILE | -p PROFILE]",
 		Short: "Print a valid token, refreshing it first when needed",
@@ -50,32 +56,52 @@ no keyring (for CI). See tok exec --help and docs/ci.md.`,
   curl -H @<(tok token -p api -o header) https://api.example.com    # bash, zsh
   eval "$(tok token -p gh -o env)"
   TOKEN=$(tok token --issuer https://id.example.com --github-actions-audience sts.example.com)`,
-		Args:              d.profileArg,
+		Args:              d.checkProfileArg,
 		ValidArgsFunction: d.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Profile = d.namedProfile(args)
+			if runF != nil {
+				return runF(opts)
+			}
 			return d.runToken(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.output, "output", "o", output.Raw, "output format: "+strings.Join(output.Formats, ", "))
-	cmd.Flags().BoolVar(&opts.allowExpired, "allow-expired", false, "print an expired static token instead of failing")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", output.Raw, "output format: "+strings.Join(output.Formats, ", "))
+	cmd.Flags().BoolVar(&opts.AllowExpired, "allow-expired", false, "print an expired static token instead of failing")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(output.Formats, cobra.ShellCompDirectiveNoFileComp))
-	opts.eph.register(cmd)
+	opts.Ephemeral.register(cmd)
 	return cmd
 }
 
-func (d *Deps) runToken(ctx context.Context, opts tokenOptions) error {
-	if _, err := d.useEphemeral(ctx, &opts.eph); err != nil {
-		return err
-	}
-	if opts.output == output.ExecCredential {
-		return d.runExecCredential(ctx)
-	}
-	if !output.Valid(opts.output) {
-		return usagef("unknown output format %q; choose one of: %s", opts.output, strings.Join(output.Formats, ", "))
-	}
-	cred, err := d.tokenOrLogin(ctx, d.profileName(), record.Options{AllowExpired: opts.allowExpired}, d.io.CanPrompt())
+// runToken prints a token of the profile opts name (or of the ephemeral
+// profile they describe) in the format they ask for.
+func (d *Deps) runToken(ctx context.Context, opts *tokenOptions) error {
+	svc, name, err := d.tokenSource(ctx, opts.Profile, opts.Ephemeral)
 	if err != nil {
 		return err
 	}
-	return output.Write(d.io.Out, cred, opts.output, d.now())
+	if opts.Output == output.ExecCredential {
+		return d.writeExecCredential(ctx, svc, name)
+	}
+	if !output.Valid(opts.Output) {
+		return usagef("unknown output format %q; choose one of: %s", opts.Output, strings.Join(output.Formats, ", "))
+	}
+	cred, err := d.tokenOrLogin(ctx, svc, plan.Profile(name, "", d.getenv), record.Options{AllowExpired: opts.AllowExpired}, d.io.CanPrompt())
+	if err != nil {
+		return err
+	}
+	return output.Write(d.io.Out, cred, opts.Output, d.now())
+}
+
+// tokenSource is the Service and profile a command that hands out tokens
+// uses: the ephemeral profile's own Service when eph or the TOK_ISSUER
+// family describe one, else d's Service and the named profile (which
+// plan.Profile completes).
+func (d *Deps) tokenSource(ctx context.Context, named string, eph ephemeralOptions) (*tokens.Service, string, error) {
+	esvc, err := d.ephemeralService(ctx, named, eph)
+	if err != nil || esvc != nil {
+		return esvc, ephemeralProfile, err
+	}
+	svc, err := d.service()
+	return svc, named, err
 }

@@ -346,3 +346,6 @@ func plainCause(err error) error {
 		err = next
 	}
 }
+
+// ExitCode is the code tok exits with (internal/plan's Coder).
+func (e *ExitError) ExitCode() int { return e.Code }

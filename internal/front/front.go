@@ -31,6 +31,7 @@ import (
 	"github.com/tok-cli/tok/internal/kernelkeys"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/output"
+	"github.com/tok-cli/tok/internal/plan"
 	"github.com/tok-cli/tok/internal/procguard"
 	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/store"
@@ -109,7 +110,7 @@ func run(d deps, args []string) int {
 // nothing visible and tok-full must take over.
 func serve(d deps, args []string) (code int, served bool) {
 	inv, ok := Parse(args)
-	if !ok || inv.Debug || debugEnv(d.getenv("TOK_DEBUG")) {
+	if !ok || plan.Debug(inv.Debug, d.getenv) {
 		return 0, false
 	}
 	reader, err := newReader(d, inv.Home)
@@ -117,11 +118,10 @@ func serve(d deps, args []string) (code int, served bool) {
 		return 0, false
 	}
 	ctx := context.Background()
-	name := inv.Profile
 	// An ephemeral profile (TOK_ISSUER or TOK_TOKEN_URL without a named
-	// profile) lives in tok-full's memory only; kube never uses one.
-	if name == "" && d.getenv("TOK_PROFILE") == "" && inv.Command != "kube" &&
-		(d.getenv("TOK_ISSUER") != "" || d.getenv("TOK_TOKEN_URL") != "") {
+	// profile, even over a stored default) lives in tok-full's memory
+	// only; kube never uses one.
+	if inv.Command != "kube" && plan.Ephemeral(plan.Profile(inv.Profile, "", d.getenv), d.getenv) {
 		return 0, false
 	}
 
@@ -131,10 +131,8 @@ func serve(d deps, args []string) (code int, served bool) {
 		if err != nil {
 			return 0, false
 		}
-		if p, ok := execcred.ClusterProfile(info); ok && name == "" {
-			name = p
-		}
-		cred, ok := lookup(ctx, reader, profileOrEnv(d, name), record.Options{Kubernetes: true})
+		cluster, _ := execcred.ClusterProfile(info)
+		cred, ok := lookup(ctx, reader, plan.Profile(inv.Profile, cluster, d.getenv), record.Options{Kubernetes: true})
 		if !ok {
 			return 0, false
 		}
@@ -143,13 +141,13 @@ func serve(d deps, args []string) (code int, served bool) {
 		if !output.Valid(inv.Output) {
 			return 0, false
 		}
-		cred, ok := lookup(ctx, reader, profileOrEnv(d, name), record.Options{AllowExpired: inv.AllowExpired})
+		cred, ok := lookup(ctx, reader, plan.Profile(inv.Profile, "", d.getenv), record.Options{AllowExpired: inv.AllowExpired})
 		if !ok {
 			return 0, false
 		}
 		return written(d, output.Write(d.stdout, cred, inv.Output, d.now())), true
 	default:
-		return runExec(ctx, d, reader, inv, profileOrEnv(d, name))
+		return runExec(ctx, d, reader, inv, plan.Profile(inv.Profile, "", d.getenv))
 	}
 }
 
@@ -218,40 +216,19 @@ func runExec(ctx context.Context, d deps, reader *record.Reader, inv Invocation,
 	return exitCode(d, execrun.Run(ctx, spec, sigs, cred, fetch)), true
 }
 
-// profileOrEnv is the named profile, else TOK_PROFILE; "" means the
-// default profile.
-func profileOrEnv(d deps, name string) string {
-	if name != "" {
-		return name
-	}
-	return d.getenv("TOK_PROFILE")
-}
-
-// debugEnv reports whether TOK_DEBUG asks for debug logs, which only
-// tok-full writes.
-func debugEnv(v string) bool { return v != "" && v != "0" && v != "false" }
-
 // written is the exit code after writing a credential.
-func written(d deps, err error) int {
-	if err != nil {
-		fmt.Fprintf(d.stderr, "tok: %v\n", err)
-		return 1
-	}
-	return 0
-}
+func written(d deps, err error) int { return exitCode(d, err) }
 
-// exitCode prints err as tok-full would and returns tok's exit code.
+// exitCode prints err as tok-full would (nothing for the bare exit status
+// of tok exec's child) and returns tok's exit code.
 func exitCode(d deps, err error) int {
-	if err == nil {
-		return 0
-	}
 	var ee *execrun.ExitError
-	if !errors.As(err, &ee) {
+	switch {
+	case err == nil:
+	case !errors.As(err, &ee):
 		fmt.Fprintf(d.stderr, "tok: %v\n", err)
-		return 1
-	}
-	if ee.Err != nil {
+	case ee.Err != nil:
 		fmt.Fprintf(d.stderr, "tok: %v\n", ee.Err)
 	}
-	return ee.Code
+	return plan.ExitCode(err)
 }

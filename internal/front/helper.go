@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/gitcred"
+	"github.com/tok-cli/tok/internal/plan"
 	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/store"
 )
@@ -52,7 +53,7 @@ func IsGitGet(args []string) bool {
 // (with the request it read) otherwise.
 func gitGet(d deps, args []string) int {
 	raw, err := gitcred.ReadRaw(d.stdin)
-	if err == nil && !debugEnv(d.getenv("TOK_DEBUG")) {
+	if err == nil && !plan.Debug(false, d.getenv) {
 		if code, served := serveGitGet(d, raw); served {
 			return code
 		}

@@ -108,7 +108,7 @@ func (s *Service) federate(ctx context.Context, cur snapshot, cfg oauth.Config, 
 	if err != nil {
 		exp := cur.state.ExpiryFor(use)
 		if !force && cur.state.HasToken() && (exp.IsZero() || s.now().Before(exp)) {
-			s.warn("warning: could not renew the token of federated profile %q (%v); using the current token, valid until %s", p.Name, err, when.Format(exp, s.now()))
+			s.warn(ctx, "warning: could not renew the token of federated profile %q (%v); using the current token, valid until %s", p.Name, err, when.Format(exp, s.now()))
 			return s.credential(ctx, cur, use)
 		}
 		return record.Credential{}, err

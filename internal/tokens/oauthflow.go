@@ -249,7 +249,7 @@ func (s *Service) renewLocked(ctx context.Context, cur snapshot, use record.K8sT
 		return s.refreshFailed(ctx, cur, use, err, refreshToken != "", !force)
 	}
 	if tok.IDTokenRejected != nil {
-		s.warn("warning: the ID token the provider returned for profile %q failed verification and was not stored: %v", name, tok.IDTokenRejected)
+		s.warn(ctx, "warning: the ID token the provider returned for profile %q failed verification and was not stored: %v", name, tok.IDTokenRejected)
 	}
 	s.rememberClientAuth(&cur.profile, tok.ClientAuth)
 	next := s.stateFrom(tok, cur.state, now)
@@ -295,7 +295,7 @@ func (s *Service) refreshFailed(ctx context.Context, cur snapshot, use record.K8
 	exp := cur.state.ExpiryFor(use)
 	usable := cur.state.HasToken() && (exp.IsZero() || s.now().Before(exp))
 	if lenient && usable {
-		s.warn("warning: could not refresh profile %q (%s); using the current token, valid until %s", name, oauth.Reason(cause), when.Format(exp, s.now()))
+		s.warn(ctx, "warning: could not refresh profile %q (%s); using the current token, valid until %s", name, oauth.Reason(cause), when.Format(exp, s.now()))
 		return s.credential(ctx, cur, use)
 	}
 	return record.Credential{}, refreshError(name, cause, usable, exp, s.now())
@@ -448,7 +448,7 @@ func (s *Service) commit(ctx context.Context, cur snapshot, next pendingState, u
 	if !conflict && len(cur.state.Refresh) > 0 && next.tok.RefreshToken != "" {
 		// The refresh token rotated (or was re-issued): the old one must
 		// not live on in a free page.
-		s.scrub(name)
+		s.scrub(ctx, name)
 	}
 	if conflict {
 		latest, err := s.load(name)
@@ -637,7 +637,7 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (re
 	case FlowClientCredentials:
 		tok, err = oauth.ClientCredentials(ctx, cfg)
 	case FlowPassword:
-		s.warn("warning: the password grant (profile %q) is deprecated by OAuth 2.1 and exposes your password to tok; prefer --flow browser or device", name)
+		s.warn(ctx, "warning: the password grant (profile %q) is deprecated by OAuth 2.1 and exposes your password to tok; prefer --flow browser or device", name)
 		user := opts.Username
 		if user == "" {
 			user = p.OAuth.Username

@@ -146,7 +146,7 @@ func (s *Service) RemoveProfile(name string) error {
 	})
 	if err == nil {
 		s.removeLocks(name)
-		s.scrub(name)
+		s.scrub(context.Background(), name) // no caller context: Service.Warn
 	}
 	return err
 }
@@ -338,7 +338,7 @@ func (s *Service) SetKeySource(ctx context.Context, to keysource.Source) error {
 	}
 	if len(meta.KeyCheck) > 0 && from != keysource.Env {
 		if err := s.Keys.Delete(ctx, from, meta.KeyID); err != nil {
-			s.warn("warning: could not remove the old copy of the data key from %s: %v", from, err)
+			s.warn(ctx, "warning: could not remove the old copy of the data key from %s: %v", from, err)
 		}
 	}
 	return nil
@@ -444,7 +444,7 @@ func (s *Service) SetStaticToken(ctx context.Context, name, token string, expire
 		})
 	})
 	if err == nil && replaced {
-		s.scrub(name)
+		s.scrub(ctx, name)
 	}
 	return err
 }
@@ -458,7 +458,7 @@ func (s *Service) Forget(name string) error {
 		return tx.Delete(store.States, name)
 	})
 	if err == nil {
-		s.scrub(name)
+		s.scrub(context.Background(), name) // no caller context: Service.Warn
 	}
 	return err
 }
@@ -466,8 +466,8 @@ func (s *Service) Forget(name string) error {
 // scrub rewrites the database without its free pages after a write that
 // dropped secrets of profile name (see store.Scrub). A failure loses
 // nothing but that guarantee, so it is a warning, not an error.
-func (s *Service) scrub(name string) {
+func (s *Service) scrub(ctx context.Context, name string) {
 	if err := s.Store.Scrub(); err != nil {
-		s.warn("warning: the old secrets of profile %q may remain in the database's free space: %v", name, err)
+		s.warn(ctx, "warning: the old secrets of profile %q may remain in the database's free space: %v", name, err)
 	}
 }

@@ -51,7 +51,8 @@ type Service struct {
 	Now func() time.Time
 	// Log receives debug records; secrets are never logged.
 	Log *slog.Logger
-	// Warn prints one line for the person (stderr in the CLI).
+	// Warn prints one line for the person (stderr in the CLI); a call
+	// made with a WithWarn context warns there instead.
 	Warn func(msg string)
 	// LockTimeout bounds the wait for another process's refresh or login.
 	LockTimeout time.Duration
@@ -89,9 +90,28 @@ func (s *Service) log() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-func (s *Service) warn(format string, args ...any) {
+// warnKey is the context key of WithWarn.
+type warnKey struct{}
+
+// WithWarn returns a context under which the Service's calls send their
+// warnings (a refresh that failed while the current token still serves,
+// an unreachable shared cache) to warn instead of to Service.Warn. Callers
+// use it per call: a spinner holds a call's warnings until it is gone,
+// tok exec's refresher folds a run of failures into one line; the
+// Service itself is never changed.
+func WithWarn(ctx context.Context, warn func(msg string)) context.Context {
+	return context.WithValue(ctx, warnKey{}, warn)
+}
+
+// warn sends a warning to ctx's WithWarn function, else to Service.Warn.
+func (s *Service) warn(ctx context.Context, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if w, ok := ctx.Value(warnKey{}).(func(string)); ok && w != nil {
+		w(msg)
+		return
+	}
 	if s.Warn != nil {
-		s.Warn(fmt.Sprintf(format, args...))
+		s.Warn(msg)
 	}
 }
 

@@ -351,14 +351,14 @@ func (s *Service) refreshShared(ctx context.Context, cur snapshot, use record.K8
 				exp = prev.IDExpiry
 			}
 			if exp.IsZero() || s.now().Before(exp) {
-				s.warn("warning: could not renew the token of profile %q (%v); using the current token, valid until %s", p.Name, err, when.Format(exp, s.now()))
+				s.warn(ctx, "warning: could not renew the token of profile %q (%v); using the current token, valid until %s", p.Name, err, when.Format(exp, s.now()))
 				return s.adoptShared(ctx, cur, prev, use)
 			}
 		}
 		return record.Credential{}, err
 	}
 	if tok.IDTokenRejected != nil {
-		s.warn("warning: the ID token the provider returned for profile %q failed verification and was not stored: %v", p.Name, tok.IDTokenRejected)
+		s.warn(ctx, "warning: the ID token the provider returned for profile %q failed verification and was not stored: %v", p.Name, tok.IDTokenRejected)
 	}
 	next := &sharedState{TokenType: tok.TokenType, Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: tok.IDToken,
 		Expiry: s.onClock(tok.Expiry, now), IDExpiry: tok.IDTokenExpiry.UTC(), Obtained: now.UTC(), Scope: tok.Scope}
@@ -378,9 +378,9 @@ func (s *Service) refreshShared(ctx context.Context, cur snapshot, use record.K8
 	}
 	switch {
 	case err != nil && next.Refresh != "":
-		s.warn("warning: could not store the new tokens of profile %q in the shared cache (%v); other members still hold the previous refresh token, which the provider may refuse; if they fail, run tok login -p %s on one member", p.Name, err, p.Name)
+		s.warn(ctx, "warning: could not store the new tokens of profile %q in the shared cache (%v); other members still hold the previous refresh token, which the provider may refuse; if they fail, run tok login -p %s on one member", p.Name, err, p.Name)
 	case err != nil:
-		s.warn("warning: could not store the new token of profile %q in the shared cache (%v); other members will fetch their own", p.Name, err)
+		s.warn(ctx, "warning: could not store the new token of profile %q in the shared cache (%v); other members will fetch their own", p.Name, err)
 	case !ok:
 		// Our lease ran out and another member wrote first: theirs is
 		// what everyone else now reads.
@@ -472,12 +472,12 @@ func (s *Service) sharedFailed(ctx context.Context, cur snapshot, use record.K8s
 	if p.Type == record.OAuth && (len(cur.state.Refresh) > 0 || p.OAuth.Flow != FlowClientCredentials) {
 		exp := cur.state.ExpiryFor(use)
 		if cur.state.HasToken() && (exp.IsZero() || s.now().Before(exp)) {
-			s.warn("warning: the shared cache of profile %q is unreachable (%v); using the current token, valid until %s", p.Name, cause, when.Format(exp, s.now()))
+			s.warn(ctx, "warning: the shared cache of profile %q is unreachable (%v); using the current token, valid until %s", p.Name, cause, when.Format(exp, s.now()))
 			return s.credential(ctx, cur, use)
 		}
 		return record.Credential{}, fmt.Errorf("the shared cache of profile %q is unreachable (%v); tok does not refresh a shared refresh token alone, since the provider would revoke the grant for every member; retry when the cache is back", p.Name, cause)
 	}
-	s.warn("warning: the shared cache of profile %q is unreachable (%v); fetching a token for this host alone", p.Name, cause)
+	s.warn(ctx, "warning: the shared cache of profile %q is unreachable (%v); fetching a token for this host alone", p.Name, cause)
 	return s.renewLocked(ctx, cur, use, s.now(), force)
 }
 
@@ -487,7 +487,7 @@ func (s *Service) sharedFailed(ctx context.Context, cur snapshot, use record.K8s
 func (s *Service) publishShared(ctx context.Context, p *Profile, tok oauth.Token, now time.Time) {
 	ss, err := s.openShared(ctx, p)
 	if err != nil {
-		s.warn("warning: %v", err)
+		s.warn(ctx, "warning: %v", err)
 		return
 	}
 	st := &sharedState{TokenType: tok.TokenType, Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: tok.IDToken,
@@ -501,11 +501,11 @@ func (s *Service) publishShared(ctx context.Context, p *Profile, tok oauth.Token
 			}
 		}
 		if err != nil {
-			s.warn("warning: could not store the new token of profile %q in the shared cache (%v); the other members keep theirs", p.Name, err)
+			s.warn(ctx, "warning: could not store the new token of profile %q in the shared cache (%v); the other members keep theirs", p.Name, err)
 			return
 		}
 	}
-	s.warn("warning: the shared cache of profile %q kept changing; the new token was stored on this host only", p.Name)
+	s.warn(ctx, "warning: the shared cache of profile %q kept changing; the new token was stored on this host only", p.Name)
 }
 
 // forgetShared removes a profile's state from the shared cache after its
@@ -516,6 +516,6 @@ func (s *Service) forgetShared(ctx context.Context, p *Profile) {
 		err = ss.cache.Delete(ctx, ss.ns)
 	}
 	if err != nil {
-		s.warn("warning: the tokens of profile %q were revoked, but could not be removed from the shared cache (%v); members may hand out the revoked access token until it expires", p.Name, err)
+		s.warn(ctx, "warning: the tokens of profile %q were revoked, but could not be removed from the shared cache (%v); members may hand out the revoked access token until it expires", p.Name, err)
 	}
 }
