@@ -27,9 +27,9 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/kernelkeys"
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
 	"github.com/tok-cli/tok/internal/seal"
-	"github.com/tok-cli/tok/internal/sharedcache/redistest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/testkit/redisserver"
 )
 
 // options are tokbench's flags.
@@ -280,7 +280,7 @@ func bench(tb *harnessTB, root string, opts options) (*report, error) {
 
 // keyringCommands prepares a TOK_HOME whose data key is in the OS keyring
 // and returns the cached and the first-call (cache cleared) commands.
-func keyringCommands(tb *harnessTB, tokPath, root string, base []string, srv *oauthtest.Server) ([]*command, error) {
+func keyringCommands(tb *harnessTB, tokPath, root string, base []string, srv *authserver.Server) ([]*command, error) {
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
 		return nil, errors.New("DBUS_SESSION_BUS_ADDRESS is not set (no session bus, so no Secret Service)")
 	}
@@ -318,11 +318,11 @@ func keyringCommands(tb *harnessTB, tokPath, root string, base []string, srv *oa
 // from the member's local copy (the small tok, no network) and the call of
 // a member that has no copy yet (tok-full: one Redis read, then a local
 // write). The state is forgotten before each run of the second.
-func sharedCommands(tb *harnessTB, tokPath, root string, base []string, srv *oauthtest.Server) ([]*command, error) {
+func sharedCommands(tb *harnessTB, tokPath, root string, base []string, srv *authserver.Server) ([]*command, error) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		return nil, errors.New("redis-server is not installed")
 	}
-	rs := redistest.Start(tb)
+	rs := redisserver.Start(tb)
 	key, err := seal.NewKey()
 	if err != nil {
 		return nil, err

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/kernelkeys"
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
 	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // clientID is the public client every profile of the harness uses.
@@ -46,9 +46,9 @@ func baseEnv(root string) ([]string, error) {
 
 // newAuthServer starts an in-process authorization server whose access
 // tokens live ttl, with the public client tok registered.
-func newAuthServer(tb *harnessTB, ttl time.Duration) *oauthtest.Server {
-	srv := oauthtest.New(tb, oauthtest.Options{AccessTokenTTL: ttl})
-	srv.AddClient(oauthtest.Client{ID: clientID})
+func newAuthServer(tb *harnessTB, ttl time.Duration) *authserver.Server {
+	srv := authserver.New(tb, authserver.Options{AccessTokenTTL: ttl})
+	srv.AddClient(authserver.Client{ID: clientID})
 	return srv
 }
 
@@ -57,7 +57,7 @@ func newAuthServer(tb *harnessTB, ttl time.Duration) *oauthtest.Server {
 // offline_access scope). keySource "file" keeps the data key in a file;
 // "keyring" in the OS keyring.
 // extra flags go to tok profile add.
-func newHome(tokPath, root, name string, base []string, keySource string, srv *oauthtest.Server, margin time.Duration, extra ...string) (*home, error) {
+func newHome(tokPath, root, name string, base []string, keySource string, srv *authserver.Server, margin time.Duration, extra ...string) (*home, error) {
 	h := &home{dir: filepath.Join(root, name, "tok"), tok: tokPath}
 	h.env = append(append([]string{}, base...), "TOK_HOME="+h.dir)
 	if keySource == "file" {
@@ -69,7 +69,7 @@ func newHome(tokPath, root, name string, base []string, keySource string, srv *o
 	}
 	steps := []step{
 		{"", append([]string{"profile", "add", profileName, "--issuer", srv.Issuer(), "--client-id", clientID,
-			"--flow", "password", "--username", oauthtest.TestUser, "--scopes", "offline_access",
+			"--flow", "password", "--username", authserver.TestUser, "--scopes", "offline_access",
 			"--refresh-margin", margin.String(), "--git-url", "https://" + gitHost + "/"}, extra...)},
 	}
 	if keySource == "passphrase" {
@@ -77,7 +77,7 @@ func newHome(tokPath, root, name string, base []string, keySource string, srv *o
 		// the kernel keyring, as after tok unlock.
 		steps = append(steps, step{benchPassphrase + "\n", []string{"config", "set", "key-source", "passphrase", "--passphrase-stdin"}})
 	}
-	steps = append(steps, step{oauthtest.TestPassword + "\n", []string{"login", "-p", profileName, "--password-stdin"}})
+	steps = append(steps, step{authserver.TestPassword + "\n", []string{"login", "-p", profileName, "--password-stdin"}})
 	for _, s := range steps {
 		if _, err := h.run(s.stdin, s.args...); err != nil {
 			return nil, fmt.Errorf("setting up %s: %w", name, err)

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // Storm timing: a token lives stormTTL and is refreshed stormMargin before
@@ -42,7 +42,7 @@ type stormResult struct {
 // runStorm waits until h's token is inside its refresh margin, then starts
 // procs tok token processes at once and collects what they printed and
 // what the server saw.
-func runStorm(h *home, srv *oauthtest.Server, procs int) (stormResult, error) {
+func runStorm(h *home, srv *authserver.Server, procs int) (stormResult, error) {
 	res := stormResult{procs: procs}
 	old, err := h.token()
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// harnessTB lets the harness use test servers (oauthtest) that take a
+// harnessTB lets the harness use test servers (authserver) that take a
 // testing.TB, outside of go test. Only the methods such helpers call are
 // implemented; the embedded interface stays nil, so any other method would
 // panic loudly instead of silently doing nothing.

@@ -13,9 +13,9 @@ import (
 
 	"github.com/tok-cli/tok/internal/iostreams"
 	"github.com/tok-cli/tok/internal/keysource"
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
 	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -97,9 +97,9 @@ func TestProfileSetNeedsAFlag(t *testing.T) {
 // change what a token is keep the tokens (and the client secret); a new
 // scope set or client drops them and says a login is needed.
 func TestRunProfileSet(t *testing.T) {
-	srv := oauthtest.New(t, oauthtest.Options{})
-	srv.AddClient(oauthtest.Client{ID: "svc", Secret: "s3cret"})
-	srv.AddClient(oauthtest.Client{ID: "other", Secret: "0ther"})
+	srv := authserver.New(t, authserver.Options{})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	srv.AddClient(authserver.Client{ID: "other", Secret: "0ther"})
 	d, in, errOut := memoryApp(t)
 	ctx := context.Background()
 	in.WriteString("s3cret\n")

@@ -12,9 +12,9 @@ import (
 
 	"github.com/tok-cli/tok/internal/iostreams"
 	"github.com/tok-cli/tok/internal/oauth"
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
 	"github.com/tok-cli/tok/internal/record"
-	"github.com/tok-cli/tok/internal/syncbuf"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/testkit/syncbuf"
 	"github.com/tok-cli/tok/internal/tokens"
 	"github.com/tok-cli/tok/internal/tui"
 )
@@ -111,8 +111,8 @@ func TestAsCancelled(t *testing.T) {
 // call's context, or Service.Warn) and returns the current token.
 func warningService(t *testing.T, d *Deps) *tokens.Service {
 	t.Helper()
-	srv := oauthtest.New(t, oauthtest.Options{})
-	srv.AddClient(oauthtest.Client{ID: "svc", Secret: "s3cret"})
+	srv := authserver.New(t, authserver.Options{})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
 	clock := time.Now()
 	d.now = func() time.Time { return clock }
 	env := map[string]string{"TOK_HOME": t.TempDir(), "TOK_KEY_SOURCE": "file"}

@@ -36,7 +36,7 @@
 // Tests come in pairs: TestNewCmdX runs the command line through the root's
 // flags with a runF that captures the Options; TestXRun calls d.runX with
 // in-memory streams (iostreams.Test), a bbolt store under t.TempDir, a file
-// key and the in-process OAuth server (internal/oauth/oauthtest). See
+// key and the in-process OAuth server (internal/testkit/authserver). See
 // token_test.go. The end-to-end suite (internal/e2e) keeps what only
 // processes show: the two binaries, signals, locks across processes, the
 // real keyring, kubectl, a pty.

@@ -13,8 +13,8 @@ import (
 
 	"github.com/tok-cli/tok/internal/iostreams"
 	"github.com/tok-cli/tok/internal/oauth"
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
 	"github.com/tok-cli/tok/internal/record"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -54,7 +54,7 @@ func parseCmd(d *Deps, cmd *cobra.Command, argv ...string) error {
 
 // addClientCredentials stores profile name for srv's client svc (secret
 // s3cret) with the client-credentials flow.
-func addClientCredentials(t *testing.T, d *Deps, srv *oauthtest.Server, name string) {
+func addClientCredentials(t *testing.T, d *Deps, srv *authserver.Server, name string) {
 	t.Helper()
 	svc, err := d.service()
 	if err != nil {
@@ -115,8 +115,8 @@ func TestNewCmdToken(t *testing.T) {
 }
 
 func TestTokenRun(t *testing.T) {
-	srv := oauthtest.New(t, oauthtest.Options{})
-	srv.AddClient(oauthtest.Client{ID: "svc", Secret: "s3cret"})
+	srv := authserver.New(t, authserver.Options{})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
 	d, now, _, out, errOut := testDeps(t, nil)
 	ctx := t.Context()
 	addClientCredentials(t, d, srv, "ci")
@@ -177,8 +177,8 @@ func TestTokenRun(t *testing.T) {
 // TestTokenRunProfilePrecedence: the argument or -p, else TOK_PROFILE,
 // else TOK_ISSUER's ephemeral profile, else the stored default.
 func TestTokenRunProfilePrecedence(t *testing.T) {
-	srv := oauthtest.New(t, oauthtest.Options{})
-	srv.AddClient(oauthtest.Client{ID: "svc", Secret: "s3cret"})
+	srv := authserver.New(t, authserver.Options{})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
 	vars := map[string]string{}
 	d, _, _, out, _ := testDeps(t, vars)
 	svc, _ := d.service()
@@ -244,8 +244,8 @@ func TestTokenRunProfilePrecedence(t *testing.T) {
 // TestTokenRunLoginRequired: a profile that needs a person, off a
 // terminal, fails with exit 4 and names the command to run.
 func TestTokenRunLoginRequired(t *testing.T) {
-	srv := oauthtest.New(t, oauthtest.Options{})
-	srv.AddClient(oauthtest.Client{ID: "cli"})
+	srv := authserver.New(t, authserver.Options{})
+	srv.AddClient(authserver.Client{ID: "cli"})
 	d, _, _, out, _ := testDeps(t, nil)
 	svc, err := d.service()
 	if err != nil {

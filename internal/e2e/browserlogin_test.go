@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
-	"github.com/tok-cli/tok/internal/oauth/optest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/testkit/oidcprovider"
 )
 
 // failingOpener writes an executable that prints a reason and exits 3, as
@@ -27,7 +27,7 @@ func failingOpener(t *testing.T, name string) string {
 // Issue 15: tok said "Opened a browser" when the opener failed.
 func TestLoginSaysWhenTheBrowserDidNotOpen(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	for _, tt := range []struct{ name, browser string }{
 		{"xdg-open without a display", ""},
 		{"a BROWSER list whose entries all fail", "no-such-browser:xdg-open --new-window"},
@@ -60,13 +60,13 @@ func TestLoginSaysWhenTheBrowserDidNotOpen(t *testing.T) {
 // brings back another account than the profile had.
 func TestLoginReportsWhoSignedIn(t *testing.T) {
 	t.Parallel()
-	p := optest.Start(t, optest.Options{})
+	p := oidcprovider.Start(t, oidcprovider.Options{})
 	ctx := opContext(t)
 	env := FileKeyEnv(t)
 	RunOK(t, env, "", "profile", "add", "web", "--issuer", p.Issuer, "--client-id", clientID, "--flow", "browser")
 	as := func(account string) func(string) error {
 		return func(authURL string) error {
-			_, err := p.Authorize(ctx, authURL, optest.Decision{Account: account})
+			_, err := p.Authorize(ctx, authURL, oidcprovider.Decision{Account: account})
 			return err
 		}
 	}

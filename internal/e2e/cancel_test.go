@@ -7,7 +7,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // TestCancelledLoginSaysSo: a login interrupted while it waits for the
@@ -15,7 +15,7 @@ import (
 // Go's "context canceled"; --debug adds the cause on its own line.
 func TestCancelledLoginSaysSo(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := FileKeyEnv(t)
 	addOAuth(t, env, "api", srv, "--flow", "browser")
 	for _, debug := range []bool{false, true} {

@@ -15,8 +15,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/tok-cli/tok/internal/browsertest"
-	"github.com/tok-cli/tok/internal/oauth/optest"
+	"github.com/tok-cli/tok/internal/testkit/chromium"
+	"github.com/tok-cli/tok/internal/testkit/oidcprovider"
 )
 
 // The tests in this file sign in through a real headless Chromium: tok
@@ -55,7 +55,7 @@ func recordingBrowser(t *testing.T) (string, func() []string) {
 // chromiumLogin starts `tok login` for a browser profile of p with the
 // recording opener and returns the running tok and the start address it
 // handed the opener, checked to be nothing more than that.
-func chromiumLogin(t *testing.T, p *optest.Provider, name string) (*Watched, Env, string) {
+func chromiumLogin(t *testing.T, p *oidcprovider.Provider, name string) (*Watched, Env, string) {
 	t.Helper()
 	browser, opened := recordingBrowser(t)
 	env := FileKeyEnv(t).With("BROWSER=" + browser + " --new-window %s")
@@ -157,8 +157,8 @@ func styled(t *testing.T, ctx context.Context) bool {
 
 func TestChromiumBrowserLogin(t *testing.T) {
 	t.Parallel()
-	p := optest.Start(t, optest.Options{})
-	ctx := browsertest.New(t, 2*time.Minute)
+	p := oidcprovider.Start(t, oidcprovider.Options{})
+	ctx := chromium.New(t, 2*time.Minute)
 	w, _, start := chromiumLogin(t, p, "web")
 
 	if err := chromedp.Do(ctx, chromedp.Navigate(start)); err != nil {
@@ -166,7 +166,7 @@ func TestChromiumBrowserLogin(t *testing.T) {
 	}
 	signInAtProvider(t, ctx, start, "alice")
 	pg := readPage(t, ctx)
-	browsertest.Screenshot(t, ctx, "login-success")
+	chromium.Screenshot(t, ctx, "login-success")
 	if !strings.Contains(pg.URL, "/result/") || strings.ContainsAny(pg.URL, "?#") {
 		t.Errorf("the browser ended on %s, want a clean /result/ address without code or state", pg.URL)
 	}
@@ -203,8 +203,8 @@ func TestChromiumBrowserLogin(t *testing.T) {
 
 func TestChromiumStartAddressOpenedTwice(t *testing.T) {
 	t.Parallel()
-	p := optest.Start(t, optest.Options{})
-	ctx := browsertest.New(t, 2*time.Minute)
+	p := oidcprovider.Start(t, oidcprovider.Options{})
+	ctx := chromium.New(t, 2*time.Minute)
 	w, env, start := chromiumLogin(t, p, "web")
 
 	// Another local user read the start address from the opener's command
@@ -223,7 +223,7 @@ func TestChromiumStartAddressOpenedTwice(t *testing.T) {
 		t.Fatalf("navigating to the start address: %v; tok: %s", err, w.stderr.String())
 	}
 	pg := readPage(t, ctx)
-	browsertest.Screenshot(t, ctx, "login-start-reused")
+	chromium.Screenshot(t, ctx, "login-start-reused")
 	if !strings.HasPrefix(pg.Title, "Sign-in stopped") || pg.Heading != "Sign-in stopped" {
 		t.Errorf("title %q, heading %q; want the stopped sign-in", pg.Title, pg.Heading)
 	}
@@ -245,8 +245,8 @@ func TestChromiumStartAddressOpenedTwice(t *testing.T) {
 
 func TestChromiumLoginDenied(t *testing.T) {
 	t.Parallel()
-	p := optest.Start(t, optest.Options{})
-	ctx := browsertest.New(t, 2*time.Minute)
+	p := oidcprovider.Start(t, oidcprovider.Options{})
+	ctx := chromium.New(t, 2*time.Minute)
 	w, _, start := chromiumLogin(t, p, "web")
 
 	if err := chromedp.Do(ctx, chromedp.Navigate(start), chromedp.WaitVisible(chromedp.CSS(`a[href$="/abort"]`))); err != nil {
@@ -258,7 +258,7 @@ func TestChromiumLoginDenied(t *testing.T) {
 	}
 	waitLeft(t, ctx, loc)
 	pg := readPage(t, ctx)
-	browsertest.Screenshot(t, ctx, "login-denied")
+	chromium.Screenshot(t, ctx, "login-denied")
 	if !strings.HasPrefix(pg.Title, "Sign-in failed") || pg.Heading != "Sign-in failed" {
 		t.Errorf("title %q, heading %q; want the failure in both", pg.Title, pg.Heading)
 	}

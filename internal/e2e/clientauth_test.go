@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // TestClientAuthFlag: --client-auth on profile add and profile set. A
@@ -15,9 +15,9 @@ import (
 // learned, one refused request once and never again.
 func TestClientAuthFlag(t *testing.T) {
 	t.Parallel()
-	srv := oauthtest.New(t, oauthtest.Options{})
+	srv := authserver.New(t, authserver.Options{})
 	secret := NewSecret(t)
-	srv.AddClient(oauthtest.Client{ID: "svc", Secret: secret, TokenEndpointAuthMethod: "client_secret_post"})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: secret, TokenEndpointAuthMethod: "client_secret_post"})
 	env := FileKeyEnv(t)
 	add := func(name string, extra ...string) Result {
 		args := append([]string{"profile", "add", name, "--issuer", srv.Issuer(), "--client-id", "svc",

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // TestOAuthConcurrentRefresh starts many tok token processes at once on a
@@ -20,7 +20,7 @@ func TestOAuthConcurrentRefresh(t *testing.T) {
 		// which every process must have read it.
 		ttl, margin = 6 * time.Second, 3 * time.Second
 	)
-	srv := newAuthServer(t, oauthtest.Options{AccessTokenTTL: ttl})
+	srv := newAuthServer(t, authserver.Options{AccessTokenTTL: ttl})
 	env := FileKeyEnv(t)
 	addOAuth(t, env, "api", srv, "--refresh-margin", margin.String())
 	loginOK(t, env, "api", srv)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/optest"
+	"github.com/tok-cli/tok/internal/testkit/oidcprovider"
 )
 
 // The tests in this file run tok against oidc-provider, an OpenID Provider
@@ -22,7 +22,7 @@ func opContext(t *testing.T) context.Context {
 	return ctx
 }
 
-func opCounts(t *testing.T, ctx context.Context, p *optest.Provider) optest.Counts {
+func opCounts(t *testing.T, ctx context.Context, p *oidcprovider.Provider) oidcprovider.Counts {
 	t.Helper()
 	c, err := p.Counts(ctx)
 	if err != nil {
@@ -31,7 +31,7 @@ func opCounts(t *testing.T, ctx context.Context, p *optest.Provider) optest.Coun
 	return c
 }
 
-func opIntrospect(t *testing.T, ctx context.Context, p *optest.Provider, token string) bool {
+func opIntrospect(t *testing.T, ctx context.Context, p *oidcprovider.Provider, token string) bool {
 	t.Helper()
 	active, err := p.Introspect(ctx, token)
 	if err != nil {
@@ -46,7 +46,7 @@ func TestOIDCProvider(t *testing.T) {
 		ttl, margin = 3 * time.Second, time.Second
 		interval    = time.Second
 	)
-	p := optest.Start(t, optest.Options{AccessTokenTTL: ttl, DeviceInterval: interval, Rotation: optest.RotateAlways})
+	p := oidcprovider.Start(t, oidcprovider.Options{AccessTokenTTL: ttl, DeviceInterval: interval, Rotation: oidcprovider.RotateAlways})
 	ctx := opContext(t)
 	env := FileKeyEnv(t)
 
@@ -75,7 +75,7 @@ func TestOIDCProvider(t *testing.T) {
 		}
 
 		after := opCounts(t, ctx, p)
-		polls := after.Token[optest.GrantDeviceCode] - before.Token[optest.GrantDeviceCode]
+		polls := after.Token[oidcprovider.GrantDeviceCode] - before.Token[oidcprovider.GrantDeviceCode]
 		// Polling once per interval while ApproveDevice runs: a handful,
 		// not a busy loop.
 		if polls < 1 || polls > 6 {
@@ -87,10 +87,10 @@ func TestOIDCProvider(t *testing.T) {
 		// A poll after the tokens arrived would present a completed device
 		// code, which a provider answers by revoking the grant.
 		time.Sleep(2 * interval)
-		if late := opCounts(t, ctx, p); late.Token[optest.GrantDeviceCode] != after.Token[optest.GrantDeviceCode] {
-			t.Errorf("tok kept polling after it got its tokens: %d more device_code requests", late.Token[optest.GrantDeviceCode]-after.Token[optest.GrantDeviceCode])
+		if late := opCounts(t, ctx, p); late.Token[oidcprovider.GrantDeviceCode] != after.Token[oidcprovider.GrantDeviceCode] {
+			t.Errorf("tok kept polling after it got its tokens: %d more device_code requests", late.Token[oidcprovider.GrantDeviceCode]-after.Token[oidcprovider.GrantDeviceCode])
 		}
-		refused := after.TokenErrors[optest.GrantDeviceCode] - before.TokenErrors[optest.GrantDeviceCode]
+		refused := after.TokenErrors[oidcprovider.GrantDeviceCode] - before.TokenErrors[oidcprovider.GrantDeviceCode]
 		if refused != polls-1 {
 			t.Errorf("%d of %d device_code polls were refused; want every one but the last (authorization_pending)", refused, polls)
 		}
@@ -139,12 +139,12 @@ func TestOIDCProvider(t *testing.T) {
 			}
 		}
 		after := opCounts(t, ctx, p)
-		if got := after.Token[optest.GrantRefreshToken] - before.Token[optest.GrantRefreshToken]; got != 2 {
+		if got := after.Token[oidcprovider.GrantRefreshToken] - before.Token[oidcprovider.GrantRefreshToken]; got != 2 {
 			t.Errorf("two refreshes made %d refresh_token requests, want 2", got)
 		}
 		// Any refused refresh request would be a reused refresh token (which
 		// revokes the grant) or a failed client authentication attempt.
-		if got := after.TokenErrors[optest.GrantRefreshToken]; got != 0 {
+		if got := after.TokenErrors[oidcprovider.GrantRefreshToken]; got != 0 {
 			t.Errorf("the provider refused %d refresh_token requests, want 0", got)
 		}
 	})

@@ -25,7 +25,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // dockerHelperPath is docker-credential-tok beside the tok under test.
@@ -128,7 +128,7 @@ func helperProgram(env Env) client.ProgramFunc {
 // keychain (what crane and ko use) pulls from a registry that accepts
 // only tokens the authorization server issued.
 func TestDockerDefaultKeychainPullsWithOAuthToken(t *testing.T) {
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	ar := newAuthRegistry(t, func(user, secret string) bool { return user == "oauth2" && srv.Introspect(secret) })
 	env := FileKeyEnv(t)
 	addOAuth(t, env, "harbor", srv, "--registry", ar.Host)

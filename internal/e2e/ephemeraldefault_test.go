@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // TestEphemeralWinsOverStoredDefault: with a stored default profile whose
@@ -20,9 +20,9 @@ import (
 // it from serving the stored token here.
 func TestEphemeralWinsOverStoredDefault(t *testing.T) {
 	t.Parallel()
-	srv := oauthtest.New(t, oauthtest.Options{})
+	srv := authserver.New(t, authserver.Options{})
 	secret := NewSecret(t)
-	srv.AddClient(oauthtest.Client{ID: "ci", Secret: secret})
+	srv.AddClient(authserver.Client{ID: "ci", Secret: secret})
 
 	env := FileKeyEnv(t)
 	stored := NewSecret(t)

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // tokenReader is a child for tok exec that reads $TOK_TOKEN_FILE every
@@ -36,9 +36,9 @@ done
 func TestExecKeepsLongRunningChildAuthenticated(t *testing.T) {
 	t.Parallel()
 	const ttl, margin, run = 4 * time.Second, time.Second, 9
-	srv := oauthtest.New(t, oauthtest.Options{AccessTokenTTL: ttl})
+	srv := authserver.New(t, authserver.Options{AccessTokenTTL: ttl})
 	secret := NewSecret(t)
-	srv.AddClient(oauthtest.Client{ID: "svc", Secret: secret})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: secret})
 	env := FileKeyEnv(t)
 	RunOK(t, env, secret+"\n", "profile", "add", "ci", "--issuer", srv.Issuer(), "--client-id", "svc",
 		"--client-secret-stdin", "--flow", "client-credentials", "--scopes", "profile", "--refresh-margin", margin.String())
@@ -111,9 +111,9 @@ func TestExecKeepsLongRunningChildAuthenticated(t *testing.T) {
 // in one warning line, and the token file must still be cleaned up.
 func TestExecRefreshFailureKeepsChild(t *testing.T) {
 	t.Parallel()
-	srv := oauthtest.New(t, oauthtest.Options{AccessTokenTTL: 3 * time.Second})
+	srv := authserver.New(t, authserver.Options{AccessTokenTTL: 3 * time.Second})
 	secret := NewSecret(t)
-	srv.AddClient(oauthtest.Client{ID: "svc", Secret: secret})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: secret})
 	env := FileKeyEnv(t)
 	RunOK(t, env, secret+"\n", "profile", "add", "ci", "--issuer", srv.Issuer(), "--client-id", "svc",
 		"--client-secret-stdin", "--flow", "client-credentials", "--scopes", "profile", "--refresh-margin", "1s")

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/fedtest"
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/testkit/fedserver"
 )
 
 const ciSubject = "repo:tok-cli/tok:ref:refs/heads/main"
@@ -46,9 +46,9 @@ func wantNothingWritten(t *testing.T, env Env) {
 // variables alone (the path scripts use).
 func TestEphemeralClientCredentials(t *testing.T) {
 	t.Parallel()
-	srv := oauthtest.New(t, oauthtest.Options{})
+	srv := authserver.New(t, authserver.Options{})
 	secret := NewSecret(t)
-	srv.AddClient(oauthtest.Client{ID: "ci", Secret: secret})
+	srv.AddClient(authserver.Client{ID: "ci", Secret: secret})
 
 	t.Run("tok token with flags and TOK_CLIENT_SECRET", func(t *testing.T) {
 		t.Parallel()
@@ -130,8 +130,8 @@ func TestEphemeralClientCredentials(t *testing.T) {
 // stored secret.
 func TestFederationTokenExchange(t *testing.T) {
 	t.Parallel()
-	platform := fedtest.NewPlatform(t, ciSubject)
-	srv := fedtest.NewServer(t, platform, fedtest.Options{Subject: ciSubject})
+	platform := fedserver.NewPlatform(t, ciSubject)
+	srv := fedserver.NewServer(t, platform, fedserver.Options{Subject: ciSubject})
 
 	t.Run("ephemeral, subject token file", func(t *testing.T) {
 		t.Parallel()
@@ -210,8 +210,8 @@ func TestFederationTokenExchange(t *testing.T) {
 // and trades it again.
 func TestFederationJWTBearerGitHubActions(t *testing.T) {
 	t.Parallel()
-	platform := fedtest.NewPlatform(t, ciSubject)
-	srv := fedtest.NewServer(t, platform, fedtest.Options{Subject: ciSubject, AccessTokenTTL: 3 * time.Second})
+	platform := fedserver.NewPlatform(t, ciSubject)
+	srv := fedserver.NewServer(t, platform, fedserver.Options{Subject: ciSubject, AccessTokenTTL: 3 * time.Second})
 	env := ciEnv(t).With(platform.GitHubEnv()...)
 
 	dir := t.TempDir()

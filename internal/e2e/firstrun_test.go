@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // TestFirstRunOffersAProfile: tok alone at a terminal with no profiles
@@ -46,7 +46,7 @@ func TestFirstRunOffersAProfile(t *testing.T) {
 // before.
 func TestProfileAddForm(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := terminalEnv(t)
 	term := StartTerminal(t, env, TerminalOptions{}, "profile", "add", "api", "--type", "oauth")
 	term.WaitScreen(t, "┃ Issuer URL")

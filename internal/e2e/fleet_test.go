@@ -18,16 +18,16 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/tok-cli/tok/internal/oauth/fedtest"
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
-	"github.com/tok-cli/tok/internal/sharedcache/redistest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/testkit/fedserver"
+	"github.com/tok-cli/tok/internal/testkit/redisserver"
 )
 
 // A fleet is a set of tok homes (stand-ins for machines) sharing one
 // profile through a real Redis.
 type fleet struct {
-	srv    *oauthtest.Server
-	redis  *redistest.Server
+	srv    *authserver.Server
+	redis  *redisserver.Server
 	key    string // the shared data key, base64
 	secret string // the client secret of client "svc"
 	homes  []Env
@@ -41,7 +41,7 @@ type fleetOptions struct {
 	// refresh makes the profile a browser-login profile with rotating
 	// refresh tokens instead of client credentials.
 	refresh bool
-	redis   *redistest.Server // default: a new plain server
+	redis   *redisserver.Server // default: a new plain server
 }
 
 func newSharedKey(t testing.TB) string {
@@ -56,16 +56,16 @@ func newSharedKey(t testing.TB) string {
 func newFleet(t testing.TB, o fleetOptions) *fleet {
 	t.Helper()
 	f := &fleet{
-		srv:    oauthtest.New(t, oauthtest.Options{AccessTokenTTL: o.ttl}),
+		srv:    authserver.New(t, authserver.Options{AccessTokenTTL: o.ttl}),
 		redis:  o.redis,
 		key:    newSharedKey(t),
 		secret: NewSecret(t),
 	}
 	if f.redis == nil {
-		f.redis = redistest.Start(t)
+		f.redis = redisserver.Start(t)
 	}
-	f.srv.AddClient(oauthtest.Client{ID: "svc", Secret: f.secret})
-	f.srv.AddClient(oauthtest.Client{ID: clientID})
+	f.srv.AddClient(authserver.Client{ID: "svc", Secret: f.secret})
+	f.srv.AddClient(authserver.Client{ID: clientID})
 	for i := 0; i < o.homes; i++ {
 		env := f.env(t)
 		f.homes = append(f.homes, env)
@@ -586,8 +586,8 @@ func TestFleetTLSAndCluster(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name  string
-		start func(testing.TB) *redistest.Server
-	}{{"tls-acl", redistest.StartTLS}, {"cluster", redistest.StartCluster}} {
+		start func(testing.TB) *redisserver.Server
+	}{{"tls-acl", redisserver.StartTLS}, {"cluster", redisserver.StartCluster}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFleet(t, fleetOptions{homes: 3, ttl: time.Hour, margin: time.Minute, redis: tc.start(t)})
@@ -716,9 +716,9 @@ func TestFleetDeadGrant(t *testing.T) {
 // token exchange between them and write nothing to disk.
 func TestFleetFederatedCI(t *testing.T) {
 	t.Parallel()
-	platform := fedtest.NewPlatform(t, ciSubject)
-	srv := fedtest.NewServer(t, platform, fedtest.Options{Subject: ciSubject})
-	rs := redistest.Start(t)
+	platform := fedserver.NewPlatform(t, ciSubject)
+	srv := fedserver.NewServer(t, platform, fedserver.Options{Subject: ciSubject})
+	rs := redisserver.Start(t)
 	key := newSharedKey(t)
 	file := filepath.Join(t.TempDir(), "oidc-token")
 	if err := os.WriteFile(file, []byte(platform.Mint(ciSubject, srv.Issuer(), time.Minute)), 0o600); err != nil {

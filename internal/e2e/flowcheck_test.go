@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
-	"github.com/tok-cli/tok/internal/oauth/optest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/testkit/oidcprovider"
 )
 
 // TestProfileAddRefusesUnsupportedFlow: a provider without a device
@@ -16,7 +16,7 @@ import (
 // the flows it supports, instead of failing at the first login.
 func TestProfileAddRefusesUnsupportedFlow(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := FileKeyEnv(t)
 	r := Run(t, env, "", "profile", "add", "api", "--issuer", srv.Issuer(), "--client-id", clientID, "--flow", "device")
 	WantCode(t, r, 2)
@@ -33,8 +33,8 @@ func TestProfileAddRefusesUnsupportedFlow(t *testing.T) {
 // which login works meanwhile.
 func TestDeviceFlowRefusedForClient(t *testing.T) {
 	t.Parallel()
-	p := optest.Start(t, optest.Options{Clients: []optest.Client{{ID: clientID,
-		GrantTypes: []string{optest.GrantAuthorizationCode, optest.GrantRefreshToken}}}})
+	p := oidcprovider.Start(t, oidcprovider.Options{Clients: []oidcprovider.Client{{ID: clientID,
+		GrantTypes: []string{oidcprovider.GrantAuthorizationCode, oidcprovider.GrantRefreshToken}}}})
 	env := FileKeyEnv(t)
 	RunOK(t, env, "", "profile", "add", "kc", "--issuer", p.Issuer, "--client-id", clientID, "--flow", "device")
 	r := Run(t, env, "", "login", "-p", "kc", "--timeout", "10s")

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/optest"
+	"github.com/tok-cli/tok/internal/testkit/oidcprovider"
 )
 
 // TestProfileAsArgument: the commands that take no other argument take
@@ -97,7 +97,7 @@ func TestTypoSuggestions(t *testing.T) {
 // with one plain sentence and no Go wording.
 func TestDeviceLoginWaitsForTheCode(t *testing.T) {
 	t.Parallel()
-	op := optest.Start(t, optest.Options{DeviceCodeTTL: 6 * time.Second, DeviceInterval: time.Second})
+	op := oidcprovider.Start(t, oidcprovider.Options{DeviceCodeTTL: 6 * time.Second, DeviceInterval: time.Second})
 	env := FileKeyEnv(t)
 	RunOK(t, env, "", "profile", "add", "dev", "--issuer", op.Issuer, "--client-id", "tok", "--flow", "device")
 

@@ -17,8 +17,8 @@ import (
 
 	"github.com/creack/pty"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
-	"github.com/tok-cli/tok/internal/syncbuf"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/testkit/syncbuf"
 )
 
 // gitHelperPath is git-credential-tok beside the tok under test.
@@ -31,7 +31,7 @@ func gitHelperPath() string { return filepath.Join(filepath.Dir(tokPath), "git-c
 func TestGitOAuthCloneFetchPushAcrossExpiry(t *testing.T) {
 	t.Parallel()
 	const ttl = 6 * time.Second
-	srv := newAuthServer(t, oauthtest.Options{AccessTokenTTL: ttl})
+	srv := newAuthServer(t, authserver.Options{AccessTokenTTL: ttl})
 	gs := newGitServer(t, func(_, secret string) bool { return srv.Introspect(secret) })
 	env := FileKeyEnv(t)
 	addOAuth(t, env, "forge", srv, "--git-url", gs.URL+"/", "--refresh-margin", "1s")
@@ -177,7 +177,7 @@ func gitRequest(t testing.TB, env Env, stdin, action string) Result {
 // cached token is served by git-credential-tok alone, without tok-full.
 func TestGitCredentialProtocol(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := FileKeyEnv(t)
 	addOAuth(t, env, "forge", srv, "--git-url", "https://git.example.com/", "--refresh-margin", "2m", "--git-username", "x-access-token")
 	loginOK(t, env, "forge", srv)
@@ -294,7 +294,7 @@ func TestGitCredentialBadInput(t *testing.T) {
 // terminal (no controlling tty): get fails at once and names the command.
 func TestGitCredentialNoTerminal(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := FileKeyEnv(t)
 	addOAuth(t, env, "forge", srv, "--git-url", "https://git.example.com/")
 	r := runDetached(t, env, "protocol=https\nhost=git.example.com\n\n", gitHelperPath(), "get")
@@ -332,9 +332,9 @@ func runDetached(t testing.TB, env Env, stdin, program string, args ...string) R
 // flow's prompt), then answers git.
 func TestGitCredentialLoginOnControllingTerminal(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := FileKeyEnv(t)
-	addOAuth(t, env, "forge", srv, "--git-url", "https://git.example.com/", "--flow", "password", "--username", oauthtest.TestUser)
+	addOAuth(t, env, "forge", srv, "--git-url", "https://git.example.com/", "--flow", "password", "--username", authserver.TestUser)
 
 	ptmx, tty, err := pty.Open()
 	if err != nil {
@@ -363,7 +363,7 @@ func TestGitCredentialLoginOnControllingTerminal(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if _, err := ptmx.WriteString(oauthtest.TestPassword + "\r"); err != nil {
+	if _, err := ptmx.WriteString(authserver.TestPassword + "\r"); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // TestExecHidesToksSecrets: the child of tok exec inherits neither the
@@ -42,9 +42,9 @@ func TestExecHidesToksSecrets(t *testing.T) {
 
 	t.Run("TOK_CLIENT_SECRET from tok-full", func(t *testing.T) {
 		t.Parallel()
-		srv := oauthtest.New(t, oauthtest.Options{})
+		srv := authserver.New(t, authserver.Options{})
 		secret := NewSecret(t)
-		srv.AddClient(oauthtest.Client{ID: "ci", Secret: secret})
+		srv.AddClient(authserver.Client{ID: "ci", Secret: secret})
 		env := ciEnv(t).With("TOK_CLIENT_SECRET="+secret, "E2E_LEAK="+secret)
 		r := Run(t, env, "", "exec", "--issuer", srv.Issuer(), "--client-id", "ci", "--scopes", "profile", "--mask", "--", "sh", "-c", show)
 		WantCode(t, r, 0)
@@ -208,9 +208,9 @@ grep "Max core file size" /proc/$PPID/limits /proc/self/limits | tr -s " "`
 	})
 	t.Run("tok-full", func(t *testing.T) {
 		t.Parallel()
-		srv := oauthtest.New(t, oauthtest.Options{})
+		srv := authserver.New(t, authserver.Options{})
 		secret := NewSecret(t)
-		srv.AddClient(oauthtest.Client{ID: "ci", Secret: secret})
+		srv.AddClient(authserver.Client{ID: "ci", Secret: secret})
 		env := ciEnv(t).With("TOK_CLIENT_SECRET=" + secret)
 		check(t, RunProgram(t, env, "", "sh", "-c", run, "sh", "exec", "--issuer", srv.Issuer(), "--client-id", "ci", "--scopes", "profile", "--", "sh", "-c", show))
 	})
@@ -297,9 +297,9 @@ func TestHomeTrust(t *testing.T) {
 
 	t.Run("symlinked lock file", func(t *testing.T) {
 		t.Parallel()
-		srv := oauthtest.New(t, oauthtest.Options{})
+		srv := authserver.New(t, authserver.Options{})
 		secret := NewSecret(t)
-		srv.AddClient(oauthtest.Client{ID: "svc", Secret: secret})
+		srv.AddClient(authserver.Client{ID: "svc", Secret: secret})
 		env := FileKeyEnv(t)
 		RunOK(t, env, secret+"\n", "profile", "add", "ci", "--issuer", srv.Issuer(), "--client-id", "svc", "--client-secret-stdin",
 			"--flow", "client-credentials", "--scopes", "profile")

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/tok-cli/tok/internal/testkit/need"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -318,20 +319,12 @@ func RequireKeyring(t testing.TB) {
 // (or in CI failing) the test when it is not installed.
 func RequireCommand(t testing.TB, name string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		needEnvironment(t, name+" is not installed")
-	}
-	return path
+	return need.Command(t, name, "run: .ci/setup")
 }
 
 func needEnvironment(t testing.TB, what string) {
 	t.Helper()
-	msg := what + "; run the tests inside .ci/with-keyring (.ci/with-keyring go test ./...), which sets up a private D-Bus session with an unlocked gnome-keyring"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	need.Missing(t, what+"; run the tests inside .ci/with-keyring (.ci/with-keyring go test ./...), which sets up a private D-Bus session with an unlocked gnome-keyring")
 }
 
 // NewSecret returns a recognisable random token, so a test can look for

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // faultProxy stands in front of a token endpoint and, after Fail, answers
@@ -76,9 +76,9 @@ func wantNoRefreshed(t testing.TB, r Result) {
 // valid token with one warning, as before. --debug adds the cause.
 func TestRefreshFailureIsNotSuccess(t *testing.T) {
 	t.Parallel()
-	srv := oauthtest.New(t, oauthtest.Options{})
+	srv := authserver.New(t, authserver.Options{})
 	secret := NewSecret(t)
-	srv.AddClient(oauthtest.Client{ID: "svc", Secret: secret})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: secret})
 	fp := newFaultProxy(t, srv.TokenURL())
 	env := FileKeyEnv(t)
 	RunOK(t, env, secret+"\n", "profile", "add", "ci", "--token-url", fp.URL(), "--client-id", "svc", "--client-secret-stdin", "--flow", "client-credentials")
@@ -123,7 +123,7 @@ func TestRefreshFailureIsNotSuccess(t *testing.T) {
 // reports each profile and exits non-zero.
 func TestRefreshInvalidGrant(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := FileKeyEnv(t)
 	addOAuth(t, env, "api", srv, "--flow", "browser")
 	addOAuth(t, env, "ok", srv, "--flow", "browser")
@@ -147,7 +147,7 @@ func TestRefreshInvalidGrant(t *testing.T) {
 // says it has no token yet and which command signs in.
 func TestRefreshNeverLoggedIn(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := FileKeyEnv(t)
 	addOAuth(t, env, "api", srv, "--flow", "browser")
 	r := Run(t, env, "", "refresh", "api")
@@ -165,7 +165,7 @@ func TestRefreshNeverLoggedIn(t *testing.T) {
 // same command; an OAuth profile is revoked at the provider.
 func TestRevokeSaysWhatHappened(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := FileKeyEnv(t)
 	RunOK(t, env, "", "profile", "add", "gh", "--type", "static", "--env", "GH_TOKEN")
 	RunOK(t, env, "ghp_example\n", "login", "gh", "--with-token")

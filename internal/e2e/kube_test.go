@@ -17,19 +17,19 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
-	"github.com/tok-cli/tok/internal/kubetest"
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/testkit/kubeapi"
 )
 
 // The tests in this file run the real kubectl with tok as its exec
-// credential plugin against kubetest's TLS API server, which accepts only
+// credential plugin against kubeapi's TLS API server, which accepts only
 // tokens the authorization server vouches for.
 
 // kubeCluster is one cluster of a test kubeconfig, with the context of the
 // same name.
 type kubeCluster struct {
 	name string
-	api  *kubetest.APIServer
+	api  *kubeapi.APIServer
 	// profile, when set, is written into the cluster's exec extension for
 	// tok kube --from-cluster.
 	profile string
@@ -84,8 +84,8 @@ func getPods(t *testing.T, kenv Env, context string) Result {
 
 func wantPods(t *testing.T, r Result) {
 	t.Helper()
-	if r.Code != 0 || strings.TrimSpace(r.Stdout) != "pod/"+kubetest.PodName {
-		t.Fatalf("kubectl get pods did not list %s: %s", kubetest.PodName, r)
+	if r.Code != 0 || strings.TrimSpace(r.Stdout) != "pod/"+kubeapi.PodName {
+		t.Fatalf("kubectl get pods did not list %s: %s", kubeapi.PodName, r)
 	}
 }
 
@@ -116,11 +116,11 @@ func TestKubectl(t *testing.T) {
 	t.Parallel()
 	RequireCommand(t, "kubectl")
 	const ttl, margin = 4 * time.Second, time.Second
-	srv := newAuthServer(t, oauthtest.Options{AccessTokenTTL: ttl})
+	srv := newAuthServer(t, authserver.Options{AccessTokenTTL: ttl})
 	env := KeyringEnv(t)
-	api := kubetest.NewAPIServer(t, srv.Introspect)
-	fromCluster := kubetest.NewAPIServer(t, srv.Introspect)
-	nobody := kubetest.NewAPIServer(t, srv.Introspect)
+	api := kubeapi.NewAPIServer(t, srv.Introspect)
+	fromCluster := kubeapi.NewAPIServer(t, srv.Introspect)
+	nobody := kubeapi.NewAPIServer(t, srv.Introspect)
 	kubeconfig := writeKubeconfig(t,
 		kubeCluster{name: "test", api: api},
 		kubeCluster{name: "new", api: nobody},
@@ -202,7 +202,7 @@ func TestKubectlIDToken(t *testing.T) {
 	t.Parallel()
 	RequireCommand(t, "kubectl")
 	const idTTL, margin = 4 * time.Second, time.Second
-	srv := newAuthServer(t, oauthtest.Options{IDTokenTTL: idTTL})
+	srv := newAuthServer(t, authserver.Options{IDTokenTTL: idTTL})
 	env := FileKeyEnv(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
@@ -213,7 +213,7 @@ func TestKubectlIDToken(t *testing.T) {
 	}
 	verifier := provider.Verifier(&oidc.Config{ClientID: clientID})
 	var rec tokenRecorder
-	api := kubetest.NewAPIServer(t, rec.accept(func(raw string) bool {
+	api := kubeapi.NewAPIServer(t, rec.accept(func(raw string) bool {
 		_, err := verifier.Verify(oidc.ClientContext(context.Background(), srv.HTTPClient()), raw)
 		return err == nil
 	}))
@@ -299,7 +299,7 @@ func jwtClaims(t *testing.T, raw string) idClaims {
 func TestExecCredentialOutput(t *testing.T) {
 	t.Parallel()
 	const margin = 2 * time.Minute
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := FileKeyEnv(t)
 	addOAuth(t, env, "api", srv, "--refresh-margin", margin.String(), "--k8s-token", "access-token")
 	loginOK(t, env, "api", srv)
@@ -390,7 +390,7 @@ func TestKubeconfigPrintWithContext(t *testing.T) {
 	env := FileKeyEnv(t)
 	RunOK(t, env, "", "profile", "add", "k8s", "--type", "static")
 	RunOK(t, env, "k8s-secret\n", "login", "k8s", "--with-token")
-	api := kubetest.NewAPIServer(t, func(tok string) bool { return tok == "k8s-secret" })
+	api := kubeapi.NewAPIServer(t, func(tok string) bool { return tok == "k8s-secret" })
 	kubeconfig := writeKubeconfig(t, kubeCluster{name: "prod", api: api})
 	kenv := kubectlEnv(t, env, kubeconfig)
 	before, err := os.ReadFile(kubeconfig)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tok-cli/tok/internal/keyring/keyringtest"
+	"github.com/tok-cli/tok/internal/testkit/secretservice"
 )
 
 // TestLockedKeyringSaysUnlock: a Secret Service whose login collection is
@@ -17,7 +17,7 @@ import (
 // falls back; and the unlock it names works.
 func TestLockedKeyringSaysUnlock(t *testing.T) {
 	t.Parallel()
-	k := keyringtest.Start(t)
+	k := secretservice.Start(t)
 	env := NewEnv(t).With("DBUS_SESSION_BUS_ADDRESS=" + k.Addr)
 	secret := NewSecret(t)
 	RunOK(t, env, "", "profile", "add", "api", "--type", "static")

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
 	"github.com/tok-cli/tok/internal/record"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // clientID is the public client every OAuth test registers.
@@ -17,15 +17,15 @@ const clientID = "tok"
 
 // newAuthServer starts an in-process authorization server with the public
 // client "tok" registered.
-func newAuthServer(t testing.TB, opts oauthtest.Options) *oauthtest.Server {
+func newAuthServer(t testing.TB, opts authserver.Options) *authserver.Server {
 	t.Helper()
-	srv := oauthtest.New(t, opts)
-	srv.AddClient(oauthtest.Client{ID: clientID})
+	srv := authserver.New(t, opts)
+	srv.AddClient(authserver.Client{ID: clientID})
 	return srv
 }
 
 // addOAuth adds an OAuth profile for srv's client "tok" (plus extra flags).
-func addOAuth(t testing.TB, env Env, name string, srv *oauthtest.Server, extra ...string) {
+func addOAuth(t testing.TB, env Env, name string, srv *authserver.Server, extra ...string) {
 	t.Helper()
 	args := append([]string{"profile", "add", name, "--issuer", srv.Issuer(), "--client-id", clientID}, extra...)
 	RunOK(t, env, "", args...)
@@ -33,7 +33,7 @@ func addOAuth(t testing.TB, env Env, name string, srv *oauthtest.Server, extra .
 
 // loginOK signs in to profile name by the browser flow, the test's HTTP
 // client standing in for the person.
-func loginOK(t testing.TB, env Env, name string, srv *oauthtest.Server) {
+func loginOK(t testing.TB, env Env, name string, srv *authserver.Server) {
 	t.Helper()
 	r := LoginBrowser(t, env, name, FollowRedirects(srv.HTTPClient()))
 	WantCode(t, r, 0)
@@ -71,7 +71,7 @@ func waitExpired(t testing.TB, env Env, name string) {
 
 func TestOAuthBrowserLogin(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := FileKeyEnv(t)
 
 	r := Run(t, env, "", "profile", "add", "api", "--issuer", srv.Issuer(), "--client-id", clientID)
@@ -117,7 +117,7 @@ func TestOAuthBrowserLogin(t *testing.T) {
 
 func TestOAuthBrowserLoginDenied(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	srv.SetDeny(true)
 	env := FileKeyEnv(t)
 	addOAuth(t, env, "api", srv)
@@ -138,9 +138,9 @@ func TestOAuthBrowserLoginDenied(t *testing.T) {
 
 func TestOAuthClientCredentials(t *testing.T) {
 	t.Parallel()
-	srv := oauthtest.New(t, oauthtest.Options{})
+	srv := authserver.New(t, authserver.Options{})
 	secret := NewSecret(t)
-	srv.AddClient(oauthtest.Client{ID: "svc", Secret: secret})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: secret})
 	env := FileKeyEnv(t)
 
 	var outputs []Result
@@ -195,7 +195,7 @@ func TestOAuthClientCredentials(t *testing.T) {
 
 func TestOAuthTLSIssuer(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{TLS: true})
+	srv := newAuthServer(t, authserver.Options{TLS: true})
 	env := FileKeyEnv(t)
 	if !strings.HasPrefix(srv.Issuer(), "https://") {
 		t.Fatalf("TLS server issuer %s is not https", srv.Issuer())
@@ -237,7 +237,7 @@ func TestOAuthProfileAddRefused(t *testing.T) {
 
 	t.Run("discovery failure", func(t *testing.T) {
 		// A server that answers 404 to both discovery documents.
-		srv := newAuthServer(t, oauthtest.Options{})
+		srv := newAuthServer(t, authserver.Options{})
 		r := Run(t, env, "", "profile", "add", "api", "--issuer", srv.Issuer()+"/no-such-tenant", "--client-id", clientID)
 		if r.Code == 0 {
 			t.Fatalf("profile add succeeded without a discovery document: %s", r)
@@ -263,7 +263,7 @@ func TestOAuthProfileAddRefused(t *testing.T) {
 func TestOAuthRefreshRotation(t *testing.T) {
 	t.Parallel()
 	const ttl, margin = 3 * time.Second, time.Second
-	srv := newAuthServer(t, oauthtest.Options{AccessTokenTTL: ttl})
+	srv := newAuthServer(t, authserver.Options{AccessTokenTTL: ttl})
 	env := FileKeyEnv(t)
 	addOAuth(t, env, "api", srv, "--refresh-margin", margin.String())
 
@@ -314,7 +314,7 @@ func TestOAuthRefreshRotation(t *testing.T) {
 
 func TestOAuthRevoke(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := FileKeyEnv(t)
 	addOAuth(t, env, "api", srv)
 	loginOK(t, env, "api", srv)
@@ -349,7 +349,7 @@ func TestOAuthRevokeLocalWithoutServer(t *testing.T) {
 	env := FileKeyEnv(t)
 	var old StoredTokens
 	t.Run("log in while the server runs", func(t *testing.T) {
-		srv := newAuthServer(t, oauthtest.Options{})
+		srv := newAuthServer(t, authserver.Options{})
 		addOAuth(t, env, "api", srv)
 		loginOK(t, env, "api", srv)
 		old = ReadStoredTokens(t, env, "api")
@@ -379,7 +379,7 @@ func TestOAuthRevokeLocalWithoutServer(t *testing.T) {
 func TestOAuthRefreshTokenRevokedAtServer(t *testing.T) {
 	t.Parallel()
 	const ttl, margin = 2 * time.Second, time.Second
-	srv := newAuthServer(t, oauthtest.Options{AccessTokenTTL: ttl})
+	srv := newAuthServer(t, authserver.Options{AccessTokenTTL: ttl})
 	env := FileKeyEnv(t)
 	addOAuth(t, env, "api", srv, "--refresh-margin", margin.String())
 	loginOK(t, env, "api", srv)
@@ -416,7 +416,7 @@ func TestOAuthRefreshTokenRevokedAtServer(t *testing.T) {
 			t.Errorf("%q printed something: %s", args, r)
 		}
 	}
-	if c := srv.Counts(); c != (oauthtest.Counts{}) {
+	if c := srv.Counts(); c != (authserver.Counts{}) {
 		t.Errorf("calls after the refusal contacted the server: %+v", c)
 	}
 	// A login clears it.
@@ -429,7 +429,7 @@ func TestOAuthRefreshTokenRevokedAtServer(t *testing.T) {
 
 func TestOAuthNoImplicitLogin(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := FileKeyEnv(t)
 	addOAuth(t, env, "api", srv)
 	srv.ResetCounts()
@@ -450,7 +450,7 @@ func TestOAuthNoImplicitLogin(t *testing.T) {
 			t.Errorf("%q took %s to fail; it must fail at once", args, r.Elapsed)
 		}
 	}
-	if c := srv.Counts(); c != (oauthtest.Counts{}) {
+	if c := srv.Counts(); c != (authserver.Counts{}) {
 		t.Errorf("a never-logged-in profile contacted the server: %+v", c)
 	}
 }
@@ -461,7 +461,7 @@ func TestOAuthServerDownDuringRefresh(t *testing.T) {
 	env := FileKeyEnv(t)
 	var tok string
 	t.Run("server fails with 503", func(t *testing.T) {
-		srv := newAuthServer(t, oauthtest.Options{AccessTokenTTL: ttl})
+		srv := newAuthServer(t, authserver.Options{AccessTokenTTL: ttl})
 		addOAuth(t, env, "api", srv, "--refresh-margin", margin.String())
 		loginOK(t, env, "api", srv)
 		tok = ReadStoredTokens(t, env, "api").Access

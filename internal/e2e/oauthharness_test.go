@@ -25,7 +25,7 @@ import (
 	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
-	"github.com/tok-cli/tok/internal/syncbuf"
+	"github.com/tok-cli/tok/internal/testkit/syncbuf"
 )
 
 // Watched is a running tok whose output can be read before it exits, for

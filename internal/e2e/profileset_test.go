@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // TestProfileSet: the built pair changes a signed-in profile in place; a
@@ -20,7 +20,7 @@ import (
 // login, and a refused change leaves everything as it was.
 func TestProfileSet(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := FileKeyEnv(t)
 	addOAuth(t, env, "api", srv, "--scopes", "openid,offline_access", "--flow", "browser")
 	loginOK(t, env, "api", srv)
@@ -62,7 +62,7 @@ func TestProfileSet(t *testing.T) {
 // overrides it for one login.
 func TestLoginRedirectPort(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := FileKeyEnv(t)
 	addOAuth(t, env, "api", srv, "--flow", "browser")
 	kept, once := freePort(t), freePort(t)
@@ -105,7 +105,7 @@ func freePort(t *testing.T) int {
 // lock files from locks/, so the directory holds only live profiles' locks.
 func TestLockFilesFollowProfiles(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := FileKeyEnv(t)
 	addOAuth(t, env, "api", srv, "--flow", "browser")
 	loginOK(t, env, "api", srv)

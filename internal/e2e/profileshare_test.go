@@ -11,14 +11,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // shareSource is a TOK_HOME holding one profile of each kind, with a
 // confidential client whose secret the server knows. Profiles are added in
 // name order so that the first, the default, is the one an import into an
 // empty database makes the default too.
-func shareSource(t *testing.T, env Env, srv *oauthtest.Server, secret string) []string {
+func shareSource(t *testing.T, env Env, srv *authserver.Server, secret string) []string {
 	t.Helper()
 	RunOK(t, env, "", "profile", "add", "api", "--issuer", srv.Issuer(), "--client-id", "tok-cli", "--flow", "browser",
 		"--scopes", "openid,profile", "--auth-param", "prompt=login", "--refresh-margin", "2m", "--env", "API_TOKEN", "--description", "Team API")
@@ -44,9 +44,9 @@ func writeFile(t *testing.T, content string) string {
 // confidential client works with the secret given at import.
 func TestProfileShareRoundTrip(t *testing.T) {
 	t.Parallel()
-	srv := oauthtest.New(t, oauthtest.Options{})
+	srv := authserver.New(t, authserver.Options{})
 	secret := NewSecret(t)
-	srv.AddClient(oauthtest.Client{ID: "svc", Secret: secret})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: secret})
 	src, dst := KeyringEnv(t), KeyringEnv(t)
 	names := shareSource(t, src, srv, secret)
 
@@ -109,9 +109,9 @@ func TestProfileShareRoundTrip(t *testing.T) {
 // when provider, client and scopes stay the same.
 func TestProfileShareExistingNames(t *testing.T) {
 	t.Parallel()
-	srv := oauthtest.New(t, oauthtest.Options{})
+	srv := authserver.New(t, authserver.Options{})
 	secret := NewSecret(t)
-	srv.AddClient(oauthtest.Client{ID: "svc", Secret: secret})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: secret})
 	env := KeyringEnv(t)
 	RunOK(t, env, secret+"\n", "profile", "add", "ci", "--issuer", srv.Issuer(), "--client-id", "svc", "--client-secret-stdin",
 		"--flow", "client-credentials", "--scopes", "profile")
@@ -164,7 +164,7 @@ func TestProfileShareExistingNames(t *testing.T) {
 // issuer cannot be discovered, and no profile is imported.
 func TestProfileShareBadFileImportsNothing(t *testing.T) {
 	t.Parallel()
-	srv := oauthtest.New(t, oauthtest.Options{})
+	srv := authserver.New(t, authserver.Options{})
 	good := "version: 1\nprofiles:\n  - {name: gh, type: static}\n  - {name: api, type: oauth, issuer: '" + srv.Issuer() + "', client_id: tok-cli}\n"
 	tests := []struct {
 		name string

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // fakeGitHub emulates GitHub's OAuth endpoints for the device flow, quirks
@@ -116,9 +116,9 @@ func TestProviderGitHub(t *testing.T) {
 // and needs the installed app's client secret.
 func TestProviderGoogle(t *testing.T) {
 	t.Parallel()
-	srv := oauthtest.New(t, oauthtest.Options{})
+	srv := authserver.New(t, authserver.Options{})
 	secret := NewSecret(t)
-	srv.AddClient(oauthtest.Client{ID: "desktop.apps.googleusercontent.com", Secret: secret})
+	srv.AddClient(authserver.Client{ID: "desktop.apps.googleusercontent.com", Secret: secret})
 	env := FileKeyEnv(t)
 	r := Run(t, env, "", "profile", "add", "g", "--provider", "google", "--issuer", srv.Issuer(), "--client-id", "desktop.apps.googleusercontent.com")
 	WantCode(t, r, 2)
@@ -147,7 +147,7 @@ func TestProviderGoogle(t *testing.T) {
 // and warnings come at profile add.
 func TestProviderPresetsNeedTheirParts(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := FileKeyEnv(t)
 	for _, tc := range []struct {
 		args []string

@@ -25,8 +25,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/creack/pty"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
-	"github.com/tok-cli/tok/internal/syncbuf"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/testkit/syncbuf"
 )
 
 // sgr matches a Select Graphic Rendition sequence: colour or bold.
@@ -417,7 +417,7 @@ var authURLOnScreen = regexp.MustCompile(`\n {4}(https?://\S+)\r?\n`)
 // spinner's line is gone when the login ends; Ctrl-C cancels with 130.
 func TestTerminalLoginSpinner(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := terminalEnv(t)
 	addOAuth(t, env, "api", srv)
 
@@ -481,9 +481,9 @@ func slowProxy(t testing.TB, endpoint string, delay time.Duration) string {
 // the token; the same slow fetch in a pipe writes nothing to stderr.
 func TestTerminalSlowRefreshSpinner(t *testing.T) {
 	t.Parallel()
-	srv := oauthtest.New(t, oauthtest.Options{})
+	srv := authserver.New(t, authserver.Options{})
 	secret := NewSecret(t)
-	srv.AddClient(oauthtest.Client{ID: "svc", Secret: secret})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: secret})
 	slow := slowProxy(t, srv.TokenURL(), 1500*time.Millisecond)
 	env := terminalEnv(t)
 	RunOK(t, env, secret+"\n", "profile", "add", "ci", "--token-url", slow, "--client-id", "svc",

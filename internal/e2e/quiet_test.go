@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // noProfileSelected is what tok says, with exit 2, when a command needs a
@@ -23,7 +23,7 @@ var promptSigns = []string{"Choose a profile", "profiles ·", "Token for profile
 // profile fails at once with exit 2 and says how to name one.
 func TestPipedNeverInteractive(t *testing.T) {
 	t.Parallel()
-	srv := newAuthServer(t, oauthtest.Options{})
+	srv := newAuthServer(t, authserver.Options{})
 	env := terminalEnv(t)
 	secret := NewSecret(t)
 	addStatic(t, env, "gh", secret)

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/optest"
+	"github.com/tok-cli/tok/internal/testkit/oidcprovider"
 )
 
 // remoteAuthURL matches the authorization URL of a remote browser login.
@@ -23,7 +23,7 @@ var remoteAuthURL = regexp.MustCompile(`open this URL in a browser on any machin
 // logs in with PKCE, and the token works.
 func TestRemoteLoginPaste(t *testing.T) {
 	t.Parallel()
-	p := optest.Start(t, optest.Options{})
+	p := oidcprovider.Start(t, oidcprovider.Options{})
 	ctx := opContext(t)
 	env := FileKeyEnv(t)
 	RunOK(t, env, "", "profile", "add", "web", "--issuer", p.Issuer, "--client-id", clientID, "--flow", "browser")
@@ -36,7 +36,7 @@ func TestRemoteLoginPaste(t *testing.T) {
 	}
 	// The browser on the other machine: sign in, consent, and stop where
 	// it would load http://127.0.0.1:PORT/callback?code=...
-	redirect, err := p.Authorize(ctx, authURL, optest.Decision{SkipCallback: true})
+	redirect, err := p.Authorize(ctx, authURL, oidcprovider.Decision{SkipCallback: true})
 	if err != nil {
 		t.Fatalf("signing in at the provider: %v", err)
 	}
@@ -79,14 +79,14 @@ func TestRemoteLoginPaste(t *testing.T) {
 // the listener refuses it (RFC 9207).
 func TestRemoteLoginOverSSH(t *testing.T) {
 	t.Parallel()
-	p := optest.Start(t, optest.Options{})
+	p := oidcprovider.Start(t, oidcprovider.Options{})
 	ctx := opContext(t)
 	env := FileKeyEnv(t).With("SSH_CONNECTION=192.0.2.10 50000 192.0.2.20 22")
 	RunOK(t, env, "", "profile", "add", "web", "--issuer", p.Issuer, "--client-id", clientID, "--flow", "browser")
 
 	term := StartTerminal(t, env, TerminalOptions{}, "login", "-p", "web", "--timeout", "15s")
 	authURL := term.WaitScreenMatch(t, remoteAuthURL)[1]
-	redirect, err := p.Authorize(ctx, authURL, optest.Decision{SkipCallback: true})
+	redirect, err := p.Authorize(ctx, authURL, oidcprovider.Decision{SkipCallback: true})
 	if err != nil {
 		t.Fatalf("signing in at the provider: %v", err)
 	}
@@ -108,7 +108,7 @@ func TestRemoteLoginOverSSH(t *testing.T) {
 // once; none opens a browser or waits for a paste.
 func TestLoginRequiredStorm(t *testing.T) {
 	t.Parallel()
-	p := optest.Start(t, optest.Options{})
+	p := oidcprovider.Start(t, oidcprovider.Options{})
 	env := FileKeyEnv(t).With("SSH_CONNECTION=192.0.2.10 50000 192.0.2.20 22", "BROWSER=/bin/false")
 	RunOK(t, env, "", "profile", "add", "web", "--issuer", p.Issuer, "--client-id", clientID, "--flow", "browser")
 	stormExit4(t, env, "run: tok login -p web", "token", "-p", "web")

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // Tokens that live no longer than the default one-minute refresh margin
@@ -19,7 +19,7 @@ import (
 func TestShortLivedTokens(t *testing.T) {
 	t.Parallel()
 	const ttl, processes = 6 * time.Second, 20
-	srv := newAuthServer(t, oauthtest.Options{AccessTokenTTL: ttl})
+	srv := newAuthServer(t, authserver.Options{AccessTokenTTL: ttl})
 	env := FileKeyEnv(t)
 	addOAuth(t, env, "api", srv, "--k8s-token", "access-token") // default margin
 	loginOK(t, env, "api", srv)
@@ -84,9 +84,9 @@ func TestShortLivedTokens(t *testing.T) {
 func TestExecShortLivedTokens(t *testing.T) {
 	t.Parallel()
 	const ttl, run = 4 * time.Second, 8 * time.Second
-	srv := oauthtest.New(t, oauthtest.Options{AccessTokenTTL: ttl})
+	srv := authserver.New(t, authserver.Options{AccessTokenTTL: ttl})
 	secret := NewSecret(t)
-	srv.AddClient(oauthtest.Client{ID: "svc", Secret: secret})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: secret})
 	env := FileKeyEnv(t)
 	WantCode(t, Run(t, env, secret+"\n", "profile", "add", "ci", "--issuer", srv.Issuer(), "--client-id", "svc",
 		"--client-secret-stdin", "--flow", "client-credentials", "--scopes", "profile"), 0)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"github.com/tok-cli/tok/internal/testkit/need"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,17 +16,17 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/execcred"
-	"github.com/tok-cli/tok/internal/kubetest"
+	"github.com/tok-cli/tok/internal/testkit/kubeapi"
 )
 
 // TestKubectlAcceptsExecCredential runs the real kubectl with a kubeconfig
 // whose exec plugin is a small program built on this package, against a test
 // API server that only accepts one token.
 func TestKubectlAcceptsExecCredential(t *testing.T) {
-	kubectl := lookKubectl(t)
+	kubectl := need.Command(t, "kubectl", "run: .ci/setup")
 	plugin := buildPlugin(t)
 	const goodToken = "good-token-1234"
-	api := kubetest.NewAPIServer(t, func(token string) bool { return token == goodToken })
+	api := kubeapi.NewAPIServer(t, func(token string) bool { return token == goodToken })
 
 	tests := []struct {
 		name               string
@@ -61,8 +62,8 @@ func TestKubectlAcceptsExecCredential(t *testing.T) {
 				if err != nil {
 					t.Fatalf("kubectl get pods failed: %v\n%s", err, out)
 				}
-				if !strings.Contains(out, kubetest.PodName) {
-					t.Errorf("kubectl output does not list pod %q:\n%s", kubetest.PodName, out)
+				if !strings.Contains(out, kubeapi.PodName) {
+					t.Errorf("kubectl output does not list pod %q:\n%s", kubeapi.PodName, out)
 				}
 				if got := api.PodLists() - podListsBefore; got < 1 {
 					t.Errorf("API server served %d pod lists, want at least 1", got)
@@ -121,20 +122,6 @@ func clusterConfigOf(info execcred.Info) string {
 		return "<no cluster>"
 	}
 	return string(info.Cluster.Config)
-}
-
-// lookKubectl finds kubectl, failing under CI (which must provide it) and
-// skipping elsewhere.
-func lookKubectl(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("kubectl")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("kubectl is required in CI but was not found: %v", err)
-		}
-		t.Skipf("kubectl not found: %v", err)
-	}
-	return path
 }
 
 // buildPlugin builds testdata/execplugin into a temporary directory.

@@ -10,9 +10,9 @@ import (
 
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/oauth"
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
 	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -28,8 +28,8 @@ import (
 // own fetch. Every due refresh is contended, and none waits in real time.
 func TestRefresherWithConcurrentCallers(t *testing.T) {
 	const ttl, rounds, callers = 3 * time.Second, 8, 4
-	srv := oauthtest.New(t, oauthtest.Options{AccessTokenTTL: ttl})
-	srv.AddClient(oauthtest.Client{ID: "svc", Secret: "svc-secret"})
+	srv := authserver.New(t, authserver.Options{AccessTokenTTL: ttl})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: "svc-secret"})
 	clk := newRoundClock(time.Now(), rounds, callers)
 	svc := &tokens.Service{Store: store.NewMemory(), Keys: &keysource.Memory{}, Now: clk.Now}
 	ctx := context.Background()
@@ -218,8 +218,8 @@ func (c *fakeClock) sleepUntil(end time.Time) func(context.Context, time.Duratio
 // request every 10 s.
 func TestRefresherShortLivedTokens(t *testing.T) {
 	const ttl, lifetimes = 20 * time.Second, 10
-	srv := oauthtest.New(t, oauthtest.Options{AccessTokenTTL: ttl})
-	srv.AddClient(oauthtest.Client{ID: "svc", Secret: "svc-secret"})
+	srv := authserver.New(t, authserver.Options{AccessTokenTTL: ttl})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: "svc-secret"})
 	clk := &fakeClock{t: time.Now()}
 	svc := &tokens.Service{Store: store.NewMemory(), Keys: &keysource.Memory{}, Now: clk.Now}
 	ctx := context.Background()

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/federation"
-	"github.com/tok-cli/tok/internal/oauth/fedtest"
+	"github.com/tok-cli/tok/internal/testkit/fedserver"
 )
 
 func envOf(kvs ...string) func(string) string {
@@ -82,7 +82,7 @@ func TestCommandTimeout(t *testing.T) {
 // endpoint, with the request URL and bearer token a job would have.
 func TestGitHubActions(t *testing.T) {
 	t.Parallel()
-	platform := fedtest.NewPlatform(t, "repo:o/r:ref:refs/heads/main")
+	platform := fedserver.NewPlatform(t, "repo:o/r:ref:refs/heads/main")
 	f := federation.Fetcher{Getenv: envOf(platform.GitHubEnv()...)}
 	tok, err := f.SubjectToken(context.Background(), federation.Source{GitHubAudience: "https://sts.example.com"})
 	if err != nil {

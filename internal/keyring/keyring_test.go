@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/keyring"
-	"github.com/tok-cli/tok/internal/keyring/keyringtest"
+	"github.com/tok-cli/tok/internal/testkit/secretservice"
 )
 
 func TestRoundTrip(t *testing.T) {
@@ -135,14 +135,14 @@ func TestUnavailable(t *testing.T) {
 		{
 			name: "bus without a Secret Service",
 			env: func(t *testing.T) map[string]string {
-				return map[string]string{"DBUS_SESSION_BUS_ADDRESS": keyringtest.StartBus(t).Addr}
+				return map[string]string{"DBUS_SESSION_BUS_ADDRESS": secretservice.StartBus(t).Addr}
 			},
 			want: "no Secret Service on the session bus",
 		},
 		{
 			name: "login collection locked",
 			env: func(t *testing.T) map[string]string {
-				k := keyringtest.Start(t)
+				k := secretservice.Start(t)
 				k.Lock(t)
 				return map[string]string{"DBUS_SESSION_BUS_ADDRESS": k.Addr}
 			},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/tok-cli/tok/internal/testkit/need"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +19,7 @@ import (
 // SetCredentials writes loads, including values YAML 1.1 would misread, and
 // that the entries it did not touch are still there.
 func TestKubectlReadsResult(t *testing.T) {
-	kubectl := lookKubectl(t)
+	kubectl := need.Command(t, "kubectl", "run: .ci/setup")
 	path := filepath.Join(t.TempDir(), "config")
 	writeFile(t, path, existing, 0o600)
 	execUser := kubeconfig.ExecUser{
@@ -77,7 +78,7 @@ func TestKubectlReadsResult(t *testing.T) {
 // (valid YAML): the result mixes JSON and YAML flow style, which kubectl
 // must still load.
 func TestKubectlReadsResultOfJSONKubeconfig(t *testing.T) {
-	kubectl := lookKubectl(t)
+	kubectl := need.Command(t, "kubectl", "run: .ci/setup")
 	path := filepath.Join(t.TempDir(), "config")
 	writeFile(t, path, `{"apiVersion":"v1","kind":"Config","clusters":[{"name":"k","cluster":{"server":"https://k:6443"}}],`+
 		`"contexts":[{"name":"c","context":{"cluster":"k","user":"a"}}],"users":[{"name":"a","user":{"token":"x"}}]}`, 0o600)
@@ -143,18 +144,4 @@ func kubectlView(t *testing.T, kubectl, path string) (kubeconfigView, []byte) {
 		t.Fatalf("could not parse kubectl's output: %v\n%s", err, out)
 	}
 	return view, out
-}
-
-// lookKubectl finds kubectl, failing under CI (which must provide it) and
-// skipping elsewhere.
-func lookKubectl(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("kubectl")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("kubectl is required in CI but was not found: %v", err)
-		}
-		t.Skipf("kubectl not found: %v", err)
-	}
-	return path
 }

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // startAddress is the only form of address the browser opener may see.
@@ -23,7 +23,7 @@ var startAddress = regexp.MustCompile(`^http://127\.0\.0\.1:[0-9]+/start/[A-Z2-7
 // must carry nothing that lets another user finish the login.
 func TestLoginBrowserOpenerSeesOnlyTheStartAddress(t *testing.T) {
 	t.Parallel()
-	srv := newProvider(t, oauthtest.Options{})
+	srv := newProvider(t, authserver.Options{})
 	cfg := configFor(t, srv, publicClient, "", "openid")
 	b := newBrowser(t, nil)
 	var opened string
@@ -59,7 +59,7 @@ func TestLoginBrowserOpenerSeesOnlyTheStartAddress(t *testing.T) {
 // login must stop instead of waiting for whichever code arrives.
 func TestLoginBrowserStartRequestedTwiceStopsTheLogin(t *testing.T) {
 	t.Parallel()
-	srv := newProvider(t, oauthtest.Options{})
+	srv := newProvider(t, authserver.Options{})
 	cfg := configFor(t, srv, publicClient, "", "openid")
 	pageStatus := make(chan int, 1)
 	var page string
@@ -104,7 +104,7 @@ func TestLoginBrowserChecksIssuerOfTheResponse(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newProvider(t, oauthtest.Options{})
+			srv := newProvider(t, authserver.Options{})
 			cfg := configFor(t, srv, publicClient, "", "openid")
 			cfg.IssParameterSupported = tt.promised
 			ui := UI{OpenBrowser: func(raw string) error {
@@ -162,7 +162,7 @@ func authorizeUntilCallback(t *testing.T, authURL string) *url.URL {
 // without code or state, which keeps answering for KeepResultFor.
 func TestLoginBrowserResultAddress(t *testing.T) {
 	t.Parallel()
-	srv := newProvider(t, oauthtest.Options{})
+	srv := newProvider(t, authserver.Options{})
 	cfg := configFor(t, srv, publicClient, "", "openid")
 	b := newBrowser(t, nil)
 	var lingering sync.WaitGroup

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 func TestLoginBrowser(t *testing.T) {
@@ -30,7 +30,7 @@ func TestLoginBrowser(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newProvider(t, oauthtest.Options{TLS: tt.tls})
+			srv := newProvider(t, authserver.Options{TLS: tt.tls})
 			cfg := configFor(t, srv, tt.clientID, tt.secret, "openid", "offline_access")
 			b := newBrowser(t, srv.HTTPClient())
 
@@ -120,7 +120,7 @@ func TestLoginBrowserAuthorizationURL(t *testing.T) {
 
 func TestLoginBrowserDenied(t *testing.T) {
 	t.Parallel()
-	srv := newProvider(t, oauthtest.Options{})
+	srv := newProvider(t, authserver.Options{})
 	srv.SetDeny(true)
 	cfg := configFor(t, srv, publicClient, "", "openid")
 	b := newBrowser(t, nil)
@@ -142,7 +142,7 @@ func TestLoginBrowserDenied(t *testing.T) {
 
 func TestLoginBrowserIgnoresWrongState(t *testing.T) {
 	t.Parallel()
-	srv := newProvider(t, oauthtest.Options{})
+	srv := newProvider(t, authserver.Options{})
 	cfg := configFor(t, srv, publicClient, "", "openid")
 	b := newBrowser(t, nil)
 	var logs syncBuffer
@@ -180,7 +180,7 @@ func TestLoginBrowserIgnoresWrongState(t *testing.T) {
 
 func TestLoginBrowserListensOnLoopbackOnly(t *testing.T) {
 	t.Parallel()
-	srv := newProvider(t, oauthtest.Options{})
+	srv := newProvider(t, authserver.Options{})
 	cfg := configFor(t, srv, publicClient, "", "openid")
 	b := newBrowser(t, nil)
 	ui := b.ui()
@@ -249,7 +249,7 @@ func TestLoginBrowserPortInUse(t *testing.T) {
 
 func TestLoginBrowserFixedPort(t *testing.T) {
 	t.Parallel()
-	srv := newProvider(t, oauthtest.Options{})
+	srv := newProvider(t, authserver.Options{})
 	cfg := configFor(t, srv, publicClient, "", "openid")
 	free, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 func TestDiscover(t *testing.T) {
@@ -17,7 +17,7 @@ func TestDiscover(t *testing.T) {
 	for _, rfc8414Only := range []bool{false, true} {
 		t.Run(fmt.Sprintf("rfc8414 only %v", rfc8414Only), func(t *testing.T) {
 			t.Parallel()
-			srv := newProvider(t, oauthtest.Options{RFC8414Only: rfc8414Only})
+			srv := newProvider(t, authserver.Options{RFC8414Only: rfc8414Only})
 			ep, err := Discover(testContext(t), nil, srv.Issuer())
 			if err != nil {
 				t.Fatalf("Discover: %v", err)

@@ -7,15 +7,15 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/oauth"
-	"github.com/tok-cli/tok/internal/oauth/fedtest"
+	"github.com/tok-cli/tok/internal/testkit/fedserver"
 )
 
 const fedSubject = "repo:tok-cli/tok:ref:refs/heads/main"
 
 func TestTokenExchange(t *testing.T) {
 	t.Parallel()
-	platform := fedtest.NewPlatform(t, fedSubject)
-	srv := fedtest.NewServer(t, platform, fedtest.Options{Subject: fedSubject, AccessTokenTTL: time.Minute})
+	platform := fedserver.NewPlatform(t, fedSubject)
+	srv := fedserver.NewServer(t, platform, fedserver.Options{Subject: fedSubject, AccessTokenTTL: time.Minute})
 	cfg := oauth.Config{Endpoints: oauth.Endpoints{TokenURL: srv.TokenURL()}, Scopes: []string{"deploy"}}
 	ctx := context.Background()
 
@@ -62,8 +62,8 @@ func TestTokenExchange(t *testing.T) {
 
 func TestJWTBearer(t *testing.T) {
 	t.Parallel()
-	platform := fedtest.NewPlatform(t, fedSubject)
-	srv := fedtest.NewServer(t, platform, fedtest.Options{Subject: fedSubject})
+	platform := fedserver.NewPlatform(t, fedSubject)
+	srv := fedserver.NewServer(t, platform, fedserver.Options{Subject: fedSubject})
 	cfg := oauth.Config{Endpoints: oauth.Endpoints{TokenURL: srv.TokenURL()}, Scopes: []string{"deploy"}}
 	ctx := context.Background()
 

@@ -6,12 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 func TestClientCredentials(t *testing.T) {
 	t.Parallel()
-	srv := newProvider(t, oauthtest.Options{AccessTokenTTL: 10 * time.Minute})
+	srv := newProvider(t, authserver.Options{AccessTokenTTL: 10 * time.Minute})
 	cfg := configFor(t, srv, confClient, confSecret, "profile")
 	cfg.Audience = "https://api.example"
 
@@ -46,10 +46,10 @@ func TestClientCredentials(t *testing.T) {
 
 func TestPassword(t *testing.T) {
 	t.Parallel()
-	srv := newProvider(t, oauthtest.Options{})
+	srv := newProvider(t, authserver.Options{})
 	cfg := configFor(t, srv, publicClient, "", "offline_access")
 
-	tok, err := Password(testContext(t), cfg, oauthtest.TestUser, oauthtest.TestPassword)
+	tok, err := Password(testContext(t), cfg, authserver.TestUser, authserver.TestPassword)
 	if err != nil {
 		t.Fatalf("Password: %v", err)
 	}
@@ -57,7 +57,7 @@ func TestPassword(t *testing.T) {
 		t.Errorf("want an active access token and a refresh token, got %+v", tok)
 	}
 
-	_, err = Password(testContext(t), cfg, oauthtest.TestUser, "not-the-password")
+	_, err = Password(testContext(t), cfg, authserver.TestUser, "not-the-password")
 	if err == nil || IsTransient(err) {
 		t.Fatalf("wrong password: error = %v, want a definitive rejection", err)
 	}
@@ -68,7 +68,7 @@ func TestPassword(t *testing.T) {
 // reuse detection and the revocation of the whole family.
 func TestRefreshRotation(t *testing.T) {
 	t.Parallel()
-	srv := newProvider(t, oauthtest.Options{})
+	srv := newProvider(t, authserver.Options{})
 	cfg := configFor(t, srv, publicClient, "", "openid", "offline_access")
 	first, err := LoginBrowser(testContext(t), cfg, newBrowser(t, nil).ui())
 	if err != nil {
@@ -112,9 +112,9 @@ func TestRefreshRotation(t *testing.T) {
 
 func TestRefreshConfidentialClient(t *testing.T) {
 	t.Parallel()
-	srv := newProvider(t, oauthtest.Options{})
+	srv := newProvider(t, authserver.Options{})
 	cfg := configFor(t, srv, confClient, confSecret, "offline")
-	first, err := Password(testContext(t), cfg, oauthtest.TestUser, oauthtest.TestPassword)
+	first, err := Password(testContext(t), cfg, authserver.TestUser, authserver.TestPassword)
 	if err != nil {
 		t.Fatalf("Password: %v", err)
 	}
@@ -150,9 +150,9 @@ func TestRevoke(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newProvider(t, oauthtest.Options{})
+			srv := newProvider(t, authserver.Options{})
 			cfg := configFor(t, srv, tt.clientID, tt.secret, "offline_access")
-			tok, err := Password(testContext(t), cfg, oauthtest.TestUser, oauthtest.TestPassword)
+			tok, err := Password(testContext(t), cfg, authserver.TestUser, authserver.TestPassword)
 			if err != nil {
 				t.Fatalf("Password: %v", err)
 			}
@@ -175,9 +175,9 @@ func TestRevoke(t *testing.T) {
 
 func TestRevokeWrongClient(t *testing.T) {
 	t.Parallel()
-	srv := newProvider(t, oauthtest.Options{})
+	srv := newProvider(t, authserver.Options{})
 	cfg := configFor(t, srv, confClient, confSecret, "offline")
-	tok, err := Password(testContext(t), cfg, oauthtest.TestUser, oauthtest.TestPassword)
+	tok, err := Password(testContext(t), cfg, authserver.TestUser, authserver.TestPassword)
 	if err != nil {
 		t.Fatalf("Password: %v", err)
 	}
@@ -206,7 +206,7 @@ func TestRevokeWithoutEndpoint(t *testing.T) {
 
 func TestNewHTTPClientCAFile(t *testing.T) {
 	t.Parallel()
-	srv := newProvider(t, oauthtest.Options{TLS: true})
+	srv := newProvider(t, authserver.Options{TLS: true})
 
 	plain, err := NewHTTPClient("", time.Second)
 	if err != nil {

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
-	"github.com/tok-cli/tok/internal/syncbuf"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/testkit/syncbuf"
 )
 
 const (
@@ -45,17 +45,17 @@ func (m memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// newProvider starts oauthtest with one public and one confidential client.
-func newProvider(t *testing.T, opts oauthtest.Options) *oauthtest.Server {
+// newProvider starts authserver with one public and one confidential client.
+func newProvider(t *testing.T, opts authserver.Options) *authserver.Server {
 	t.Helper()
-	srv := oauthtest.New(t, opts)
-	srv.AddClient(oauthtest.Client{ID: publicClient})
-	srv.AddClient(oauthtest.Client{ID: confClient, Secret: confSecret, Audience: []string{"https://api.example"}})
+	srv := authserver.New(t, opts)
+	srv.AddClient(authserver.Client{ID: publicClient})
+	srv.AddClient(authserver.Client{ID: confClient, Secret: confSecret, Audience: []string{"https://api.example"}})
 	return srv
 }
 
 // configFor discovers srv and returns a Config for the given client.
-func configFor(t *testing.T, srv *oauthtest.Server, clientID, secret string, scopes ...string) Config {
+func configFor(t *testing.T, srv *authserver.Server, clientID, secret string, scopes ...string) Config {
 	t.Helper()
 	hc, err := NewHTTPClient(srv.CAFile(), 5*time.Second)
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // syncWriter is a bytes.Buffer safe for the login's writer and the test.
@@ -40,7 +40,7 @@ var remoteURLLine = regexp.MustCompile(`on any machine:\n\n    (\S+)\n`)
 // is asked for; the right one is exchanged once, with PKCE.
 func TestLoginBrowserRemotePaste(t *testing.T) {
 	t.Parallel()
-	srv := newProvider(t, oauthtest.Options{})
+	srv := newProvider(t, authserver.Options{})
 	cfg := configFor(t, srv, publicClient, "", "openid", "offline_access")
 	out := &syncWriter{}
 	pastes := make(chan string)

@@ -9,7 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // recordingWait is a UI.Wait that records what it was told and runs block,
@@ -53,7 +53,7 @@ func (r *recordingWait) only(t *testing.T) WaitStatus {
 
 func TestLoginBrowserWaitsThroughTheUI(t *testing.T) {
 	t.Parallel()
-	srv := newProvider(t, oauthtest.Options{})
+	srv := newProvider(t, authserver.Options{})
 	cfg := configFor(t, srv, publicClient, "", "openid")
 	b := newBrowser(t, srv.HTTPClient())
 	rec := &recordingWait{}
@@ -81,7 +81,7 @@ func TestLoginBrowserWaitsThroughTheUI(t *testing.T) {
 
 func TestLoginBrowserWaitCancelledByTheUI(t *testing.T) {
 	t.Parallel()
-	srv := newProvider(t, oauthtest.Options{})
+	srv := newProvider(t, authserver.Options{})
 	cfg := configFor(t, srv, publicClient, "", "openid")
 	rec := &recordingWait{cancel: true}
 	var out strings.Builder

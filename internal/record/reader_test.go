@@ -9,10 +9,10 @@ import (
 
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/oauth"
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
 	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -87,7 +87,7 @@ func (f *fixture) putState(name, access, refresh, id string, st record.State) {
 }
 
 // requests is every request srv received, of any kind.
-func requests(srv *oauthtest.Server) int {
+func requests(srv *authserver.Server) int {
 	c := srv.Counts()
 	return c.TokenRequests() + c.Authorize + c.Revocation + c.Introspection + c.Discovery + c.JWKS
 }
@@ -114,7 +114,7 @@ func oauthProfileAt(eps oauth.Endpoints, name string, flow tokens.Flow, margin, 
 func TestLookupAgreesWithService(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	srv := oauthtest.New(t, oauthtest.Options{})
+	srv := authserver.New(t, authserver.Options{})
 	srv.FailTokenRequests(http.StatusServiceUnavailable)
 	eps := oauth.Endpoints{AuthURL: srv.AuthURL(), TokenURL: srv.TokenURL(), RevocationURL: srv.RevocationURL()}
 	oauthProfile := func(name string, flow tokens.Flow, margin, maxAge time.Duration, k8s record.K8sToken) tokens.Profile {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/sharedcache"
-	"github.com/tok-cli/tok/internal/sharedcache/redistest"
+	"github.com/tok-cli/tok/internal/testkit/redisserver"
 )
 
 // TestAgainstRealRedis runs the same contract against a plain server, a
@@ -17,11 +17,11 @@ func TestAgainstRealRedis(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name  string
-		start func(testing.TB) *redistest.Server
+		start func(testing.TB) *redisserver.Server
 	}{
-		{"plain", redistest.Start},
-		{"tls-acl", redistest.StartTLS},
-		{"cluster", redistest.StartCluster},
+		{"plain", redisserver.Start},
+		{"tls-acl", redisserver.StartTLS},
+		{"cluster", redisserver.StartCluster},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -109,7 +109,7 @@ func testContract(t *testing.T, c *sharedcache.Client) {
 // free a lock someone else took after the first lease ran out.
 func TestLeaseOwnership(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
+	srv := redisserver.Start(t)
 	ctx := context.Background()
 	a, _ := sharedcache.Open(sharedcache.Config{URL: srv.URL})
 	b, _ := sharedcache.Open(sharedcache.Config{URL: srv.URL})
@@ -144,7 +144,7 @@ func TestLeaseOwnership(t *testing.T) {
 func TestUnreachableAndBadAuth(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	srv := redistest.StartTLS(t)
+	srv := redisserver.StartTLS(t)
 	for _, tc := range []struct {
 		name string
 		cfg  sharedcache.Config

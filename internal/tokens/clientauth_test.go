@@ -7,18 +7,18 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/oauth"
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
 	"github.com/tok-cli/tok/internal/record"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // postOnlyEnv is an env with a confidential client registered for
 // client_secret_post only, at a server whose discovery lists Basic too
 // (issue 12: every renewal paid a refused Basic request first).
-func postOnlyEnv(t *testing.T, flow Flow, clientAuth oauth.ClientAuth) (*env, *oauthtest.Server) {
+func postOnlyEnv(t *testing.T, flow Flow, clientAuth oauth.ClientAuth) (*env, *authserver.Server) {
 	t.Helper()
 	ctx := context.Background()
-	srv := oauthtest.New(t, oauthtest.Options{AccessTokenTTL: shortTTL})
-	srv.AddClient(oauthtest.Client{ID: "conf", Secret: "conf-secret", TokenEndpointAuthMethod: "client_secret_post"})
+	srv := authserver.New(t, authserver.Options{AccessTokenTTL: shortTTL})
+	srv.AddClient(authserver.Client{ID: "conf", Secret: "conf-secret", TokenEndpointAuthMethod: "client_secret_post"})
 	e := newEnv(t)
 	hc, _ := oauth.NewHTTPClient("", 5*time.Second)
 	eps, err := oauth.Discover(ctx, hc, srv.Issuer())

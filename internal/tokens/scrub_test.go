@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
 	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // recoverable reports whether the raw bytes of e's database hold a value
@@ -80,7 +80,7 @@ func TestRemovedSecretsAreNotRecoverable(t *testing.T) {
 	})
 
 	t.Run("refresh-token rotation and revoke", func(t *testing.T) {
-		e, _ := oauthEnv(t, oauthtest.Options{})
+		e, _ := oauthEnv(t, authserver.Options{})
 		first := unseal(t, e, "api", "refresh", readState(t, e, "api").Refresh)
 		if !recoverable(t, e, "api", "refresh", first) {
 			t.Fatal("the scan does not find the live refresh token")

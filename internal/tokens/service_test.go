@@ -12,10 +12,10 @@ import (
 
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/oauth"
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
 	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // clock is a settable clock shared by the services of one test.
@@ -146,11 +146,11 @@ func TestWrongKeyIsReportedAsSuch(t *testing.T) {
 
 // oauthEnv is an env with an OAuth profile "api" logged in at a real
 // (in-process fosite) authorization server through the browser flow.
-func oauthEnv(t *testing.T, opts oauthtest.Options) (*env, *oauthtest.Server) {
+func oauthEnv(t *testing.T, opts authserver.Options) (*env, *authserver.Server) {
 	t.Helper()
 	ctx := context.Background()
-	srv := oauthtest.New(t, opts)
-	srv.AddClient(oauthtest.Client{ID: "tok-cli"})
+	srv := authserver.New(t, opts)
+	srv.AddClient(authserver.Client{ID: "tok-cli"})
 	e := newEnv(t)
 	svc := e.service()
 	hc, _ := oauth.NewHTTPClient("", 5*time.Second)
@@ -185,7 +185,7 @@ func approveInBackground(u string) error {
 
 func TestRefreshSingleFlight(t *testing.T) {
 	ctx := context.Background()
-	e, srv := oauthEnv(t, oauthtest.Options{AccessTokenTTL: time.Hour})
+	e, srv := oauthEnv(t, authserver.Options{AccessTokenTTL: time.Hour})
 	first, err := e.service().Token(ctx, "api", record.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -236,7 +236,7 @@ func TestRefreshSingleFlight(t *testing.T) {
 
 func TestForcedRefreshRotates(t *testing.T) {
 	ctx := context.Background()
-	e, srv := oauthEnv(t, oauthtest.Options{})
+	e, srv := oauthEnv(t, authserver.Options{})
 	before, _ := e.service().Token(ctx, "api", record.Options{})
 	cred, err := e.service().Refresh(ctx, "api")
 	if err != nil {
@@ -257,7 +257,7 @@ func TestForcedRefreshRotates(t *testing.T) {
 
 func TestRevokedRefreshTokenNeedsLogin(t *testing.T) {
 	ctx := context.Background()
-	e, srv := oauthEnv(t, oauthtest.Options{})
+	e, srv := oauthEnv(t, authserver.Options{})
 	svc := e.service()
 	if _, err := svc.Revoke(ctx, "api", false); err != nil {
 		t.Fatal(err)
@@ -272,7 +272,7 @@ func TestRevokedRefreshTokenNeedsLogin(t *testing.T) {
 	// Log in again, then revoke at the server behind tok's back: the
 	// next refresh gets invalid_grant, tok records the dead grant and says
 	// to log in.
-	e2, srv2 := oauthEnv(t, oauthtest.Options{})
+	e2, srv2 := oauthEnv(t, authserver.Options{})
 	cur, _ := e2.service().Token(ctx, "api", record.Options{})
 	st := readState(t, e2, "api")
 	rt := unseal(t, e2, "api", "refresh", st.Refresh)
@@ -332,7 +332,7 @@ func TestRevokedRefreshTokenNeedsLogin(t *testing.T) {
 
 func TestServerErrorFallsBackToCurrentToken(t *testing.T) {
 	ctx := context.Background()
-	e, srv := oauthEnv(t, oauthtest.Options{AccessTokenTTL: time.Hour})
+	e, srv := oauthEnv(t, authserver.Options{AccessTokenTTL: time.Hour})
 	cur, _ := e.service().Token(ctx, "api", record.Options{})
 	srv.FailTokenRequests(http.StatusInternalServerError)
 	e.clock.Advance(time.Hour - 30*time.Second) // stale, not yet expired

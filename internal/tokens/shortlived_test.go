@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/oauth"
-	"github.com/tok-cli/tok/internal/oauth/oauthtest"
 	"github.com/tok-cli/tok/internal/record"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 // shortTTL is the lifetime of the access tokens in these tests: shorter
@@ -22,7 +22,7 @@ const shortTTL = 20 * time.Second
 // once.
 func TestShortLivedTokenNotStaleAfterLogin(t *testing.T) {
 	ctx := context.Background()
-	e, srv := oauthEnv(t, oauthtest.Options{AccessTokenTTL: shortTTL})
+	e, srv := oauthEnv(t, authserver.Options{AccessTokenTTL: shortTTL})
 	srv.ResetCounts()
 	first, err := e.service().Token(ctx, "api", record.Options{})
 	if err != nil {
@@ -67,7 +67,7 @@ func ptr[T any](v T) *T { return &v }
 // and all get its token.
 func TestShortLivedStormAfterExpiry(t *testing.T) {
 	ctx := context.Background()
-	e, srv := oauthEnv(t, oauthtest.Options{AccessTokenTTL: shortTTL})
+	e, srv := oauthEnv(t, authserver.Options{AccessTokenTTL: shortTTL})
 	first, err := e.service().Token(ctx, "api", record.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func TestShortLivedStormAfterExpiry(t *testing.T) {
 // wait was long), instead of refreshing again.
 func TestWaiterTakesTokenObtainedWhileWaiting(t *testing.T) {
 	ctx := context.Background()
-	e, srv := oauthEnv(t, oauthtest.Options{AccessTokenTTL: shortTTL})
+	e, srv := oauthEnv(t, authserver.Options{AccessTokenTTL: shortTTL})
 	e.clock.Advance(shortTTL + 5*time.Second) // expired
 	unlock, err := e.service().lock(ctx, "api", "refresh", true)
 	if err != nil {

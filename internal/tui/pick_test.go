@@ -14,7 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest"
 
-	"github.com/tok-cli/tok/internal/syncbuf"
+	"github.com/tok-cli/tok/internal/testkit/syncbuf"
 )
 
 // TestPickerProgram runs the whole picker as a Bubble Tea program at

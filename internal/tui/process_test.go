@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/syncbuf"
+	"github.com/tok-cli/tok/internal/testkit/syncbuf"
 )
 
 // helperEnv makes the test binary act as a small program that uses this

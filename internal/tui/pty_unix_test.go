@@ -12,7 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/creack/pty"
 
-	"github.com/tok-cli/tok/internal/syncbuf"
+	"github.com/tok-cli/tok/internal/testkit/syncbuf"
 )
 
 // TestPickInPseudoTerminal runs the picker on a real 40x24 terminal:

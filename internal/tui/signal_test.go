@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/syncbuf"
+	"github.com/tok-cli/tok/internal/testkit/syncbuf"
 )
 
 // TestWaitEndsWhenCtrlCAlsoEndsTheContext: tok's own SIGINT handler ends
