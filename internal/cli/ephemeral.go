@@ -83,7 +83,8 @@ func (o *federationOptions) given() bool {
 	return *o != federationOptions{}
 }
 
-// config builds the federation configuration from the flags.
+// config parses the flags into a federation configuration;
+// tokens.BuildProfile checks that it is complete.
 func (o *federationOptions) config() (*tokens.FederationConfig, error) {
 	grant, err := tokens.ParseGrant(o.grant)
 	if err != nil {
@@ -104,10 +105,23 @@ func (o *federationOptions) config() (*tokens.FederationConfig, error) {
 	if c.RequestedTokenType, err = tokens.ParseTokenType(o.requestedTokenType); err != nil {
 		return nil, usagef("--requested-token-type: %v", err)
 	}
-	if err := c.Validate(); err != nil {
-		return nil, &usageError{err}
-	}
 	return c, nil
+}
+
+// federationOptionsOf is a stored federation configuration as flags.
+func federationOptionsOf(c *tokens.FederationConfig) federationOptions {
+	if c == nil {
+		return federationOptions{}
+	}
+	return federationOptions{
+		grant:              string(c.Grant),
+		subjectFile:        c.Source.File,
+		subjectCommand:     c.Source.Command,
+		subjectEnv:         c.Source.Env,
+		githubAudience:     c.Source.GitHubAudience,
+		subjectTokenType:   c.SubjectTokenType,
+		requestedTokenType: c.RequestedTokenType,
+	}
 }
 
 // ephemeralService returns a Service in memory holding the ephemeral
@@ -158,30 +172,31 @@ func (d *Deps) ephemeralService(ctx context.Context, named string, o ephemeralOp
 	if flow == tokens.FlowClientCredentials && secret == "" {
 		return nil, usagef("the client-credentials flow needs a client secret: set TOK_CLIENT_SECRET or give --client-secret-file")
 	}
-	cfg, err := d.oauthConfigFromFlags(ctx, profileOptions{
-		typ:           string(typ),
-		issuer:        o.issuer,
-		tokenURL:      o.tokenURL,
-		clientID:      o.clientID,
-		scopes:        o.scopes,
-		audience:      o.audience,
-		resources:     o.resources,
-		flow:          string(flow),
-		refreshMargin: o.refreshMargin,
-		caFile:        o.caFile,
-	})
-	if err != nil {
-		return nil, err
+	spec := tokens.ProfileSpec{
+		Name:          ephemeralProfile,
+		Type:          typ,
+		Description:   "ephemeral profile for this run",
+		Issuer:        o.issuer,
+		TokenURL:      o.tokenURL,
+		ClientID:      o.clientID,
+		Scopes:        o.scopes,
+		Audience:      o.audience,
+		Resources:     o.resources,
+		Flow:          flow,
+		RefreshMargin: o.refreshMargin,
+		CAFile:        o.caFile,
 	}
-	p := tokens.Profile{Name: ephemeralProfile, Type: typ, Description: "ephemeral profile for this run", OAuth: cfg}
-	if p.Shared, err = d.ephemeralSharedCache(); err != nil {
+	if spec.Shared, err = d.ephemeralSharedCache(); err != nil {
 		return nil, err
 	}
 	if typ == record.Federated {
-		if p.Federation, err = o.fed.config(); err != nil {
+		if spec.Federation, err = o.fed.config(); err != nil {
 			return nil, err
 		}
-		cfg.K8sToken = record.K8sAccessToken
+	}
+	p, err := d.buildSpec(ctx, spec)
+	if err != nil {
+		return nil, err
 	}
 	// Store and data key in memory: nothing touches TOK_HOME, the OS
 	// keyring or D-Bus.

@@ -84,7 +84,7 @@ func (d *Deps) discoverForForm(ctx context.Context, issuer, caFile string) (tui.
 	p := tui.Provider{
 		ScopesListed:  len(eps.ScopesSupported) > 0,
 		OfflineAccess: slices.Contains(eps.ScopesSupported, "offline_access"),
-		DefaultScopes: strings.Join(defaultScopes(eps.ScopesSupported), ","),
+		DefaultScopes: strings.Join(tokens.DefaultScopes(eps.ScopesSupported), ","),
 	}
 	if eps.AuthURL != "" {
 		p.Flows = append(p.Flows, string(tokens.FlowBrowser))

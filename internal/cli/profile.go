@@ -2,12 +2,9 @@ package cli
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -102,7 +99,11 @@ func (d *Deps) runProfileAdd(ctx context.Context, name string, o profileOptions)
 			return err
 		}
 	}
-	p, secret, err := d.buildProfile(ctx, name, o)
+	spec, err := specFromFlags(tokens.ProfileSpec{Name: name}, &o, allFlags)
+	if err != nil {
+		return err
+	}
+	p, secret, err := d.buildProfile(ctx, spec, secretFlags{prompt: o.clientSecretFlag, stdin: o.clientSecretIn})
 	if err != nil {
 		return err
 	}
@@ -140,249 +141,98 @@ func (d *Deps) runProfileAdd(ctx context.Context, name string, o profileOptions)
 	return nil
 }
 
-// buildProfile checks the settings o and makes the profile they describe,
-// discovering the issuer's endpoints unless o says not to. The client
-// secret, when the flags ask for one, is read here and returned apart.
-func (d *Deps) buildProfile(ctx context.Context, name string, o profileOptions) (tokens.Profile, string, error) {
-	if err := tokens.ValidateName(name); err != nil {
-		return tokens.Profile{}, "", &usageError{err}
-	}
-	for _, e := range o.env {
-		if err := record.ValidateEnvName(e); err != nil {
-			return tokens.Profile{}, "", &usageError{err}
-		}
-	}
-	oauthFlags := o.issuer != "" || o.tokenURL != "" || o.authURL != "" || o.clientID != "" || o.provider != "" || o.fed.given()
-	if o.typ == "" {
-		o.typ = string(record.Static)
-		if oauthFlags {
-			o.typ = string(record.OAuth)
-		}
-		if o.fed.given() {
-			o.typ = string(record.Federated)
-		}
-	}
-	typ, err := tokens.ParseType(o.typ)
+// secretFlags say where the client secret comes from: a hidden prompt
+// (--client-secret) or stdin (--client-secret-stdin).
+type secretFlags struct{ prompt, stdin bool }
+
+// buildProfile makes the profile spec describes (tokens.BuildProfile) and
+// reads the client secret the flags ask for, returned apart.
+func (d *Deps) buildProfile(ctx context.Context, spec tokens.ProfileSpec, sf secretFlags) (tokens.Profile, string, error) {
+	p, err := d.buildSpec(ctx, spec)
 	if err != nil {
-		return tokens.Profile{}, "", &usageError{err}
-	}
-	p := tokens.Profile{Name: name, Type: typ, Description: o.description, Env: o.env}
-	if p.Remotes, err = o.remotes.config(); err != nil {
 		return tokens.Profile{}, "", err
 	}
-	var secret string
-	if typ == record.Static {
-		if oauthFlags || o.clientSecretFlag || o.clientSecretIn {
+	if p.Type == record.Static {
+		if sf.prompt || sf.stdin {
 			return tokens.Profile{}, "", usagef("OAuth flags (--issuer, --client-id, ...) need --type oauth")
 		}
-	} else {
-		if p.OAuth, err = d.oauthConfigFromFlags(ctx, o); err != nil {
-			return tokens.Profile{}, "", err
+		return p, "", nil
+	}
+	var secret string
+	switch {
+	case sf.stdin:
+		if secret, err = readSecretStdin(d.io.In); err != nil {
+			return tokens.Profile{}, "", fmt.Errorf("could not read the client secret from stdin: %w", err)
 		}
-		if typ == record.Federated {
-			if p.Federation, err = o.fed.config(); err != nil {
-				return tokens.Profile{}, "", err
-			}
-		} else if o.fed.given() {
-			return tokens.Profile{}, "", usagef("--grant and --subject-token-* need --type federated")
+	case sf.prompt:
+		if !d.io.CanPrompt() {
+			return tokens.Profile{}, "", usagef("no terminal to prompt for the client secret; pipe it in with --client-secret-stdin")
 		}
-		switch {
-		case o.clientSecretIn:
-			if secret, err = readSecretStdin(d.io.In); err != nil {
-				return tokens.Profile{}, "", fmt.Errorf("could not read the client secret from stdin: %w", err)
-			}
-		case o.clientSecretFlag:
-			if !d.io.CanPrompt() {
-				return tokens.Profile{}, "", usagef("no terminal to prompt for the client secret; pipe it in with --client-secret-stdin")
-			}
-			if secret, err = d.io.ReadSecret("Client secret: "); err != nil {
-				return tokens.Profile{}, "", fmt.Errorf("could not read the client secret: %w", err)
-			}
+		if secret, err = d.io.ReadSecret("Client secret: "); err != nil {
+			return tokens.Profile{}, "", fmt.Errorf("could not read the client secret: %w", err)
 		}
 	}
-	if p.OAuth != nil && p.OAuth.ClientAuth == oauth.ClientAuthNone && secret != "" {
+	if p.OAuth.ClientAuth == oauth.ClientAuthNone && secret != "" {
 		return tokens.Profile{}, "", usagef("--client-auth none is for public clients, which have no secret; drop --client-secret, or use --client-auth basic or post")
-	}
-	if p.Shared, err = o.shared.config(typ); err != nil {
-		return tokens.Profile{}, "", err
 	}
 	return p, secret, nil
 }
 
-// applyPreset fills the settings o leaves unset from the provider preset
-// o names (--provider); what the user gave always wins.
-func applyPreset(o *profileOptions) error {
-	if o.provider == "" {
-		if o.tenant != "" {
-			return usagef("--tenant needs --provider entra")
-		}
-		return nil
-	}
-	pr, err := providers.Lookup(o.provider)
+// buildSpec is tokens.BuildProfile for a spec made from flags or TOK_*
+// variables: its problems are usage errors in the words of the flags, and
+// its warnings go to stderr.
+func (d *Deps) buildSpec(ctx context.Context, spec tokens.ProfileSpec) (tokens.Profile, error) {
+	p, warnings, err := tokens.BuildProfile(ctx, spec, tokens.HTTPDiscovery(30*time.Second), d.now())
 	if err != nil {
-		return usagef("--provider: %v", err)
+		return tokens.Profile{}, flagSpecError(err)
 	}
-	o.provider = pr.Name
-	explicit := o.authURL != "" || o.tokenURL != "" || o.deviceAuthURL != "" || o.revocationURL != ""
-	switch {
-	case pr.Endpoints != nil && o.issuer == "":
-		e := pr.Endpoints
-		if !explicit {
-			o.authURL, o.tokenURL, o.deviceAuthURL, o.revocationURL = e.AuthURL, e.TokenURL, e.DeviceAuthURL, e.RevocationURL
-		}
-	case o.issuer == "" && !explicit:
-		if o.issuer, err = pr.IssuerFor(o.tenant); err != nil {
-			return &usageError{err}
-		}
-	case o.tenant != "":
-		return usagef("--tenant fills the issuer of --provider %s; give either --tenant or --issuer", pr.Name)
+	for _, w := range warnings {
+		fmt.Fprintln(d.io.ErrOut, w)
 	}
-	if o.scopes == nil {
-		o.scopes = append([]string{}, pr.Scopes...) // non-nil: no default scopes on top
-	}
-	if o.flow == "" || o.flow == string(tokens.FlowAuto) {
-		o.flow = pr.Flow
-	}
-	for _, k := range slices.Sorted(maps.Keys(pr.AuthParams)) {
-		if !slices.ContainsFunc(o.authParams, func(kv string) bool { return strings.HasPrefix(kv, k+"=") }) {
-			o.authParams = append(o.authParams, k+"="+pr.AuthParams[k])
-		}
-	}
-	return nil
+	return p, nil
 }
 
-func (d *Deps) oauthConfigFromFlags(ctx context.Context, o profileOptions) (*tokens.OAuthConfig, error) {
-	if err := applyPreset(&o); err != nil {
-		return nil, err
+// flagSpecError makes a tokens.SpecError a usage error that names the
+// settings by their flags; other errors pass unchanged.
+func flagSpecError(err error) error {
+	var se *tokens.SpecError
+	if !errors.As(err, &se) {
+		return err
 	}
-	federated := o.typ == string(record.Federated)
-	if o.clientID == "" && !federated {
-		return nil, usagef("an oauth profile needs --client-id")
-	}
-	flow, err := tokens.ParseFlow(o.flow)
-	if err != nil {
-		return nil, &usageError{err}
-	}
-	clientAuth, err := oauth.ParseClientAuth(o.clientAuth)
-	if err != nil {
-		return nil, usagef("--client-auth: %v", err)
-	}
-	c := &tokens.OAuthConfig{
-		Issuer:        o.issuer,
-		ClientID:      o.clientID,
-		Scopes:        o.scopes,
-		Audience:      o.audience,
-		Resources:     o.resources,
-		Flow:          flow,
-		RedirectPort:  o.redirectPort,
-		RefreshMargin: record.Duration(o.refreshMargin),
-		MaxAge:        record.Duration(o.maxAge),
-		CAFile:        o.caFile,
-		Username:      o.username,
-		K8sToken:      record.K8sToken(o.k8sToken),
-		ClientAuth:    clientAuth,
-		Provider:      o.provider,
-	}
-	if o.redirectPort < 0 || o.redirectPort > 65535 {
-		return nil, usagef("--redirect-port %d is not a port", o.redirectPort)
-	}
-	if o.maxAge < 0 {
-		return nil, usagef("--max-age must not be negative")
-	}
-	if o.refreshMargin < 0 {
-		return nil, usagef("--refresh-margin must not be negative")
-	}
-	switch c.K8sToken {
-	case "", record.K8sAccessToken, record.K8sIDToken:
-	default:
-		return nil, usagef("--k8s-token must be access-token or id-token")
-	}
-	if len(o.authParams) > 0 {
-		c.AuthParams = map[string]string{}
-		for _, kv := range o.authParams {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok || k == "" {
-				return nil, usagef("--auth-param %q is not KEY=VALUE", kv)
-			}
-			c.AuthParams[k] = v
-		}
-	}
-	explicit := o.authURL != "" || o.tokenURL != "" || o.deviceAuthURL != "" || o.revocationURL != ""
-	for flag, v := range map[string]string{"--auth-url": o.authURL, "--token-url": o.tokenURL, "--device-auth-url": o.deviceAuthURL, "--revocation-url": o.revocationURL} {
-		if v == "" {
-			continue
-		}
-		if err := oauth.ValidateEndpointURL(v); err != nil {
-			return nil, usagef("%s: %v", flag, err)
-		}
-	}
-	if c.Issuer != "" {
-		if err := oauth.ValidateIssuerURL(c.Issuer); err != nil {
-			return nil, usagef("--issuer: %v", err)
-		}
-	}
-	switch {
-	case explicit:
-		if o.tokenURL == "" {
-			return nil, usagef("explicit endpoints need at least --token-url")
-		}
-		c.ExplicitEndpoints = true
-		c.Endpoints = oauth.Endpoints{Issuer: c.Issuer, AuthURL: o.authURL, TokenURL: o.tokenURL, DeviceAuthURL: o.deviceAuthURL, RevocationURL: o.revocationURL}
-	case c.Issuer == "":
-		return nil, usagef("an oauth profile needs --issuer, or explicit endpoints (--token-url and friends)")
-	case !o.noDiscovery:
-		hc, err := oauth.NewHTTPClient(c.CAFile, 30*time.Second)
-		if err != nil {
-			return nil, err
-		}
-		eps, err := oauth.Discover(ctx, hc, c.Issuer)
-		if err != nil {
-			var unknownCA x509.UnknownAuthorityError
-			if errors.As(err, &unknownCA) {
-				return nil, fmt.Errorf("could not discover the endpoints of %s: its TLS certificate is signed by an unknown authority; if it uses a private CA, add --ca-file CA.pem: %w", c.Issuer, err)
-			}
-			return nil, fmt.Errorf("could not discover the endpoints of %s (check the URL, or add --no-discovery to try again at login): %w", c.Issuer, err)
-		}
-		c.Endpoints = eps
-		c.DiscoveredAt = d.now().UTC()
-	}
-	if !federated && (explicit || !o.noDiscovery) {
-		warning, err := tokens.CheckFlow(c.Endpoints, flow)
-		if err != nil {
-			return nil, &usageError{err}
-		}
-		if warning != "" {
-			fmt.Fprintln(d.io.ErrOut, warning)
-		}
-	}
-	if c.Scopes == nil && c.Issuer != "" && flow != tokens.FlowClientCredentials && !federated {
-		c.Scopes = defaultScopes(c.Endpoints.ScopesSupported)
-	}
-	if federated && c.K8sToken == "" {
-		c.K8sToken = record.K8sAccessToken
-	}
-	if c.K8sToken == "" {
-		c.K8sToken = record.K8sAccessToken
-		for _, s := range c.Scopes {
-			if s == "openid" {
-				c.K8sToken = record.K8sIDToken
-			}
-		}
-	}
-	return c, nil
+	return &usageError{&namedSpecError{se, flagName}}
 }
 
-// defaultScopes are the scopes an OpenID Connect profile asks for when the
-// user names none: openid, and offline_access for a refresh token. A
-// provider whose discovery document lists its scopes without
-// offline_access (Google, which uses access_type=offline instead) would
-// refuse the request, so it is left out there.
-func defaultScopes(supported []string) []string {
-	scopes := []string{"openid"}
-	if len(supported) == 0 || slices.Contains(supported, "offline_access") {
-		scopes = append(scopes, "offline_access")
+// namedSpecError is a tokens.SpecError whose settings are named by name.
+type namedSpecError struct {
+	*tokens.SpecError
+	name func(key string) string
+}
+
+func (e *namedSpecError) Error() string { return e.Text(e.name) }
+func (e *namedSpecError) Unwrap() error { return e.SpecError }
+
+// flagNames are the flags whose names are not the profile-file key with
+// '-' for '_'.
+var flagNames = map[string]string{
+	"resources":              "--resource",
+	"auth_params":            "--auth-param",
+	"git_urls":               "--git-url",
+	"registries":             "--registry",
+	"federation":             "--grant/--subject-token-*",
+	"shared_cache.namespace": "--shared-cache-namespace",
+}
+
+// flagName is the flag of a profile setting named by its profile-file
+// key: client_id is --client-id, federation.subject_token_file
+// --subject-token-file.
+func flagName(key string) string {
+	if f, ok := flagNames[key]; ok {
+		return f
 	}
-	return scopes
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		key = key[i+1:]
+	}
+	return "--" + strings.ReplaceAll(key, "_", "-")
 }
 
 func newProfileListCmd(d *Deps) *cobra.Command {

@@ -18,13 +18,14 @@ import (
 type profileSetOptions struct {
 	ErrOut  io.Writer
 	Service func() (*tokens.Service, error)
-	// Build makes a profile from settings, as tok profile add does
+	// Build makes a profile from a spec, as tok profile add does
 	// (checks, discovery, defaults, the client secret flags).
-	Build func(ctx context.Context, name string, o profileOptions) (tokens.Profile, string, error)
+	Build func(ctx context.Context, spec tokens.ProfileSpec, sf secretFlags) (tokens.Profile, string, error)
 
 	Name string
-	// Given holds the profile flags as parsed from the command line; only
-	// the flags changed there are applied.
+	// Flags are the profile flags' values; Given holds them as parsed
+	// from the command line: only the flags changed there are applied.
+	Flags *profileOptions
 	Given *pflag.FlagSet
 }
 
@@ -57,6 +58,7 @@ A new issuer (or --ca-file) is discovered again, as in tok profile add.`,
 				Service: d.service,
 				Build:   d.buildProfile,
 				Name:    args[0],
+				Flags:   &parsed,
 				Given:   cmd.Flags(),
 			})
 		},
@@ -77,18 +79,18 @@ func runProfileSet(ctx context.Context, opts *profileSetOptions) error {
 	if err != nil {
 		return err
 	}
-	o, err := optionsFromProfile(&old, opts.Given)
+	spec, err := setSpec(old, opts.Flags, opts.Given)
 	if err != nil {
-		return &usageError{err}
+		return err
 	}
 	// Endpoints discovered for the same issuer stay valid: keep them
 	// instead of asking the provider again for a change of description.
 	keepEndpoints := old.OAuth != nil && !old.OAuth.ExplicitEndpoints && old.OAuth.Endpoints.TokenURL != "" &&
-		o.issuer == old.OAuth.Issuer && o.caFile == old.OAuth.CAFile
+		spec.Issuer == old.OAuth.Issuer && spec.CAFile == old.OAuth.CAFile
 	if keepEndpoints {
-		o.noDiscovery = true
+		spec.NoDiscovery = true
 	}
-	p, secret, err := opts.Build(ctx, old.Name, o)
+	p, secret, err := opts.Build(ctx, spec, secretFlags{prompt: opts.Flags.clientSecretFlag, stdin: opts.Flags.clientSecretIn})
 	if err != nil {
 		return err
 	}
@@ -123,6 +125,26 @@ func runProfileSet(ctx context.Context, opts *profileSetOptions) error {
 	}
 	fmt.Fprintln(opts.ErrOut, line.String())
 	return nil
+}
+
+// setSpec is the spec of the stored profile old with the flags given on
+// the command line applied. A new type keeps only what applies to it: a
+// static profile has no OAuth settings, only a federated one a subject
+// token source.
+func setSpec(old tokens.Profile, o *profileOptions, given *pflag.FlagSet) (tokens.ProfileSpec, error) {
+	base := tokens.SpecOf(old)
+	if t := given.Lookup("type"); t != nil && t.Changed && o.typ != string(old.Type) {
+		if o.typ == string(record.Static) {
+			base = tokens.ProfileSpec{Name: base.Name, Description: base.Description, Env: base.Env, Shared: base.Shared, Remotes: base.Remotes}
+		}
+		if o.typ != string(record.Federated) {
+			base.Federation = nil
+		}
+	}
+	return specFromFlags(base, o, func(name string) bool {
+		f := given.Lookup(name)
+		return f != nil && f.Changed
+	})
 }
 
 // profileFlagGiven reports whether any profile setting was given (global

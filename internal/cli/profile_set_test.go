@@ -40,23 +40,24 @@ func (d *Deps) run(args ...string) int {
 	return d.finish(root.ExecuteContext(context.Background()))
 }
 
-func TestOptionsFromProfileAppliesOnlyGivenFlags(t *testing.T) {
+func TestSetSpecAppliesOnlyGivenFlags(t *testing.T) {
 	stored := tokens.Profile{Name: "api", Type: record.OAuth, Description: "old", Env: []string{"API_TOKEN"},
 		OAuth: &tokens.OAuthConfig{Issuer: "https://id.example.com", ClientID: "tok", Scopes: []string{"openid"}, Flow: tokens.FlowDevice,
 			RefreshMargin: record.Duration(2 * time.Minute), RedirectPort: 8400, AuthParams: map[string]string{"prompt": "login"}}}
 	for _, tc := range []struct {
 		args  []string
-		check func(o profileOptions) bool
+		check func(s tokens.ProfileSpec) bool
 	}{
-		{[]string{"--description", "new"}, func(o profileOptions) bool {
-			return o.description == "new" && o.clientID == "tok" && o.flow == "device" && o.redirectPort == 8400 &&
-				o.refreshMargin == 2*time.Minute && slices.Equal(o.env, []string{"API_TOKEN"}) && slices.Equal(o.authParams, []string{"prompt=login"})
+		{[]string{"--description", "new"}, func(s tokens.ProfileSpec) bool {
+			return s.Description == "new" && s.ClientID == "tok" && s.Flow == tokens.FlowDevice && s.RedirectPort == 8400 &&
+				s.RefreshMargin == 2*time.Minute && slices.Equal(s.Env, []string{"API_TOKEN"}) && s.AuthParams["prompt"] == "login" && len(s.AuthParams) == 1
 		}},
-		{[]string{"--redirect-port", "0"}, func(o profileOptions) bool { return o.redirectPort == 0 && o.description == "old" }},
-		{[]string{"--env", "A", "--env", "B"}, func(o profileOptions) bool { return slices.Equal(o.env, []string{"A", "B"}) }},
-		{[]string{"--scopes", "openid,groups"}, func(o profileOptions) bool { return slices.Equal(o.scopes, []string{"openid", "groups"}) }},
-		{[]string{"--type", "static"}, func(o profileOptions) bool {
-			return o.typ == "static" && o.clientID == "" && o.issuer == "" && o.description == "old"
+		{[]string{"--redirect-port", "0"}, func(s tokens.ProfileSpec) bool { return s.RedirectPort == 0 && s.Description == "old" }},
+		{[]string{"--env", "A", "--env", "B"}, func(s tokens.ProfileSpec) bool { return slices.Equal(s.Env, []string{"A", "B"}) }},
+		{[]string{"--scopes", "openid,groups"}, func(s tokens.ProfileSpec) bool { return slices.Equal(s.Scopes, []string{"openid", "groups"}) }},
+		{[]string{"--auth-param", "acr_values=2"}, func(s tokens.ProfileSpec) bool { return len(s.AuthParams) == 1 && s.AuthParams["acr_values"] == "2" }},
+		{[]string{"--type", "static"}, func(s tokens.ProfileSpec) bool {
+			return s.Type == record.Static && s.ClientID == "" && s.Issuer == "" && s.Scopes == nil && s.Description == "old"
 		}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -67,14 +68,17 @@ func TestOptionsFromProfileAppliesOnlyGivenFlags(t *testing.T) {
 			if err := f.Parse(append(tc.args, "--home", "/x")); err != nil {
 				t.Fatal(err)
 			}
-			o, err := optionsFromProfile(&stored, f)
+			s, err := setSpec(stored, &parsed, f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !tc.check(o) {
-				t.Errorf("options after %v: %+v", tc.args, o)
+			if !tc.check(s) {
+				t.Errorf("spec after %v: %+v", tc.args, s)
 			}
 		})
+	}
+	if stored.OAuth.AuthParams["prompt"] != "login" || len(stored.OAuth.AuthParams) != 1 {
+		t.Errorf("setSpec changed the stored profile's map: %v", stored.OAuth.AuthParams)
 	}
 }
 
@@ -118,7 +122,7 @@ func TestRunProfileSet(t *testing.T) {
 		if err := f.Parse(args); err != nil {
 			t.Fatal(err)
 		}
-		return runProfileSet(ctx, &profileSetOptions{ErrOut: errOut, Service: d.service, Build: d.buildProfile, Name: "ci", Given: f})
+		return runProfileSet(ctx, &profileSetOptions{ErrOut: errOut, Service: d.service, Build: d.buildProfile, Name: "ci", Flags: &parsed, Given: f})
 	}
 
 	discoveries := srv.Counts().Discovery

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -259,11 +260,18 @@ func (d *Deps) runProfileImport(ctx context.Context, file string, o profileImpor
 	items := make([]tokens.ImportItem, len(profiles))
 	for i := range profiles {
 		fp := &profiles[i]
-		tp := fp.ToProfile()
-		if tp.OAuth != nil {
-			if tp.OAuth, err = d.oauthConfigFromFlags(ctx, addOptionsFor(fp, o.noDiscovery)); err != nil {
-				return fmt.Errorf("profile %q: %w; nothing was imported", fp.Name, err)
-			}
+		spec := fp.Spec()
+		spec.NoDiscovery = o.noDiscovery
+		tp, warnings, err := tokens.BuildProfile(ctx, spec, tokens.HTTPDiscovery(30*time.Second), d.now())
+		var se *tokens.SpecError
+		if errors.As(err, &se) {
+			err = &usageError{err} // named by its key, as in the file
+		}
+		if err != nil {
+			return fmt.Errorf("profile %q: %w; nothing was imported", fp.Name, err)
+		}
+		for _, w := range warnings {
+			fmt.Fprintln(d.io.ErrOut, w)
 		}
 		items[i] = tokens.ImportItem{Profile: tp, ClientSecret: secrets[fp.Name], SecretRequired: fp.NeedsClientSecret()}
 	}
@@ -342,35 +350,6 @@ func (d *Deps) importSecrets(file string, profiles []profilefile.Profile, o prof
 		secrets[name] = s
 	}
 	return secrets, nil
-}
-
-// addOptionsFor turns a file's profile into the flags of tok profile add,
-// so that an import gets exactly add's discovery and defaults.
-func addOptionsFor(p *profilefile.Profile, noDiscovery bool) profileOptions {
-	o := profileOptions{
-		typ:           string(p.Type),
-		issuer:        p.Issuer,
-		authURL:       p.AuthURL,
-		tokenURL:      p.TokenURL,
-		deviceAuthURL: p.DeviceAuthURL,
-		revocationURL: p.RevocationURL,
-		clientID:      p.ClientID,
-		scopes:        p.Scopes,
-		audience:      p.Audience,
-		resources:     p.Resources,
-		flow:          string(p.Flow),
-		redirectPort:  p.RedirectPort,
-		refreshMargin: p.RefreshMargin,
-		maxAge:        p.MaxAge,
-		caFile:        p.CAFile,
-		k8sToken:      string(p.K8sToken),
-		username:      p.Username,
-		clientAuth:    string(p.ClientAuth),
-		noDiscovery:   noDiscovery,
-	}
-	o.authParams = authParamList(p.AuthParams)
-	o.remotes = remoteOptions{gitURLs: p.GitURLs, gitUsername: p.GitUsername, registries: p.Registries, registryUsername: p.RegistryUsername}
-	return o
 }
 
 func (d *Deps) printImportOutcome(p *profilefile.Profile, out tokens.ImportOutcome) {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/sharedcache"
 	"github.com/tok-cli/tok/internal/tokens"
@@ -45,9 +44,10 @@ func (o *sharedCacheOptions) register(f *pflag.FlagSet) {
 	f.StringVar(&o.caFile, "shared-cache-ca-file", "", "PEM file of CA certificates to trust for rediss://")
 }
 
-// config validates the flags; nil when no shared cache is asked for
-// (tok profile set --shared-cache "" stops sharing).
-func (o *sharedCacheOptions) config(typ record.Type) (*tokens.SharedCacheConfig, error) {
+// config parses the flags; nil when no shared cache is asked for (tok
+// profile set --shared-cache "" stops sharing). tokens.BuildProfile checks
+// the rest.
+func (o *sharedCacheOptions) config() (*tokens.SharedCacheConfig, error) {
 	if o.url == "" {
 		return nil, nil
 	}
@@ -57,14 +57,6 @@ func (o *sharedCacheOptions) config(typ record.Type) (*tokens.SharedCacheConfig,
 	}
 	if ep.Password != "" {
 		return nil, usagef("the --shared-cache URL carries a password, which would stay in shell history and process lists; put it in TOK_SHARED_CACHE_PASSWORD or --shared-cache-password-file")
-	}
-	if typ != record.OAuth && typ != record.Federated {
-		return nil, usagef("--shared-cache needs an oauth or federated profile; a static token has nothing to share")
-	}
-	if o.namespace != "" {
-		if err := tokens.ValidateNamespace(o.namespace); err != nil {
-			return nil, &usageError{err}
-		}
 	}
 	return &tokens.SharedCacheConfig{URL: o.url, Namespace: o.namespace, KeyFile: o.keyFile, PasswordFile: o.passwordFile, CAFile: o.caFile}, nil
 }

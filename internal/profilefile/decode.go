@@ -230,11 +230,6 @@ func (d *decoder) profileKey(p *Profile, where, key string, line int, v *yaml.No
 		p.Description = d.text(v, where, key)
 	case "env":
 		p.Env = d.list(v, where, key)
-		for _, e := range p.Env {
-			if err := record.ValidateEnvName(e); err != nil {
-				d.failf(v.Line, "%senv: %v", where, err)
-			}
-		}
 	case "issuer":
 		p.Issuer = d.text(v, where, key)
 	case "auth_url":
@@ -373,9 +368,6 @@ func (d *decoder) federation(n *yaml.Node, where string) *tokens.FederationConfi
 	if c.RequestedTokenType, err = tokens.ParseTokenType(f.RequestedTokenType); err != nil {
 		d.failf(n.Line, "%srequested_token_type: %v", fwhere, err)
 	}
-	if err := c.Validate(); err != nil {
-		d.failf(n.Line, "%s%v", fwhere, err)
-	}
 	return c
 }
 
@@ -486,13 +478,10 @@ func (d *decoder) duration(n *yaml.Node, where, key string) time.Duration {
 		return 0
 	}
 	v, err := time.ParseDuration(s)
-	switch {
-	case err != nil:
+	if err != nil {
 		d.failf(n.Line, "%s%s %q is not a duration; write it like 90s, 5m or 1h30m", where, key, s)
-	case v < 0:
-		d.failf(n.Line, "%s%s must not be negative", where, key)
 	}
-	return v
+	return v // a negative one is refused by tokens.CheckProfileSpec
 }
 
 // sharedCache reads a profile's shared cache. A URL with a password is
@@ -529,11 +518,6 @@ func (d *decoder) sharedCache(n *yaml.Node, where string) *tokens.SharedCacheCon
 		d.failf(n.Line, "%s%v", swhere, err)
 	case ep.Password != "":
 		d.failf(n.Line, "%sthe url carries a password, and a profile file never holds secrets; remove it and give members TOK_SHARED_CACHE_PASSWORD or password_file", swhere)
-	}
-	if c.Namespace != "" {
-		if err := tokens.ValidateNamespace(c.Namespace); err != nil {
-			d.failf(n.Line, "%s%v", swhere, err)
-		}
 	}
 	return &c
 }

@@ -173,53 +173,39 @@ func FromProfile(tp tokens.Profile) Profile {
 	return p
 }
 
-// ToProfile is the tokens.Profile the definition describes, as given: no
-// discovery and no defaults, which the importer adds (as tok profile add
-// does). An oauth or federated profile with explicit endpoints has them
-// with ExplicitEndpoints set.
-func (p *Profile) ToProfile() tokens.Profile {
-	tp := tokens.Profile{Name: p.Name, Type: p.Type, Description: p.Description, Env: nonEmpty(p.Env)}
+// Spec is the profile spec the definition describes, for
+// tokens.BuildProfile: it adds discovery and the defaults, as for tok
+// profile add.
+func (p *Profile) Spec() tokens.ProfileSpec {
+	s := tokens.ProfileSpec{Name: p.Name, Type: p.Type, Description: p.Description, Env: nonEmpty(p.Env)}
 	if len(p.GitURLs)+len(p.Registries) > 0 || p.GitUsername != "" || p.RegistryUsername != "" {
-		tp.Remotes = &record.Remotes{Git: nonEmpty(p.GitURLs), GitUsername: p.GitUsername,
+		s.Remotes = &record.Remotes{Git: nonEmpty(p.GitURLs), GitUsername: p.GitUsername,
 			Registries: nonEmpty(p.Registries), RegistryUsername: p.RegistryUsername}
 	}
-	if p.Type == record.Static {
-		return tp
-	}
-	tp.OAuth = &tokens.OAuthConfig{
-		Issuer:        p.Issuer,
-		ClientID:      p.ClientID,
-		Scopes:        p.Scopes,
-		Audience:      p.Audience,
-		Resources:     nonEmpty(p.Resources),
-		Flow:          p.Flow,
-		AuthParams:    p.AuthParams,
-		RedirectPort:  p.RedirectPort,
-		RefreshMargin: record.Duration(p.RefreshMargin),
-		MaxAge:        record.Duration(p.MaxAge),
-		CAFile:        p.CAFile,
-		K8sToken:      p.K8sToken,
-		Username:      p.Username,
-		ClientAuth:    p.ClientAuth,
-	}
-	if tp.OAuth.Flow == "" {
-		tp.OAuth.Flow = tokens.FlowAuto
-	}
-	if p.ExplicitEndpoints() {
-		tp.OAuth.ExplicitEndpoints = true
-		tp.OAuth.Endpoints.Issuer = p.Issuer
-		tp.OAuth.Endpoints.AuthURL, tp.OAuth.Endpoints.TokenURL = p.AuthURL, p.TokenURL
-		tp.OAuth.Endpoints.DeviceAuthURL, tp.OAuth.Endpoints.RevocationURL = p.DeviceAuthURL, p.RevocationURL
-	}
+	s.Issuer = p.Issuer
+	s.AuthURL, s.TokenURL, s.DeviceAuthURL, s.RevocationURL = p.AuthURL, p.TokenURL, p.DeviceAuthURL, p.RevocationURL
+	s.ClientID = p.ClientID
+	s.ClientAuth = p.ClientAuth
+	s.Scopes = p.Scopes
+	s.Audience = p.Audience
+	s.Resources = nonEmpty(p.Resources)
+	s.Flow = p.Flow
+	s.AuthParams = p.AuthParams
+	s.RedirectPort = p.RedirectPort
+	s.RefreshMargin = p.RefreshMargin
+	s.MaxAge = p.MaxAge
+	s.CAFile = p.CAFile
+	s.K8sToken = p.K8sToken
+	s.Username = p.Username
 	if p.Federation != nil {
 		c := *p.Federation
-		tp.Federation = &c
+		s.Federation = &c
 	}
 	if p.SharedCache != nil {
 		c := *p.SharedCache
-		tp.Shared = &c
+		s.Shared = &c
 	}
-	return tp
+	return s
 }
 
 func nonEmpty(s []string) []string {

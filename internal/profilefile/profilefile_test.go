@@ -2,6 +2,7 @@ package profilefile
 
 import (
 	"bytes"
+	"context"
 	"reflect"
 	"strings"
 	"testing"
@@ -126,7 +127,7 @@ func TestParseErrors(t *testing.T) {
 		{"shared cache password", head + "  - name: api\n    type: oauth\n    issuer: https://id.example.com\n    client_id: c\n    shared_cache: {url: 'redis://u:hunter2@h:6379/0'}\n", []string{`line 7: profile "api": shared_cache: the url carries a password, and a profile file never holds secrets`}},
 		{"shared cache scheme", head + "  - name: api\n    type: oauth\n    issuer: https://id.example.com\n    client_id: c\n    shared_cache: {url: 'http://h'}\n", []string{"redis:// or rediss://"}},
 		{"shared cache no url", head + "  - name: api\n    type: oauth\n    issuer: https://id.example.com\n    client_id: c\n    shared_cache: {namespace: x}\n", []string{"shared_cache: needs url"}},
-		{"shared cache static", head + "  - name: api\n    type: static\n    shared_cache: {url: 'redis://h:6379/0'}\n", []string{"shared_cache applies to oauth and federated profiles only"}},
+		{"shared cache static", head + "  - name: api\n    type: static\n    shared_cache: {url: 'redis://h:6379/0'}\n", []string{`line 5: profile "api": shared_cache needs an oauth or federated profile; a static token has nothing to share`}},
 		{"refresh token", head + "  - name: api\n    type: static\n    refresh_token: x\n", []string{"line 5", "never holds secrets"}},
 		{"duplicate key", head + "  - name: api\n    type: static\n    type: oauth\n", []string{`line 5: profile "api": key "type" appears twice (first on line 4)`}},
 		{"duplicate name", head + "  - {name: api, type: static}\n  - {name: api, type: static}\n", []string{`line 4: profile "api" is defined twice (first on line 3)`}},
@@ -147,7 +148,7 @@ func TestParseErrors(t *testing.T) {
 		{"margin without unit", head + "  - {name: a, type: oauth, client_id: c, issuer: 'https://x.example', refresh_margin: 60}\n", []string{"refresh_margin 60 needs a unit, e.g. 60s or 1m"}},
 		{"huge duration", head + "  - {name: a, type: oauth, client_id: c, issuer: 'https://x.example', max_age: 99999999999h}\n", []string{`max_age "99999999999h" is not a duration`}},
 		{"bad k8s token", head + "  - {name: a, type: oauth, client_id: c, issuer: 'https://x.example', k8s_token: both}\n", []string{"k8s_token must be access-token or id-token"}},
-		{"bad client auth", head + "  - {name: a, type: oauth, client_id: c, issuer: 'https://x.example', client_auth: jwt}\n", []string{"client_auth must be basic, post or none"}},
+		{"bad client auth", head + "  - {name: a, type: oauth, client_id: c, issuer: 'https://x.example', client_auth: jwt}\n", []string{`client_auth: unknown client authentication "jwt"; use basic, post or none`}},
 		{"bad env", head + "  - {name: a, type: static, env: ['A B']}\n", []string{`invalid environment variable name "A B"`}},
 		{"env not a list", head + "  - {name: a, type: static, env: GH_TOKEN}\n", []string{"env must be a list"}},
 		{"bool as text", head + "  - {name: a, type: static, description: yes, env: [true]}\n", []string{"env entry must be text; quote it"}},
@@ -155,9 +156,9 @@ func TestParseErrors(t *testing.T) {
 		{"escape sequence", head + "  - {name: a, type: static, description: \"\\e[31mred\"}\n", []string{"description contains the control character U+001B"}},
 		{"bidi override", head + "  - {name: a, type: static, description: \"a\\u202Eb\"}\n", []string{"control character U+202E"}},
 		{"auth param with =", head + "  - {name: a, type: oauth, client_id: c, issuer: 'https://x.example', auth_params: {'a=b': c}}\n", []string{`"a=b" is not a parameter name`}},
-		{"federation on oauth", head + "  - {name: a, type: oauth, client_id: c, issuer: 'https://x.example', federation: {subject_token_env: T}}\n", []string{"federation applies to federated profiles only"}},
-		{"federated without source", head + "  - {name: a, type: federated, issuer: 'https://x.example', federation: {grant: jwt-bearer}}\n", []string{"federation: no subject token source"}},
-		{"federated without federation", head + "  - {name: a, type: federated, issuer: 'https://x.example'}\n", []string{"a federated profile needs federation:"}},
+		{"federation on oauth", head + "  - {name: a, type: oauth, client_id: c, issuer: 'https://x.example', federation: {subject_token_env: T}}\n", []string{`profile "a": federation: only a federated profile takes these settings; use type federated`}},
+		{"federated without source", head + "  - {name: a, type: federated, issuer: 'https://x.example', federation: {grant: jwt-bearer}}\n", []string{`profile "a": no subject token source`}},
+		{"federated without federation", head + "  - {name: a, type: federated, issuer: 'https://x.example'}\n", []string{`line 3: profile "a": a federated profile needs a subject token source: subject_token_file, subject_token_command, subject_token_env or github_actions_audience`}},
 		{"federation unknown key", head + "  - name: a\n    type: federated\n    issuer: https://x.example\n    federation:\n      subject_token: x\n", []string{`line 7: profile "a": federation: unknown key "subject_token"`}},
 		{"anchor", head + "  - &base {name: a, type: static}\n", []string{"line 3: anchors (&base) are not supported"}},
 		{"alias", head + "  - name: a\n    type: static\n    env: &e [A]\n  - name: b\n    type: static\n    env: *e\n", []string{"line 5: anchors (&e)", "line 8: aliases (*e)"}},
@@ -246,7 +247,13 @@ func TestProfileRoundTrip(t *testing.T) {
 		t.Fatalf("Parse of an exported file: %v\n%s", err, buf.String())
 	}
 	for i, p := range parsed {
-		got, want := p.ToProfile(), stored[i]
+		spec := p.Spec()
+		spec.NoDiscovery = true
+		got, _, err := tokens.BuildProfile(context.Background(), spec, nil, time.Time{})
+		if err != nil {
+			t.Fatalf("profile %s: %v", p.Name, err)
+		}
+		want := stored[i]
 		if got.OAuth != nil && len(got.OAuth.Scopes) == 0 {
 			got.OAuth.Scopes = nil // the database keeps no empty list
 		}
