@@ -1,7 +1,12 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
+
+	"github.com/tok-cli/tok/internal/plan"
+	"github.com/tok-cli/tok/internal/tokens"
 )
 
 // checkProfileArg lets a command that takes no other argument name its
@@ -29,6 +34,23 @@ func (d *Deps) namedProfile(args []string) string {
 		return args[0]
 	}
 	return d.profileFlag
+}
+
+// requireProfile resolves the profile for commands that need one: the
+// named one (-p or the argument), TOK_PROFILE, the default, or the
+// picker when a person is at a terminal.
+func (d *Deps) requireProfile(ctx context.Context, svc *tokens.Service, named string) (string, error) {
+	if name := plan.Profile(named, "", d.getenv); name != "" {
+		return name, nil
+	}
+	def, err := svc.DefaultProfile()
+	if err != nil {
+		return "", err
+	}
+	if def != "" {
+		return def, nil
+	}
+	return d.chooseProfile(ctx)
 }
 
 // profileArg is checkProfileArg for the commands not yet built on

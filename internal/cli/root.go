@@ -234,11 +234,11 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 		&cobra.Group{ID: "helpers", Title: "Credential helpers:"},
 		&cobra.Group{ID: "setup", Title: "Setup and information:"},
 	)
-	for _, c := range []*cobra.Command{newCmdToken(d, nil), newCmdExec(d, nil), newLoginCmd(d), newRefreshCmd(d), newRevokeCmd(d), newInspectCmd(d)} {
+	for _, c := range []*cobra.Command{newCmdToken(d, nil), newCmdExec(d, nil), newCmdLogin(d, nil), newCmdRefresh(d, nil), newCmdRevoke(d, nil), newInspectCmd(d)} {
 		c.GroupID = "tokens"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newProfileCmd(d), newUseCmd(d), newStatusCmd(d)} {
+	for _, c := range []*cobra.Command{newProfileCmd(d), newUseCmd(d), newCmdStatus(d, nil)} {
 		c.GroupID = "profiles"
 		root.AddCommand(c)
 	}

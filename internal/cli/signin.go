@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/tok-cli/tok/internal/oauth"
@@ -65,4 +67,87 @@ func (d *Deps) loginUI(name string, noBrowser bool) oauth.UI {
 		ui.RetryCommand = "tok login -p " + name
 	}
 	return ui
+}
+
+// loginOptions are the options of an interactive login by a person. Over
+// SSH a browser login takes the pasted address (as with --remote): the
+// browser that would open here is not the person's.
+func (d *Deps) loginOptions(name string, flow tokens.Flow, noBrowser bool) tokens.LoginOptions {
+	lo := tokens.LoginOptions{
+		UI:     d.loginUI(name, noBrowser),
+		Flow:   flow,
+		Wait:   d.io.CanPrompt(),
+		Remote: d.isRemote(),
+	}
+	if d.isSSH() && d.io.CanPrompt() {
+		lo.UI.Paste = d.pasteLine
+	}
+	if d.io.CanPrompt() {
+		// The password flow asks at the terminal (tok login replaces this
+		// with --password-stdin when given).
+		lo.Password = func() (string, error) { return d.io.ReadSecret("Password: ") }
+	}
+	return lo
+}
+
+// pasteLine reads one line typed or pasted at the terminal.
+func (d *Deps) pasteLine(ctx context.Context) (string, error) {
+	b, err := readLine(d.io.In)
+	if err != nil {
+		return "", err
+	}
+	if len(b) == 0 && ctx.Err() != nil {
+		return "", ctx.Err()
+	}
+	return string(b), nil
+}
+
+// isSSH reports whether tok runs in an SSH session.
+func (d *Deps) isSSH() bool {
+	return d.getenv("SSH_CONNECTION") != "" || d.getenv("SSH_TTY") != ""
+}
+
+// isRemote reports whether a local browser is unlikely to reach the person.
+func (d *Deps) isRemote() bool {
+	if d.isSSH() {
+		return true
+	}
+	if runtime.GOOS == "linux" || runtime.GOOS == "freebsd" {
+		return d.getenv("DISPLAY") == "" && d.getenv("WAYLAND_DISPLAY") == ""
+	}
+	return false
+}
+
+// tokenOrLogin gets a token of profile name from svc and, when a login is required and a person is
+// at a terminal (and the profile is an OAuth one), runs the login first.
+func (d *Deps) tokenOrLogin(ctx context.Context, svc *tokens.Service, name string, topts record.Options, interactive bool) (record.Credential, error) {
+	token := func(name string) (record.Credential, error) {
+		return d.withRefreshProgress(ctx, name, func(ctx context.Context) (record.Credential, error) {
+			return svc.Token(ctx, name, topts)
+		})
+	}
+	cred, err := token(name)
+	if name == "" && errors.Is(err, tokens.ErrNoProfile) {
+		if !interactive {
+			return record.Credential{}, errNoProfileSelected()
+		}
+		if name, err = d.chooseProfile(ctx); err != nil {
+			return record.Credential{}, err
+		}
+		cred, err = token(name)
+	}
+	if err == nil || !errors.Is(err, tokens.ErrLoginRequired) || !interactive {
+		return cred, err
+	}
+	p, perr := svc.Profile(name)
+	if perr != nil || p.Type != record.OAuth {
+		return cred, err
+	}
+	fmt.Fprintf(d.io.ErrOut, "Profile %q needs a login.\n", p.Name)
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if err := d.signInQuietly(lctx, svc, p.Name, d.loginOptions(p.Name, "", false)); err != nil {
+		return record.Credential{}, err
+	}
+	return token(p.Name)
 }

@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/tok-cli/tok/internal/testkit/authserver"
+)
+
+func TestNewCmdExec(t *testing.T) {
+	for _, tc := range []struct {
+		argv []string
+		want execOptions
+	}{
+		{[]string{"-p", "api", "--", "curl", "-H", "@-"}, execOptions{Profile: "api", Argv: []string{"curl", "-H", "@-"}}},
+		{[]string{"--env", "GH_TOKEN", "--env", "X", "--mask", "--token-file", "/tmp/t", "gh", "-p", "x"},
+			execOptions{Argv: []string{"gh", "-p", "x"}, Env: []string{"GH_TOKEN", "X"}, Mask: true, TokenFile: "/tmp/t"}},
+	} {
+		d, _, _, _, _ := testDeps(t, nil)
+		var got *execOptions
+		if err := parseCmd(d, newCmdExec(d, func(o *execOptions) error { got = o; return nil }), tc.argv...); err != nil {
+			t.Fatal(err)
+		}
+		if got == nil || got.Profile != tc.want.Profile || !reflect.DeepEqual(got.Argv, tc.want.Argv) || !reflect.DeepEqual(got.Env, tc.want.Env) ||
+			got.Mask != tc.want.Mask || got.TokenFile != tc.want.TokenFile {
+			t.Errorf("%q: parsed %+v, want %+v", tc.argv, got, tc.want)
+		}
+	}
+	d, _, _, _, _ := testDeps(t, nil)
+	if err := parseCmd(d, newCmdExec(d, func(*execOptions) error { return nil }), "-p", "api"); exitCode(err) != ExitUsage {
+		t.Errorf("no command: %v, want a usage error", err)
+	}
+}
+
+// TestExecRun runs a real child with the profile's token in TOK_TOKEN and
+// the named variable, and returns the child's exit code.
+func TestExecRun(t *testing.T) {
+	srv := authserver.New(t, authserver.Options{})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	d, _, _, out, _ := testDeps(t, nil)
+	addClientCredentials(t, d, srv, "ci")
+	if err := d.runToken(t.Context(), &tokenOptions{Profile: "ci", Output: "raw"}); err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(out.String())
+	out.Reset()
+	err := d.runExec(t.Context(), &execOptions{Profile: "ci", Env: []string{"API_TOKEN"},
+		Argv: []string{"sh", "-c", `printf '%s %s %s' "$TOK_EXEC" "$API_TOKEN" "$(cat "$TOK_TOKEN_FILE")"; [ "$TOK_TOKEN" = "$API_TOKEN" ] && exit 3`}})
+	if exitCode(err) != 3 {
+		t.Errorf("exit code %d (%v), want the child's 3", exitCode(err), err)
+	}
+	if want := "ci " + token + " " + token; out.String() != want {
+		t.Errorf("child printed %q, want %q", out, want)
+	}
+	if n := srv.Counts().TokenRequests(); n != 1 {
+		t.Errorf("%d token requests, want the cached token's 1", n)
+	}
+	// A command that is not there: 127, as in the shell.
+	if err := d.runExec(t.Context(), &execOptions{Profile: "ci", Argv: []string{"/nonexistent/tok-test"}}); exitCode(err) != 127 {
+		t.Errorf("missing command: exit %d (%v), want 127", exitCode(err), err)
+	}
+}
