@@ -82,6 +82,9 @@ type deps struct {
 	// the call returns only if that fails; otherwise tok-full runs as a
 	// child reading stdin, the bytes the front already consumed.
 	handOff func(args []string, stdin io.Reader) int
+	// fullOutput runs tok-full as a child for tok exec's refresher and
+	// returns its stdout and its warning, or why it failed.
+	fullOutput func(ctx context.Context, args []string) (stdout []byte, warning string, err error)
 }
 
 // osDeps is the process's own environment, streams and clock, and
@@ -90,7 +93,7 @@ func osDeps() deps {
 	return deps{
 		getenv: os.Getenv, environ: os.Environ,
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		now: time.Now, handOff: handOffToFull,
+		now: time.Now, handOff: handOffToFull, fullOutput: fullOutput,
 	}
 }
 
@@ -212,7 +215,7 @@ func runExec(ctx context.Context, d deps, reader *record.Reader, inv Invocation,
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, execrun.Forwarded...)
 	defer signal.Stop(sigs)
-	fetch := fetchWithFull(reader, cred, inv.Home)
+	fetch := fetchWithFull(d, reader, cred, inv.Home)
 	return exitCode(d, execrun.Run(ctx, spec, sigs, cred, fetch)), true
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -14,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tok-cli/tok/internal/execrun"
 	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/output"
 	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
@@ -59,6 +62,9 @@ var (
 //	old     a static token that expired an hour ago
 type testHome struct {
 	dir string
+	// put writes a token state for profile name as a login or refresh
+	// in tok-full would.
+	put func(name, access, id string, st record.State)
 }
 
 func newTestHome(t *testing.T) testHome {
@@ -114,14 +120,14 @@ func newTestHome(t *testing.T) testHome {
 	}
 	put := func(name, access, id string, st record.State) {
 		t.Helper()
-		st.Gen, st.TokenType, st.Obtained = 1, "Bearer", testNow.Add(-5*time.Minute)
+		st.TokenType, st.Obtained = "Bearer", testNow.Add(-5*time.Minute)
 		st.Access, st.Refresh, st.ID = sealed(name, "access", access), sealed(name, "refresh", "rt-"+name), sealed(name, "id", id)
 		must(svc.Store.Update(func(tx *store.Tx) error { return tx.Put(store.States, name, st) }))
 	}
-	put("api", apiAccess, apiID, record.State{Expiry: apiExpiry, IDExpiry: apiIDExpiry})
-	put("gh", ghAccess, "", record.State{Expiry: testNow.Add(time.Hour)})
-	put("stale", staleToken, "", record.State{Expiry: testNow.Add(margin / 2)})
-	return testHome{dir: dir}
+	put("api", apiAccess, apiID, record.State{Gen: 1, Expiry: apiExpiry, IDExpiry: apiIDExpiry})
+	put("gh", ghAccess, "", record.State{Gen: 1, Expiry: testNow.Add(time.Hour)})
+	put("stale", staleToken, "", record.State{Gen: 1, Expiry: testNow.Add(margin / 2)})
+	return testHome{dir: dir, put: put}
 }
 
 // outcome is what one run of the front did.
@@ -556,4 +562,121 @@ func TestSibling(t *testing.T) {
 	if got, ok := Sibling(self, FullName); !ok || got != full {
 		t.Errorf("Sibling = %q, %v; want %q", got, ok, full)
 	}
+}
+
+// TestExecRefresherAsksFull: tok exec's refresher (fetchWithFull) hands
+// out the cached token while it is valid and otherwise runs
+// `tok-full token -p NAME -o json`, whose answer, as internal/output
+// writes it, it reads back: from the cache when tok-full left it there
+// (with the margin the cache knows), else from the JSON itself.
+func TestExecRefresherAsksFull(t *testing.T) {
+	h := newTestHome(t)
+	ctx := context.Background()
+	getenv := func(k string) string { return map[string]string{"TOK_HOME": h.dir}[k] }
+	first := record.Credential{Profile: "stale", Token: staleToken, TokenType: "Bearer",
+		Expiry: testNow.Add(margin / 2), Env: []string{"API_TOKEN"}, Margin: 90 * time.Second}
+	newExpiry := testNow.Add(2 * time.Hour)
+
+	// fetcher is the refresher of tok exec -p first.Profile --home home,
+	// with tok-full answering by full.
+	type call struct{ args []string }
+	fetcher := func(home string, full func(args []string) ([]byte, string, error)) (execrun.Fetch, *[]call) {
+		var calls []call
+		d := deps{getenv: getenv, now: func() time.Time { return testNow },
+			fullOutput: func(_ context.Context, args []string) ([]byte, string, error) {
+				calls = append(calls, call{slices.Clone(args)})
+				return full(args)
+			}}
+		reader, err := newReader(d, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fetchWithFull(d, reader, first, home), &calls
+	}
+	jsonOf := func(cred record.Credential) []byte {
+		var b bytes.Buffer
+		if err := output.Write(&b, cred, output.JSON, testNow); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+
+	t.Run("valid cache: no tok-full", func(t *testing.T) {
+		f := record.Credential{Profile: "gh", Margin: margin}
+		d := deps{getenv: getenv, now: func() time.Time { return testNow },
+			fullOutput: func(context.Context, []string) ([]byte, string, error) {
+				t.Fatal("tok-full asked for a token the cache holds")
+				return nil, "", nil
+			}}
+		reader, err := newReader(d, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cred, warning, err := fetchWithFull(d, reader, f, "")(ctx)
+		if err != nil || warning != "" || cred.Token != ghAccess {
+			t.Fatalf("fetch = %q, %q, %v; want gh's cached token", cred.Token, warning, err)
+		}
+	})
+
+	t.Run("answer from the JSON", func(t *testing.T) {
+		fetch, calls := fetcher(h.dir, func([]string) ([]byte, string, error) {
+			return jsonOf(record.Credential{Profile: "stale", Token: "from-json", TokenType: "bearer", Expiry: newExpiry}), "warning: the provider was slow", nil
+		})
+		cred, warning, err := fetch(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"token", "-p", "stale", "-o", "json", "--home", h.dir}
+		if len(*calls) != 1 || !slices.Equal((*calls)[0].args, want) {
+			t.Errorf("tok-full runs %v, want one with %q", *calls, want)
+		}
+		if cred.Profile != "stale" || cred.Token != "from-json" || cred.TokenType != "Bearer" || !cred.Expiry.Equal(newExpiry) ||
+			cred.Margin != first.Margin || !slices.Equal(cred.Env, first.Env) {
+			t.Errorf("credential %+v; want tok-full's token and expiry with the first credential's env names and margin", cred)
+		}
+		if warning != "warning: the provider was slow" {
+			t.Errorf("warning %q, want tok-full's", warning)
+		}
+	})
+
+	t.Run("no expiry", func(t *testing.T) {
+		fetch, _ := fetcher("", func(args []string) ([]byte, string, error) {
+			if slices.Contains(args, "--home") {
+				t.Errorf("tok-full got --home without one on the command line: %q", args)
+			}
+			return jsonOf(record.Credential{Profile: "stale", Token: "forever", TokenType: "Bearer"}), "", nil
+		})
+		cred, _, err := fetch(ctx)
+		if err != nil || cred.Token != "forever" || !cred.Expiry.IsZero() {
+			t.Errorf("fetch = %+v, %v; want the token without an expiry", cred, err)
+		}
+	})
+
+	t.Run("tok-full fails", func(t *testing.T) {
+		fetch, _ := fetcher(h.dir, func([]string) ([]byte, string, error) {
+			return nil, "", errors.New("login required; run: tok login -p stale")
+		})
+		if _, _, err := fetch(ctx); err == nil || err.Error() != "login required; run: tok login -p stale" {
+			t.Errorf("error %v; want tok-full's, unchanged", err)
+		}
+	})
+
+	t.Run("tok-full prints no token", func(t *testing.T) {
+		fetch, _ := fetcher(h.dir, func([]string) ([]byte, string, error) { return []byte("{}\n"), "", nil })
+		if _, _, err := fetch(ctx); err == nil || !strings.Contains(err.Error(), "gave no token") {
+			t.Errorf("error %v; want one saying tok-full gave no token", err)
+		}
+	})
+
+	// Last: it refreshes "stale" in the database for good.
+	t.Run("answer from the cache tok-full refreshed", func(t *testing.T) {
+		fetch, _ := fetcher(h.dir, func([]string) ([]byte, string, error) {
+			h.put("stale", "refreshed", "", record.State{Gen: 2, Expiry: newExpiry})
+			return jsonOf(record.Credential{Profile: "stale", Token: "refreshed", TokenType: "Bearer", Expiry: newExpiry}), "", nil
+		})
+		cred, _, err := fetch(ctx)
+		if err != nil || cred.Token != "refreshed" || !cred.Expiry.Equal(newExpiry) || cred.Margin != margin {
+			t.Errorf("fetch = %+v, %v; want the refreshed token as the cache holds it, with the profile's %s margin", cred, err, margin)
+		}
+	})
 }

@@ -77,52 +77,65 @@ func handOffToFull(args []string, stdin io.Reader) int {
 // refreshes it under the profile's refresh lock, so a refresh by any other
 // process is shared. tok-full runs with no terminal, so it never prompts;
 // its stderr becomes the warning or error of the refresher.
-func fetchWithFull(reader *record.Reader, first record.Credential, home string) execrun.Fetch {
+func fetchWithFull(d deps, reader *record.Reader, first record.Credential, home string) execrun.Fetch {
 	profile := first.Profile
 	return func(ctx context.Context) (record.Credential, string, error) {
 		res, err := reader.Lookup(ctx, profile, record.Options{})
 		if err == nil && res.Served {
 			return res.Credential, "", nil
 		}
-		path, err := FullBinary()
-		if err != nil {
-			return record.Credential{}, "", err
-		}
 		args := []string{"token", "-p", profile, "-o", "json"}
 		if home != "" {
 			args = append(args, "--home", home)
 		}
-		cmd := exec.CommandContext(ctx, path, args...)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		runErr := cmd.Run()
-		message := strings.TrimSpace(stderr.String())
-		if runErr != nil {
-			if message == "" {
-				return record.Credential{}, "", fmt.Errorf("%s failed: %w", FullName, runErr)
-			}
-			return record.Credential{}, "", errors.New(lastLine(strings.TrimPrefix(message, "tok: ")))
+		stdout, warning, err := d.fullOutput(ctx, args)
+		if err != nil {
+			return record.Credential{}, "", err
 		}
 		var out struct {
 			Token     string     `json:"token"`
 			TokenType string     `json:"token_type"`
 			ExpiresAt *time.Time `json:"expires_at"`
 		}
-		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil || out.Token == "" {
+		if err := json.Unmarshal(stdout, &out); err != nil || out.Token == "" {
 			return record.Credential{}, "", fmt.Errorf("%s token -o json gave no token", FullName)
 		}
 		// The cache now holds what tok-full handed out, with the time it
 		// was obtained, from which Lookup derives the token's margin.
 		if res, err := reader.Lookup(ctx, profile, record.Options{}); err == nil && res.Served && res.Credential.Token == out.Token {
-			return res.Credential, lastLine(message), nil
+			return res.Credential, warning, nil
 		}
 		cred := first // profile name, env names and margin
 		cred.Token, cred.TokenType, cred.Expiry = out.Token, out.TokenType, time.Time{}
 		if out.ExpiresAt != nil {
 			cred.Expiry = *out.ExpiresAt
 		}
-		return cred, lastLine(message), nil
+		return cred, warning, nil
 	}
+}
+
+// fullOutput is the process's deps.fullOutput: it runs tok-full with args
+// as a child without a terminal (so it never prompts) and returns its
+// stdout and the last line of its stderr (a warning); when tok-full
+// fails, the error is that last line, or says tok-full failed when it
+// said nothing.
+func fullOutput(ctx context.Context, args []string) (stdout []byte, warning string, err error) {
+	path, err := FullBinary()
+	if err != nil {
+		return nil, "", err
+	}
+	cmd := exec.CommandContext(ctx, path, args...)
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	runErr := cmd.Run()
+	message := strings.TrimSpace(stderr.String())
+	if runErr != nil {
+		if message == "" {
+			return nil, "", fmt.Errorf("%s failed: %w", FullName, runErr)
+		}
+		return nil, "", errors.New(lastLine(strings.TrimPrefix(message, "tok: ")))
+	}
+	return out.Bytes(), lastLine(message), nil
 }
 
 func lastLine(s string) string {
