@@ -25,7 +25,7 @@ func TestOAuthConcurrentRefresh(t *testing.T) {
 	addOAuth(t, env, "api", srv, "--refresh-margin", margin.String())
 	loginOK(t, env, "api", srv)
 	old := ReadStoredTokens(t, env, "api")
-	waitStale(t, env, "api", margin)
+	makeStale(t, env, "api", margin)
 	srv.ResetCounts()
 
 	started := time.Now()

@@ -122,7 +122,7 @@ func TestOIDCProvider(t *testing.T) {
 		for i := range 2 {
 			old := ReadStoredTokens(t, env, "web")
 			seen[old.Refresh] = true
-			waitStale(t, env, "web", margin)
+			makeStale(t, env, "web", margin)
 			tok := tokenOK(t, env, "web")
 			now := ReadStoredTokens(t, env, "web")
 			if tok == old.Access || tok != now.Access {

@@ -115,6 +115,18 @@ func stateKeys(t testing.TB, c redis.UniversalClient) []string {
 	return keys
 }
 
+// waitExpired sleeps until the access token tok stored for profile name
+// has expired. Fleet members share tokens through Redis, whose copy (and
+// its time to live) ageStoredTokens cannot move, so these tests wait.
+func waitExpired(t testing.TB, env Env, name string) {
+	t.Helper()
+	st := ReadStoredTokens(t, env, name)
+	if st.Expiry.IsZero() {
+		t.Fatalf("profile %q has no token expiry to wait for", name)
+	}
+	time.Sleep(time.Until(st.Expiry.Add(slack)))
+}
+
 // TestFleetStorm: 10 homes × 10 processes ask at once for a token that
 // expired everywhere (locally and in Redis): exactly one token request
 // reaches the provider, everyone prints the same token, within a second.

@@ -97,7 +97,7 @@ func TestTypoSuggestions(t *testing.T) {
 // with one plain sentence and no Go wording.
 func TestDeviceLoginWaitsForTheCode(t *testing.T) {
 	t.Parallel()
-	op := oidcprovider.Start(t, oidcprovider.Options{DeviceCodeTTL: 6 * time.Second, DeviceInterval: time.Second})
+	op := oidcprovider.Start(t, oidcprovider.Options{DeviceCodeTTL: 4 * time.Second, DeviceInterval: time.Second})
 	env := FileKeyEnv(t)
 	RunOK(t, env, "", "profile", "add", "dev", "--issuer", op.Issuer, "--client-id", "tok", "--flow", "device")
 
@@ -116,11 +116,11 @@ func TestDeviceLoginWaitsForTheCode(t *testing.T) {
 
 	start = time.Now()
 	r = Run(t, env, "", "login", "dev")
-	if took := time.Since(start); took < 5*time.Second {
-		t.Errorf("without --timeout the device login gave up after %s, before its 6s code expired: %s", took, r)
+	if took := time.Since(start); took < 3*time.Second {
+		t.Errorf("without --timeout the device login gave up after %s, before its 4s code expired: %s", took, r)
 	}
 	WantCode(t, r, 1)
-	if !regexp.MustCompile(`the code expires at \d\d:\d\d \S+ \(in [56]s\)`).MatchString(r.Stderr) {
+	if !regexp.MustCompile(`the code expires at \d\d:\d\d \S+ \(in [34]s\)`).MatchString(r.Stderr) {
 		t.Errorf("the expiry is not in the one time format: %s", r)
 	}
 	WantStderr(t, r, "expired")

@@ -45,28 +45,29 @@ func tokenOK(t testing.TB, env Env, name string) string {
 	return SingleLine(t, "tok token", RunOK(t, env, "", "token", "-p", name))
 }
 
-// slack is how far past a token's stale or expiry instant the tests wait,
-// for the clocks of the test, tok and the server to agree.
+// slack is how far past a token's stale or expiry instant the tests move
+// it, for the clocks of the test, tok and the server to agree.
 const slack = 150 * time.Millisecond
 
-// waitStale sleeps until the access token tok stored for profile name is
-// inside its refresh margin (the profile's margin, capped at half the
-// token's lifetime as tok caps it).
-func waitStale(t testing.TB, env Env, name string, margin time.Duration) {
+// makeStale ages the tokens tok stored for profile name (see
+// ageStoredTokens) until the access token is inside its refresh margin
+// (the profile's margin, capped at half the token's lifetime as tok caps
+// it): the next tok process sees a token due for a refresh, at once.
+func makeStale(t testing.TB, env Env, name string, margin time.Duration) {
 	t.Helper()
-	st := ReadStoredTokens(t, env, name)
+	st := storedState(t, env, name)
 	if st.Expiry.IsZero() {
-		t.Fatalf("profile %q has no token expiry to wait for", name)
+		t.Fatalf("profile %q has no token expiry to move", name)
 	}
 	margin = record.CapMargin(margin, st.Expiry.Sub(st.Obtained))
-	time.Sleep(time.Until(st.Expiry.Add(-margin + slack)))
+	ageStoredTokens(t, env, name, time.Until(st.Expiry.Add(-margin+slack)))
 }
 
-// waitExpired sleeps until the access token tok stored for profile name
-// has expired.
-func waitExpired(t testing.TB, env Env, name string) {
+// makeExpired ages the tokens tok stored for profile name until the access
+// token has expired.
+func makeExpired(t testing.TB, env Env, name string) {
 	t.Helper()
-	waitStale(t, env, name, 0)
+	makeStale(t, env, name, 0)
 }
 
 func TestOAuthBrowserLogin(t *testing.T) {
@@ -276,7 +277,7 @@ func TestOAuthRefreshRotation(t *testing.T) {
 		t.Fatalf("a fresh token was refreshed (%d refresh requests)", got)
 	}
 
-	waitStale(t, env, "api", margin)
+	makeStale(t, env, "api", margin)
 	second := tokenOK(t, env, "api")
 	if got := srv.Counts().RefreshToken; got != 1 {
 		t.Fatalf("tok token on a stale token made %d refresh requests, want 1", got)
@@ -386,7 +387,7 @@ func TestOAuthRefreshTokenRevokedAtServer(t *testing.T) {
 	before := ReadStoredTokens(t, env, "api")
 	RevokeAtServer(t, srv.HTTPClient(), srv.RevocationURL(), clientID, before.Refresh)
 
-	waitStale(t, env, "api", margin)
+	makeStale(t, env, "api", margin)
 	r := Run(t, env, "", "token", "-p", "api")
 	WantCode(t, r, 4)
 	WantStderr(t, r, "its refresh token expired or was revoked); run: tok login -p api", "invalid_grant")
@@ -467,7 +468,7 @@ func TestOAuthServerDownDuringRefresh(t *testing.T) {
 		tok = ReadStoredTokens(t, env, "api").Access
 
 		srv.FailTokenRequests(503)
-		waitStale(t, env, "api", margin)
+		makeStale(t, env, "api", margin)
 		r := Run(t, env, "", "token", "-p", "api")
 		WantCode(t, r, 0)
 		if r.Stdout != tok+"\n" {
@@ -494,7 +495,7 @@ func TestOAuthServerDownDuringRefresh(t *testing.T) {
 	})
 
 	t.Run("server unreachable, token expired", func(t *testing.T) {
-		waitExpired(t, env, "api")
+		makeExpired(t, env, "api")
 		r := Run(t, env, "", "token", "-p", "api")
 		WantCode(t, r, 1)
 		WantStderr(t, r, "the connection to the provider was refused")

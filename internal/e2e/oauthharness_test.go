@@ -222,6 +222,50 @@ func ReadStoredTokens(t testing.TB, env Env, name string) StoredTokens {
 	return out
 }
 
+// storedState reads the state tok stored for profile name as it is on
+// disk, tokens sealed: any home will do, whatever holds its data key.
+func storedState(t testing.TB, env Env, name string) record.State {
+	t.Helper()
+	var st record.State
+	err := store.New(env.Home()).View(func(tx *store.Tx) error {
+		return tx.Get(store.States, name, &st)
+	})
+	if err != nil {
+		t.Fatalf("reading the state of profile %q: %v", name, err)
+	}
+	return st
+}
+
+// ageStoredTokens moves every instant tok stored for profile name (access
+// and ID token expiry, when the tokens were obtained, a refused refresh) d
+// into the past, as if d had passed: the next tok process sees tokens that
+// much older, and the test need not sleep through their lifetime. Only
+// tok's side ages: the authorization server still counts a token aged
+// past its expiry as active, so a test that needs the server (or an API
+// server asking it) to refuse the old token must wait for the real expiry.
+// No tok process may run on the home meanwhile.
+func ageStoredTokens(t testing.TB, env Env, name string, d time.Duration) {
+	t.Helper()
+	if d <= 0 {
+		return
+	}
+	err := store.New(env.Home()).Update(func(tx *store.Tx) error {
+		var st record.State
+		if err := tx.Get(store.States, name, &st); err != nil {
+			return fmt.Errorf("reading its state: %w", err)
+		}
+		for _, at := range []*time.Time{&st.Expiry, &st.IDExpiry, &st.Obtained, &st.RefreshRefused} {
+			if !at.IsZero() {
+				*at = at.Add(-d)
+			}
+		}
+		return tx.Put(store.States, name, &st)
+	})
+	if err != nil {
+		t.Fatalf("ageing the tokens of profile %q: %v", name, err)
+	}
+}
+
 // ProfileStatus is one entry of tok status --json.
 type ProfileStatus struct {
 	Name      string     `json:"name"`

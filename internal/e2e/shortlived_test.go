@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 
@@ -56,7 +57,7 @@ func TestShortLivedTokens(t *testing.T) {
 	}
 
 	// After expiry, a storm of processes makes one refresh and shares it.
-	waitExpired(t, env, "api")
+	makeExpired(t, env, "api")
 	procs := make([]*Process, processes)
 	for i := range procs {
 		procs[i] = Start(t, env, "", "token", "-p", "api")
@@ -81,9 +82,12 @@ func TestShortLivedTokens(t *testing.T) {
 // TestExecShortLivedTokens: tok exec on a client-credentials profile with
 // 4-second tokens and the default margin renews each token once, at half
 // its life (it made 95 requests in 10 s when it waited a negative time).
+// The exact count over ten lifetimes is TestRefresherShortLivedTokens's
+// (internal/execrun, on an injected clock); this checks the real process,
+// its timer and its default margin, over one lifetime.
 func TestExecShortLivedTokens(t *testing.T) {
 	t.Parallel()
-	const ttl, run = 4 * time.Second, 8 * time.Second
+	const ttl, run = 4 * time.Second, 4 * time.Second
 	srv := authserver.New(t, authserver.Options{AccessTokenTTL: ttl})
 	secret := NewSecret(t)
 	srv.AddClient(authserver.Client{ID: "svc", Secret: secret})
@@ -91,7 +95,7 @@ func TestExecShortLivedTokens(t *testing.T) {
 	WantCode(t, Run(t, env, secret+"\n", "profile", "add", "ci", "--issuer", srv.Issuer(), "--client-id", "svc",
 		"--client-secret-stdin", "--flow", "client-credentials", "--scopes", "profile"), 0)
 
-	r := Run(t, env, "", "exec", "-p", "ci", "--", "sleep", "8")
+	r := Run(t, env, "", "exec", "-p", "ci", "--", "sleep", strconv.Itoa(int(run/time.Second)))
 	WantCode(t, r, 0)
 	// The first token, then one renewal every half lifetime, plus jitter of
 	// up to a quarter of the margin. expires_in is whole seconds counted
