@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -180,13 +181,10 @@ func (r Result) String() string {
 
 // Process is a running tok (or other program) started by Start.
 type Process struct {
-	Cmd     *exec.Cmd
-	args    []string
-	stdout  bytes.Buffer
-	stderr  bytes.Buffer
-	started time.Time
-	done    chan struct{}
-	result  Result
+	*running
+	Cmd    *exec.Cmd
+	stdout bytes.Buffer
+	stderr bytes.Buffer
 }
 
 // Run runs tok with args in env, feeding it stdin ("" = /dev/null), and
@@ -230,44 +228,115 @@ func StartProgram(t testing.TB, env Env, stdin, program string, args ...string) 
 	if stdin != "" {
 		cmd.Stdin = strings.NewReader(stdin)
 	}
-	p := &Process{Cmd: cmd, args: append([]string{filepath.Base(program)}, args...), done: make(chan struct{})}
+	p := &Process{Cmd: cmd}
 	cmd.Stdout, cmd.Stderr = &p.stdout, &p.stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.WaitDelay = waitDelay
-	p.started = time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("could not start %q: %v", p.args, err)
-	}
-	go p.wait()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			p.killGroup()
-			<-p.done
-		}
-	})
+	p.running = startRunning(t, cmd, append([]string{filepath.Base(program)}, args...), func() (string, string) {
+		return p.stdout.String(), p.stderr.String()
+	}, nil)
 	return p
 }
 
-func (p *Process) wait() {
-	err := p.Cmd.Wait()
-	r := Result{Args: p.args, Elapsed: time.Since(p.started), Code: p.Cmd.ProcessState.ExitCode()}
-	if ws, ok := p.Cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		r.Signal = ws.Signal()
+// running is what every process the harness starts shares (Process,
+// Watched, Terminal): its exit is collected once, in the background, into
+// a Result; Wait bounds it by DefaultTimeout; and the end of the test
+// kills its process group if it still runs.
+type running struct {
+	cmd     *exec.Cmd
+	args    []string
+	started time.Time
+	done    chan struct{} // closed once result is set
+	result  Result
+}
+
+// startRunning starts cmd, which the caller has set up to lead its own
+// process group (Setpgid or Setsid). output returns what the process
+// printed; it is called once the process has exited. cleanup, if not nil,
+// runs at the end of the test after the process is gone.
+func startRunning(t testing.TB, cmd *exec.Cmd, args []string, output func() (stdout, stderr string), cleanup func()) *running {
+	t.Helper()
+	cmd.WaitDelay = waitDelay
+	r := &running{cmd: cmd, args: args, started: time.Now(), done: make(chan struct{})}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("could not start %q: %v", args, err)
+	}
+	go r.collect(output)
+	t.Cleanup(func() {
+		select {
+		case <-r.done:
+		default:
+			r.killGroup()
+			<-r.done
+		}
+		if cleanup != nil {
+			cleanup()
+		}
+	})
+	return r
+}
+
+func (r *running) collect(output func() (stdout, stderr string)) {
+	err := r.cmd.Wait()
+	res := Result{Args: r.args, Elapsed: time.Since(r.started), Code: r.cmd.ProcessState.ExitCode()}
+	if ws, ok := r.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		res.Signal = ws.Signal()
 	}
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) && !errors.Is(err, exec.ErrWaitDelay) {
-		r.Stderr = fmt.Sprintf("(harness: wait failed: %v)\n", err)
+		res.Stderr = fmt.Sprintf("(harness: wait failed: %v)\n", err)
 	}
-	r.Stdout = p.stdout.String()
-	r.Stderr += p.stderr.String()
-	p.result = r
-	close(p.done)
+	stdout, stderr := output()
+	res.Stdout = stdout
+	res.Stderr += stderr
+	r.result = res
+	close(r.done)
 }
 
-func (p *Process) killGroup() {
-	_ = syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGKILL)
+func (r *running) killGroup() {
+	_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
+}
+
+// Wait waits for the process to exit and returns its outcome. If it runs
+// longer than DefaultTimeout since it started, its process group is killed
+// and the test fails with the output so far.
+func (r *running) Wait(t testing.TB) Result {
+	t.Helper()
+	timer := time.NewTimer(DefaultTimeout - time.Since(r.started))
+	defer timer.Stop()
+	select {
+	case <-r.done:
+		return r.result
+	case <-timer.C:
+		r.killGroup()
+		<-r.done
+		t.Fatalf("did not finish within %s, killed: %s", DefaultTimeout, r.result)
+		return r.result
+	}
+}
+
+// waitOutput waits until output (what the process has shown so far in
+// where: "stderr", "the terminal") matches re and returns the submatches.
+// It fails the test when the process exits first or nothing matches within
+// DefaultTimeout.
+func (r *running) waitOutput(t testing.TB, re *regexp.Regexp, where string, output func() string) []string {
+	t.Helper()
+	deadline := time.Now().Add(DefaultTimeout)
+	for {
+		if m := re.FindStringSubmatch(output()); m != nil {
+			return m
+		}
+		select {
+		case <-r.done:
+			if m := re.FindStringSubmatch(output()); m != nil {
+				return m
+			}
+			t.Fatalf("exited before %s showed %s: %s", where, re, r.result)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not show %s within %s; so far:\n%s", where, re, DefaultTimeout, output())
+		}
+	}
 }
 
 // Pid is the process's id.
@@ -278,24 +347,6 @@ func (p *Process) Signal(t testing.TB, sig syscall.Signal) {
 	t.Helper()
 	if err := p.Cmd.Process.Signal(sig); err != nil {
 		t.Fatalf("could not send %s to %q: %v", sig, p.args, err)
-	}
-}
-
-// Wait waits for the process to exit and returns its outcome. If it runs
-// longer than DefaultTimeout since it started, its process group is killed
-// and the test fails with the output so far.
-func (p *Process) Wait(t testing.TB) Result {
-	t.Helper()
-	timer := time.NewTimer(DefaultTimeout - time.Since(p.started))
-	defer timer.Stop()
-	select {
-	case <-p.done:
-		return p.result
-	case <-timer.C:
-		p.killGroup()
-		<-p.done
-		t.Fatalf("did not finish within %s, killed: %s", DefaultTimeout, p.result)
-		return p.result
 	}
 }
 

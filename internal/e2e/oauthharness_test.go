@@ -32,13 +32,9 @@ import (
 // interactive commands such as tok login that print what the person must
 // do and then wait.
 type Watched struct {
-	cmd     *exec.Cmd
-	args    []string
-	stdout  syncbuf.Buffer
-	stderr  syncbuf.Buffer
-	started time.Time
-	done    chan struct{}
-	result  Result
+	*running
+	stdout syncbuf.Buffer
+	stderr syncbuf.Buffer
 }
 
 // StartWatched starts tok with args in env (stdin /dev/null) in its own
@@ -47,37 +43,12 @@ func StartWatched(t testing.TB, env Env, args ...string) *Watched {
 	t.Helper()
 	cmd := exec.Command(tokPath, args...)
 	cmd.Env = env.list()
-	w := &Watched{cmd: cmd, args: append([]string{"tok"}, args...), done: make(chan struct{})}
+	w := &Watched{}
 	cmd.Stdout, cmd.Stderr = &w.stdout, &w.stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.WaitDelay = waitDelay
-	w.started = time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("could not start %q: %v", w.args, err)
-	}
-	go func() {
-		err := cmd.Wait()
-		r := Result{Args: w.args, Elapsed: time.Since(w.started), Code: cmd.ProcessState.ExitCode()}
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			r.Signal = ws.Signal()
-		}
-		var ee *exec.ExitError
-		if err != nil && !errors.As(err, &ee) && !errors.Is(err, exec.ErrWaitDelay) {
-			r.Stderr = fmt.Sprintf("(harness: wait failed: %v)\n", err)
-		}
-		r.Stdout = w.stdout.String()
-		r.Stderr += w.stderr.String()
-		w.result = r
-		close(w.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-w.done:
-		default:
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-w.done
-		}
-	})
+	w.running = startRunning(t, cmd, append([]string{"tok"}, args...), func() (string, string) {
+		return w.stdout.String(), w.stderr.String()
+	}, nil)
 	return w
 }
 
@@ -86,40 +57,7 @@ func StartWatched(t testing.TB, env Env, args ...string) *Watched {
 // matches within DefaultTimeout.
 func (w *Watched) WaitStderr(t testing.TB, re *regexp.Regexp) []string {
 	t.Helper()
-	deadline := time.Now().Add(DefaultTimeout)
-	for {
-		if m := re.FindStringSubmatch(w.stderr.String()); m != nil {
-			return m
-		}
-		select {
-		case <-w.done:
-			if m := re.FindStringSubmatch(w.result.Stderr); m != nil {
-				return m
-			}
-			t.Fatalf("exited before printing %s: %s", re, w.result)
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("stderr did not show %s within %s; so far:\n%s", re, DefaultTimeout, w.stderr.String())
-		}
-	}
-}
-
-// Wait waits for the process to exit, killing its group and failing the
-// test after DefaultTimeout.
-func (w *Watched) Wait(t testing.TB) Result {
-	t.Helper()
-	timer := time.NewTimer(DefaultTimeout - time.Since(w.started))
-	defer timer.Stop()
-	select {
-	case <-w.done:
-		return w.result
-	case <-timer.C:
-		_ = syscall.Kill(-w.cmd.Process.Pid, syscall.SIGKILL)
-		<-w.done
-		t.Fatalf("did not finish within %s, killed: %s", DefaultTimeout, w.result)
-		return w.result
-	}
+	return w.waitOutput(t, re, "stderr", w.stderr.String)
 }
 
 // authURLLine matches the authorization URL tok login --no-browser prints,

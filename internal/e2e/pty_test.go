@@ -7,7 +7,6 @@ package e2e
 // pipe, as in TOKEN=$(tok token) typed at a shell prompt.
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -45,15 +44,11 @@ type TerminalOptions struct {
 // Terminal is tok running with stdin and stderr on a pseudo-terminal, the
 // session's controlling terminal, so Ctrl-C typed on it sends SIGINT.
 type Terminal struct {
-	ptmx    *os.File
-	cmd     *exec.Cmd
-	args    []string
-	screen  syncbuf.Buffer // every byte the terminal received
-	stdout  syncbuf.Buffer
-	started time.Time
-	copied  chan struct{}
-	done    chan struct{}
-	result  Result
+	*running
+	ptmx   *os.File
+	screen syncbuf.Buffer // every byte the terminal received
+	stdout syncbuf.Buffer
+	copied chan struct{}
 }
 
 // StartTerminal starts tok with args in env on a new pseudo-terminal. The
@@ -73,33 +68,19 @@ func StartTerminal(t testing.TB, env Env, opts TerminalOptions, args ...string) 
 	}
 	cmd := exec.Command(tokPath, args...)
 	cmd.Env = env.list()
-	term := &Terminal{ptmx: ptmx, cmd: cmd, args: append([]string{"tok"}, args...), copied: make(chan struct{}), done: make(chan struct{})}
+	term := &Terminal{ptmx: ptmx, copied: make(chan struct{})}
 	cmd.Stdin, cmd.Stderr = tty, tty
 	cmd.Stdout = &term.stdout
 	if opts.StdoutOnTerminal {
 		cmd.Stdout = tty
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
-	cmd.WaitDelay = waitDelay
-	term.started = time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("could not start %q: %v", term.args, err)
-	}
+	term.running = startRunning(t, cmd, append([]string{"tok"}, args...), term.output, func() { ptmx.Close() })
 	tty.Close() // the child holds its own copy; reads end with EIO once it exits
 	go func() {
 		defer close(term.copied)
 		_, _ = io.Copy(&terminalAnswers{screen: &term.screen, pty: ptmx}, ptmx)
 	}()
-	go term.wait()
-	t.Cleanup(func() {
-		select {
-		case <-term.done:
-		default:
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-term.done
-		}
-		ptmx.Close()
-	})
 	return term
 }
 
@@ -132,25 +113,15 @@ func (a *terminalAnswers) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (term *Terminal) wait() {
-	err := term.cmd.Wait()
-	r := Result{Args: term.args, Elapsed: time.Since(term.started), Code: term.cmd.ProcessState.ExitCode()}
-	if ws, ok := term.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		r.Signal = ws.Signal()
-	}
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) && !errors.Is(err, exec.ErrWaitDelay) {
-		r.Stderr = fmt.Sprintf("(harness: wait failed: %v)\n", err)
-	}
+// output is what tok printed: stdout, and everything the terminal showed
+// as its stderr. It is called once tok has exited.
+func (term *Terminal) output() (stdout, stderr string) {
 	// What the child wrote last is still in the terminal's buffer.
 	select {
 	case <-term.copied:
 	case <-time.After(waitDelay):
 	}
-	r.Stdout = term.stdout.String()
-	r.Stderr += term.screen.String()
-	term.result = r
-	close(term.done)
+	return term.stdout.String(), term.screen.String()
 }
 
 // Screen is everything the terminal showed so far, escape sequences
@@ -167,23 +138,7 @@ func (term *Terminal) WaitScreen(t testing.TB, text string) {
 // WaitScreenMatch is WaitScreen for a pattern; it returns the submatches.
 func (term *Terminal) WaitScreenMatch(t testing.TB, re *regexp.Regexp) []string {
 	t.Helper()
-	deadline := time.Now().Add(DefaultTimeout)
-	for {
-		if m := re.FindStringSubmatch(ansi.Strip(term.Screen())); m != nil {
-			return m
-		}
-		select {
-		case <-term.done:
-			if m := re.FindStringSubmatch(ansi.Strip(term.Screen())); m != nil {
-				return m
-			}
-			t.Fatalf("exited before the terminal showed %s: %s", re, term.result)
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the terminal did not show %s within %s; it showed:\n%s", re, DefaultTimeout, ansi.Strip(term.Screen()))
-		}
-	}
+	return term.waitOutput(t, re, "the terminal", func() string { return ansi.Strip(term.Screen()) })
 }
 
 // Type sends keys as a person types them.
@@ -191,23 +146,6 @@ func (term *Terminal) Type(t testing.TB, keys string) {
 	t.Helper()
 	if _, err := term.ptmx.WriteString(keys); err != nil {
 		t.Fatalf("typing %q: %v", keys, err)
-	}
-}
-
-// Wait waits for tok to exit, killing it and failing the test after
-// DefaultTimeout.
-func (term *Terminal) Wait(t testing.TB) Result {
-	t.Helper()
-	timer := time.NewTimer(DefaultTimeout - time.Since(term.started))
-	defer timer.Stop()
-	select {
-	case <-term.done:
-		return term.result
-	case <-timer.C:
-		_ = syscall.Kill(-term.cmd.Process.Pid, syscall.SIGKILL)
-		<-term.done
-		t.Fatalf("did not finish within %s, killed: %s", DefaultTimeout, term.result)
-		return term.result
 	}
 }
 
