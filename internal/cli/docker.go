@@ -19,13 +19,18 @@ import (
 )
 
 // dockerCredentialOptions are the inputs of `tok docker-credential ACTION`.
+// dockerCredentialOptions is what `tok docker-credential ACTION` says.
 type dockerCredentialOptions struct {
-	action  string
-	openTTY func() (*os.File, error)
+	Action string // get, store, erase, list, version
+	// OpenTTY opens the controlling terminal for a login; docker owns
+	// stdin and stdout.
+	OpenTTY func() (*os.File, error)
 }
 
-func newDockerCredentialCmd(d *Deps) *cobra.Command {
-	o := dockerCredentialOptions{openTTY: openControllingTerminal}
+// newCmdDockerCredential builds tok docker-credential. It only parses:
+// runF (nil = d.runDockerCredential) does the work. Its errors go to
+// stdout with exit 1, as the protocol requires.
+func newCmdDockerCredential(d *Deps, runF func(*dockerCredentialOptions) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   "docker-credential get|store|erase|list|version",
 		Short: "Answer docker as its credential helper (docker-credential-tok)",
@@ -50,8 +55,11 @@ on stdout with exit status 1, as the protocol requires. See docs/docker.md.`,
 			if len(args) != 1 {
 				err = errors.New("usage: docker-credential-tok <store|get|erase|list|version>")
 			} else {
-				o.action = args[0]
-				err = d.runDockerCredential(cmd.Context(), o)
+				opts := &dockerCredentialOptions{Action: args[0], OpenTTY: openControllingTerminal}
+				if runF != nil {
+					return runF(opts)
+				}
+				err = d.runDockerCredential(cmd.Context(), opts)
 			}
 			if err == nil {
 				return nil
@@ -63,8 +71,10 @@ on stdout with exit status 1, as the protocol requires. See docs/docker.md.`,
 	}
 }
 
-func (d *Deps) runDockerCredential(ctx context.Context, o dockerCredentialOptions) error {
-	switch o.action {
+// runDockerCredential answers one request of docker's credential helper
+// protocol on d's stdin and stdout.
+func (d *Deps) runDockerCredential(ctx context.Context, o *dockerCredentialOptions) error {
+	switch o.Action {
 	case "version":
 		_, err := fmt.Fprintf(d.io.Out, "docker-credential-tok (github.com/tok-cli/tok) %s\n", build.Version)
 		return err
@@ -81,10 +91,10 @@ func (d *Deps) runDockerCredential(ctx context.Context, o dockerCredentialOption
 			return err
 		case !found:
 			return dockercred.ErrNotFound
-		case o.action == "erase":
+		case o.Action == "erase":
 			return d.dockerErase(ctx, m)
 		}
-		cred, err := d.helperToken(ctx, m.Profile, o.openTTY)
+		cred, err := d.helperToken(ctx, m.Profile, o.OpenTTY)
 		if err != nil {
 			return err
 		}
@@ -97,7 +107,7 @@ func (d *Deps) runDockerCredential(ctx context.Context, o dockerCredentialOption
 		}
 		return d.dockerStore(ctx, c)
 	}
-	return fmt.Errorf("unknown credential action %q; use get, store, erase, list or version", o.action)
+	return fmt.Errorf("unknown credential action %q; use get, store, erase, list or version", o.Action)
 }
 
 func (d *Deps) findRegistry(serverURL string) (record.Match, bool, error) {
@@ -181,18 +191,21 @@ func (d *Deps) dockerList() error {
 	return dockercred.WriteList(d.io.Out, list)
 }
 
+// dockerConfigureOptions is what tok docker configure's command line says.
 type dockerConfigureOptions struct {
-	registries []string
+	Registries []string // --registry; none = every registry
 }
 
-func newDockerCmd(d *Deps) *cobra.Command {
+// newCmdDocker builds tok docker and its configure command. It only
+// parses: runF (nil = d.runDockerConfigure) does the work.
+func newCmdDocker(d *Deps, runF func(*dockerConfigureOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "docker",
 		Short: "Set docker's client configuration to use tok",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	var o dockerConfigureOptions
+	opts := &dockerConfigureOptions{}
 	configure := &cobra.Command{
 		Use:   "configure [--registry HOST]...",
 		Short: "Make tok docker's credential store in ~/.docker/config.json",
@@ -205,17 +218,22 @@ setting in the file is kept; the file is replaced atomically, mode 0600.`,
   tok docker configure --registry harbor.example.com --registry registry.gitlab.com`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return d.runDockerConfigure(o)
+			if runF != nil {
+				return runF(opts)
+			}
+			return d.runDockerConfigure(opts)
 		},
 	}
-	configure.Flags().StringArrayVar(&o.registries, "registry", nil, "registry HOST[:PORT] to hand to tok (repeatable; default: every registry)")
+	configure.Flags().StringArrayVar(&opts.Registries, "registry", nil, "registry HOST[:PORT] to hand to tok (repeatable; default: every registry)")
 	cmd.AddCommand(configure)
 	return cmd
 }
 
-func (d *Deps) runDockerConfigure(o dockerConfigureOptions) error {
+// runDockerConfigure makes tok docker's credential helper in its client
+// configuration.
+func (d *Deps) runDockerConfigure(o *dockerConfigureOptions) error {
 	var regs []string
-	for _, r := range o.registries {
+	for _, r := range o.Registries {
 		h, err := credmatch.ParseRegistry(r)
 		if err != nil {
 			return &usageError{err}

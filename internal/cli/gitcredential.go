@@ -15,16 +15,17 @@ import (
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
-// gitCredentialOptions are the inputs of `tok git-credential ACTION`.
+// gitCredentialOptions is what `tok git-credential ACTION` says.
 type gitCredentialOptions struct {
-	action string
-	// openTTY opens the controlling terminal for a login; git owns
+	Action string // get, store, erase, capability (others are ignored)
+	// OpenTTY opens the controlling terminal for a login; git owns
 	// stdin and stdout.
-	openTTY func() (*os.File, error)
+	OpenTTY func() (*os.File, error)
 }
 
-func newGitCredentialCmd(d *Deps) *cobra.Command {
-	o := gitCredentialOptions{openTTY: openControllingTerminal}
+// newCmdGitCredential builds tok git-credential. It only parses: runF
+// (nil = d.runGitCredential) does the work.
+func newCmdGitCredential(d *Deps, runF func(*gitCredentialOptions) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   "git-credential get|store|erase|capability",
 		Short: "Answer git as its credential helper (git-credential-tok)",
@@ -45,16 +46,21 @@ created is removed). Unknown actions are ignored. See docs/git.md.`,
   git clone https://gitlab.example.com/group/repo.git`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.action = args[0]
-			return d.runGitCredential(cmd.Context(), o)
+			opts := &gitCredentialOptions{Action: args[0], OpenTTY: openControllingTerminal}
+			if runF != nil {
+				return runF(opts)
+			}
+			return d.runGitCredential(cmd.Context(), opts)
 		},
 	}
 }
 
 func openControllingTerminal() (*os.File, error) { return os.OpenFile("/dev/tty", os.O_RDWR, 0) }
 
-func (d *Deps) runGitCredential(ctx context.Context, o gitCredentialOptions) error {
-	switch o.action {
+// runGitCredential answers one request of git's credential helper
+// protocol on d's stdin and stdout.
+func (d *Deps) runGitCredential(ctx context.Context, o *gitCredentialOptions) error {
+	switch o.Action {
 	case "capability":
 		_, err := fmt.Fprint(d.io.Out, gitcred.Capabilities)
 		return err
@@ -80,12 +86,12 @@ func (d *Deps) runGitCredential(ctx context.Context, o gitCredentialOptions) err
 	if err != nil {
 		return err
 	}
-	switch o.action {
+	switch o.Action {
 	case "get":
 		if !found {
 			return nil
 		}
-		cred, err := d.helperToken(ctx, m.Profile, o.openTTY)
+		cred, err := d.helperToken(ctx, m.Profile, o.OpenTTY)
 		if err != nil {
 			return err
 		}
@@ -142,10 +148,7 @@ func (d *Deps) helperToken(ctx context.Context, name string, openTTY func() (*os
 	defer tty.Close()
 	// For this one login the person's streams are the terminal; git's
 	// pipes stay stdin and stdout of the protocol.
-	protocol := d.io
-	d.io = iostreams.Terminal(tty, protocol.Out)
-	defer func() { d.io = protocol }()
-	return d.tokenOrLogin(ctx, svc, name, record.Options{}, true)
+	return d.withStreams(iostreams.Terminal(tty, d.io.Out)).tokenOrLogin(ctx, svc, name, record.Options{}, true)
 }
 
 func ptr[T any](v T) *T { return &v }

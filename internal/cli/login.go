@@ -120,7 +120,7 @@ func (d *Deps) runLogin(ctx context.Context, opts *loginOptions) error {
 	// A reload of the browser tab shows the result for a moment longer:
 	// Main waits for the listener after printing the outcome.
 	lopts.UI.KeepResultFor = keepResultPage
-	lopts.UI.Lingering = &d.lingering
+	lopts.UI.Lingering = d.lingering
 	if opts.Remote {
 		switch {
 		case flow != "" && flow != tokens.FlowAuto && flow != tokens.FlowBrowser:

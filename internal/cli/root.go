@@ -131,7 +131,17 @@ type Deps struct {
 	log *slog.Logger
 	// lingering is done when background work a command started (the
 	// browser login's result page) has stopped.
-	lingering sync.WaitGroup
+	lingering *sync.WaitGroup
+}
+
+// withStreams is a Deps like d that talks to the person on ios (the
+// controlling terminal of a credential helper, whose stdin and stdout
+// belong to git or docker). It shares d's service and lingering work;
+// d itself is not changed.
+func (d *Deps) withStreams(ios *iostreams.IOStreams) *Deps {
+	c := *d
+	c.io = ios
+	return &c
 }
 
 // newDeps is the Deps of a run with these streams and environment, the
@@ -142,6 +152,7 @@ func newDeps(ios *iostreams.IOStreams, getenv func(string) string) *Deps {
 		getenv:      getenv,
 		now:         time.Now,
 		openBrowser: opener.Opener{Getenv: getenv}.Open,
+		lingering:   &sync.WaitGroup{},
 	}
 }
 
@@ -242,11 +253,11 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 		c.GroupID = "profiles"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newCmdKube(d, nil), newKubeconfigCmd(d)} {
+	for _, c := range []*cobra.Command{newCmdKube(d, nil), newCmdKubeconfig(d, nil)} {
 		c.GroupID = "kubernetes"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newGitCredentialCmd(d), newDockerCredentialCmd(d), newDockerCmd(d)} {
+	for _, c := range []*cobra.Command{newCmdGitCredential(d, nil), newCmdDockerCredential(d, nil), newCmdDocker(d, nil)} {
 		c.GroupID = "helpers"
 		root.AddCommand(c)
 	}

@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/record"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/tokens"
+)
+
+func TestNewCmdDocker(t *testing.T) {
+	d, _, _, _, _ := testDeps(t, nil)
+	var got *dockerConfigureOptions
+	if err := parseCmd(d, newCmdDocker(d, func(o *dockerConfigureOptions) error { got = o; return nil }), "configure", "--registry", "a.example", "--registry", "b.example"); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || !reflect.DeepEqual(got.Registries, []string{"a.example", "b.example"}) {
+		t.Errorf("parsed %+v", got)
+	}
+	var cred *dockerCredentialOptions
+	if err := parseCmd(d, newCmdDockerCredential(d, func(o *dockerCredentialOptions) error { cred = o; return nil }), "get"); err != nil {
+		t.Fatal(err)
+	}
+	if cred == nil || cred.Action != "get" || cred.OpenTTY == nil {
+		t.Errorf("parsed %+v", cred)
+	}
+}
+
+// TestDockerCredentialRunOAuth: a registry an OAuth profile serves gets
+// its access token with the profile's registry username.
+func TestDockerCredentialRunOAuth(t *testing.T) {
+	srv := authserver.New(t, authserver.Options{})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	d, _, in, out, _ := testDeps(t, nil)
+	svc, err := d.service()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := tokens.Profile{Name: "harbor", Type: record.OAuth, Remotes: &record.Remotes{Registries: []string{"harbor.example.com"}, RegistryUsername: "robot"},
+		OAuth: &tokens.OAuthConfig{
+			Issuer:    srv.Issuer(),
+			Endpoints: oauth.Endpoints{Issuer: srv.Issuer(), TokenURL: srv.TokenURL()},
+			ClientID:  "svc",
+			Flow:      tokens.FlowClientCredentials,
+		}}
+	if err := svc.AddProfile(t.Context(), p, "s3cret"); err != nil {
+		t.Fatal(err)
+	}
+	in.WriteString("https://harbor.example.com\n")
+	if err := d.runDockerCredential(t.Context(), &dockerCredentialOptions{Action: "get"}); err != nil {
+		t.Fatal(err)
+	}
+	var c struct{ ServerURL, Username, Secret string }
+	if err := json.Unmarshal(out.Bytes(), &c); err != nil || c.Username != "robot" || c.Secret == "" || !srv.Introspect(c.Secret) {
+		t.Errorf("get answered %s (%v)", out, err)
+	}
+	out.Reset()
+	if err := d.runDockerCredential(t.Context(), &dockerCredentialOptions{Action: "list"}); err != nil || out.String() != `{"harbor.example.com":"robot"}`+"\n" {
+		t.Errorf("list: %v %q", err, out)
+	}
+}

@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/record"
+	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/tokens"
+)
+
+func TestNewCmdGitCredential(t *testing.T) {
+	d, _, _, _, _ := testDeps(t, nil)
+	var got *gitCredentialOptions
+	if err := parseCmd(d, newCmdGitCredential(d, func(o *gitCredentialOptions) error { got = o; return nil }), "get"); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || got.Action != "get" || got.OpenTTY == nil {
+		t.Errorf("parsed %+v", got)
+	}
+	if err := parseCmd(d, newCmdGitCredential(d, func(*gitCredentialOptions) error { return nil })); err == nil {
+		t.Error("no action was accepted")
+	}
+}
+
+// TestGitCredentialRun answers git from an OAuth profile whose --git-url
+// matches, and with nothing for other hosts; off a terminal a profile
+// that needs a login fails naming the command (no terminal to open).
+func TestGitCredentialRun(t *testing.T) {
+	srv := authserver.New(t, authserver.Options{})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	d, _, in, out, _ := testDeps(t, nil)
+	svc, err := d.service()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := tokens.Profile{Name: "forge", Type: record.OAuth, Remotes: &record.Remotes{Git: []string{"https://git.example.com/team"}},
+		OAuth: &tokens.OAuthConfig{
+			Issuer:    srv.Issuer(),
+			Endpoints: oauth.Endpoints{Issuer: srv.Issuer(), TokenURL: srv.TokenURL()},
+			ClientID:  "svc",
+			Flow:      tokens.FlowClientCredentials,
+		}}
+	if err := svc.AddProfile(t.Context(), p, "s3cret"); err != nil {
+		t.Fatal(err)
+	}
+
+	in.WriteString("protocol=https\nhost=git.example.com\npath=team/repo.git\n\n")
+	if err := d.runGitCredential(t.Context(), &gitCredentialOptions{Action: "get"}); err != nil {
+		t.Fatal(err)
+	}
+	cred, err := svc.Token(t.Context(), "forge", record.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); !strings.HasPrefix(got, "protocol=https\nhost=git.example.com\nusername=oauth2\npassword="+cred.Token+"\n") {
+		t.Errorf("get answered %q", got)
+	}
+
+	out.Reset()
+	in.WriteString("protocol=https\nhost=elsewhere.example.com\n\n")
+	if err := d.runGitCredential(t.Context(), &gitCredentialOptions{Action: "get"}); err != nil || out.Len() != 0 {
+		t.Errorf("another host: %v, %q", err, out)
+	}
+	out.Reset()
+	if err := d.runGitCredential(t.Context(), &gitCredentialOptions{Action: "capability"}); err != nil || !strings.Contains(out.String(), "capability") {
+		t.Errorf("capability: %v, %q", err, out)
+	}
+}
