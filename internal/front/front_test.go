@@ -353,6 +353,8 @@ func TestFrontHandsOver(t *testing.T) {
 		{"another command", nil, []string{"status"}},
 		{"login", nil, []string{"login", "-p", "api"}},
 		{"git-credential store", nil, []string{"git-credential", "store"}},
+		{"git-credential get with more arguments", nil, []string{"git-credential", "get", "extra"}},
+		{"docker-credential get", nil, []string{"docker-credential", "get"}},
 		{"no arguments", nil, nil},
 		{"help", nil, []string{"token", "--help"}},
 		{"unknown flag", nil, []string{"token", "--bogus"}},
