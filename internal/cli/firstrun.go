@@ -119,5 +119,5 @@ func (d *Deps) offerFirstProfile(ctx context.Context) error {
 	var o profileOptions
 	o.flow = string(tokens.FlowAuto)
 	o.refreshMargin, o.maxAge = record.DefaultRefreshMargin, record.DefaultMaxAge
-	return d.runProfileAdd(ctx, "", o)
+	return d.runProfileAdd(ctx, &profileAddOptions{Settings: o})
 }

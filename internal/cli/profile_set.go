@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -14,23 +14,22 @@ import (
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
-// profileSetOptions are the inputs of tok profile set.
+// profileSetOptions is what tok profile set's command line says.
 type profileSetOptions struct {
-	ErrOut  io.Writer
-	Service func() (*tokens.Service, error)
-	// Build makes a profile from a spec, as tok profile add does
-	// (checks, discovery, defaults, the client secret flags).
-	Build func(ctx context.Context, spec tokens.ProfileSpec, sf secretFlags) (tokens.Profile, string, error)
-
-	Name string
-	// Flags are the profile flags' values; Given holds them as parsed
-	// from the command line: only the flags changed there are applied.
-	Flags *profileOptions
-	Given *pflag.FlagSet
+	Name     string
+	Settings profileOptions // the profile flags' values
+	// Changed names the profile flags given on the command line, in
+	// order; only their settings change.
+	Changed []string
 }
 
-func newProfileSetCmd(d *Deps) *cobra.Command {
-	var parsed profileOptions
+// given reports whether the profile flag name was on the command line.
+func (o *profileSetOptions) given(name string) bool { return slices.Contains(o.Changed, name) }
+
+// newCmdProfileSet builds tok profile set. It only parses: runF (nil =
+// d.runProfileSet) does the work.
+func newCmdProfileSet(d *Deps, runF func(*profileSetOptions) error) *cobra.Command {
+	opts := &profileSetOptions{}
 	cmd := &cobra.Command{
 		Use:   "set NAME --flag value...",
 		Short: "Change a profile's settings, keeping its tokens when they still apply",
@@ -53,25 +52,26 @@ A new issuer (or --ca-file) is discovered again, as in tok profile add.`,
 		Args:              exactArgs(1, "a profile name"),
 		ValidArgsFunction: d.completeProfileArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runProfileSet(cmd.Context(), &profileSetOptions{
-				ErrOut:  d.io.ErrOut,
-				Service: d.service,
-				Build:   d.buildProfile,
-				Name:    args[0],
-				Flags:   &parsed,
-				Given:   cmd.Flags(),
-			})
+			opts.Name = args[0]
+			opts.Changed = changedProfileFlags(cmd.Flags())
+			if runF != nil {
+				return runF(opts)
+			}
+			return d.runProfileSet(cmd.Context(), opts)
 		},
 	}
-	registerProfileFlags(cmd, &parsed)
+	registerProfileFlags(cmd, &opts.Settings)
 	return cmd
 }
 
-func runProfileSet(ctx context.Context, opts *profileSetOptions) error {
-	if !profileFlagGiven(opts.Given) {
+// runProfileSet applies the changed settings to a stored profile and
+// builds it again as tok profile add would, keeping its tokens and client
+// secret when they still apply.
+func (d *Deps) runProfileSet(ctx context.Context, opts *profileSetOptions) error {
+	if len(opts.Changed) == 0 {
 		return usagef("tok profile set needs the settings to change, e.g. tok profile set %s --description TEXT; see: tok profile set --help", opts.Name)
 	}
-	svc, err := opts.Service()
+	svc, err := d.service()
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func runProfileSet(ctx context.Context, opts *profileSetOptions) error {
 	if err != nil {
 		return err
 	}
-	spec, err := setSpec(old, opts.Flags, opts.Given)
+	spec, err := setSpec(old, &opts.Settings, opts.given)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func runProfileSet(ctx context.Context, opts *profileSetOptions) error {
 	if keepEndpoints {
 		spec.NoDiscovery = true
 	}
-	p, secret, err := opts.Build(ctx, spec, secretFlags{prompt: opts.Flags.clientSecretFlag, stdin: opts.Flags.clientSecretIn})
+	p, secret, err := d.buildProfile(ctx, spec, secretFlags{prompt: opts.Settings.clientSecretFlag, stdin: opts.Settings.clientSecretIn})
 	if err != nil {
 		return err
 	}
@@ -123,17 +123,17 @@ func runProfileSet(ctx context.Context, opts *profileSetOptions) error {
 	if out.DroppedTokens {
 		fmt.Fprintf(&line, " Next: %s", loginCommand(p))
 	}
-	fmt.Fprintln(opts.ErrOut, line.String())
+	fmt.Fprintln(d.io.ErrOut, line.String())
 	return nil
 }
 
-// setSpec is the spec of the stored profile old with the flags given on
-// the command line applied. A new type keeps only what applies to it: a
-// static profile has no OAuth settings, only a federated one a subject
-// token source.
-func setSpec(old tokens.Profile, o *profileOptions, given *pflag.FlagSet) (tokens.ProfileSpec, error) {
+// setSpec is the spec of the stored profile old with the settings whose
+// flags given reports set to their values in o. A new type keeps only
+// what applies to it: a static profile has no OAuth settings, only a
+// federated one a subject token source.
+func setSpec(old tokens.Profile, o *profileOptions, given func(flag string) bool) (tokens.ProfileSpec, error) {
 	base := tokens.SpecOf(old)
-	if t := given.Lookup("type"); t != nil && t.Changed && o.typ != string(old.Type) {
+	if given("type") && o.typ != string(old.Type) {
 		if o.typ == string(record.Static) {
 			base = tokens.ProfileSpec{Name: base.Name, Description: base.Description, Env: base.Env, Shared: base.Shared, Remotes: base.Remotes}
 		}
@@ -141,25 +141,22 @@ func setSpec(old tokens.Profile, o *profileOptions, given *pflag.FlagSet) (token
 			base.Federation = nil
 		}
 	}
-	return specFromFlags(base, o, func(name string) bool {
-		f := given.Lookup(name)
-		return f != nil && f.Changed
-	})
+	return specFromFlags(base, o, given)
 }
 
-// profileFlagGiven reports whether any profile setting was given (global
-// flags such as --home do not count).
-func profileFlagGiven(given *pflag.FlagSet) bool {
+// changedProfileFlags names the profile flags changed in f, in order
+// (global flags such as --home do not count).
+func changedProfileFlags(f *pflag.FlagSet) []string {
 	var known profileOptions
 	settings := pflag.NewFlagSet("settings", pflag.ContinueOnError)
 	registerProfileSettings(settings, &known)
-	found := false
-	given.Visit(func(f *pflag.Flag) {
-		if settings.Lookup(f.Name) != nil {
-			found = true
+	var changed []string
+	f.Visit(func(fl *pflag.Flag) {
+		if settings.Lookup(fl.Name) != nil {
+			changed = append(changed, fl.Name)
 		}
 	})
-	return found
+	return changed
 }
 
 // loginCommand is the command that gets profile p its first tokens.

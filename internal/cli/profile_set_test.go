@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"slices"
@@ -9,41 +8,41 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/pflag"
-
-	"github.com/tok-cli/tok/internal/iostreams"
-	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/record"
-	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/testkit/authserver"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
-// memoryApp is an app on an in-memory database and key, off a terminal.
-func memoryApp(t *testing.T) (*Deps, *bytes.Buffer, *bytes.Buffer) {
+// parseProfileSet is what tok profile set's command line argv parses to.
+func parseProfileSet(t *testing.T, d *Deps, argv ...string) *profileSetOptions {
 	t.Helper()
-	ios, in, _, errOut := iostreams.Test()
-	d := newDeps(ios, func(string) string { return "" })
-	svc, err := d.newService(store.NewMemory(), &keysource.Memory{}, "")
-	if err != nil {
-		t.Fatal(err)
+	var got *profileSetOptions
+	if err := parseCmd(d, newCmdProfileSet(d, func(o *profileSetOptions) error { got = o; return nil }), argv...); err != nil {
+		t.Fatalf("tok profile set %s: %v", strings.Join(argv, " "), err)
 	}
-	d.svc = svc
-	return d, in, errOut
+	return got
 }
 
-// run runs one tok command line in process and returns its exit code.
-func (d *Deps) run(args ...string) int {
-	d.ran = false
-	root := NewRootCmd(d)
-	root.SetArgs(args)
-	return d.finish(root.ExecuteContext(context.Background()))
+func TestNewCmdProfileSet(t *testing.T) {
+	d, _, _, _, _ := testDeps(t, nil)
+	o := parseProfileSet(t, d, "api", "--description", "new", "--home", t.TempDir(), "--scopes", "a,b", "--client-secret-stdin")
+	if o.Name != "api" || !slices.Equal(o.Changed, []string{"client-secret-stdin", "description", "scopes"}) ||
+		o.Settings.description != "new" || !slices.Equal(o.Settings.scopes, []string{"a", "b"}) || !o.Settings.clientSecretIn {
+		t.Errorf("parsed %+v", o)
+	}
+	if o := parseProfileSet(t, d, "api"); len(o.Changed) != 0 {
+		t.Errorf("no flags: changed %q", o.Changed)
+	}
+	if err := parseCmd(d, newCmdProfileSet(d, nil), "--description", "x"); exitCode(err) != ExitUsage || !strings.Contains(err.Error(), "takes a profile name") {
+		t.Errorf("no name: %v", err)
+	}
 }
 
 func TestSetSpecAppliesOnlyGivenFlags(t *testing.T) {
 	stored := tokens.Profile{Name: "api", Type: record.OAuth, Description: "old", Env: []string{"API_TOKEN"},
 		OAuth: &tokens.OAuthConfig{Issuer: "https://id.example.com", ClientID: "tok", Scopes: []string{"openid"}, Flow: tokens.FlowDevice,
 			RefreshMargin: record.Duration(2 * time.Minute), RedirectPort: 8400, AuthParams: map[string]string{"prompt": "login"}}}
+	d, _, _, _, _ := testDeps(t, nil)
 	for _, tc := range []struct {
 		args  []string
 		check func(s tokens.ProfileSpec) bool
@@ -61,14 +60,8 @@ func TestSetSpecAppliesOnlyGivenFlags(t *testing.T) {
 		}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			var parsed profileOptions
-			f := pflag.NewFlagSet("set", pflag.ContinueOnError)
-			registerProfileSettings(f, &parsed)
-			f.String("home", "", "a global flag")
-			if err := f.Parse(append(tc.args, "--home", "/x")); err != nil {
-				t.Fatal(err)
-			}
-			s, err := setSpec(stored, &parsed, f)
+			o := parseProfileSet(t, d, append([]string{"api"}, tc.args...)...)
+			s, err := setSpec(stored, &o.Settings, o.given)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,64 +75,52 @@ func TestSetSpecAppliesOnlyGivenFlags(t *testing.T) {
 	}
 }
 
-func TestProfileSetNeedsAFlag(t *testing.T) {
-	d, _, errOut := memoryApp(t)
-	if code := d.run("profile", "add", "gh", "--type", "static"); code != 0 {
-		t.Fatalf("add: %d %s", code, errOut)
-	}
-	errOut.Reset()
-	if code := d.run("profile", "set", "gh"); code != ExitUsage || !strings.Contains(errOut.String(), "needs the settings to change") {
-		t.Errorf("profile set without flags: exit %d, %s", code, errOut)
-	}
-	errOut.Reset()
-	if code := d.run("profile", "set", "nope", "--description", "x"); code == 0 || !strings.Contains(errOut.String(), `"nope"`) {
-		t.Errorf("profile set of a missing profile: exit %d, %s", code, errOut)
-	}
-}
-
-// TestRunProfileSet changes profiles in process: settings that do not
+// TestProfileSetRun changes profiles in process: settings that do not
 // change what a token is keep the tokens (and the client secret); a new
 // scope set or client drops them and says a login is needed.
-func TestRunProfileSet(t *testing.T) {
+func TestProfileSetRun(t *testing.T) {
 	srv := authserver.New(t, authserver.Options{})
 	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
 	srv.AddClient(authserver.Client{ID: "other", Secret: "0ther"})
-	d, in, errOut := memoryApp(t)
-	ctx := context.Background()
+	d, _, in, _, errOut := testDeps(t, nil)
+	ctx := t.Context()
 	in.WriteString("s3cret\n")
-	if code := d.run("profile", "add", "ci", "--issuer", srv.Issuer(), "--client-id", "svc", "--client-secret-stdin", "--flow", "client-credentials", "--scopes", "profile"); code != 0 {
-		t.Fatalf("add: %s", errOut)
+	if err := profileAdd(t, d, "ci", "--issuer", srv.Issuer(), "--client-id", "svc", "--client-secret-stdin", "--flow", "client-credentials", "--scopes", "profile"); err != nil {
+		t.Fatal(err)
 	}
-	first, err := d.svc.Token(ctx, "ci", record.Options{})
+	svc, _ := d.service()
+	first, err := svc.Token(ctx, "ci", record.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	set := func(args ...string) error {
 		errOut.Reset()
-		var parsed profileOptions
-		f := pflag.NewFlagSet("set", pflag.ContinueOnError)
-		registerProfileSettings(f, &parsed)
-		if err := f.Parse(args); err != nil {
-			t.Fatal(err)
-		}
-		return runProfileSet(ctx, &profileSetOptions{ErrOut: errOut, Service: d.service, Build: d.buildProfile, Name: "ci", Flags: &parsed, Given: f})
+		return d.runProfileSet(ctx, parseProfileSet(t, d, append([]string{"ci"}, args...)...))
+	}
+
+	if err := set(); exitCode(err) != ExitUsage || !strings.Contains(err.Error(), "needs the settings to change") {
+		t.Errorf("profile set without flags: %v", err)
+	}
+	if err := set("--description", "x", "--home", "/elsewhere"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.runProfileSet(ctx, parseProfileSet(t, d, "nope", "--description", "x")); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("profile set of a missing profile: %v", err)
 	}
 
 	discoveries := srv.Counts().Discovery
 	if err := set("--description", "CI robot", "--redirect-port", "8400"); err != nil {
 		t.Fatal(err)
 	}
-	if want := `Updated oauth profile "ci"; its tokens were kept (same provider, client and scopes).`; strings.TrimSpace(errOut.String()) != want {
-		t.Errorf("got %q, want %q", errOut, want)
-	}
+	WantLine(t, errOut.String(), `Updated oauth profile "ci"; its tokens were kept (same provider, client and scopes).`)
 	if srv.Counts().Discovery != discoveries {
 		t.Error("a change of description discovered the issuer again")
 	}
-	p, _ := d.svc.Profile("ci")
+	p, _ := svc.Profile("ci")
 	if p.Description != "CI robot" || p.OAuth.RedirectPort != 8400 || p.OAuth.Endpoints.TokenURL != srv.TokenURL() || !slices.Equal(p.OAuth.Scopes, []string{"profile"}) {
 		t.Errorf("profile after set: %+v %+v", p, p.OAuth)
 	}
-	again, err := d.svc.Token(ctx, "ci", record.Options{})
+	again, err := svc.Token(ctx, "ci", record.Options{})
 	if err != nil || again.Token != first.Token {
 		t.Errorf("the kept token is not handed out: %v", err)
 	}
@@ -157,15 +138,27 @@ func TestRunProfileSet(t *testing.T) {
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "nothing was changed") {
 		t.Errorf("a new client without its secret: %v", err)
 	}
-	if p, _ := d.svc.Profile("ci"); p.OAuth.ClientID != "svc" {
+	if p, _ := svc.Profile("ci"); p.OAuth.ClientID != "svc" {
 		t.Errorf("a refused set changed the client to %q", p.OAuth.ClientID)
 	}
 	in.WriteString("0ther\n")
 	if err := set("--client-id", "other", "--client-secret-stdin"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.svc.Token(ctx, "ci", record.Options{}); err != nil {
+	if _, err := svc.Token(ctx, "ci", record.Options{}); err != nil {
 		t.Errorf("the new client with its new secret gets no token: %v", err)
+	}
+
+	// A new issuer is discovered again; a bad one changes nothing.
+	if err := set("--issuer", "http://127.0.0.1:1"); exitCode(err) != ExitError || !strings.Contains(err.Error(), "could not discover") {
+		t.Errorf("unreachable issuer: %v", err)
+	}
+	if p, _ := svc.Profile("ci"); p.OAuth.Issuer != srv.Issuer() {
+		t.Errorf("a refused set changed the issuer to %q", p.OAuth.Issuer)
+	}
+	// Static keeps no OAuth settings, and refuses the shared cache.
+	if err := set("--type", "static", "--shared-cache", "redis://h:6379/0"); exitCode(err) != ExitUsage || !strings.Contains(err.Error(), "a static token has nothing to share") {
+		t.Errorf("static with a shared cache: %v", err)
 	}
 }
 
@@ -180,9 +173,22 @@ func WantLine(t *testing.T, out, want string) {
 // StoredStatus is what tok status reports about a profile.
 func StoredStatus(t *testing.T, d *Deps, name string) tokens.ProfileStatus {
 	t.Helper()
-	ps, err := d.svc.Status(name)
+	svc, err := d.service()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := svc.Status(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return ps
+}
+
+// run runs one tok command line in process through the whole root and
+// returns its exit code.
+func (d *Deps) run(args ...string) int {
+	d.ran = false
+	root := NewRootCmd(d)
+	root.SetArgs(args)
+	return d.finish(root.ExecuteContext(context.Background()))
 }

@@ -249,7 +249,7 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 		c.GroupID = "tokens"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newProfileCmd(d), newUseCmd(d), newCmdStatus(d, nil)} {
+	for _, c := range []*cobra.Command{newCmdProfile(d), newCmdUse(d, nil), newCmdStatus(d, nil)} {
 		c.GroupID = "profiles"
 		root.AddCommand(c)
 	}

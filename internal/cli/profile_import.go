@@ -1,13 +1,10 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,169 +17,19 @@ import (
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
-type profileExportOptions struct {
-	output string
-	force  bool
-}
-
-func newProfileExportCmd(d *Deps) *cobra.Command {
-	var o profileExportOptions
-	cmd := &cobra.Command{
-		Use:   "export [NAME...] [-o FILE]",
-		Short: "Write profile definitions to a file to share them (never secrets)",
-		Long: `Write the definitions of profiles (all of them without NAME) as a profile
-file, a YAML document another person imports with tok profile import. See
-docs/sharing-profiles.md for the format.
-
-The file holds configuration only: issuer or endpoints, client ID, scopes,
-flow, kubectl token choice, refresh margin, env names, federation source.
-It never holds a client secret or a token. A confidential client is marked
-client_secret_required: true; hand its secret over separately.
-
-Endpoints tok discovered from an issuer are left out (the importer
-discovers them again); endpoints given with --token-url and friends are
-kept. The file goes to stdout, or with -o to a new file readable only by
-you; -o never overwrites a file unless --force is given.`,
-		Example: `  tok profile export > team.yaml
-  tok profile export api ci -o team.yaml
-  tok profile export api | ssh host tok profile import -`,
-		ValidArgsFunction: d.completeProfiles,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.force && o.output == "" {
-				return usagef("--force only applies with -o FILE; stdout is never refused")
-			}
-			return d.runProfileExport(args, o)
-		},
-	}
-	f := cmd.Flags()
-	f.StringVarP(&o.output, "output", "o", "", "write to FILE (created with mode 0600) instead of stdout")
-	f.BoolVar(&o.force, "force", false, "overwrite FILE if it exists")
-	return cmd
-}
-
-func (d *Deps) runProfileExport(names []string, o profileExportOptions) error {
-	svc, err := d.service()
-	if err != nil {
-		return err
-	}
-	list, err := svc.List()
-	if err != nil {
-		return err
-	}
-	if len(list) == 0 {
-		return errors.New("there are no profiles to export; add one with: tok profile add NAME --type static|oauth")
-	}
-	byName := make(map[string]tokens.Profile, len(list))
-	for _, ps := range list {
-		byName[ps.Profile.Name] = ps.Profile
-	}
-	if len(names) == 0 {
-		for _, ps := range list {
-			names = append(names, ps.Profile.Name)
-		}
-	}
-	var profiles []profilefile.Profile
-	var confidential []string
-	seen := map[string]bool{}
-	for _, name := range names {
-		p, ok := byName[name]
-		if !ok {
-			return fmt.Errorf("%w: %q; nothing was exported. List profiles with: tok profile list", tokens.ErrProfileNotFound, name)
-		}
-		if seen[name] {
-			continue
-		}
-		seen[name] = true
-		fp := profilefile.FromProfile(p)
-		if fp.ClientSecretRequired {
-			confidential = append(confidential, name)
-		}
-		profiles = append(profiles, fp)
-	}
-	var buf bytes.Buffer
-	if err := profilefile.Encode(&buf, profiles); err != nil {
-		return err
-	}
-	dest := "stdout"
-	if o.output == "" {
-		if _, err := d.io.Out.Write(buf.Bytes()); err != nil {
-			return fmt.Errorf("could not write the profiles to stdout: %w", err)
-		}
-	} else {
-		if err := writeNewFile(o.output, buf.Bytes(), o.force); err != nil {
-			return err
-		}
-		dest = o.output
-	}
-	fmt.Fprintf(d.io.ErrOut, "Exported %s to %s (no secrets, no tokens).\n", countProfiles(len(profiles)), dest)
-	if len(confidential) > 0 {
-		fmt.Fprintf(d.io.ErrOut, "%s %s a client secret, which is not in the file; hand it over separately (tok profile import --client-secret asks for it).\n",
-			"P"+profileList(confidential)[1:], plural(len(confidential), "has", "have"))
-	}
-	return nil
-}
-
-// createNewFile creates path with mode 0600 (O_EXCL: an existing file or
-// symlink is an fs.ErrExist error) and writes data to it; on a failed
-// write it removes the file again.
-func createNewFile(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%s already exists; nothing was written: %w", path, fs.ErrExist)
-	}
-	if err != nil {
-		return fmt.Errorf("could not create %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(path)
-		return fmt.Errorf("could not write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(path)
-		return fmt.Errorf("could not write %s: %w", path, err)
-	}
-	return nil
-}
-
-// writeNewFile writes data to path with mode 0600. Without force an
-// existing file is an error; with force it is replaced in one rename, so
-// a reader never sees half a file.
-func writeNewFile(path string, data []byte, force bool) error {
-	if !force {
-		err := createNewFile(path, data)
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%s already exists; nothing was written. Choose another file or add --force to overwrite it", path)
-		}
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("could not create a file next to %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("could not write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("could not write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("could not replace %s: %w", path, err)
-	}
-	return nil
-}
-
+// profileImportOptions is what tok profile import's command line says.
 type profileImportOptions struct {
-	force            bool
-	clientSecretFlag bool
-	clientSecretIn   bool
-	noDiscovery      bool
+	File               string // the argument; "-" is stdin
+	Force              bool   // --force: replace existing profiles
+	ClientSecretPrompt bool   // --client-secret
+	ClientSecretStdin  bool   // --client-secret-stdin
+	NoDiscovery        bool   // --no-discovery
 }
 
-func newProfileImportCmd(d *Deps) *cobra.Command {
-	var o profileImportOptions
+// newCmdProfileImport builds tok profile import. It only parses: runF
+// (nil = d.runProfileImport) does the work.
+func newCmdProfileImport(d *Deps, runF func(*profileImportOptions) error) *cobra.Command {
+	opts := &profileImportOptions{}
 	cmd := &cobra.Command{
 		Use:   "import FILE",
 		Short: "Add the profiles a profile file defines",
@@ -210,22 +57,28 @@ or from stdin (--client-secret-stdin, when one profile needs one).`,
   echo "$SECRET" | tok profile import ci.yaml --client-secret-stdin`,
 		Args: exactArgs(1, "a profile file (or - for stdin)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return d.runProfileImport(cmd.Context(), args[0], o)
+			opts.File = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return d.runProfileImport(cmd.Context(), opts)
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&o.force, "force", false, "replace profiles that exist already")
-	f.BoolVar(&o.clientSecretFlag, "client-secret", false, "prompt for the client secret of each profile that needs one (hidden input)")
-	f.BoolVar(&o.clientSecretIn, "client-secret-stdin", false, "read the client secret of the one profile that needs one from stdin")
-	f.BoolVar(&o.noDiscovery, "no-discovery", false, "do not fetch the issuers' discovery documents now (they are fetched at login)")
+	f.BoolVar(&opts.Force, "force", false, "replace profiles that exist already")
+	f.BoolVar(&opts.ClientSecretPrompt, "client-secret", false, "prompt for the client secret of each profile that needs one (hidden input)")
+	f.BoolVar(&opts.ClientSecretStdin, "client-secret-stdin", false, "read the client secret of the one profile that needs one from stdin")
+	f.BoolVar(&opts.NoDiscovery, "no-discovery", false, "do not fetch the issuers' discovery documents now (they are fetched at login)")
 	return cmd
 }
 
-func (d *Deps) runProfileImport(ctx context.Context, file string, o profileImportOptions) error {
-	if o.clientSecretFlag && o.clientSecretIn {
+// runProfileImport adds the profiles a profile file defines, all or none.
+func (d *Deps) runProfileImport(ctx context.Context, opts *profileImportOptions) error {
+	file := opts.File
+	if opts.ClientSecretPrompt && opts.ClientSecretStdin {
 		return usagef("give the client secret one way: --client-secret (prompt) or --client-secret-stdin")
 	}
-	if o.clientSecretIn && file == "-" {
+	if opts.ClientSecretStdin && file == "-" {
 		return usagef("stdin cannot carry both the profile file and the client secret; name the file, or use --client-secret to be prompted")
 	}
 	profiles, err := d.readProfileFile(file)
@@ -236,7 +89,7 @@ func (d *Deps) runProfileImport(ctx context.Context, file string, o profileImpor
 	if err != nil {
 		return err
 	}
-	if !o.force {
+	if !opts.Force {
 		existing, err := svc.ProfileNames()
 		if err != nil {
 			return err
@@ -251,7 +104,7 @@ func (d *Deps) runProfileImport(ctx context.Context, file string, o profileImpor
 			return conflictError(file, taken)
 		}
 	}
-	secrets, err := d.importSecrets(file, profiles, o)
+	secrets, err := d.importSecrets(file, profiles, opts)
 	if err != nil {
 		return err
 	}
@@ -261,7 +114,7 @@ func (d *Deps) runProfileImport(ctx context.Context, file string, o profileImpor
 	for i := range profiles {
 		fp := &profiles[i]
 		spec := fp.Spec()
-		spec.NoDiscovery = o.noDiscovery
+		spec.NoDiscovery = opts.NoDiscovery
 		tp, warnings, err := tokens.BuildProfile(ctx, spec, tokens.HTTPDiscovery(30*time.Second), d.now())
 		var se *tokens.SpecError
 		if errors.As(err, &se) {
@@ -275,7 +128,7 @@ func (d *Deps) runProfileImport(ctx context.Context, file string, o profileImpor
 		}
 		items[i] = tokens.ImportItem{Profile: tp, ClientSecret: secrets[fp.Name], SecretRequired: fp.NeedsClientSecret()}
 	}
-	outcomes, err := svc.ImportProfiles(ctx, items, o.force)
+	outcomes, err := svc.ImportProfiles(ctx, items, opts.Force)
 	var conflict *tokens.ImportConflictError
 	var missing *tokens.MissingSecretError
 	switch {
@@ -313,9 +166,9 @@ func (d *Deps) readProfileFile(file string) ([]profilefile.Profile, error) {
 }
 
 // importSecrets collects the client secrets the flags ask for, by profile.
-func (d *Deps) importSecrets(file string, profiles []profilefile.Profile, o profileImportOptions) (map[string]string, error) {
+func (d *Deps) importSecrets(file string, profiles []profilefile.Profile, opts *profileImportOptions) (map[string]string, error) {
 	secrets := map[string]string{}
-	if !o.clientSecretFlag && !o.clientSecretIn {
+	if !opts.ClientSecretPrompt && !opts.ClientSecretStdin {
 		return secrets, nil
 	}
 	var need []string
@@ -327,9 +180,9 @@ func (d *Deps) importSecrets(file string, profiles []profilefile.Profile, o prof
 	switch {
 	case len(need) == 0:
 		return nil, usagef("no profile in %s needs a client secret (none is marked client_secret_required: true or uses the client-credentials flow); import it without --client-secret", file)
-	case o.clientSecretIn && len(need) > 1:
+	case opts.ClientSecretStdin && len(need) > 1:
 		return nil, usagef("--client-secret-stdin reads one secret, and %s need one each; use --client-secret to be prompted for each", profileList(need))
-	case o.clientSecretIn:
+	case opts.ClientSecretStdin:
 		s, err := readSecretStdin(d.io.In)
 		if err != nil {
 			return nil, fmt.Errorf("could not read the client secret from stdin: %w", err)
