@@ -167,23 +167,12 @@ func (d *Deps) finish(err error) int {
 			err = &usageError{err}
 		}
 	}
-	// An exit code alone (the child's, in tok exec) prints nothing.
-	var ee *execrun.ExitError
-	if !errors.As(err, &ee) || ee.Err != nil {
-		d.printError(err)
-	}
-	return exitCode(err)
+	return plan.Report(d.io.ErrOut, err, d.debug, domainExits...)
 }
 
 // printError prints err as tok's one line; under --debug the cause a
 // tokens.Failure keeps apart follows on a line of its own.
-func (d *Deps) printError(err error) {
-	fmt.Fprintf(d.io.ErrOut, "tok: %s\n", err)
-	var f *tokens.Failure
-	if d.debug && errors.As(err, &f) && f.Cause != nil {
-		fmt.Fprintf(d.io.ErrOut, "tok: debug: cause: %v\n", f.Cause)
-	}
-}
+func (d *Deps) printError(err error) { plan.Print(d.io.ErrOut, err, d.debug) }
 
 // NewRootCmd builds tok's command tree; NewDocsRootCmd builds the same
 // tree for cmd/gendocs.

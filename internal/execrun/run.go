@@ -349,3 +349,7 @@ func plainCause(err error) error {
 
 // ExitCode is the code tok exits with (internal/plan's Coder).
 func (e *ExitError) ExitCode() int { return e.Code }
+
+// Quiet reports whether tok prints nothing for e: the child's exit status
+// alone, when the child spoke for itself (plan.Print).
+func (e *ExitError) Quiet() bool { return e.Err == nil }

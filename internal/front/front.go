@@ -19,7 +19,6 @@ package front
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -223,15 +222,6 @@ func runExec(ctx context.Context, d deps, reader *record.Reader, inv Invocation,
 func written(d deps, err error) int { return exitCode(d, err) }
 
 // exitCode prints err as tok-full would (nothing for the bare exit status
-// of tok exec's child) and returns tok's exit code.
-func exitCode(d deps, err error) int {
-	var ee *execrun.ExitError
-	switch {
-	case err == nil:
-	case !errors.As(err, &ee):
-		fmt.Fprintf(d.stderr, "tok: %v\n", err)
-	case ee.Err != nil:
-		fmt.Fprintf(d.stderr, "tok: %v\n", ee.Err)
-	}
-	return plan.ExitCode(err)
-}
+// of tok exec's child) and returns tok's exit code. The front serves
+// nothing under --debug, so there is no cause to show.
+func exitCode(d deps, err error) int { return plan.Report(d.stderr, err, false) }

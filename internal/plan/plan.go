@@ -1,7 +1,8 @@
 // Package plan holds the decisions both of tok's binaries make about one
 // request before any work is done: which profile it is for, whether the
 // TOK_ISSUER family describes an ephemeral profile instead, whether debug
-// logging is on, and which exit code an outcome maps to.
+// logging is on; and at its end, how an error is printed and which exit
+// code it maps to.
 //
 // The small front (internal/front) and tok-full (internal/cli) both call
 // these functions, so a rule has one home: when the front serves a command
@@ -11,7 +12,11 @@
 // front's hot path pays nothing for it.
 package plan
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"io"
+)
 
 // Profile is the profile a request is for, by tok's precedence: the
 // profile named on the command line (-p or the argument), else the one the
@@ -87,4 +92,28 @@ func ExitCode(err error, classes ...Class) int {
 		}
 	}
 	return ExitError
+}
+
+// Print prints err as tok's one error line on w, "tok: MESSAGE", and
+// nothing for nil or an error that says it is Quiet (the exit status of
+// tok exec's child, which spoke for itself). Under debug, the cause an
+// error keeps apart from its message for people (DebugCause) follows on
+// a line of its own.
+func Print(w io.Writer, err error, debug bool) {
+	var q interface{ Quiet() bool }
+	if err == nil || errors.As(err, &q) && q.Quiet() {
+		return
+	}
+	fmt.Fprintf(w, "tok: %s\n", err)
+	var c interface{ DebugCause() error }
+	if debug && errors.As(err, &c) && c.DebugCause() != nil {
+		fmt.Fprintf(w, "tok: debug: cause: %v\n", c.DebugCause())
+	}
+}
+
+// Report prints err (Print) and returns its exit code (ExitCode): the
+// last thing both binaries do.
+func Report(w io.Writer, err error, debug bool, classes ...Class) int {
+	Print(w, err, debug)
+	return ExitCode(err, classes...)
 }

@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -91,5 +92,38 @@ func TestExitCode(t *testing.T) {
 	}
 	if got := ExitCode(fmt.Errorf("x: %w", login)); got != ExitError {
 		t.Errorf("without classes: %d, want %d", got, ExitError)
+	}
+}
+
+type quiet struct{ code int }
+
+func (q quiet) Error() string { return fmt.Sprintf("exit status %d", q.code) }
+func (q quiet) ExitCode() int { return q.code }
+func (q quiet) Quiet() bool   { return true }
+
+type failure struct{ msg, cause string }
+
+func (f failure) Error() string     { return f.msg }
+func (f failure) DebugCause() error { return errors.New(f.cause) }
+
+func TestReport(t *testing.T) {
+	for _, tc := range []struct {
+		err   error
+		debug bool
+		out   string
+		code  int
+	}{
+		{nil, false, "", ExitOK},
+		{errors.New("profile \"x\" does not exist"), false, "tok: profile \"x\" does not exist\n", ExitError},
+		// The child's status alone: its own output said it all.
+		{quiet{3}, false, "", 3},
+		{failure{"could not refresh", "dial tcp: refused"}, false, "tok: could not refresh\n", ExitError},
+		{fmt.Errorf("token: %w", failure{"could not refresh", "dial tcp: refused"}), true,
+			"tok: token: could not refresh\ntok: debug: cause: dial tcp: refused\n", ExitError},
+	} {
+		var b strings.Builder
+		if code := Report(&b, tc.err, tc.debug); code != tc.code || b.String() != tc.out {
+			t.Errorf("Report(%v, debug=%v) printed %q and returned %d, want %q and %d", tc.err, tc.debug, b.String(), code, tc.out, tc.code)
+		}
 	}
 }

@@ -23,3 +23,6 @@ func (f *Failure) Unwrap() []error {
 	}
 	return out
 }
+
+// DebugCause is the cause tok prints under --debug (plan.Print).
+func (f *Failure) DebugCause() error { return f.Cause }
