@@ -1,73 +1,21 @@
-// Package cli is tok-full's command line: the cobra tree, flag and
-// environment handling, output formats, and the mapping of errors to exit
-// codes. It wires the store, key sources and OAuth client into a
-// tokens.Service; the decisions the small front makes too (which profile,
-// whether TOK_ISSUER describes an ephemeral profile, TOK_DEBUG, exit
-// codes) come from internal/plan, which both call.
-//
-// # How a command is built
-//
-// Main builds one Deps: the streams, getenv, the clock, the browser opener,
-// and the store, key source and tokens.Service, which are built on first
-// use (Deps.service) so that a command that needs none of them, or the
-// cached-token path, pays nothing for them. Every command constructor
-// takes the Deps and never changes it while running:
-//
-//	type tokenOptions struct { Profile, Output string; ... }  // what the command line says
-//
-//	func newCmdToken(d *Deps, runF func(*tokenOptions) error) *cobra.Command
-//	    // only parses flags and arguments into a tokenOptions, then calls
-//	    // runF (a test's) or d.runToken
-//	func (d *Deps) runToken(ctx context.Context, opts *tokenOptions) error
-//	    // does the work with d's dependencies and opts' inputs
-//
-// Rules that keep commands independent and testable in process:
-//   - Options hold everything the command line says, the profile included:
-//     -p or the profile argument is read with d.namedProfile(args) into
-//     Options.Profile; nothing writes to d after parsing.
-//   - A command that uses another service (the ephemeral profile's, in
-//     memory) holds it in a local variable and passes it on; d's service
-//     is never swapped.
-//   - Warnings of a call go where the caller says per call
-//     (tokens.WithWarn on its context), never by changing Service.Warn.
-//   - Output goes to d.io (stdout for data, stderr for people); errors are
-//     returned, and Main prints them once.
-//
-// Tests come in pairs: TestNewCmdX runs the command line through the root's
-// flags with a runF that captures the Options; TestXRun calls d.runX with
-// in-memory streams (iostreams.Test), a bbolt store under t.TempDir, a file
-// key and the in-process OAuth server (internal/testkit/authserver). See
-// token_test.go. The end-to-end suite (internal/e2e) keeps what only
-// processes show: the two binaries, signals, locks across processes, the
-// real keyring, kubectl, a pty.
 package cli
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tok-cli/tok/internal/execrun"
 	"github.com/tok-cli/tok/internal/iostreams"
-	"github.com/tok-cli/tok/internal/kernelkeys"
-	"github.com/tok-cli/tok/internal/keyring"
-	"github.com/tok-cli/tok/internal/keysource"
-	"github.com/tok-cli/tok/internal/opener"
 	"github.com/tok-cli/tok/internal/plan"
 	"github.com/tok-cli/tok/internal/procguard"
-	"github.com/tok-cli/tok/internal/sharedcache"
-	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/termguard"
 	"github.com/tok-cli/tok/internal/tokens"
-	"github.com/tok-cli/tok/internal/tokhome"
 )
 
 // Main runs tok with the process's arguments and returns its exit code.
@@ -102,58 +50,6 @@ func Main() int {
 func isExitError(err error) bool {
 	var ee *execrun.ExitError
 	return errors.As(err, &ee)
-}
-
-// Deps is what tok-full's commands depend on. Main builds one; tests build
-// theirs with in-memory streams, a chosen environment and clock. The
-// global flags are parsed into it before a command runs; after that
-// commands only read it (see the package doc).
-type Deps struct {
-	io          *iostreams.IOStreams
-	getenv      func(string) string
-	now         func() time.Time
-	openBrowser func(url string) error
-	// coreLimit is the core-file limit tok had before procguard.Harden,
-	// for tok exec's child.
-	coreLimit procguard.CoreLimit
-
-	// The global flags (root's persistent flags).
-	homeFlag    string
-	profileFlag string // -p; commands read it through namedProfile
-	debug       bool
-	// passphraseStdin (--passphrase-stdin) reads passphrases from stdin.
-	passphraseStdin bool
-	ran             bool // a command's RunE started: errors after this are not usage errors
-
-	// svc is built on first use by service; newService builds others
-	// (the ephemeral profile's) that commands hold themselves.
-	svc *tokens.Service
-	log *slog.Logger
-	// lingering is done when background work a command started (the
-	// browser login's result page) has stopped.
-	lingering *sync.WaitGroup
-}
-
-// withStreams is a Deps like d that talks to the person on ios (the
-// controlling terminal of a credential helper, whose stdin and stdout
-// belong to git or docker). It shares d's service and lingering work;
-// d itself is not changed.
-func (d *Deps) withStreams(ios *iostreams.IOStreams) *Deps {
-	c := *d
-	c.io = ios
-	return &c
-}
-
-// newDeps is the Deps of a run with these streams and environment, the
-// real clock and the real browser opener.
-func newDeps(ios *iostreams.IOStreams, getenv func(string) string) *Deps {
-	return &Deps{
-		io:          ios,
-		getenv:      getenv,
-		now:         time.Now,
-		openBrowser: opener.Opener{Getenv: getenv}.Open,
-		lingering:   &sync.WaitGroup{},
-	}
 }
 
 // finish prints err once and returns the exit code.
@@ -309,109 +205,6 @@ func helpTopic(name, short, text string) *cobra.Command {
 		fmt.Fprint(cmd.OutOrStdout(), text)
 	})
 	return cmd
-}
-
-func (d *Deps) setupLogging() {
-	d.debug = plan.Debug(d.debug, d.getenv)
-	if d.debug {
-		d.log = slog.New(slog.NewTextHandler(d.io.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	} else {
-		d.log = slog.New(slog.DiscardHandler)
-	}
-}
-
-// home resolves tok's directory: --home > TOK_HOME > the platform default.
-func (d *Deps) home() (string, error) { return tokhome.Dir(d.homeFlag, d.getenv) }
-
-// profileName is the profile named by -p or TOK_PROFILE ("" = default).
-func (d *Deps) profileName() string {
-	return plan.Profile(d.profileFlag, "", d.getenv)
-}
-
-func (d *Deps) durationEnv(name string, def time.Duration) (time.Duration, error) {
-	v := d.getenv(name)
-	if v == "" {
-		return def, nil
-	}
-	dur, err := time.ParseDuration(v)
-	if err != nil || dur <= 0 {
-		return 0, usagef("%s=%q is not a positive duration (e.g. 30s, 2m)", name, v)
-	}
-	return dur, nil
-}
-
-// service builds the tokens.Service on first use. Nothing here does I/O:
-// the database and the keyring are touched only by the operation itself.
-func (d *Deps) service() (*tokens.Service, error) {
-	if d.svc != nil {
-		return d.svc, nil
-	}
-	home, err := d.home()
-	if err != nil {
-		return nil, err
-	}
-	st := store.New(home)
-	if st.LockTimeout, err = d.durationEnv("TOK_DB_TIMEOUT", store.DefaultLockTimeout); err != nil {
-		return nil, err
-	}
-	svc, err := d.newService(st, &keysource.Resolver{
-		Home:     home,
-		Getenv:   d.getenv,
-		Keyring:  keyring.Keyring{Service: keyring.DefaultService},
-		Cache:    kernelkeys.Cache{},
-		NotFound: keyring.ErrNotFound,
-
-		Unavailable: keyring.ErrUnavailable,
-		Locked:      keyring.ErrLocked,
-		Wrapped:     store.WrappedKeys{Store: st},
-		Ask:         d.askPassphrases(),
-	}, d.getenv("TOK_KEY_SOURCE"))
-	if err != nil {
-		return nil, err
-	}
-	if d.io.CanPrompt() {
-		svc.ChooseKeySource = d.chooseKeySource
-	}
-	d.svc = svc
-	return d.svc, nil
-}
-
-// newService builds a Service on st and keys with the settings every
-// Service shares: timeouts from the environment, the clock, logging and
-// warnings on stderr, subject tokens for federated profiles.
-func (d *Deps) newService(st *store.Store, keys tokens.Keys, keySource string) (*tokens.Service, error) {
-	if d.log == nil {
-		d.setupLogging()
-	}
-	lockTimeout, err := d.durationEnv("TOK_LOCK_TIMEOUT", time.Minute)
-	if err != nil {
-		return nil, err
-	}
-	httpTimeout, err := d.durationEnv("TOK_HTTP_TIMEOUT", 30*time.Second)
-	if err != nil {
-		return nil, err
-	}
-	sharedLease, err := d.durationEnv(envSharedCacheLease, tokens.DefaultSharedLease)
-	if err != nil {
-		return nil, err
-	}
-	sharedTimeout, err := d.durationEnv(envSharedCacheTimeout, sharedcache.DefaultTimeout)
-	if err != nil {
-		return nil, err
-	}
-	return &tokens.Service{
-		Shared:      d.sharedOpener(sharedTimeout),
-		SharedLease: sharedLease,
-		Store:       st,
-		Keys:        keys,
-		KeySource:   keySource,
-		Now:         d.now,
-		Log:         d.log,
-		Warn:        func(msg string) { fmt.Fprintln(d.io.ErrOut, msg) },
-		LockTimeout: lockTimeout,
-		HTTPTimeout: httpTimeout,
-		Subjects:    d.subjectFetcher(httpTimeout),
-	}, nil
 }
 
 // completeProfiles completes profile names from the database alone: it
