@@ -9,13 +9,16 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// keyExportOptions is what tok config key export's command line says.
 type keyExportOptions struct {
-	output string // "" = stdout
-	force  bool   // print to a terminal
+	Output string // -o FILE; "" = stdout
+	Force  bool   // --force: print to a terminal
 }
 
-func newKeyExportCmd(d *Deps) *cobra.Command {
-	var o keyExportOptions
+// newCmdKeyExport builds tok config key export. It only parses: runF (nil
+// = d.runKeyExport) does the work.
+func newCmdKeyExport(d *Deps, runF func(*keyExportOptions) error) *cobra.Command {
+	opts := &keyExportOptions{}
 	cmd := &cobra.Command{
 		Use:   "export [-o FILE]",
 		Short: "Print the data key (base64) for TOK_KEY in CI",
@@ -32,16 +35,21 @@ readable by everyone. tok refuses to print the key to a terminal unless
   tok config key export | gh secret set TOK_KEY`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return d.runKeyExport(cmd.Context(), o)
+			if runF != nil {
+				return runF(opts)
+			}
+			return d.runKeyExport(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write the key to this new file (0600) instead of stdout")
-	cmd.Flags().BoolVar(&o.force, "force", false, "print the key even to a terminal")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write the key to this new file (0600) instead of stdout")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "print the key even to a terminal")
 	return cmd
 }
 
-func (d *Deps) runKeyExport(ctx context.Context, o keyExportOptions) error {
-	if o.output == "" && d.io.IsStdoutTTY() && !o.force {
+// runKeyExport prints the data key in base64, or writes it to a new
+// private file; never to a terminal without Force.
+func (d *Deps) runKeyExport(ctx context.Context, opts *keyExportOptions) error {
+	if opts.Output == "" && d.io.IsStdoutTTY() && !opts.Force {
 		return usagef("refusing to print the data key to a terminal; write it to a private file (tok config key export -o FILE) or add --force")
 	}
 	svc, err := d.service()
@@ -52,19 +60,19 @@ func (d *Deps) runKeyExport(ctx context.Context, o keyExportOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.output == "" {
+	if opts.Output == "" {
 		fmt.Fprintln(d.io.Out, k)
 		return nil
 	}
 	// Never replace: an existing file may be someone else's, or a symlink
 	// planted to make tok write the key where its planter can read it.
-	err = createNewFile(o.output, []byte(k+"\n"))
+	err = createNewFile(opts.Output, []byte(k+"\n"))
 	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%s already exists; tok never overwrites it with a key. Choose a new file name", o.output)
+		return fmt.Errorf("%s already exists; tok never overwrites it with a key. Choose a new file name", opts.Output)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.io.ErrOut, "Wrote the data key to %s (mode 0600).\n", o.output)
+	fmt.Fprintf(d.io.ErrOut, "Wrote the data key to %s (mode 0600).\n", opts.Output)
 	return nil
 }

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -157,84 +155,28 @@ func (d *Deps) readLine(prompt string) (string, error) {
 	return string(b), nil
 }
 
-func newUnlockCmd(d *Deps) *cobra.Command {
-	var unlockFor time.Duration
-	cmd := &cobra.Command{
-		Use:   "unlock [--for DURATION] [--passphrase-stdin]",
-		Short: "Unlock the passphrase-protected data key for a while",
-		Long: `Ask for the passphrase of the passphrase key source, unwrap the data key and
-keep it in the Linux kernel keyring (this user only) for --for (default 8h), so
-that commands, scripts and kubectl get tokens without asking. tok lock drops
-it at once.
-
-While the key is locked, a command at a terminal asks for the passphrase once
-and goes on; off a terminal it exits 4 with: run: tok unlock.
-
-On macOS and Windows there is no kernel keyring: an unlock lasts for the one
-command that asked.`,
-		Example: `  tok unlock
-  tok unlock --for 30m
-  pass show tok | tok unlock --passphrase-stdin`,
-		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if unlockFor <= 0 || unlockFor > 30*24*time.Hour {
-				return usagef("--for %s: give a duration between 1s and 720h", unlockFor)
-			}
-			svc, err := d.service()
-			if err != nil {
-				return err
-			}
-			if err := svc.Unlock(cmd.Context(), unlockFor); err != nil {
-				return err
-			}
-			if runtime.GOOS != "linux" {
-				fmt.Fprintln(d.io.ErrOut, "The passphrase is right. This OS has no kernel keyring, so each command asks for it again.")
-				return nil
-			}
-			fmt.Fprintf(d.io.ErrOut, "Unlocked tok's data key for %s (until %s); lock it again with: tok lock\n",
-				unlockFor, d.now().Add(unlockFor).Local().Format("2006-01-02 15:04 MST"))
-			return nil
-		},
-	}
-	cmd.Flags().DurationVar(&unlockFor, "for", keysource.DefaultUnlockFor, "how long the key stays unlocked")
-	return cmd
-}
-
-func newLockCmd(d *Deps) *cobra.Command {
-	return &cobra.Command{
-		Use:   "lock",
-		Short: "Lock the passphrase-protected data key now",
-		Long: `Drop the unlocked data key of the passphrase key source from the kernel
-keyring. Until the next tok unlock, commands at a terminal ask for the
-passphrase, and commands off a terminal exit 4.`,
-		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := d.service()
-			if err != nil {
-				return err
-			}
-			locked, err := svc.Lock(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if !locked {
-				fmt.Fprintln(d.io.ErrOut, "The key source is not passphrase; there is nothing to lock.")
-				return nil
-			}
-			fmt.Fprintln(d.io.ErrOut, "Locked tok's data key; unlock it with: tok unlock")
-			return nil
-		},
-	}
-}
-
-func newPassphraseCmd(d *Deps) *cobra.Command {
+// newCmdPassphrase builds tok config passphrase, the group of its one
+// command, change.
+func newCmdPassphrase(d *Deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "passphrase",
 		Short: "Manage the passphrase of the passphrase key source",
 		Args:  noArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(&cobra.Command{
+	cmd.AddCommand(newCmdPassphraseChange(d, nil))
+	return cmd
+}
+
+// passphraseChangeOptions is what tok config passphrase change's command
+// line says: nothing beyond the global flags (--passphrase-stdin).
+type passphraseChangeOptions struct{}
+
+// newCmdPassphraseChange builds tok config passphrase change. It only
+// parses: runF (nil = d.runPassphraseChange) does the work.
+func newCmdPassphraseChange(d *Deps, runF func(*passphraseChangeOptions) error) *cobra.Command {
+	opts := &passphraseChangeOptions{}
+	return &cobra.Command{
 		Use:   "change [--passphrase-stdin]",
 		Short: "Wrap the data key under a new passphrase",
 		Long: `Ask for the current passphrase and a new one (twice), and wrap the data key
@@ -243,16 +185,24 @@ With --passphrase-stdin, stdin holds two lines: the current passphrase, then
 the new one.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := d.service()
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			if err := svc.ChangePassphrase(cmd.Context()); err != nil {
-				return err
-			}
-			fmt.Fprintln(d.io.ErrOut, "Changed the passphrase of tok's data key.")
-			return nil
+			return d.runPassphraseChange(cmd.Context(), opts)
 		},
-	})
-	return cmd
+	}
+}
+
+// runPassphraseChange wraps the data key under a new passphrase; the key
+// itself stays, so nothing is re-sealed.
+func (d *Deps) runPassphraseChange(ctx context.Context, _ *passphraseChangeOptions) error {
+	svc, err := d.service()
+	if err != nil {
+		return err
+	}
+	if err := svc.ChangePassphrase(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(d.io.ErrOut, "Changed the passphrase of tok's data key.")
+	return nil
 }

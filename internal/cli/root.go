@@ -130,7 +130,7 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 		&cobra.Group{ID: "helpers", Title: "Credential helpers:"},
 		&cobra.Group{ID: "setup", Title: "Setup and information:"},
 	)
-	for _, c := range []*cobra.Command{newCmdToken(d, nil), newCmdExec(d, nil), newCmdLogin(d, nil), newCmdRefresh(d, nil), newCmdRevoke(d, nil), newInspectCmd(d)} {
+	for _, c := range []*cobra.Command{newCmdToken(d, nil), newCmdExec(d, nil), newCmdLogin(d, nil), newCmdRefresh(d, nil), newCmdRevoke(d, nil), newCmdInspect(d, nil)} {
 		c.GroupID = "tokens"
 		root.AddCommand(c)
 	}
@@ -146,7 +146,7 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 		c.GroupID = "helpers"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newConfigCmd(d), newUnlockCmd(d), newLockCmd(d), newVersionCmd(d)} {
+	for _, c := range []*cobra.Command{newCmdConfig(d), newCmdUnlock(d, nil), newCmdLock(d, nil), newCmdVersion(d, nil)} {
 		c.GroupID = "setup"
 		root.AddCommand(c)
 	}
