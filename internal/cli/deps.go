@@ -85,11 +85,6 @@ func (d *Deps) setupLogging() {
 // home resolves tok's directory: --home > TOK_HOME > the platform default.
 func (d *Deps) home() (string, error) { return tokhome.Dir(d.homeFlag, d.getenv) }
 
-// profileName is the profile named by -p or TOK_PROFILE ("" = default).
-func (d *Deps) profileName() string {
-	return plan.Profile(d.profileFlag, "", d.getenv)
-}
-
 func (d *Deps) durationEnv(name string, def time.Duration) (time.Duration, error) {
 	v := d.getenv(name)
 	if v == "" {

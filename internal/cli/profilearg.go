@@ -52,17 +52,3 @@ func (d *Deps) requireProfile(ctx context.Context, svc *tokens.Service, named st
 	}
 	return d.chooseProfile(ctx)
 }
-
-// profileArg is checkProfileArg for the commands not yet built on
-// Options: it also stores the argument as -p.
-//
-// Deprecated: use checkProfileArg and namedProfile.
-func (d *Deps) profileArg(cmd *cobra.Command, args []string) error {
-	if err := d.checkProfileArg(cmd, args); err != nil {
-		return err
-	}
-	if len(args) == 1 {
-		d.profileFlag = args[0]
-	}
-	return nil
-}
