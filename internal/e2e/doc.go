@@ -19,4 +19,13 @@
 //
 // Without a reachable Secret Service the keyring tests are skipped, or
 // fail when CI=true.
+//
+// Tests do not sleep through token lifetimes: makeStale and makeExpired
+// age what tok stored (ageStoredTokens) so the next process sees a token
+// due for a refresh, and time-dependent rules are tested in process on an
+// injected clock (tokens, execrun, oauth). What still waits in real time
+// is what only real time shows: a tok exec child reading its token file
+// across expiries, fleet members sharing tokens through Redis (whose copy
+// has its own time to live), the soak runs, and timeouts kept by the
+// kernel keyring or the oidc-provider.
 package e2e

@@ -78,9 +78,13 @@ func (d *fakeDeviceServer) pollTimes() []time.Time {
 	return append([]time.Time(nil), d.polls...)
 }
 
+// TestLoginDevice runs on the real clock: the browser opener's start
+// address is a real loopback listener, and a goroutine blocked on the
+// network keeps a synctest bubble's clock still. TestLoginDevicePolling
+// checks the polling on the bubble's clock.
 func TestLoginDevice(t *testing.T) {
 	t.Parallel()
-	d := newFakeDeviceServer(t, 60, "authorization_pending", "")
+	d := newFakeDeviceServer(t, 60, "")
 	var out strings.Builder
 	var opened, sentTo []string
 	ui := UI{Out: &out, OpenBrowser: func(u string) error {
@@ -96,10 +100,6 @@ func TestLoginDevice(t *testing.T) {
 	if tok.AccessToken != "device-at" || tok.RefreshToken != "device-rt" {
 		t.Errorf("token = %+v", tok)
 	}
-	polls := d.pollTimes()
-	if len(polls) != 2 {
-		t.Errorf("server saw %d polls, want 2: polling must stop once tokens arrive", len(polls))
-	}
 	printed := out.String()
 	for _, want := range []string{"https://idp.example/device", "WDJB-MJHT", "https://idp.example/device?user_code=WDJB-MJHT"} {
 		if !strings.Contains(printed, want) {
@@ -112,6 +112,36 @@ func TestLoginDevice(t *testing.T) {
 	if len(opened) != 1 || !startAddress.MatchString(opened[0]) || sentTo[0] != "https://idp.example/device?user_code=WDJB-MJHT" {
 		t.Errorf("browser opened %q leading to %q, want a start address leading to the complete verification URI", opened, sentTo)
 	}
+}
+
+// TestLoginDevicePolling: tok polls once per interval while the person has
+// not finished, and not once more after the tokens arrive (a provider
+// answers a completed device code by revoking the grant), however long
+// it keeps running.
+func TestLoginDevicePolling(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		d := newFakeDeviceServer(t, 60, "authorization_pending", "authorization_pending", "")
+		start := time.Now()
+		tok, err := LoginDevice(t.Context(), d.config(), UI{})
+		if err != nil {
+			t.Fatalf("LoginDevice: %v", err)
+		}
+		if tok.AccessToken != "device-at" || tok.RefreshToken != "device-rt" {
+			t.Errorf("token = %+v", tok)
+		}
+		time.Sleep(time.Minute) // any poll left behind would come now
+		synctest.Wait()
+		polls := d.pollTimes()
+		if len(polls) != 3 {
+			t.Fatalf("server saw %d polls, want 3: polling must stop once tokens arrive", len(polls))
+		}
+		for i, at := range polls {
+			if want := start.Add(time.Duration(i+1) * time.Second); !at.Equal(want) {
+				t.Errorf("poll %d came %s after the start, want %s (the 1s interval)", i+1, at.Sub(start), want.Sub(start))
+			}
+		}
+	})
 }
 
 // TestLoginDeviceSlowDown runs in a synctest bubble: the six seconds
