@@ -39,13 +39,13 @@ func TestDockerCredentialRunOAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := tokens.Profile{Name: "harbor", Type: record.OAuth, Remotes: &record.Remotes{Registries: []string{"harbor.example.com"}, RegistryUsername: "robot"},
+	p := tokens.Profile{
+		Profile: record.Profile{Name: "harbor", Type: record.OAuth, Remotes: &record.Remotes{Registries: []string{"harbor.example.com"}, RegistryUsername: "robot"}},
 		OAuth: &tokens.OAuthConfig{
-			Issuer:    srv.Issuer(),
-			Endpoints: oauth.Endpoints{Issuer: srv.Issuer(), TokenURL: srv.TokenURL()},
-			ClientID:  "svc",
-			Flow:      tokens.FlowClientCredentials,
-		}}
+			OAuthSettings: record.OAuthSettings{Flow: record.FlowClientCredentials},
+			Issuer:        srv.Issuer(),
+			Endpoints:     oauth.Endpoints{Issuer: srv.Issuer(), TokenURL: srv.TokenURL()},
+			ClientID:      "svc"}}
 	if err := svc.AddProfile(t.Context(), p, "s3cret"); err != nil {
 		t.Fatal(err)
 	}

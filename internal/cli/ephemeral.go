@@ -162,14 +162,14 @@ func (d *Deps) ephemeralService(ctx context.Context, named string, o ephemeralOp
 	if o.fed.given() {
 		typ = record.Federated
 	}
-	flow := tokens.Flow(o.flow)
+	flow := record.Flow(o.flow)
 	if typ == record.OAuth && flow == "" {
 		if secret == "" {
 			return nil, usagef("an ephemeral profile needs a client secret (TOK_CLIENT_SECRET or --client-secret-file) for the client-credentials flow, a subject token for federation (--subject-token-file, ...), or --flow device|browser")
 		}
-		flow = tokens.FlowClientCredentials
+		flow = record.FlowClientCredentials
 	}
-	if flow == tokens.FlowClientCredentials && secret == "" {
+	if flow == record.FlowClientCredentials && secret == "" {
 		return nil, usagef("the client-credentials flow needs a client secret: set TOK_CLIENT_SECRET or give --client-secret-file")
 	}
 	spec := tokens.ProfileSpec{
@@ -207,7 +207,7 @@ func (d *Deps) ephemeralService(ctx context.Context, named string, o ephemeralOp
 	if err := svc.AddProfile(ctx, p, secret); err != nil {
 		return nil, err
 	}
-	if typ == record.OAuth && flow != tokens.FlowClientCredentials {
+	if typ == record.OAuth && flow != record.FlowClientCredentials {
 		// A person signs in for this run; client credentials and
 		// federation need nobody and run on the first Token call.
 		lctx, cancel := context.WithTimeout(ctx, 5*time.Minute)

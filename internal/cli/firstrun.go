@@ -32,7 +32,7 @@ func needsProfileForm(name string, o *profileOptions) bool {
 // (tui.AskProfile) and returns the profile name.
 func (d *Deps) askProfile(ctx context.Context, name string, o *profileOptions) (string, error) {
 	ans := tui.ProfileAnswers{Name: name, Type: o.typ, Issuer: o.issuer, ClientID: o.clientID, Flow: ""}
-	if o.flow != "" && o.flow != string(tokens.FlowAuto) {
+	if o.flow != "" && o.flow != string(record.FlowAuto) {
 		ans.Flow = o.flow
 	}
 	if o.scopes != nil {
@@ -87,13 +87,13 @@ func (d *Deps) discoverForForm(ctx context.Context, issuer, caFile string) (tui.
 		DefaultScopes: strings.Join(tokens.DefaultScopes(eps.ScopesSupported), ","),
 	}
 	if eps.AuthURL != "" {
-		p.Flows = append(p.Flows, string(tokens.FlowBrowser))
+		p.Flows = append(p.Flows, string(record.FlowBrowser))
 	}
 	if eps.DeviceAuthURL != "" {
-		p.Flows = append(p.Flows, string(tokens.FlowDevice))
+		p.Flows = append(p.Flows, string(record.FlowDevice))
 	}
 	if len(eps.GrantTypes) == 0 || slices.Contains(eps.GrantTypes, "client_credentials") {
-		p.Flows = append(p.Flows, string(tokens.FlowClientCredentials))
+		p.Flows = append(p.Flows, string(record.FlowClientCredentials))
 	}
 	return p, nil
 }
@@ -117,7 +117,7 @@ func (d *Deps) offerFirstProfile(ctx context.Context) error {
 		return nil
 	}
 	var o profileOptions
-	o.flow = string(tokens.FlowAuto)
+	o.flow = string(record.FlowAuto)
 	o.refreshMargin, o.maxAge = record.DefaultRefreshMargin, record.DefaultMaxAge
 	return d.runProfileAdd(ctx, &profileAddOptions{Settings: o})
 }

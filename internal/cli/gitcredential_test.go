@@ -35,13 +35,13 @@ func TestGitCredentialRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := tokens.Profile{Name: "forge", Type: record.OAuth, Remotes: &record.Remotes{Git: []string{"https://git.example.com/team"}},
+	p := tokens.Profile{
+		Profile: record.Profile{Name: "forge", Type: record.OAuth, Remotes: &record.Remotes{Git: []string{"https://git.example.com/team"}}},
 		OAuth: &tokens.OAuthConfig{
-			Issuer:    srv.Issuer(),
-			Endpoints: oauth.Endpoints{Issuer: srv.Issuer(), TokenURL: srv.TokenURL()},
-			ClientID:  "svc",
-			Flow:      tokens.FlowClientCredentials,
-		}}
+			OAuthSettings: record.OAuthSettings{Flow: record.FlowClientCredentials},
+			Issuer:        srv.Issuer(),
+			Endpoints:     oauth.Endpoints{Issuer: srv.Issuer(), TokenURL: srv.TokenURL()},
+			ClientID:      "svc"}}
 	if err := svc.AddProfile(t.Context(), p, "s3cret"); err != nil {
 		t.Fatal(err)
 	}

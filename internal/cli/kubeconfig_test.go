@@ -29,7 +29,7 @@ func TestSetCredentialsRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.AddProfile(t.Context(), tokens.Profile{Name: "k8s", Type: record.Static}, ""); err != nil {
+	if err := svc.AddProfile(t.Context(), tokens.Profile{Profile: record.Profile{Name: "k8s", Type: record.Static}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.runSetCredentials(&setCredentialsOptions{User: "oidc"}); exitCode(err) != ExitUsage {

@@ -112,7 +112,7 @@ func (d *Deps) runLogin(ctx context.Context, opts *loginOptions) error {
 	if opts.WithToken || opts.ExpiresAt != "" {
 		return usagef("--with-token and --expires-at are for static profiles; profile %q is an oauth profile", p.Name)
 	}
-	flow, err := tokens.ParseFlow(opts.Flow)
+	flow, err := record.ParseFlow(opts.Flow)
 	if err != nil {
 		return &usageError{err}
 	}
@@ -123,12 +123,12 @@ func (d *Deps) runLogin(ctx context.Context, opts *loginOptions) error {
 	lopts.UI.Lingering = d.lingering
 	if opts.Remote {
 		switch {
-		case flow != "" && flow != tokens.FlowAuto && flow != tokens.FlowBrowser:
+		case flow != "" && flow != record.FlowAuto && flow != record.FlowBrowser:
 			return usagef("--remote is for the browser flow, not --flow %s", flow)
 		case !d.io.CanPrompt():
 			return usagef("--remote needs a terminal to paste the browser's address into; run tok login -p %s --remote at a terminal", p.Name)
 		}
-		lopts.Flow = tokens.FlowBrowser
+		lopts.Flow = record.FlowBrowser
 		lopts.UI.Paste = d.pasteLine
 	}
 	lopts.Username = opts.Username
@@ -166,11 +166,11 @@ const defaultBrowserTimeout = 5 * time.Minute
 // loginTimeout is how long a login may wait for the person: --timeout
 // when given; else a device login waits as long as its code is valid (the
 // provider's expires_in bounds it) and a browser login 5 minutes.
-func loginTimeout(given time.Duration, flow tokens.Flow) time.Duration {
+func loginTimeout(given time.Duration, flow record.Flow) time.Duration {
 	switch {
 	case given > 0:
 		return given
-	case flow == tokens.FlowDevice:
+	case flow == record.FlowDevice:
 		return 0
 	}
 	return defaultBrowserTimeout

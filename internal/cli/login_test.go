@@ -48,7 +48,7 @@ func TestLoginRunStatic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.AddProfile(t.Context(), tokens.Profile{Name: "gh", Type: record.Static}, ""); err != nil {
+	if err := svc.AddProfile(t.Context(), tokens.Profile{Profile: record.Profile{Name: "gh", Type: record.Static}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.runLogin(t.Context(), &loginOptions{Profile: "gh"}); exitCode(err) != ExitUsage || !strings.Contains(err.Error(), "--with-token") {
@@ -92,13 +92,14 @@ func TestLoginRunBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := tokens.Profile{Name: "web", Type: record.OAuth, OAuth: &tokens.OAuthConfig{
-		Issuer:    srv.Issuer(),
-		Endpoints: oauth.Endpoints{Issuer: srv.Issuer(), AuthURL: srv.AuthURL(), TokenURL: srv.TokenURL(), JWKSURL: srv.JWKSURL()},
-		ClientID:  "cli",
-		Scopes:    []string{"openid"},
-		Flow:      tokens.FlowBrowser,
-	}}
+	p := tokens.Profile{
+		Profile: record.Profile{Name: "web", Type: record.OAuth},
+		OAuth: &tokens.OAuthConfig{
+			OAuthSettings: record.OAuthSettings{Flow: record.FlowBrowser},
+			Issuer:        srv.Issuer(),
+			Endpoints:     oauth.Endpoints{Issuer: srv.Issuer(), AuthURL: srv.AuthURL(), TokenURL: srv.TokenURL(), JWKSURL: srv.JWKSURL()},
+			ClientID:      "cli",
+			Scopes:        []string{"openid"}}}
 	if err := svc.AddProfile(t.Context(), p, ""); err != nil {
 		t.Fatal(err)
 	}

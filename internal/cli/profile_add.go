@@ -104,7 +104,7 @@ func (d *Deps) runProfileAdd(ctx context.Context, opts *profileAddOptions) error
 	if err != nil {
 		return err
 	}
-	if p.OAuth != nil && p.OAuth.Flow == tokens.FlowClientCredentials && secret == "" {
+	if p.OAuth != nil && p.OAuth.Flow == record.FlowClientCredentials && secret == "" {
 		return usagef("the client-credentials flow needs a client secret: add --client-secret or --client-secret-stdin")
 	}
 	if p.OAuth != nil && (p.OAuth.ClientAuth == oauth.ClientAuthBasic || p.OAuth.ClientAuth == oauth.ClientAuthPost) && secret == "" {

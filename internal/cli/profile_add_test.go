@@ -8,7 +8,6 @@ import (
 
 	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/testkit/authserver"
-	"github.com/tok-cli/tok/internal/tokens"
 )
 
 // parseProfileAdd is what tok profile add's command line argv parses to.
@@ -85,7 +84,7 @@ func TestProfileAddRun(t *testing.T) {
 	c := p.OAuth
 	if p.Type != record.OAuth || c.Endpoints.TokenURL != srv.TokenURL() || c.Endpoints.AuthURL != srv.AuthURL() || c.ExplicitEndpoints ||
 		!c.DiscoveredAt.Equal(now.UTC()) || !slices.Equal(c.Scopes, []string{"openid", "offline_access"}) || c.K8sToken != record.K8sIDToken ||
-		c.Flow != tokens.FlowAuto || time.Duration(c.RefreshMargin) != record.DefaultRefreshMargin {
+		c.Flow != record.FlowAuto || time.Duration(c.RefreshMargin) != record.DefaultRefreshMargin {
 		t.Errorf("stored api: %+v", c)
 	}
 	if n := srv.Counts().Discovery; n != 1 {
@@ -111,7 +110,7 @@ func TestProfileAddRun(t *testing.T) {
 	if err := profileAdd(t, d, "gh2", "--provider", "github", "--client-id", "Iv1.x"); err != nil {
 		t.Fatal(err)
 	}
-	if p, _ := svc.Profile("gh2"); p.OAuth.Provider != "github" || !p.OAuth.ExplicitEndpoints || p.OAuth.Flow != tokens.FlowDevice {
+	if p, _ := svc.Profile("gh2"); p.OAuth.Provider != "github" || !p.OAuth.ExplicitEndpoints || p.OAuth.Flow != record.FlowDevice {
 		t.Errorf("stored gh2: %+v", p.OAuth)
 	}
 	if !strings.Contains(errOut.String(), "github: GitHub has no discovery document") || srv.Counts().Discovery != discoveries {

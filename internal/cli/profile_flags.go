@@ -150,7 +150,7 @@ var profileSettings = []profileSetting{
 	{func(f *pflag.FlagSet, o *profileOptions) {
 		f.StringVar(&o.flow, "flow", "auto", "login flow: auto, browser, device, client-credentials, password")
 	}, func(s *tokens.ProfileSpec, o *profileOptions, given func(string) bool) error {
-		copyIf(given("flow"), &s.Flow, tokens.Flow(o.flow))
+		copyIf(given("flow"), &s.Flow, record.Flow(o.flow))
 		return nil
 	}},
 	{func(f *pflag.FlagSet, o *profileOptions) {

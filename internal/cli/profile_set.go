@@ -97,7 +97,7 @@ func (d *Deps) runProfileSet(ctx context.Context, opts *profileSetOptions) error
 	if keepEndpoints && p.OAuth != nil && !p.OAuth.ExplicitEndpoints {
 		p.OAuth.Endpoints, p.OAuth.DiscoveredAt = old.OAuth.Endpoints, old.OAuth.DiscoveredAt
 	}
-	item := tokens.ImportItem{Profile: p, ClientSecret: secret, SecretRequired: p.OAuth != nil && p.OAuth.Flow == tokens.FlowClientCredentials}
+	item := tokens.ImportItem{Profile: p, ClientSecret: secret, SecretRequired: p.OAuth != nil && p.OAuth.Flow == record.FlowClientCredentials}
 	outcomes, err := svc.ImportProfiles(ctx, []tokens.ImportItem{item}, true)
 	var missing *tokens.MissingSecretError
 	switch {

@@ -39,16 +39,19 @@ func TestNewCmdProfileSet(t *testing.T) {
 }
 
 func TestSetSpecAppliesOnlyGivenFlags(t *testing.T) {
-	stored := tokens.Profile{Name: "api", Type: record.OAuth, Description: "old", Env: []string{"API_TOKEN"},
-		OAuth: &tokens.OAuthConfig{Issuer: "https://id.example.com", ClientID: "tok", Scopes: []string{"openid"}, Flow: tokens.FlowDevice,
-			RefreshMargin: record.Duration(2 * time.Minute), RedirectPort: 8400, AuthParams: map[string]string{"prompt": "login"}}}
+	stored := tokens.Profile{
+		Profile:     record.Profile{Name: "api", Type: record.OAuth, Env: []string{"API_TOKEN"}},
+		Description: "old",
+		OAuth: &tokens.OAuthConfig{
+			OAuthSettings: record.OAuthSettings{Flow: record.FlowDevice, RefreshMargin: record.Duration(2 * time.Minute)},
+			Issuer:        "https://id.example.com", ClientID: "tok", Scopes: []string{"openid"}, RedirectPort: 8400, AuthParams: map[string]string{"prompt": "login"}}}
 	d, _, _, _, _ := testDeps(t, nil)
 	for _, tc := range []struct {
 		args  []string
 		check func(s tokens.ProfileSpec) bool
 	}{
 		{[]string{"--description", "new"}, func(s tokens.ProfileSpec) bool {
-			return s.Description == "new" && s.ClientID == "tok" && s.Flow == tokens.FlowDevice && s.RedirectPort == 8400 &&
+			return s.Description == "new" && s.ClientID == "tok" && s.Flow == record.FlowDevice && s.RedirectPort == 8400 &&
 				s.RefreshMargin == 2*time.Minute && slices.Equal(s.Env, []string{"API_TOKEN"}) && s.AuthParams["prompt"] == "login" && len(s.AuthParams) == 1
 		}},
 		{[]string{"--redirect-port", "0"}, func(s tokens.ProfileSpec) bool { return s.RedirectPort == 0 && s.Description == "old" }},

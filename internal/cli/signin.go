@@ -72,7 +72,7 @@ func (d *Deps) loginUI(name string, noBrowser bool) oauth.UI {
 // loginOptions are the options of an interactive login by a person. Over
 // SSH a browser login takes the pasted address (as with --remote): the
 // browser that would open here is not the person's.
-func (d *Deps) loginOptions(name string, flow tokens.Flow, noBrowser bool) tokens.LoginOptions {
+func (d *Deps) loginOptions(name string, flow record.Flow, noBrowser bool) tokens.LoginOptions {
 	lo := tokens.LoginOptions{
 		UI:     d.loginUI(name, noBrowser),
 		Flow:   flow,

@@ -60,12 +60,13 @@ func addClientCredentials(t *testing.T, d *Deps, srv *authserver.Server, name st
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := tokens.Profile{Name: name, Type: record.OAuth, OAuth: &tokens.OAuthConfig{
-		Issuer:    srv.Issuer(),
-		Endpoints: oauth.Endpoints{Issuer: srv.Issuer(), TokenURL: srv.TokenURL(), RevocationURL: srv.RevocationURL()},
-		ClientID:  "svc",
-		Flow:      tokens.FlowClientCredentials,
-	}}
+	p := tokens.Profile{
+		Profile: record.Profile{Name: name, Type: record.OAuth},
+		OAuth: &tokens.OAuthConfig{
+			OAuthSettings: record.OAuthSettings{Flow: record.FlowClientCredentials},
+			Issuer:        srv.Issuer(),
+			Endpoints:     oauth.Endpoints{Issuer: srv.Issuer(), TokenURL: srv.TokenURL(), RevocationURL: srv.RevocationURL()},
+			ClientID:      "svc"}}
 	if err := svc.AddProfile(t.Context(), p, "s3cret"); err != nil {
 		t.Fatal(err)
 	}
@@ -251,12 +252,13 @@ func TestTokenRunLoginRequired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := tokens.Profile{Name: "web", Type: record.OAuth, OAuth: &tokens.OAuthConfig{
-		Issuer:    srv.Issuer(),
-		Endpoints: oauth.Endpoints{Issuer: srv.Issuer(), AuthURL: srv.AuthURL(), TokenURL: srv.TokenURL()},
-		ClientID:  "cli",
-		Flow:      tokens.FlowBrowser,
-	}}
+	p := tokens.Profile{
+		Profile: record.Profile{Name: "web", Type: record.OAuth},
+		OAuth: &tokens.OAuthConfig{
+			OAuthSettings: record.OAuthSettings{Flow: record.FlowBrowser},
+			Issuer:        srv.Issuer(),
+			Endpoints:     oauth.Endpoints{Issuer: srv.Issuer(), AuthURL: srv.AuthURL(), TokenURL: srv.TokenURL()},
+			ClientID:      "cli"}}
 	if err := svc.AddProfile(t.Context(), p, ""); err != nil {
 		t.Fatal(err)
 	}

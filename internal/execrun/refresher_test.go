@@ -33,13 +33,13 @@ func TestRefresherWithConcurrentCallers(t *testing.T) {
 	clk := newRoundClock(time.Now(), rounds, callers)
 	svc := &tokens.Service{Store: store.NewMemory(), Keys: &keysource.Memory{}, Now: clk.Now}
 	ctx := context.Background()
-	p := tokens.Profile{Name: "ci", Type: record.OAuth, OAuth: &tokens.OAuthConfig{
-		Endpoints:     oauth.Endpoints{TokenURL: srv.TokenURL()},
-		ClientID:      "svc",
-		Scopes:        []string{"profile"},
-		Flow:          tokens.FlowClientCredentials,
-		RefreshMargin: record.Duration(time.Second),
-	}}
+	p := tokens.Profile{
+		Profile: record.Profile{Name: "ci", Type: record.OAuth},
+		OAuth: &tokens.OAuthConfig{
+			OAuthSettings: record.OAuthSettings{Flow: record.FlowClientCredentials, RefreshMargin: record.Duration(time.Second)},
+			Endpoints:     oauth.Endpoints{TokenURL: srv.TokenURL()},
+			ClientID:      "svc",
+			Scopes:        []string{"profile"}}}
 	if err := svc.AddProfile(ctx, p, "svc-secret"); err != nil {
 		t.Fatal(err)
 	}
@@ -223,11 +223,12 @@ func TestRefresherShortLivedTokens(t *testing.T) {
 	clk := &fakeClock{t: time.Now()}
 	svc := &tokens.Service{Store: store.NewMemory(), Keys: &keysource.Memory{}, Now: clk.Now}
 	ctx := context.Background()
-	p := tokens.Profile{Name: "ci", Type: record.OAuth, OAuth: &tokens.OAuthConfig{
-		Endpoints: oauth.Endpoints{TokenURL: srv.TokenURL()},
-		ClientID:  "svc",
-		Flow:      tokens.FlowClientCredentials,
-	}}
+	p := tokens.Profile{
+		Profile: record.Profile{Name: "ci", Type: record.OAuth},
+		OAuth: &tokens.OAuthConfig{
+			OAuthSettings: record.OAuthSettings{Flow: record.FlowClientCredentials},
+			Endpoints:     oauth.Endpoints{TokenURL: srv.TokenURL()},
+			ClientID:      "svc"}}
 	if err := svc.AddProfile(ctx, p, "svc-secret"); err != nil {
 		t.Fatal(err)
 	}

@@ -85,18 +85,19 @@ func newTestHome(t *testing.T) testHome {
 
 	eps := oauth.Endpoints{AuthURL: "https://idp.example.com/authorize", TokenURL: "https://idp.example.com/token"}
 	oauthProfile := func(name string, k8s record.K8sToken, git ...string) tokens.Profile {
-		p := tokens.Profile{Name: name, Type: record.OAuth, Env: []string{"API_TOKEN"}, OAuth: &tokens.OAuthConfig{
-			Endpoints: eps, ExplicitEndpoints: true, ClientID: "client", Scopes: []string{"openid"},
-			RefreshMargin: record.Duration(margin), K8sToken: k8s,
-		}}
+		p := tokens.Profile{
+			Profile: record.Profile{Name: name, Type: record.OAuth, Env: []string{"API_TOKEN"}},
+			OAuth: &tokens.OAuthConfig{
+				OAuthSettings: record.OAuthSettings{RefreshMargin: record.Duration(margin), K8sToken: k8s},
+				Endpoints:     eps, ExplicitEndpoints: true, ClientID: "client", Scopes: []string{"openid"}}}
 		if len(git) > 0 {
 			p.Remotes = &record.Remotes{Git: git}
 		}
 		return p
 	}
-	must(svc.AddProfile(ctx, tokens.Profile{Name: "static", Type: record.Static}, ""))
+	must(svc.AddProfile(ctx, tokens.Profile{Profile: record.Profile{Name: "static", Type: record.Static}}, ""))
 	must(svc.SetStaticToken(ctx, "static", staticTok, time.Time{}))
-	must(svc.AddProfile(ctx, tokens.Profile{Name: "old", Type: record.Static}, ""))
+	must(svc.AddProfile(ctx, tokens.Profile{Profile: record.Profile{Name: "old", Type: record.Static}}, ""))
 	must(svc.SetStaticToken(ctx, "old", "old-token", testNow.Add(-time.Hour)))
 	must(svc.AddProfile(ctx, oauthProfile("api", record.K8sIDToken), ""))
 	must(svc.AddProfile(ctx, oauthProfile("gh", "", "https://git.example.com/org"), ""))

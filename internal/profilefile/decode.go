@@ -220,7 +220,7 @@ func (d *decoder) profileKey(p *Profile, where, key string, line int, v *yaml.No
 		p.Name = d.text(v, where, key)
 	case "type":
 		if s := d.text(v, where, key); s != "" {
-			typ, err := tokens.ParseType(s)
+			typ, err := record.ParseType(s)
 			if err != nil {
 				d.failf(v.Line, "%s%v", where, err)
 			}
@@ -254,7 +254,7 @@ func (d *decoder) profileKey(p *Profile, where, key string, line int, v *yaml.No
 		p.Resources = d.list(v, where, key)
 	case "flow":
 		if s := d.text(v, where, key); s != "" {
-			flow, err := tokens.ParseFlow(s)
+			flow, err := record.ParseFlow(s)
 			if err != nil {
 				d.failf(v.Line, "%s%v", where, err)
 			}

@@ -80,7 +80,7 @@ type Profile struct {
 	Scopes        []string
 	Audience      string
 	Resources     []string
-	Flow          tokens.Flow // "" means auto
+	Flow          record.Flow // "" means auto
 	AuthParams    map[string]string
 	RedirectPort  int
 	RefreshMargin time.Duration // 0 means record.DefaultRefreshMargin
@@ -107,7 +107,7 @@ type Profile struct {
 // NeedsClientSecret reports whether the profile cannot work without a
 // client secret: it says so, or its flow is client credentials.
 func (p *Profile) NeedsClientSecret() bool {
-	return p.ClientSecretRequired || p.Flow == tokens.FlowClientCredentials
+	return p.ClientSecretRequired || p.Flow == record.FlowClientCredentials
 }
 
 // ExplicitEndpoints reports whether the file gives endpoints itself.

@@ -63,14 +63,14 @@ func TestParseFull(t *testing.T) {
 			Name: "api", Type: record.OAuth, Description: "Team API (prod)", Env: []string{"API_TOKEN", "OTHER_TOKEN"},
 			Issuer: "https://id.example.com/realms/team", ClientID: "tok-cli",
 			Scopes: []string{"openid", "offline_access", "api.read"}, Audience: "https://api.example.com",
-			Resources: []string{"https://api.example.com/v1"}, Flow: tokens.FlowBrowser,
+			Resources: []string{"https://api.example.com/v1"}, Flow: record.FlowBrowser,
 			AuthParams:   map[string]string{"prompt": "login", "acr_values": "2"},
 			RedirectPort: 8400, RefreshMargin: 2 * time.Minute, MaxAge: 30 * time.Minute,
 			CAFile: "/etc/team/ca.pem", K8sToken: record.K8sIDToken,
 		},
 		{
 			Name: "ci", Type: record.OAuth, TokenURL: "https://id.example.com/token", RevocationURL: "https://id.example.com/revoke",
-			ClientID: "12345", ClientSecretRequired: true, Flow: tokens.FlowClientCredentials, Scopes: []string{},
+			ClientID: "12345", ClientSecretRequired: true, Flow: record.FlowClientCredentials, Scopes: []string{},
 		},
 		{Name: "gh", Type: record.Static, Env: []string{"GH_TOKEN"}},
 		{
@@ -213,20 +213,25 @@ func TestParseManyProblemsIsBounded(t *testing.T) {
 // configuration, secrets and learned state aside.
 func TestProfileRoundTrip(t *testing.T) {
 	stored := []tokens.Profile{
-		{Name: "gh", Type: record.Static, Description: "GitHub", Env: []string{"GH_TOKEN"},
-			Remotes: &record.Remotes{Git: []string{"https://github.com/org/"}, GitUsername: "x-access-token"}},
-		{Name: "api", Type: record.OAuth, OAuth: &tokens.OAuthConfig{
-			Issuer: "https://id.example.com", ClientID: "tok", Scopes: []string{"openid"}, Flow: tokens.FlowDevice,
-			AuthParams: map[string]string{"prompt": "login"}, RefreshMargin: record.Duration(time.Minute),
-			MaxAge: record.Duration(time.Hour), K8sToken: record.K8sIDToken, Username: "me",
-		}, Remotes: &record.Remotes{Registries: []string{"harbor.example.com:8443"}, RegistryUsername: "robot"}},
-		{Name: "ci", Type: record.OAuth, OAuth: &tokens.OAuthConfig{
-			ExplicitEndpoints: true, ClientID: "svc", ClientSecret: []byte("sealed"), Flow: tokens.FlowClientCredentials,
-			Endpoints: oauth.Endpoints{TokenURL: "https://id.example.com/t", AuthURL: "https://id.example.com/a"},
-			K8sToken:  record.K8sAccessToken, ClientAuth: oauth.ClientAuthPost,
-		}, Shared: &tokens.SharedCacheConfig{URL: "rediss://tok@redis.example.com:6380/0?cluster=true", Namespace: "team-ci",
-			KeyFile: "/run/secrets/tok-key", PasswordFile: "/run/secrets/redis-pw", CAFile: "/etc/redis-ca.pem"}},
-		{Name: "gha", Type: record.Federated, OAuth: &tokens.OAuthConfig{Issuer: "https://sts.example.com", Flow: tokens.FlowAuto, K8sToken: record.K8sAccessToken},
+		{
+			Profile:     record.Profile{Name: "gh", Type: record.Static, Env: []string{"GH_TOKEN"}, Remotes: &record.Remotes{Git: []string{"https://github.com/org/"}, GitUsername: "x-access-token"}},
+			Description: "GitHub"},
+		{
+			Profile: record.Profile{Name: "api", Type: record.OAuth, Remotes: &record.Remotes{Registries: []string{"harbor.example.com:8443"}, RegistryUsername: "robot"}},
+			OAuth: &tokens.OAuthConfig{
+				OAuthSettings: record.OAuthSettings{Flow: record.FlowDevice, RefreshMargin: record.Duration(time.Minute), MaxAge: record.Duration(time.Hour), K8sToken: record.K8sIDToken},
+				Issuer:        "https://id.example.com", ClientID: "tok", Scopes: []string{"openid"},
+				AuthParams: map[string]string{"prompt": "login"}, Username: "me"}},
+		{
+			Profile: record.Profile{Name: "ci", Type: record.OAuth},
+			OAuth: &tokens.OAuthConfig{
+				OAuthSettings:     record.OAuthSettings{Flow: record.FlowClientCredentials, K8sToken: record.K8sAccessToken},
+				ExplicitEndpoints: true, ClientID: "svc", ClientSecret: []byte("sealed"),
+				Endpoints: oauth.Endpoints{TokenURL: "https://id.example.com/t", AuthURL: "https://id.example.com/a"}, ClientAuth: oauth.ClientAuthPost}, Shared: &tokens.SharedCacheConfig{URL: "rediss://tok@redis.example.com:6380/0?cluster=true", Namespace: "team-ci",
+				KeyFile: "/run/secrets/tok-key", PasswordFile: "/run/secrets/redis-pw", CAFile: "/etc/redis-ca.pem"}},
+		{
+			Profile:    record.Profile{Name: "gha", Type: record.Federated},
+			OAuth:      &tokens.OAuthConfig{OAuthSettings: record.OAuthSettings{Flow: record.FlowAuto, K8sToken: record.K8sAccessToken}, Issuer: "https://sts.example.com"},
 			Federation: &tokens.FederationConfig{Grant: tokens.GrantJWTBearer, Source: federation.Source{Command: "cat /run/token"}}},
 	}
 	var exported []Profile
@@ -274,8 +279,7 @@ func TestProfileRoundTrip(t *testing.T) {
 	}
 	// A profile a credential helper's store made is someone's typed
 	// password: its remotes are not shared.
-	helper := FromProfile(tokens.Profile{Name: "h", Type: record.Static,
-		Remotes: &record.Remotes{Git: []string{"https://git.example.com/"}, GitUsername: "me", StoredBy: "git"}})
+	helper := FromProfile(tokens.Profile{Profile: record.Profile{Name: "h", Type: record.Static, Remotes: &record.Remotes{Git: []string{"https://git.example.com/"}, GitUsername: "me", StoredBy: "git"}}})
 	if helper.GitURLs != nil || helper.GitUsername != "" {
 		t.Errorf("a helper-stored profile exported its remotes: %+v", helper)
 	}

@@ -31,7 +31,7 @@ type Preset struct {
 	Endpoints *oauth.Endpoints
 	// Scopes are the default scopes.
 	Scopes []string
-	// Flow is the default login flow (a tokens.Flow value).
+	// Flow is the default login flow (a record.Flow value).
 	Flow string
 	// AuthParams are extra authorization request parameters.
 	AuthParams map[string]string

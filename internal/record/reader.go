@@ -22,36 +22,15 @@ type Keys interface {
 	Get(ctx context.Context, src keysource.Source, keyID string) (seal.Key, error)
 }
 
-// profileView is the part of a stored profile record the read path needs.
-// tokens.Profile is the whole record; TestLookupAgreesWithService (in this
-// package) checks that Lookup and tokens.Service decide alike on records
-// that tokens.Service wrote. Decoding only these fields keeps the hot path
-// short.
-type profileView struct {
-	Name string   `json:"name"`
-	Type Type     `json:"type"`
-	Env  []string `json:"env,omitempty"`
-	// Remotes is read only by FindRemote.
-	Remotes *Remotes `json:"remotes,omitempty"`
-	OAuth   *struct {
-		Flow          string   `json:"flow"`
-		RefreshMargin Duration `json:"refresh_margin"`
-		MaxAge        Duration `json:"max_age"`
-		K8sToken      K8sToken `json:"k8s_token"`
-	} `json:"oauth"`
-}
-
-// flowClientCredentials is tokens.FlowClientCredentials as stored.
-const flowClientCredentials = "client-credentials"
-
-func (p *profileView) policy() Policy {
-	pol := Policy{Type: p.Type}
-	if p.OAuth != nil {
-		pol.ClientCredentials = p.OAuth.Flow == flowClientCredentials
-		pol.RefreshMargin = p.OAuth.RefreshMargin
-		pol.MaxAgeSetting = p.OAuth.MaxAge
-	}
-	return pol
+// stored is a profile record as the read path decodes it: Profile and
+// the OAuth settings, the very types tokens.Profile is made of (it embeds
+// Profile, and its OAuthConfig embeds OAuthSettings), so both binaries
+// read the same fields and derive the policy alike (PolicyOf). Decoding
+// only these keeps the hot path short. TestLookupAgreesWithService checks
+// that Lookup and tokens.Service decide alike on records tokens wrote.
+type stored struct {
+	Profile
+	OAuth *OAuthSettings `json:"oauth,omitempty"`
 }
 
 // Reader hands out cached tokens. It never writes, refreshes or prompts.
@@ -112,7 +91,7 @@ func (r *Reader) Lookup(ctx context.Context, name string, opts Options) (Result,
 // transaction; resolve returning "" means the default profile.
 func (r *Reader) lookup(ctx context.Context, resolve func(*store.Tx) (string, error), opts Options) (Result, error) {
 	var (
-		view     profileView
+		view     stored
 		state    State
 		meta     store.Meta
 		srcName  string
@@ -143,12 +122,8 @@ func (r *Reader) lookup(ctx context.Context, resolve func(*store.Tx) (string, er
 	if err != nil {
 		return Result{}, err
 	}
-	pol := view.policy()
-	var k8sChoice K8sToken
-	if view.OAuth != nil {
-		k8sChoice = view.OAuth.K8sToken
-	}
-	use := opts.Token(k8sChoice)
+	pol := PolicyOf(view.Type, view.OAuth)
+	use := TokenFor(view.OAuth, opts)
 	now := time.Now
 	if r.Now != nil {
 		now = r.Now
@@ -157,9 +132,7 @@ func (r *Reader) lookup(ctx context.Context, resolve func(*store.Tx) (string, er
 		Status:     Evaluate(pol, &state, use, now()),
 		Credential: Credential{Profile: view.Name, Env: view.Env, Margin: pol.MarginFor(&state, use)},
 	}
-	servable := res.Status == StatusValid ||
-		(res.Status == StatusExpired && opts.AllowExpired && !pol.Renewable())
-	if !servable {
+	if !Servable(pol, res.Status, opts) {
 		return res, nil
 	}
 	src, err := SourceOf(r.KeySource, srcName)

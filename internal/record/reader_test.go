@@ -24,6 +24,7 @@ type fixture struct {
 	svc    *tokens.Service
 	reader *record.Reader
 	sealer *seal.Sealer
+	key    seal.Key
 	now    time.Time
 }
 
@@ -42,7 +43,7 @@ func newFixture(t *testing.T) *fixture {
 		now:    now,
 	}
 	// A static token sets up the data key; its profile is the default.
-	f.add(tokens.Profile{Name: "first", Type: record.Static, Env: []string{"FIRST_TOKEN"}})
+	f.add(tokens.Profile{Profile: record.Profile{Name: "first", Type: record.Static, Env: []string{"FIRST_TOKEN"}}})
 	if err := f.svc.SetStaticToken(context.Background(), "first", "first-token", time.Time{}); err != nil {
 		t.Fatal(err)
 	}
@@ -50,11 +51,11 @@ func newFixture(t *testing.T) *fixture {
 	if err := st.View(func(tx *store.Tx) error { meta = tx.Meta(); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	_, sl, err := record.VerifiedSealer(context.Background(), keys, meta, keysource.File)
+	key, sl, err := record.VerifiedSealer(context.Background(), keys, meta, keysource.File)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.sealer = sl
+	f.sealer, f.key = sl, key
 	return f
 }
 
@@ -92,12 +93,13 @@ func requests(srv *authserver.Server) int {
 	return c.TokenRequests() + c.Authorize + c.Revocation + c.Introspection + c.Discovery + c.JWKS
 }
 
-func oauthProfileAt(eps oauth.Endpoints, name string, flow tokens.Flow, margin, maxAge time.Duration, k8s record.K8sToken) tokens.Profile {
-	return tokens.Profile{Name: name, Type: record.OAuth, Env: []string{"GH_TOKEN", "X_TOKEN"}, OAuth: &tokens.OAuthConfig{
-		Endpoints: eps, ClientID: "c", Scopes: []string{"openid"}, Flow: flow,
-		RefreshMargin: record.Duration(margin), MaxAge: record.Duration(maxAge), K8sToken: k8s,
-		AuthParams: map[string]string{"prompt": "login"}, Resources: []string{"https://api"},
-	}}
+func oauthProfileAt(eps oauth.Endpoints, name string, flow record.Flow, margin, maxAge time.Duration, k8s record.K8sToken) tokens.Profile {
+	return tokens.Profile{
+		Profile: record.Profile{Name: name, Type: record.OAuth, Env: []string{"GH_TOKEN", "X_TOKEN"}},
+		OAuth: &tokens.OAuthConfig{
+			OAuthSettings: record.OAuthSettings{Flow: flow, RefreshMargin: record.Duration(margin), MaxAge: record.Duration(maxAge), K8sToken: k8s},
+			Endpoints:     eps, ClientID: "c", Scopes: []string{"openid"},
+			AuthParams: map[string]string{"prompt": "login"}, Resources: []string{"https://api"}}}
 }
 
 // TestLookupAgreesWithService checks the contract of the read path: for
@@ -117,39 +119,39 @@ func TestLookupAgreesWithService(t *testing.T) {
 	srv := authserver.New(t, authserver.Options{})
 	srv.FailTokenRequests(http.StatusServiceUnavailable)
 	eps := oauth.Endpoints{AuthURL: srv.AuthURL(), TokenURL: srv.TokenURL(), RevocationURL: srv.RevocationURL()}
-	oauthProfile := func(name string, flow tokens.Flow, margin, maxAge time.Duration, k8s record.K8sToken) tokens.Profile {
+	oauthProfile := func(name string, flow record.Flow, margin, maxAge time.Duration, k8s record.K8sToken) tokens.Profile {
 		return oauthProfileAt(eps, name, flow, margin, maxAge, k8s)
 	}
 	hour, min := f.now.Add(time.Hour), f.now.Add(30*time.Second)
 
-	f.add(oauthProfile("valid", tokens.FlowBrowser, 0, 0, ""))
+	f.add(oauthProfile("valid", record.FlowBrowser, 0, 0, ""))
 	f.putState("valid", "a-valid", "r", "", record.State{Gen: 1, TokenType: "Bearer", Expiry: hour})
-	f.add(oauthProfile("stale", tokens.FlowBrowser, 0, 0, ""))
+	f.add(oauthProfile("stale", record.FlowBrowser, 0, 0, ""))
 	f.putState("stale", "a-stale", "r", "", record.State{Gen: 1, Expiry: min})
-	f.add(oauthProfile("short-margin", tokens.FlowBrowser, 10*time.Second, 0, ""))
+	f.add(oauthProfile("short-margin", record.FlowBrowser, 10*time.Second, 0, ""))
 	f.putState("short-margin", "a-short", "r", "", record.State{Gen: 1, Expiry: min})
-	f.add(oauthProfile("old-no-expiry", tokens.FlowDevice, 0, 0, ""))
+	f.add(oauthProfile("old-no-expiry", record.FlowDevice, 0, 0, ""))
 	f.putState("old-no-expiry", "a-old", "r", "", record.State{Gen: 1, Obtained: f.now.Add(-2 * time.Hour)})
-	f.add(oauthProfile("young-no-expiry", tokens.FlowDevice, 0, 3*time.Hour, ""))
+	f.add(oauthProfile("young-no-expiry", record.FlowDevice, 0, 3*time.Hour, ""))
 	f.putState("young-no-expiry", "a-young", "r", "", record.State{Gen: 1, Obtained: f.now.Add(-2 * time.Hour)})
-	f.add(oauthProfile("cc-expired", tokens.FlowClientCredentials, 0, 0, ""))
+	f.add(oauthProfile("cc-expired", record.FlowClientCredentials, 0, 0, ""))
 	f.putState("cc-expired", "a-cc", "", "", record.State{Gen: 1, Expiry: f.now.Add(-time.Minute)})
-	f.add(oauthProfile("no-refresh-in-margin", tokens.FlowBrowser, 0, 0, ""))
+	f.add(oauthProfile("no-refresh-in-margin", record.FlowBrowser, 0, 0, ""))
 	f.putState("no-refresh-in-margin", "a-nr", "", "", record.State{Gen: 1, Expiry: min})
-	f.add(oauthProfile("k8s-id", tokens.FlowBrowser, 0, 0, record.K8sIDToken))
+	f.add(oauthProfile("k8s-id", record.FlowBrowser, 0, 0, record.K8sIDToken))
 	f.putState("k8s-id", "a-k8s", "r", "id-k8s", record.State{Gen: 1, Expiry: hour, IDExpiry: hour.Add(-10 * time.Minute)})
-	f.add(oauthProfile("k8s-id-missing", tokens.FlowBrowser, 0, 0, record.K8sIDToken))
+	f.add(oauthProfile("k8s-id-missing", record.FlowBrowser, 0, 0, record.K8sIDToken))
 	f.putState("k8s-id-missing", "a-k8s2", "", "", record.State{Gen: 1, Expiry: hour})
-	f.add(oauthProfile("never-logged-in", tokens.FlowBrowser, 0, 0, ""))
-	f.add(oauthProfile("dead-grant", tokens.FlowBrowser, 0, 0, ""))
+	f.add(oauthProfile("never-logged-in", record.FlowBrowser, 0, 0, ""))
+	f.add(oauthProfile("dead-grant", record.FlowBrowser, 0, 0, ""))
 	f.putState("dead-grant", "a-dead", "", "", record.State{Gen: 2, Expiry: hour, RefreshRefused: f.now.Add(-time.Minute), RefusalReason: "invalid_grant"})
-	f.add(oauthProfile("short-lived", tokens.FlowBrowser, 0, 0, ""))
+	f.add(oauthProfile("short-lived", record.FlowBrowser, 0, 0, ""))
 	f.putState("short-lived", "a-short-lived", "r", "", record.State{Gen: 1, Obtained: f.now.Add(-5 * time.Second), Expiry: f.now.Add(15 * time.Second)})
-	f.add(tokens.Profile{Name: "static-expired", Type: record.Static})
+	f.add(tokens.Profile{Profile: record.Profile{Name: "static-expired", Type: record.Static}})
 	if err := f.svc.SetStaticToken(ctx, "static-expired", "s-old", f.now.Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	f.add(tokens.Profile{Name: "static-empty", Type: record.Static})
+	f.add(tokens.Profile{Profile: record.Profile{Name: "static-empty", Type: record.Static}})
 
 	for _, tc := range []struct {
 		name  string

@@ -28,10 +28,10 @@ type Match struct {
 // credmatch.ErrAmbiguous means two serve it equally well. Both binaries
 // call it, so they always pick the same profile.
 func FindRemote(tx *store.Tx, q Query) (m Match, ok bool, err error) {
-	views := map[string]profileView{}
+	views := map[string]Profile{}
 	var cands []credmatch.Candidate
 	for _, name := range tx.Names(store.Profiles) {
-		var v profileView
+		var v Profile
 		if err := tx.Get(store.Profiles, name, &v); err != nil {
 			return Match{}, false, err
 		}

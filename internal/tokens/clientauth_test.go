@@ -14,7 +14,7 @@ import (
 // postOnlyEnv is an env with a confidential client registered for
 // client_secret_post only, at a server whose discovery lists Basic too
 // (issue 12: every renewal paid a refused Basic request first).
-func postOnlyEnv(t *testing.T, flow Flow, clientAuth oauth.ClientAuth) (*env, *authserver.Server) {
+func postOnlyEnv(t *testing.T, flow record.Flow, clientAuth oauth.ClientAuth) (*env, *authserver.Server) {
 	t.Helper()
 	ctx := context.Background()
 	srv := authserver.New(t, authserver.Options{AccessTokenTTL: shortTTL})
@@ -25,9 +25,11 @@ func postOnlyEnv(t *testing.T, flow Flow, clientAuth oauth.ClientAuth) (*env, *a
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := Profile{Name: "api", Type: record.OAuth, OAuth: &OAuthConfig{
-		Issuer: srv.Issuer(), Endpoints: eps, ClientID: "conf", Scopes: []string{"openid", "offline_access"}, Flow: flow, ClientAuth: clientAuth,
-	}}
+	p := Profile{
+		Profile: record.Profile{Name: "api", Type: record.OAuth},
+		OAuth: &OAuthConfig{
+			OAuthSettings: record.OAuthSettings{Flow: flow},
+			Issuer:        srv.Issuer(), Endpoints: eps, ClientID: "conf", Scopes: []string{"openid", "offline_access"}, ClientAuth: clientAuth}}
 	if err := e.service().AddProfile(ctx, p, "conf-secret"); err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +39,7 @@ func postOnlyEnv(t *testing.T, flow Flow, clientAuth oauth.ClientAuth) (*env, *a
 func TestClientAuthLearnedOnce(t *testing.T) {
 	ctx := context.Background()
 	t.Run("client credentials", func(t *testing.T) {
-		e, srv := postOnlyEnv(t, FlowClientCredentials, "")
+		e, srv := postOnlyEnv(t, record.FlowClientCredentials, "")
 		if _, err := e.service().Token(ctx, "api", record.Options{}); err != nil {
 			t.Fatal(err)
 		}
@@ -60,9 +62,9 @@ func TestClientAuthLearnedOnce(t *testing.T) {
 		}
 	})
 	t.Run("refresh token", func(t *testing.T) {
-		e, srv := postOnlyEnv(t, FlowBrowser, "")
+		e, srv := postOnlyEnv(t, record.FlowBrowser, "")
 		ui := oauth.UI{Out: io.Discard, OpenBrowser: approveInBackground}
-		if _, err := e.service().Login(ctx, "api", LoginOptions{UI: ui, Flow: FlowBrowser}); err != nil {
+		if _, err := e.service().Login(ctx, "api", LoginOptions{UI: ui, Flow: record.FlowBrowser}); err != nil {
 			t.Fatal(err)
 		}
 		if p, _ := e.service().Profile("api"); p.OAuth.ClientAuthSeen != oauth.ClientAuthPost {
@@ -84,7 +86,7 @@ func TestClientAuthLearnedOnce(t *testing.T) {
 
 func TestClientAuthGiven(t *testing.T) {
 	ctx := context.Background()
-	e, srv := postOnlyEnv(t, FlowClientCredentials, oauth.ClientAuthPost)
+	e, srv := postOnlyEnv(t, record.FlowClientCredentials, oauth.ClientAuthPost)
 	if _, err := e.service().Token(ctx, "api", record.Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +94,7 @@ func TestClientAuthGiven(t *testing.T) {
 		t.Fatalf("with --client-auth post: %d token requests, want 1", n)
 	}
 	// A wrong given method is not second-guessed: one refused request.
-	e2, srv2 := postOnlyEnv(t, FlowClientCredentials, oauth.ClientAuthBasic)
+	e2, srv2 := postOnlyEnv(t, record.FlowClientCredentials, oauth.ClientAuthBasic)
 	if _, err := e2.service().Token(ctx, "api", record.Options{}); oauth.ErrorCode(err) != "invalid_client" {
 		t.Fatalf("with --client-auth basic at a post-only client: err = %v, want invalid_client", err)
 	}

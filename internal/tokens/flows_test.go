@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tok-cli/tok/internal/oauth"
+	"github.com/tok-cli/tok/internal/record"
 )
 
 func TestCheckFlow(t *testing.T) {
@@ -17,17 +18,17 @@ func TestCheckFlow(t *testing.T) {
 	for _, tc := range []struct {
 		name         string
 		e            oauth.Endpoints
-		flow         Flow
+		flow         record.Flow
 		refuse, warn string
 	}{
-		{"device at Hydra (no device endpoint)", hydra, FlowDevice, "it supports --flow browser, client-credentials", ""},
-		{"browser at Hydra", hydra, FlowBrowser, "", ""},
-		{"password at Hydra is not listed", hydra, FlowPassword, "", "does not list the password grant"},
-		{"device at Keycloak", keycloak, FlowDevice, "", ""},
-		{"auto is never refused", oauth.Endpoints{TokenURL: "https://x/token"}, FlowAuto, "", ""},
-		{"browser without an authorization endpoint", oauth.Endpoints{TokenURL: "https://x/token"}, FlowBrowser, "no authorization endpoint", ""},
-		{"unlisted grants are trusted", silent, FlowClientCredentials, "", ""},
-		{"device without endpoint, grants unlisted", silent, FlowDevice, "it supports --flow browser, client-credentials", ""},
+		{"device at Hydra (no device endpoint)", hydra, record.FlowDevice, "it supports --flow browser, client-credentials", ""},
+		{"browser at Hydra", hydra, record.FlowBrowser, "", ""},
+		{"password at Hydra is not listed", hydra, record.FlowPassword, "", "does not list the password grant"},
+		{"device at Keycloak", keycloak, record.FlowDevice, "", ""},
+		{"auto is never refused", oauth.Endpoints{TokenURL: "https://x/token"}, record.FlowAuto, "", ""},
+		{"browser without an authorization endpoint", oauth.Endpoints{TokenURL: "https://x/token"}, record.FlowBrowser, "no authorization endpoint", ""},
+		{"unlisted grants are trusted", silent, record.FlowClientCredentials, "", ""},
+		{"device without endpoint, grants unlisted", silent, record.FlowDevice, "it supports --flow browser, client-credentials", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			warn, err := CheckFlow(tc.e, tc.flow)

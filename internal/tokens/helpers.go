@@ -105,7 +105,7 @@ func (s *Service) StoreHelperSecret(ctx context.Context, h HelperSecret, existin
 		var p Profile
 		switch err := tx.Get(store.Profiles, name, &p); {
 		case errors.Is(err, store.ErrNotFound):
-			p = Profile{Name: name, Type: record.Static, Created: now, Description: "stored by " + h.StoredBy + " (" + h.Host + ")"}
+			p = Profile{Profile: record.Profile{Name: name, Type: record.Static}, Created: now, Description: "stored by " + h.StoredBy + " (" + h.Host + ")"}
 		case err != nil:
 			return err
 		case p.Remotes == nil || p.Remotes.StoredBy != h.StoredBy:

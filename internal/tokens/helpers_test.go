@@ -57,7 +57,7 @@ func TestStoreHelperSecret(t *testing.T) {
 	}
 
 	// A host an OAuth profile serves: store changes nothing.
-	if err := svc.AddProfile(ctx, Profile{Name: "forge", Type: record.OAuth, OAuth: &OAuthConfig{ClientID: "c"}, Remotes: &record.Remotes{Git: []string{"https://forge.example.com/"}}}, ""); err != nil {
+	if err := svc.AddProfile(ctx, Profile{Profile: record.Profile{Name: "forge", Type: record.OAuth, Remotes: &record.Remotes{Git: []string{"https://forge.example.com/"}}}, OAuth: &OAuthConfig{ClientID: "c"}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	forge := HelperSecret{StoredBy: record.StoredByGit, Host: "forge.example.com", GitURL: "https://forge.example.com/", Username: "x", Secret: "typed"}
@@ -94,7 +94,7 @@ func TestRejectStaticAndOAuth(t *testing.T) {
 
 	// An OAuth profile keeps its grant; the rejected access token is
 	// marked expired, so the next Token refreshes.
-	if err := svc.AddProfile(ctx, Profile{Name: "forge", Type: record.OAuth, OAuth: &OAuthConfig{ClientID: "c"}}, ""); err != nil {
+	if err := svc.AddProfile(ctx, Profile{Profile: record.Profile{Name: "forge", Type: record.OAuth}, OAuth: &OAuthConfig{ClientID: "c"}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	sl, err := svc.writeSealer(ctx)

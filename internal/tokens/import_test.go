@@ -11,7 +11,7 @@ import (
 )
 
 func oauthProfile(name, issuer, clientID string, scopes ...string) Profile {
-	return Profile{Name: name, Type: record.OAuth, OAuth: &OAuthConfig{Issuer: issuer, ClientID: clientID, Scopes: scopes, Flow: FlowAuto}}
+	return Profile{Profile: record.Profile{Name: name, Type: record.OAuth}, OAuth: &OAuthConfig{OAuthSettings: record.OAuthSettings{Flow: record.FlowAuto}, Issuer: issuer, ClientID: clientID, Scopes: scopes}}
 }
 
 // putState gives a profile token state; its bytes are never unsealed here.
@@ -40,7 +40,7 @@ func TestImportIntoEmptyDatabase(t *testing.T) {
 	ctx := context.Background()
 	s := newEnv(t).service()
 	got, err := s.ImportProfiles(ctx, []ImportItem{
-		{Profile: Profile{Name: "gh", Type: record.Static, Env: []string{"GH_TOKEN"}}},
+		{Profile: Profile{Profile: record.Profile{Name: "gh", Type: record.Static, Env: []string{"GH_TOKEN"}}}},
 		{Profile: oauthProfile("ci", "https://id.example.com", "svc"), ClientSecret: "s3cret", SecretRequired: true},
 	}, false)
 	if err != nil {
@@ -73,7 +73,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	before, _ := s.Profile("api")
 
 	_, err := s.ImportProfiles(ctx, []ImportItem{
-		{Profile: Profile{Name: "new", Type: record.Static}},
+		{Profile: Profile{Profile: record.Profile{Name: "new", Type: record.Static}}},
 		{Profile: oauthProfile("api", "https://other.example.com", "tok")},
 	}, false)
 	var conflict *ImportConflictError
@@ -82,7 +82,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	}
 
 	_, err = s.ImportProfiles(ctx, []ImportItem{
-		{Profile: Profile{Name: "new", Type: record.Static}},
+		{Profile: Profile{Profile: record.Profile{Name: "new", Type: record.Static}}},
 		{Profile: oauthProfile("api", "https://other.example.com", "tok"), SecretRequired: true},
 	}, true)
 	var missing *MissingSecretError
@@ -107,13 +107,13 @@ func TestImportReplaceKeepsOrDropsTokens(t *testing.T) {
 	}{
 		{"same client and scopes, other settings", func() Profile {
 			p := oauthProfile("api", "https://id.example.com", "tok", "openid")
-			p.Description, p.OAuth.Flow, p.OAuth.K8sToken = "changed", FlowDevice, record.K8sIDToken
+			p.Description, p.OAuth.Flow, p.OAuth.K8sToken = "changed", record.FlowDevice, record.K8sIDToken
 			return p
 		}(), true, true},
 		{"other scopes", oauthProfile("api", "https://id.example.com", "tok", "openid", "email"), false, true},
 		{"other client", oauthProfile("api", "https://id.example.com", "other", "openid"), false, false},
 		{"other issuer", oauthProfile("api", "https://evil.example.com", "tok", "openid"), false, false},
-		{"now static", Profile{Name: "api", Type: record.Static}, false, false},
+		{"now static", Profile{Profile: record.Profile{Name: "api", Type: record.Static}}, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

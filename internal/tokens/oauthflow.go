@@ -237,7 +237,7 @@ func (s *Service) renewLocked(ctx context.Context, cur snapshot, use record.K8sT
 	case refreshToken != "":
 		s.log().Debug("refreshing", "profile", name, "token_url", cfg.TokenURL)
 		tok, err = oauth.Refresh(ctx, cfg, refreshToken)
-	case cur.profile.OAuth.Flow == FlowClientCredentials:
+	case cur.profile.OAuth.Flow == record.FlowClientCredentials:
 		s.log().Debug("client credentials grant", "profile", name, "token_url", cfg.TokenURL)
 		tok, err = oauth.ClientCredentials(ctx, cfg)
 	case !cur.state.HasToken():
@@ -536,7 +536,7 @@ func (s *Service) onClock(exp, now time.Time) time.Time {
 type LoginOptions struct {
 	UI oauth.UI
 	// Flow overrides the profile's flow for this login.
-	Flow Flow
+	Flow record.Flow
 	// Wait makes a second login of the same profile wait for the first
 	// (a person is present); otherwise it fails at once.
 	Wait bool
@@ -552,24 +552,24 @@ type LoginOptions struct {
 }
 
 // ChooseFlow resolves the auto flow for a profile.
-func ChooseFlow(p *Profile, requested Flow, remote bool) Flow {
+func ChooseFlow(p *Profile, requested record.Flow, remote bool) record.Flow {
 	f := requested
-	if f == "" || f == FlowAuto {
+	if f == "" || f == record.FlowAuto {
 		f = p.OAuth.Flow
 	}
-	if f != "" && f != FlowAuto {
+	if f != "" && f != record.FlowAuto {
 		return f
 	}
 	e := p.OAuth.Endpoints
 	switch {
 	case e.DeviceAuthURL != "" && (remote || e.AuthURL == ""):
-		return FlowDevice
+		return record.FlowDevice
 	case e.AuthURL != "":
-		return FlowBrowser
+		return record.FlowBrowser
 	case len(p.OAuth.ClientSecret) > 0:
-		return FlowClientCredentials
+		return record.FlowClientCredentials
 	}
-	return FlowBrowser
+	return record.FlowBrowser
 }
 
 // Login runs profile name's login flow and replaces its token state in one
@@ -618,12 +618,12 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (re
 	s.log().Debug("login", "profile", name, "flow", string(flow))
 	var tok oauth.Token
 	switch flow {
-	case FlowBrowser:
+	case record.FlowBrowser:
 		if cfg.AuthURL == "" {
 			return record.Credential{}, fmt.Errorf("profile %q has no authorization endpoint for the browser flow; set --auth-url or use --flow device", name)
 		}
 		tok, err = oauth.LoginBrowser(ctx, cfg, opts.UI)
-	case FlowDevice:
+	case record.FlowDevice:
 		if cfg.DeviceAuthURL == "" {
 			return record.Credential{}, fmt.Errorf("the provider of profile %q offers no device authorization endpoint; set --device-auth-url or use --flow browser", name)
 		}
@@ -634,9 +634,9 @@ func (s *Service) Login(ctx context.Context, name string, opts LoginOptions) (re
 			err = fmt.Errorf("the provider does not allow the device flow for client %q (%w); its administrator must enable the device authorization grant for this client (Keycloak: \"OAuth 2.0 Device Authorization Grant\" in the client's capability config). Meanwhile sign in with: tok login -p %s --flow browser (or add --remote on a machine without a browser)",
 				p.OAuth.ClientID, err, name)
 		}
-	case FlowClientCredentials:
+	case record.FlowClientCredentials:
 		tok, err = oauth.ClientCredentials(ctx, cfg)
-	case FlowPassword:
+	case record.FlowPassword:
 		s.warn(ctx, "warning: the password grant (profile %q) is deprecated by OAuth 2.1 and exposes your password to tok; prefer --flow browser or device", name)
 		user := opts.Username
 		if user == "" {

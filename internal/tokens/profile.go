@@ -10,38 +10,6 @@ import (
 	"github.com/tok-cli/tok/internal/record"
 )
 
-// ParseType validates a profile type.
-func ParseType(s string) (record.Type, error) {
-	switch record.Type(s) {
-	case record.Static, record.OAuth, record.Federated:
-		return record.Type(s), nil
-	}
-	return "", fmt.Errorf("unknown profile type %q; choose static, oauth or federated", s)
-}
-
-// Flow is how an OAuth profile obtains its first token.
-type Flow string
-
-// Login flows.
-const (
-	FlowAuto              Flow = "auto"
-	FlowBrowser           Flow = "browser"
-	FlowDevice            Flow = "device"
-	FlowClientCredentials Flow = "client-credentials"
-	FlowPassword          Flow = "password"
-)
-
-// ParseFlow validates a flow name.
-func ParseFlow(s string) (Flow, error) {
-	switch Flow(s) {
-	case FlowAuto, FlowBrowser, FlowDevice, FlowClientCredentials, FlowPassword:
-		return Flow(s), nil
-	case "":
-		return FlowAuto, nil
-	}
-	return "", fmt.Errorf("unknown flow %q; choose auto, browser, device, client-credentials or password", s)
-}
-
 // ErrInvalidName marks a malformed profile name (a usage error).
 var ErrInvalidName = errors.New("invalid profile name")
 
@@ -71,13 +39,14 @@ func validName(name string) bool {
 	return true
 }
 
-// Profile is a named configuration. Secrets in it are sealed.
+// Profile is a named configuration as stored. Secrets in it are sealed.
+// The fields both binaries read (name, type, env, remotes) are
+// record.Profile's, and OAuthConfig holds record.OAuthSettings, so the
+// read path decodes the same fields under the same names.
 type Profile struct {
-	Name        string      `json:"name"`
-	Type        record.Type `json:"type"`
-	Description string      `json:"description,omitempty"`
-	Env         []string    `json:"env,omitempty"`
-	Created     time.Time   `json:"created"`
+	record.Profile
+	Description string    `json:"description,omitempty"`
+	Created     time.Time `json:"created"`
 	// OAuth is set for OAuth and federated profiles.
 	OAuth *OAuthConfig `json:"oauth,omitempty"`
 	// Federation is set for federated profiles.
@@ -85,13 +54,13 @@ type Profile struct {
 	// Shared, when set, makes the members of a fleet share this
 	// profile's tokens through a shared cache (see shared.go).
 	Shared *SharedCacheConfig `json:"shared_cache,omitempty"`
-	// Remotes are the git remotes and registries the profile answers as
-	// a credential helper.
-	Remotes *record.Remotes `json:"remotes,omitempty"`
 }
 
 // OAuthConfig is an OAuth profile's provider and client configuration.
 type OAuthConfig struct {
+	// OAuthSettings (flow, refresh margin, max age, k8s token) decide the
+	// profile's Policy; the read path decodes them too.
+	record.OAuthSettings
 	Issuer string `json:"issuer,omitempty"`
 	// Endpoints come from discovery (cached here so the hot path never
 	// fetches it) or from explicit flags.
@@ -105,16 +74,10 @@ type OAuthConfig struct {
 	Scopes            []string          `json:"scopes,omitempty"`
 	Audience          string            `json:"audience,omitempty"`
 	Resources         []string          `json:"resources,omitempty"`
-	Flow              Flow              `json:"flow,omitempty"`
 	AuthParams        map[string]string `json:"auth_params,omitempty"`
 	RedirectPort      int               `json:"redirect_port,omitempty"`
-	RefreshMargin     record.Duration   `json:"refresh_margin,omitempty"`
 	CAFile            string            `json:"ca_file,omitempty"`
-	K8sToken          record.K8sToken   `json:"k8s_token,omitempty"`
 	Username          string            `json:"username,omitempty"` // password flow only
-	// MaxAge bounds the life of a token the server gave no expiry for;
-	// zero means DefaultMaxAge.
-	MaxAge record.Duration `json:"max_age,omitempty"`
 	// ClientAuth is how the client authenticates (--client-auth basic,
 	// post or none); empty means tok finds out.
 	ClientAuth oauth.ClientAuth `json:"client_auth,omitempty"`
@@ -130,14 +93,19 @@ type OAuthConfig struct {
 }
 
 // Policy is the part of the profile that decides its token status.
-func (p *Profile) Policy() record.Policy {
-	pol := record.Policy{Type: p.Type}
-	if p.OAuth != nil {
-		pol.ClientCredentials = p.OAuth.Flow == FlowClientCredentials
-		pol.RefreshMargin = p.OAuth.RefreshMargin
-		pol.MaxAgeSetting = p.OAuth.MaxAge
+func (p *Profile) Policy() record.Policy { return record.PolicyOf(p.Type, p.OAuth.settings()) }
+
+// TokenFor is the token opts ask for from this profile (record.TokenFor).
+func (p *Profile) TokenFor(opts record.Options) record.K8sToken {
+	return record.TokenFor(p.OAuth.settings(), opts)
+}
+
+// settings are c's record.OAuthSettings; nil when c is nil.
+func (c *OAuthConfig) settings() *record.OAuthSettings {
+	if c == nil {
+		return nil
 	}
-	return pol
+	return &c.OAuthSettings
 }
 
 // IssuerHost is a short label for lists.

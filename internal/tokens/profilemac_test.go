@@ -57,7 +57,7 @@ func editRecord(t *testing.T, home, name string, edit func(rec map[string]any)) 
 // client secret to the new address.
 func TestTamperedTokenEndpointIsRefused(t *testing.T) {
 	ctx := context.Background()
-	e, srv := postOnlyEnv(t, FlowClientCredentials, oauth.ClientAuthPost)
+	e, srv := postOnlyEnv(t, record.FlowClientCredentials, oauth.ClientAuthPost)
 	var stolen atomic.Int32
 	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		stolen.Add(1)
@@ -84,8 +84,12 @@ func TestTamperedTokenEndpointIsRefused(t *testing.T) {
 		t.Fatalf("rename of a tampered profile: err = %v, want ErrTampered", err)
 	}
 	// Nor can profile set (an import that replaces the record).
-	p := Profile{Name: "api", Type: record.OAuth, OAuth: &OAuthConfig{ClientID: "conf", Flow: FlowClientCredentials,
-		Endpoints: oauth.Endpoints{TokenURL: srv.Issuer() + "/token"}}}
+	p := Profile{
+		Profile: record.Profile{Name: "api", Type: record.OAuth},
+		OAuth: &OAuthConfig{
+			OAuthSettings: record.OAuthSettings{Flow: record.FlowClientCredentials},
+			ClientID:      "conf",
+			Endpoints:     oauth.Endpoints{TokenURL: srv.Issuer() + "/token"}}}
 	if _, err := e.service().ImportProfiles(ctx, []ImportItem{{Profile: p}}, true); !errors.Is(err, store.ErrTampered) {
 		t.Fatalf("profile set on a tampered profile: err = %v, want ErrTampered", err)
 	}
@@ -141,7 +145,7 @@ func TestProfileMACMigration(t *testing.T) {
 	e := newEnv(t)
 	svc := e.service()
 	for _, name := range []string{"a", "b"} {
-		if err := svc.AddProfile(ctx, Profile{Name: name, Type: record.Static, Env: []string{"TOKEN_" + strings.ToUpper(name)}}, ""); err != nil {
+		if err := svc.AddProfile(ctx, Profile{Profile: record.Profile{Name: name, Type: record.Static, Env: []string{"TOKEN_" + strings.ToUpper(name)}}}, ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := svc.SetStaticToken(ctx, name, "secret-"+name, time.Time{}); err != nil {
@@ -207,10 +211,10 @@ func TestProfileMACAcrossWrites(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	svc := e.service()
-	if err := svc.AddProfile(ctx, Profile{Name: "early", Type: record.Static}, ""); err != nil {
+	if err := svc.AddProfile(ctx, Profile{Profile: record.Profile{Name: "early", Type: record.Static}}, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.AddProfile(ctx, Profile{Name: "later", Type: record.Static}, ""); err != nil {
+	if err := svc.AddProfile(ctx, Profile{Profile: record.Profile{Name: "later", Type: record.Static}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.SetStaticToken(ctx, "later", "t-later", time.Time{}); err != nil {
@@ -222,7 +226,7 @@ func TestProfileMACAcrossWrites(t *testing.T) {
 	if err := e.service().RenameProfile(ctx, "early", "renamed"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.service().AddProfile(ctx, Profile{Name: "third", Type: record.Static}, ""); err != nil {
+	if err := e.service().AddProfile(ctx, Profile{Profile: record.Profile{Name: "third", Type: record.Static}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.service().SetStaticToken(ctx, "third", "t-third", time.Time{}); err != nil {
@@ -235,7 +239,9 @@ func TestProfileMACAcrossWrites(t *testing.T) {
 	}
 	// A writer without the key is refused rather than storing a record
 	// tok would later reject.
-	err := store.New(e.home).Update(func(tx *store.Tx) error { return tx.Put(store.Profiles, "x", Profile{Name: "x", Type: record.Static}) })
+	err := store.New(e.home).Update(func(tx *store.Tx) error {
+		return tx.Put(store.Profiles, "x", Profile{Profile: record.Profile{Name: "x", Type: record.Static}})
+	})
 	if !errors.Is(err, store.ErrUnauthenticatedWrite) {
 		t.Fatalf("profile write without the key: err = %v, want ErrUnauthenticatedWrite", err)
 	}

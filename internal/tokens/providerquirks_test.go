@@ -22,15 +22,15 @@ func TestEntraErrorsMadeReadable(t *testing.T) {
 	for _, tc := range []struct {
 		name, body string
 		status     int
-		flow       Flow
+		flow       record.Flow
 		refresh    bool
 		want       []string
 		login      bool
 	}{
 		{"expired refresh token", `{"error":"invalid_grant","error_description":"AADSTS700082: The refresh token has expired due to inactivity. The token was issued on 2026-01-01 and was inactive for 90.00:00:00. Trace ID: 1 Correlation ID: 2"}`,
-			400, FlowBrowser, true, []string{"AADSTS700082", "90 days without use", "tok login -p work"}, true},
+			400, record.FlowBrowser, true, []string{"AADSTS700082", "90 days without use", "tok login -p work"}, true},
 		{"confidential app without secret", `{"error":"invalid_client","error_description":"AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'."}`,
-			401, FlowClientCredentials, false, []string{"AADSTS7000218", "allow public client flows"}, false},
+			401, record.FlowClientCredentials, false, []string{"AADSTS7000218", "allow public client flows"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -41,10 +41,10 @@ func TestEntraErrorsMadeReadable(t *testing.T) {
 			defer fake.Close()
 			e := newEnv(t)
 			svc := e.service()
-			p := Profile{Name: "work", Type: record.OAuth, OAuth: &OAuthConfig{ClientID: "app", Flow: tc.flow, Provider: "entra", ExplicitEndpoints: true}}
+			p := Profile{Profile: record.Profile{Name: "work", Type: record.OAuth}, OAuth: &OAuthConfig{OAuthSettings: record.OAuthSettings{Flow: tc.flow}, ClientID: "app", Provider: "entra", ExplicitEndpoints: true}}
 			p.OAuth.Endpoints.TokenURL = fake.URL + "/token"
 			secret := ""
-			if tc.flow == FlowClientCredentials {
+			if tc.flow == record.FlowClientCredentials {
 				secret = "s"
 			}
 			if err := svc.AddProfile(ctx, p, secret); err != nil {

@@ -56,7 +56,7 @@ func TestRemovedSecretsAreNotRecoverable(t *testing.T) {
 	t.Run("profile rm and a replaced static token", func(t *testing.T) {
 		e := newEnv(t)
 		svc := e.service()
-		if err := svc.AddProfile(ctx, Profile{Name: "gh", Type: record.Static}, ""); err != nil {
+		if err := svc.AddProfile(ctx, Profile{Profile: record.Profile{Name: "gh", Type: record.Static}}, ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := svc.SetStaticToken(ctx, "gh", "ghp_first_secret_value", time.Time{}); err != nil {

@@ -431,22 +431,19 @@ func (s *Service) Token(ctx context.Context, name string, opts record.Options) (
 	if err != nil {
 		return record.Credential{}, err
 	}
-	var k8sChoice record.K8sToken
-	if snap.profile.OAuth != nil {
-		k8sChoice = snap.profile.OAuth.K8sToken
-	}
-	use := opts.Token(k8sChoice)
-	status := record.Evaluate(snap.profile.Policy(), &snap.state, use, s.now())
+	use := snap.profile.TokenFor(opts)
+	pol := snap.profile.Policy()
+	status := record.Evaluate(pol, &snap.state, use, s.now())
 	s.log().Debug("token state", "profile", snap.profile.Name, "status", string(status), "expiry", snap.state.ExpiryFor(use))
-	switch status {
-	case record.StatusValid:
+	// What the read path serves, this hands out as it is; everything else
+	// needs the provider, a login or a person.
+	if record.Servable(pol, status, opts) {
 		return s.credential(ctx, snap, use)
+	}
+	switch status {
 	case record.StatusStale, record.StatusExpired:
-		if snap.profile.Type == record.OAuth || snap.profile.Type == record.Federated {
+		if pol.Renewable() {
 			return s.refresh(ctx, snap, use, false)
-		}
-		if opts.AllowExpired {
-			return s.credential(ctx, snap, use)
 		}
 		return record.Credential{}, fmt.Errorf("%w: the token of profile %q expired at %s; store a new one with: tok login -p %s (or pass --allow-expired)",
 			ErrLoginRequired, snap.profile.Name, when.Format(snap.state.Expiry, s.now()), snap.profile.Name)

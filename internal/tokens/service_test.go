@@ -80,7 +80,7 @@ func TestStaticProfile(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	svc := e.service()
-	if err := svc.AddProfile(ctx, Profile{Name: "gh", Type: record.Static, Env: []string{"GH_TOKEN"}}, ""); err != nil {
+	if err := svc.AddProfile(ctx, Profile{Profile: record.Profile{Name: "gh", Type: record.Static, Env: []string{"GH_TOKEN"}}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.Token(ctx, "gh", record.Options{}); !errors.Is(err, ErrLoginRequired) {
@@ -130,7 +130,7 @@ func TestWrongKeyIsReportedAsSuch(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	svc := e.service()
-	if err := svc.AddProfile(ctx, Profile{Name: "a", Type: record.Static}, ""); err != nil {
+	if err := svc.AddProfile(ctx, Profile{Profile: record.Profile{Name: "a", Type: record.Static}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.SetStaticToken(ctx, "a", "secret-a", time.Time{}); err != nil {
@@ -158,14 +158,16 @@ func oauthEnv(t *testing.T, opts authserver.Options) (*env, *authserver.Server) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := Profile{Name: "api", Type: record.OAuth, OAuth: &OAuthConfig{
-		Issuer: srv.Issuer(), Endpoints: eps, ClientID: "tok-cli", Scopes: []string{"openid", "offline_access"},
-	}}
+	p := Profile{
+		Profile: record.Profile{Name: "api", Type: record.OAuth},
+		OAuth: &OAuthConfig{
+			Issuer: srv.Issuer(), Endpoints: eps, ClientID: "tok-cli", Scopes: []string{"openid", "offline_access"},
+		}}
 	if err := svc.AddProfile(ctx, p, ""); err != nil {
 		t.Fatal(err)
 	}
 	ui := oauth.UI{Out: io.Discard, OpenBrowser: approveInBackground}
-	if _, err := svc.Login(ctx, "api", LoginOptions{UI: ui, Flow: FlowBrowser}); err != nil {
+	if _, err := svc.Login(ctx, "api", LoginOptions{UI: ui, Flow: record.FlowBrowser}); err != nil {
 		t.Fatal(err)
 	}
 	return e, srv
@@ -296,7 +298,7 @@ func TestRevokedRefreshTokenNeedsLogin(t *testing.T) {
 	if string(after.Access) != string(st.Access) || !after.Expiry.Equal(st.Expiry) {
 		t.Fatal("recording the refusal lost the access token or its expiry")
 	}
-	if record.Evaluate((&Profile{Type: record.OAuth, OAuth: &OAuthConfig{}}).Policy(), &after, record.K8sAccessToken, e2.clock.Now()) != record.StatusLoginRequired {
+	if record.Evaluate((&Profile{Profile: record.Profile{Type: record.OAuth}, OAuth: &OAuthConfig{}}).Policy(), &after, record.K8sAccessToken, e2.clock.Now()) != record.StatusLoginRequired {
 		t.Fatal("a dead grant does not evaluate to login required")
 	}
 
@@ -319,7 +321,7 @@ func TestRevokedRefreshTokenNeedsLogin(t *testing.T) {
 	}
 
 	// A login clears it.
-	if _, err := e2.service().Login(ctx, "api", LoginOptions{UI: oauth.UI{Out: io.Discard, OpenBrowser: approveInBackground}, Flow: FlowBrowser}); err != nil {
+	if _, err := e2.service().Login(ctx, "api", LoginOptions{UI: oauth.UI{Out: io.Discard, OpenBrowser: approveInBackground}, Flow: record.FlowBrowser}); err != nil {
 		t.Fatal(err)
 	}
 	if st := readState(t, e2, "api"); !st.RefreshRefused.IsZero() || len(st.Refresh) == 0 {

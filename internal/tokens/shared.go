@@ -417,7 +417,7 @@ func (s *Service) grant(ctx context.Context, cur snapshot, cfg oauth.Config, ref
 	case refreshToken != "":
 		s.log().Debug("refreshing", "profile", p.Name, "token_url", cfg.TokenURL, "shared", true)
 		return oauth.Refresh(ctx, cfg, refreshToken)
-	case p.OAuth.Flow == FlowClientCredentials:
+	case p.OAuth.Flow == record.FlowClientCredentials:
 		s.log().Debug("client credentials grant", "profile", p.Name, "token_url", cfg.TokenURL, "shared", true)
 		return oauth.ClientCredentials(ctx, cfg)
 	}
@@ -469,7 +469,7 @@ func (s *Service) sharedFailed(ctx context.Context, cur snapshot, use record.K8s
 		return record.Credential{}, cause
 	}
 	p := &cur.profile
-	if p.Type == record.OAuth && (len(cur.state.Refresh) > 0 || p.OAuth.Flow != FlowClientCredentials) {
+	if p.Type == record.OAuth && (len(cur.state.Refresh) > 0 || p.OAuth.Flow != record.FlowClientCredentials) {
 		exp := cur.state.ExpiryFor(use)
 		if cur.state.HasToken() && (exp.IsZero() || s.now().Before(exp)) {
 			s.warn(ctx, "warning: the shared cache of profile %q is unreachable (%v); using the current token, valid until %s", p.Name, cause, when.Format(exp, s.now()))

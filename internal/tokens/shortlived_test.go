@@ -32,7 +32,7 @@ func TestShortLivedTokenNotStaleAfterLogin(t *testing.T) {
 	if d := first.Margin - shortTTL/2; d > time.Second || d < -time.Second {
 		t.Errorf("credential margin = %s, want about %s (the default margin capped at half the lifetime)", first.Margin, shortTTL/2)
 	}
-	if st := record.Evaluate((&Profile{Type: record.OAuth, OAuth: &OAuthConfig{}}).Policy(), ptr(readState(t, e, "api")), record.K8sAccessToken, e.clock.Now()); st != record.StatusValid {
+	if st := record.Evaluate((&Profile{Profile: record.Profile{Type: record.OAuth}, OAuth: &OAuthConfig{}}).Policy(), ptr(readState(t, e, "api")), record.K8sAccessToken, e.clock.Now()); st != record.StatusValid {
 		t.Errorf("status right after login = %s, want valid", st)
 	}
 	for i := 0; i < 9; i++ {
@@ -122,7 +122,7 @@ func TestWaiterTakesTokenObtainedWhileWaiting(t *testing.T) {
 	// Another process signs in while they wait (login takes its own lock).
 	srv.ResetCounts()
 	ui := oauth.UI{OpenBrowser: approveInBackground}
-	login, err := e.service().Login(ctx, "api", LoginOptions{UI: ui, Flow: FlowBrowser})
+	login, err := e.service().Login(ctx, "api", LoginOptions{UI: ui, Flow: record.FlowBrowser})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,7 @@ type ProfileSpec struct {
 	Scopes     []string
 	Audience   string
 	Resources  []string
-	Flow       Flow // "" means auto
+	Flow       record.Flow // "" means auto
 	AuthParams map[string]string
 	// RedirectPort 0 takes a free port at each login.
 	RedirectPort  int
@@ -89,7 +89,7 @@ func SpecOf(p Profile) ProfileSpec {
 		s.Scopes = append([]string{}, c.Scopes...)
 		s.Audience = c.Audience
 		s.Resources = slices.Clone(c.Resources)
-		if c.Flow != FlowAuto {
+		if c.Flow != record.FlowAuto {
 			s.Flow = c.Flow
 		}
 		s.AuthParams = maps.Clone(c.AuthParams)
@@ -201,27 +201,23 @@ func BuildProfile(ctx context.Context, s ProfileSpec, discover Discover, now tim
 	if len(problems) > 0 {
 		return Profile{}, nil, problems[0]
 	}
-	p = Profile{Name: s.Name, Type: s.Type, Description: s.Description, Env: slices.Clone(s.Env), Remotes: s.Remotes, Shared: s.Shared}
+	p = Profile{Profile: record.Profile{Name: s.Name, Type: s.Type, Env: slices.Clone(s.Env), Remotes: s.Remotes}, Description: s.Description, Shared: s.Shared}
 	if s.Type == record.Static {
 		return p, nil, nil
 	}
 	federated := s.Type == record.Federated
 	c := &OAuthConfig{
+		OAuthSettings: record.OAuthSettings{Flow: s.Flow, RefreshMargin: record.Duration(s.RefreshMargin), MaxAge: record.Duration(s.MaxAge), K8sToken: s.K8sToken},
 		Issuer:        s.Issuer,
 		ClientID:      s.ClientID,
 		Scopes:        s.Scopes,
 		Audience:      s.Audience,
 		Resources:     s.Resources,
-		Flow:          s.Flow,
 		RedirectPort:  s.RedirectPort,
-		RefreshMargin: record.Duration(s.RefreshMargin),
-		MaxAge:        record.Duration(s.MaxAge),
 		CAFile:        s.CAFile,
 		Username:      s.Username,
-		K8sToken:      s.K8sToken,
 		ClientAuth:    s.ClientAuth,
-		Provider:      s.Provider,
-	}
+		Provider:      s.Provider}
 	if len(s.AuthParams) > 0 {
 		c.AuthParams = maps.Clone(s.AuthParams)
 	}
@@ -251,7 +247,7 @@ func BuildProfile(ctx context.Context, s ProfileSpec, discover Discover, now tim
 			warnings = append(warnings, warning)
 		}
 	}
-	if c.Scopes == nil && c.Issuer != "" && c.Flow != FlowClientCredentials && !federated {
+	if c.Scopes == nil && c.Issuer != "" && c.Flow != record.FlowClientCredentials && !federated {
 		c.Scopes = DefaultScopes(c.Endpoints.ScopesSupported)
 	}
 	if c.K8sToken == "" {
@@ -306,7 +302,7 @@ func (s *ProfileSpec) oauthOnly() []string {
 		{"scopes", s.Scopes != nil},
 		{"audience", s.Audience != ""},
 		{"resources", len(s.Resources) > 0},
-		{"flow", s.Flow != "" && s.Flow != FlowAuto},
+		{"flow", s.Flow != "" && s.Flow != record.FlowAuto},
 		{"auth_params", len(s.AuthParams) > 0},
 		{"redirect_port", s.RedirectPort != 0},
 		{"refresh_margin", s.RefreshMargin != 0 && s.RefreshMargin != record.DefaultRefreshMargin},
@@ -348,7 +344,7 @@ func resolve(s ProfileSpec) (ProfileSpec, []*SpecError) {
 			s.Type = record.Federated
 		}
 	}
-	if _, err := ParseType(string(s.Type)); err != nil {
+	if _, err := record.ParseType(string(s.Type)); err != nil {
 		fail("type", err, "%s", err.Error())
 		return s, problems
 	}
@@ -368,7 +364,7 @@ func resolve(s ProfileSpec) (ProfileSpec, []*SpecError) {
 	if s.ClientID == "" && !federated {
 		fail("client_id", nil, "an oauth profile needs {client_id}")
 	}
-	flow, err := ParseFlow(string(s.Flow))
+	flow, err := record.ParseFlow(string(s.Flow))
 	if err != nil {
 		fail("flow", err, "%s", err.Error())
 	}
@@ -464,8 +460,8 @@ func applyPreset(s *ProfileSpec) *SpecError {
 	if s.Scopes == nil {
 		s.Scopes = append([]string{}, pr.Scopes...) // non-nil: no default scopes on top
 	}
-	if s.Flow == "" || s.Flow == FlowAuto {
-		s.Flow = Flow(pr.Flow)
+	if s.Flow == "" || s.Flow == record.FlowAuto {
+		s.Flow = record.Flow(pr.Flow)
 	}
 	if len(pr.AuthParams) > 0 {
 		params := maps.Clone(s.AuthParams) // the caller's map stays as it is

@@ -67,7 +67,7 @@ func TestBuildProfile(t *testing.T) {
 		{
 			name: "static",
 			spec: ProfileSpec{Name: "gh", Description: "GitHub", Env: []string{"GH_TOKEN"},
-				Flow: FlowAuto, RefreshMargin: record.DefaultRefreshMargin, MaxAge: record.DefaultMaxAge}, // add's flag defaults
+				Flow: record.FlowAuto, RefreshMargin: record.DefaultRefreshMargin, MaxAge: record.DefaultMaxAge}, // add's flag defaults
 			want: func(p Profile) string {
 				if p.Type != record.Static || p.OAuth != nil || p.Description != "GitHub" || !slices.Equal(p.Env, []string{"GH_TOKEN"}) {
 					return "not a plain static profile"
@@ -90,7 +90,7 @@ func TestBuildProfile(t *testing.T) {
 					return "discovered at " + c.DiscoveredAt.String()
 				case !slices.Equal(c.Scopes, []string{"openid", "offline_access"}):
 					return fmt.Sprint("scopes ", c.Scopes)
-				case c.K8sToken != record.K8sIDToken || c.Flow != FlowAuto:
+				case c.K8sToken != record.K8sIDToken || c.Flow != record.FlowAuto:
 					return fmt.Sprint("k8s token ", c.K8sToken, ", flow ", c.Flow)
 				}
 				return ""
@@ -130,10 +130,10 @@ func TestBuildProfile(t *testing.T) {
 		},
 		{
 			name:      "client credentials: no default scopes",
-			spec:      ProfileSpec{Name: "ci", Issuer: specIssuer, ClientID: "svc", Flow: FlowClientCredentials},
+			spec:      ProfileSpec{Name: "ci", Issuer: specIssuer, ClientID: "svc", Flow: record.FlowClientCredentials},
 			discovery: []string{specIssuer + " "},
 			want: func(p Profile) string {
-				if p.OAuth.Scopes != nil || p.OAuth.Flow != FlowClientCredentials || p.OAuth.K8sToken != record.K8sAccessToken {
+				if p.OAuth.Scopes != nil || p.OAuth.Flow != record.FlowClientCredentials || p.OAuth.K8sToken != record.K8sAccessToken {
 					return fmt.Sprint("scopes ", p.OAuth.Scopes, " flow ", p.OAuth.Flow)
 				}
 				return ""
@@ -141,10 +141,10 @@ func TestBuildProfile(t *testing.T) {
 		},
 		{
 			name:      "browser, device and password flows",
-			spec:      ProfileSpec{Name: "pw", Issuer: "https://pw.example.com", ClientID: "tok", Flow: FlowPassword, Username: "me"},
+			spec:      ProfileSpec{Name: "pw", Issuer: "https://pw.example.com", ClientID: "tok", Flow: record.FlowPassword, Username: "me"},
 			discovery: []string{"https://pw.example.com "},
 			want: func(p Profile) string {
-				if p.OAuth.Flow != FlowPassword || p.OAuth.Username != "me" {
+				if p.OAuth.Flow != record.FlowPassword || p.OAuth.Username != "me" {
 					return fmt.Sprint("flow ", p.OAuth.Flow)
 				}
 				return ""
@@ -152,7 +152,7 @@ func TestBuildProfile(t *testing.T) {
 		},
 		{
 			name:      "a flow whose grant discovery does not list is a warning",
-			spec:      ProfileSpec{Name: "api", Issuer: "https://pw.example.com", ClientID: "tok", Flow: FlowDevice},
+			spec:      ProfileSpec{Name: "api", Issuer: "https://pw.example.com", ClientID: "tok", Flow: record.FlowDevice},
 			discovery: []string{"https://pw.example.com "},
 			want:      func(p Profile) string { return "" },
 			warnings:  []string{"warning: the provider's discovery document does not list the urn:ietf:params:oauth:grant-type:device_code grant of --flow device; the login may be refused (it supports --flow browser, password)"},
@@ -160,7 +160,7 @@ func TestBuildProfile(t *testing.T) {
 		{
 			name: "explicit endpoints are not discovered",
 			spec: ProfileSpec{Name: "ci", TokenURL: specIssuer + "/t", RevocationURL: specIssuer + "/r", ClientID: "svc",
-				Flow: FlowClientCredentials, ClientAuth: oauth.ClientAuthPost, AuthParams: map[string]string{"prompt": "login"},
+				Flow: record.FlowClientCredentials, ClientAuth: oauth.ClientAuthPost, AuthParams: map[string]string{"prompt": "login"},
 				RedirectPort: 8400, RefreshMargin: 2 * time.Minute, MaxAge: time.Hour, Audience: "aud", Resources: []string{"https://r.example.com"}},
 			want: func(p Profile) string {
 				c := p.OAuth
@@ -177,7 +177,7 @@ func TestBuildProfile(t *testing.T) {
 		},
 		{
 			name: "no discovery: no endpoints yet, no flow check",
-			spec: ProfileSpec{Name: "api", Issuer: specIssuer, ClientID: "tok", Flow: FlowDevice, NoDiscovery: true},
+			spec: ProfileSpec{Name: "api", Issuer: specIssuer, ClientID: "tok", Flow: record.FlowDevice, NoDiscovery: true},
 			want: func(p Profile) string {
 				if p.OAuth.Endpoints.TokenURL != "" || !p.OAuth.DiscoveredAt.IsZero() || !slices.Equal(p.OAuth.Scopes, []string{"openid", "offline_access"}) {
 					return fmt.Sprintf("%+v", p.OAuth)
@@ -187,7 +187,7 @@ func TestBuildProfile(t *testing.T) {
 		},
 		{
 			name: "federated: inferred from the source, no client ID, access-token, no flow check",
-			spec: ProfileSpec{Name: "gha", Issuer: specIssuer, Flow: FlowDevice,
+			spec: ProfileSpec{Name: "gha", Issuer: specIssuer, Flow: record.FlowDevice,
 				Federation: &FederationConfig{Grant: GrantTokenExchange, Source: federation.Source{GitHubAudience: "sts"}}},
 			discovery: []string{specIssuer + " "},
 			want: func(p Profile) string {
@@ -199,11 +199,11 @@ func TestBuildProfile(t *testing.T) {
 		},
 		{
 			name: "the github preset fills endpoints and flow",
-			spec: ProfileSpec{Name: "gh", Provider: "GitHub", ClientID: "Iv1.x", Flow: FlowAuto},
+			spec: ProfileSpec{Name: "gh", Provider: "GitHub", ClientID: "Iv1.x", Flow: record.FlowAuto},
 			want: func(p Profile) string {
 				c := p.OAuth
 				if p.Type != record.OAuth || c.Provider != "github" || !c.ExplicitEndpoints || c.Endpoints.DeviceAuthURL != "https://github.com/login/device/code" ||
-					c.Flow != FlowDevice || c.Scopes == nil || len(c.Scopes) != 0 {
+					c.Flow != record.FlowDevice || c.Scopes == nil || len(c.Scopes) != 0 {
 					return fmt.Sprintf("%+v", c)
 				}
 				return ""
@@ -215,7 +215,7 @@ func TestBuildProfile(t *testing.T) {
 			discovery: []string{"https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0 "},
 			want: func(p Profile) string {
 				c := p.OAuth
-				if c.Issuer != "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0" || c.Flow != FlowBrowser ||
+				if c.Issuer != "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0" || c.Flow != record.FlowBrowser ||
 					!slices.Equal(c.Scopes, []string{"openid", "profile", "offline_access"}) || c.K8sToken != record.K8sIDToken {
 					return fmt.Sprintf("%+v", c)
 				}
@@ -224,12 +224,12 @@ func TestBuildProfile(t *testing.T) {
 		},
 		{
 			name: "the google preset's parameters do not override given ones",
-			spec: ProfileSpec{Name: "g", Provider: "google", ClientID: "c", Scopes: []string{"openid"}, Flow: FlowDevice,
+			spec: ProfileSpec{Name: "g", Provider: "google", ClientID: "c", Scopes: []string{"openid"}, Flow: record.FlowDevice,
 				AuthParams: map[string]string{"prompt": "select_account"}, NoDiscovery: true},
 			want: func(p Profile) string {
 				c := p.OAuth
 				want := map[string]string{"prompt": "select_account", "access_type": "offline"}
-				if c.Issuer != "https://accounts.google.com" || !reflect.DeepEqual(c.AuthParams, want) || c.Flow != FlowDevice || !slices.Equal(c.Scopes, []string{"openid"}) {
+				if c.Issuer != "https://accounts.google.com" || !reflect.DeepEqual(c.AuthParams, want) || c.Flow != record.FlowDevice || !slices.Equal(c.Scopes, []string{"openid"}) {
 					return fmt.Sprintf("%+v", c)
 				}
 				return ""
@@ -368,7 +368,7 @@ func TestCheckProfileSpecListsEveryProblem(t *testing.T) {
 
 func TestBuildProfileFlowNeedsItsEndpoint(t *testing.T) {
 	d := &fakeDiscovery{endpoints: map[string]oauth.Endpoints{specIssuer: {TokenURL: specIssuer + "/t", AuthURL: specIssuer + "/a"}}}
-	_, _, err := BuildProfile(context.Background(), ProfileSpec{Name: "a", Issuer: specIssuer, ClientID: "c", Flow: FlowDevice}, d.discover, time.Now())
+	_, _, err := BuildProfile(context.Background(), ProfileSpec{Name: "a", Issuer: specIssuer, ClientID: "c", Flow: record.FlowDevice}, d.discover, time.Now())
 	var se *SpecError
 	if !errors.As(err, &se) || se.Field != "flow" || !strings.Contains(err.Error(), "the provider has no device authorization endpoint, so --flow device cannot sign in; it supports --flow browser, client-credentials") {
 		t.Errorf("device flow without a device endpoint: %v", err)
@@ -402,7 +402,7 @@ func TestSpecOfRebuildsTheProfile(t *testing.T) {
 		{Name: "api", Issuer: specIssuer, ClientID: "tok", AuthParams: map[string]string{"prompt": "login"}, RedirectPort: 8400,
 			Shared: &SharedCacheConfig{URL: "redis://h:6379/0", Namespace: "team"}},
 		{Name: "gh2", Provider: "github", ClientID: "Iv1.x"},
-		{Name: "ci", TokenURL: specIssuer + "/t", ClientID: "svc", Flow: FlowClientCredentials, ClientAuth: oauth.ClientAuthBasic, MaxAge: time.Hour},
+		{Name: "ci", TokenURL: specIssuer + "/t", ClientID: "svc", Flow: record.FlowClientCredentials, ClientAuth: oauth.ClientAuthBasic, MaxAge: time.Hour},
 		{Name: "gha", Issuer: specIssuer, Federation: &FederationConfig{Grant: GrantJWTBearer, Source: federation.Source{Command: "cat t"}}},
 	} {
 		first, _, err := BuildProfile(context.Background(), spec, d.discover, now)

@@ -9,9 +9,9 @@ import (
 
 func TestEvaluate(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	static := &Profile{Name: "s", Type: record.Static}
-	oauthP := &Profile{Name: "o", Type: record.OAuth, OAuth: &OAuthConfig{RefreshMargin: record.Duration(time.Minute)}}
-	ccP := &Profile{Name: "c", Type: record.OAuth, OAuth: &OAuthConfig{Flow: FlowClientCredentials}}
+	static := &Profile{Profile: record.Profile{Name: "s", Type: record.Static}}
+	oauthP := &Profile{Profile: record.Profile{Name: "o", Type: record.OAuth}, OAuth: &OAuthConfig{OAuthSettings: record.OAuthSettings{RefreshMargin: record.Duration(time.Minute)}}}
+	ccP := &Profile{Profile: record.Profile{Name: "c", Type: record.OAuth}, OAuth: &OAuthConfig{OAuthSettings: record.OAuthSettings{Flow: record.FlowClientCredentials}}}
 	tok := []byte("sealed")
 	for _, tc := range []struct {
 		name string
@@ -34,7 +34,7 @@ func TestEvaluate(t *testing.T) {
 		{"id token used, its own expiry drives", oauthP, record.State{Access: tok, Refresh: tok, ID: tok, Expiry: now.Add(time.Hour), IDExpiry: now.Add(10 * time.Second)}, record.K8sIDToken, record.StatusStale},
 		{"oauth without expiry, young", oauthP, record.State{Access: tok, Refresh: tok, Obtained: now.Add(-59 * time.Minute)}, "", record.StatusValid},
 		{"oauth without expiry, past max age", oauthP, record.State{Access: tok, Refresh: tok, Obtained: now.Add(-time.Hour)}, "", record.StatusStale},
-		{"oauth without expiry, custom max age", &Profile{Type: record.OAuth, OAuth: &OAuthConfig{MaxAge: record.Duration(5 * time.Minute)}}, record.State{Access: tok, Refresh: tok, Obtained: now.Add(-6 * time.Minute)}, "", record.StatusStale},
+		{"oauth without expiry, custom max age", &Profile{Profile: record.Profile{Type: record.OAuth}, OAuth: &OAuthConfig{OAuthSettings: record.OAuthSettings{MaxAge: record.Duration(5 * time.Minute)}}}, record.State{Access: tok, Refresh: tok, Obtained: now.Add(-6 * time.Minute)}, "", record.StatusStale},
 		{"oauth without expiry or refresh token stays valid", oauthP, record.State{Access: tok, Obtained: now.Add(-48 * time.Hour)}, "", record.StatusValid},
 		{"static without expiry is never aged", static, record.State{Access: tok, Obtained: now.Add(-48 * time.Hour)}, "", record.StatusValid},
 		{"id token wanted but absent", oauthP, record.State{Access: tok, Refresh: tok, Expiry: now.Add(time.Hour)}, record.K8sIDToken, record.StatusExpired},

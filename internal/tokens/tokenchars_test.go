@@ -37,9 +37,11 @@ func TestProviderTokensMustBeHeaderSafe(t *testing.T) {
 			defer srv.Close()
 			ctx := context.Background()
 			e := newEnv(t)
-			p := Profile{Name: "api", Type: record.OAuth, OAuth: &OAuthConfig{
-				Endpoints: oauth.Endpoints{TokenURL: srv.URL}, ExplicitEndpoints: true, ClientID: "ci", Flow: FlowClientCredentials,
-			}}
+			p := Profile{
+				Profile: record.Profile{Name: "api", Type: record.OAuth},
+				OAuth: &OAuthConfig{
+					OAuthSettings: record.OAuthSettings{Flow: record.FlowClientCredentials},
+					Endpoints:     oauth.Endpoints{TokenURL: srv.URL}, ExplicitEndpoints: true, ClientID: "ci"}}
 			if err := e.service().AddProfile(ctx, p, "secret"); err != nil {
 				t.Fatal(err)
 			}
@@ -64,7 +66,7 @@ func TestProviderTokensMustBeHeaderSafe(t *testing.T) {
 func TestStaticTokenRefusesControlCharacters(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	if err := e.service().AddProfile(ctx, Profile{Name: "gh", Type: record.Static}, ""); err != nil {
+	if err := e.service().AddProfile(ctx, Profile{Profile: record.Profile{Name: "gh", Type: record.Static}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	for _, bad := range []string{"a\x00b", "a\r\nX-Injected: 1", "\xff\xfe", "a\x1b[2Jb", strings.Repeat("a", record.MaxTokenSize+1)} {
