@@ -5,6 +5,7 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"github.com/tok-cli/tok/internal/testkit/need"
 	"io"
 	"os"
 	"os/exec"
@@ -334,7 +335,7 @@ func TestGitCredentialLoginOnControllingTerminal(t *testing.T) {
 
 	ptmx, tty, err := pty.Open()
 	if err != nil {
-		needEnvironment(t, fmt.Sprintf("no pseudo-terminal (%v)", err))
+		need.Missing(t, fmt.Sprintf("no pseudo-terminal (%v)", err))
 	}
 	defer ptmx.Close()
 	cmd := exec.Command(gitHelperPath(), "get")

@@ -360,7 +360,7 @@ func RequireKeyring(t testing.TB) {
 	case err == nil, errors.Is(err, keyring.ErrNotFound):
 		return
 	case errors.Is(err, keyring.ErrUnavailable):
-		needEnvironment(t, fmt.Sprintf("no usable Secret Service (%v)", err))
+		need.SecretService(t, fmt.Sprintf("no usable Secret Service (%v)", err))
 	default:
 		t.Fatalf("probing the Secret Service: %v", err)
 	}
@@ -371,11 +371,6 @@ func RequireKeyring(t testing.TB) {
 func RequireCommand(t testing.TB, name string) string {
 	t.Helper()
 	return need.Command(t, name, "run: .ci/setup")
-}
-
-func needEnvironment(t testing.TB, what string) {
-	t.Helper()
-	need.Missing(t, what+"; run the tests inside .ci/with-keyring (.ci/with-keyring go test ./...), which sets up a private D-Bus session with an unlocked gnome-keyring")
 }
 
 // NewSecret returns a recognisable random token, so a test can look for

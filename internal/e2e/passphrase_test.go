@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/tok-cli/tok/internal/testkit/need"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -29,7 +30,7 @@ import (
 func headlessEnv(t *testing.T) Env {
 	t.Helper()
 	if _, err := os.Stat(filepath.Join("/run/user", strconv.Itoa(os.Getuid()), "bus")); err == nil {
-		needEnvironment(t, "this user has a systemd user bus, which tok finds without DBUS_SESSION_BUS_ADDRESS")
+		need.SecretService(t, "this user has a systemd user bus, which tok finds without DBUS_SESSION_BUS_ADDRESS")
 	}
 	return NewEnv(t).Without("DBUS_SESSION_BUS_ADDRESS")
 }

@@ -8,6 +8,7 @@ package e2e
 
 import (
 	"fmt"
+	"github.com/tok-cli/tok/internal/testkit/need"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -61,7 +62,7 @@ func StartTerminal(t testing.TB, env Env, opts TerminalOptions, args ...string) 
 	}
 	ptmx, tty, err := pty.Open()
 	if err != nil {
-		needEnvironment(t, fmt.Sprintf("no pseudo-terminal (%v)", err))
+		need.Missing(t, fmt.Sprintf("no pseudo-terminal (%v)", err))
 	}
 	if err := pty.Setsize(ptmx, &pty.Winsize{Cols: opts.Cols, Rows: opts.Rows}); err != nil {
 		t.Fatalf("could not size the pseudo-terminal: %v", err)

@@ -117,13 +117,6 @@ func runHelper(t *testing.T, name string, env map[string]string, unset ...string
 	return r
 }
 
-// needEnvironment fails the test in CI and skips it elsewhere, for a
-// dependency of the test environment that is missing.
-func needEnvironment(t testing.TB, what string) {
-	t.Helper()
-	need.Missing(t, what+"; run the tests inside .ci/with-keyring (e.g. .ci/with-keyring go test ./...), which sets up a private D-Bus session with an unlocked gnome-keyring")
-}
-
 // requireSecretService returns a Keyring under a service name unique to the
 // test, after checking that a Secret Service answers.
 func requireSecretService(t testing.TB) keyring.Keyring {
@@ -131,7 +124,7 @@ func requireSecretService(t testing.TB) keyring.Keyring {
 	k := keyring.Keyring{Service: "tok-test-" + randomHex(t, 6)}
 	_, err := k.Get("probe")
 	if errors.Is(err, keyring.ErrUnavailable) {
-		needEnvironment(t, fmt.Sprintf("no Secret Service reachable (%v)", err))
+		need.SecretService(t, fmt.Sprintf("no Secret Service reachable (%v)", err))
 	}
 	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
 		t.Fatalf("probing the Secret Service: %v", err)

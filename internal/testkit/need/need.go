@@ -33,3 +33,11 @@ func Command(t testing.TB, name, install string) string {
 	}
 	return path
 }
+
+// SecretService calls Missing for a test that needs the Secret Service
+// (or the D-Bus session it runs on) and lacks it; what says what is
+// wrong. .ci/with-keyring provides one.
+func SecretService(t testing.TB, what string) {
+	t.Helper()
+	Missing(t, what+"; run the tests inside .ci/with-keyring (.ci/with-keyring go test ./...), which sets up a private D-Bus session with an unlocked gnome-keyring")
+}
