@@ -108,7 +108,9 @@ func newTestHome(t *testing.T) testHome {
 	// with the associated data tokens uses (seal.AD(profile, field)).
 	var meta store.Meta
 	must(svc.Store.View(func(tx *store.Tx) error { meta = tx.Meta(); return nil }))
-	_, sl, err := record.VerifiedSealer(ctx, keys, meta, keysource.File)
+	key, err := keys.Get(ctx, keysource.File, meta.KeyID)
+	must(err)
+	sl, err := seal.New(key)
 	must(err)
 	sealed := func(profile, field, value string) []byte {
 		t.Helper()

@@ -18,7 +18,8 @@ import (
 const profileMACLabel = "tok/v1 profile-mac"
 
 // ProfileAuth returns the store.ProfileAuth of data key key; required
-// says the database requires a MAC on every record (ProfilesAuthenticated).
+// says the database requires a MAC on every record (tok-full reads that
+// from the key check it writes).
 func ProfileAuth(key seal.Key, required bool) *store.ProfileAuth {
 	d := hmac.New(sha256.New, key[:])
 	d.Write([]byte(profileMACLabel))

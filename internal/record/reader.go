@@ -140,8 +140,9 @@ func (r *Reader) lookup(ctx context.Context, resolve func(*store.Tx) (string, er
 		return res, err
 	}
 	// No key check here: AES-GCM authenticates the token itself, and on
-	// any failure the caller's full path runs VerifiedSealer to tell a
-	// wrong key from damaged data. That saves the hot path one open.
+	// any failure the caller hands over to tok-full, which opens the key
+	// check to tell a wrong key from damaged data. That saves the hot path
+	// one open.
 	key, err := r.Keys.Get(ctx, src, meta.KeyID)
 	if err != nil {
 		return res, fmt.Errorf("could not get the data key (key source %s): %w", src, err)
@@ -178,46 +179,6 @@ func SourceOf(override, stored string) (keysource.Source, error) {
 		return src, nil
 	}
 	return keysource.Parse(stored)
-}
-
-// KeyCheckPlain is the value sealed into a database's key check. It also
-// says that every profile record carries a MAC (see ProfileAuth): the key
-// check is sealed, so nobody without the data key can turn it back into
-// KeyCheckPlainV1 to make tok accept records without one.
-const KeyCheckPlain = "tok key check v2: profiles authenticated"
-
-// KeyCheckPlainV1 is the key check of a database written before profile
-// records had MACs; tok-full adds them and replaces the key check.
-const KeyCheckPlainV1 = "tok key check"
-
-// ProfilesAuthenticated reports whether the database of meta requires a
-// MAC on every profile record (its key check is KeyCheckPlain).
-func ProfilesAuthenticated(sl *seal.Sealer, meta store.Meta) bool {
-	plain, err := sl.Open(meta.KeyCheck, KeyCheckAD())
-	return err == nil && string(plain) == KeyCheckPlain
-}
-
-// KeyCheckAD is the associated data of the key check.
-func KeyCheckAD() []byte { return seal.AD("", "key-check") }
-
-// VerifiedSealer fetches the data key from src and checks it against the
-// database, so that a wrong key is reported as such rather than as
-// corrupted data.
-func VerifiedSealer(ctx context.Context, keys Keys, meta store.Meta, src keysource.Source) (seal.Key, *seal.Sealer, error) {
-	key, err := keys.Get(ctx, src, meta.KeyID)
-	if err != nil {
-		return seal.Key{}, nil, fmt.Errorf("could not get the data key (key source %s): %w", src, err)
-	}
-	sl, err := seal.New(key)
-	if err != nil {
-		return seal.Key{}, nil, err
-	}
-	if len(meta.KeyCheck) > 0 {
-		if _, err := sl.Open(meta.KeyCheck, KeyCheckAD()); err != nil {
-			return seal.Key{}, nil, fmt.Errorf("the data key from key source %s does not match this database; check TOK_KEY, the key file, or TOK_HOME", src)
-		}
-	}
-	return key, sl, nil
 }
 
 // Unseal opens the chosen token of profile's state.

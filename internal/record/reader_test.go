@@ -51,7 +51,11 @@ func newFixture(t *testing.T) *fixture {
 	if err := st.View(func(tx *store.Tx) error { meta = tx.Meta(); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	key, sl, err := record.VerifiedSealer(context.Background(), keys, meta, keysource.File)
+	key, err := keys.Get(context.Background(), keysource.File, meta.KeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sl, err := seal.New(key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,7 +75,7 @@ func (s *Service) Unlock(ctx context.Context, ttl time.Duration) error {
 	if err != nil {
 		return err
 	}
-	if _, err := sl.Open(meta.KeyCheck, record.KeyCheckAD()); err != nil {
+	if _, err := sl.Open(meta.KeyCheck, keyCheckAD()); err != nil {
 		_ = u.Lock(meta.KeyID)
 		return errors.New("the passphrase opened a key that does not match this database; the database's wrapped key may have been replaced")
 	}

@@ -108,7 +108,7 @@ func setupV1(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 	sl, _ := seal.New(key)
-	check, err := sl.Seal([]byte(record.KeyCheckPlainV1), record.KeyCheckAD())
+	check, err := sl.Seal([]byte(keyCheckTextV1), keyCheckAD())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func keyCheckPlain(t *testing.T, e *env) string {
 	key, _ := seal.ParseKey(e.key)
 	sl, _ := seal.New(key)
 	meta := readMeta(t, e)
-	plain, err := sl.Open(meta.KeyCheck, record.KeyCheckAD())
+	plain, err := sl.Open(meta.KeyCheck, keyCheckAD())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,8 +164,8 @@ func TestProfileMACMigration(t *testing.T) {
 	if err != nil || cred.Token != "secret-a" {
 		t.Fatalf("tok-full on a database without MACs: %q, %v", cred.Token, err)
 	}
-	if got := keyCheckPlain(t, e); got != record.KeyCheckPlain {
-		t.Fatalf("key check after migration = %q, want %q", got, record.KeyCheckPlain)
+	if got := keyCheckPlain(t, e); got != keyCheckText {
+		t.Fatalf("key check after migration = %q, want %q", got, keyCheckText)
 	}
 	for _, name := range []string{"a", "b"} {
 		if res, err := reader.Lookup(ctx, name, record.Options{}); err != nil || !res.Served {

@@ -359,7 +359,7 @@ func (s *Service) createPassphraseKey(ctx context.Context, keyID string) error {
 	if err != nil {
 		return err
 	}
-	check, err := sl.Seal([]byte(record.KeyCheckPlain), record.KeyCheckAD())
+	check, err := sl.Seal([]byte(keyCheckText), keyCheckAD())
 	if err != nil {
 		return err
 	}

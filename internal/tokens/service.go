@@ -231,7 +231,7 @@ func (s *Service) sealerFor(ctx context.Context, snap *snapshot) (*seal.Sealer, 
 		return nil, err
 	}
 	key, _ := s.cachedKey()
-	auth := record.ProfileAuth(key, record.ProfilesAuthenticated(sl, snap.meta))
+	auth := record.ProfileAuth(key, profilesAuthenticated(sl, snap.meta))
 	ok, err := auth.CheckMAC(snap.key, snap.record, snap.mac)
 	if err == nil && snap.profile.Name != snap.key {
 		err = store.TamperedError(snap.key)
@@ -253,16 +253,16 @@ func (s *Service) sealerFor(ctx context.Context, snap *snapshot) (*seal.Sealer, 
 // without a valid MAC is refused, and nobody without the data key can
 // undo that.
 func (s *Service) migrateProfiles(sl *seal.Sealer, key seal.Key) error {
-	check, err := sl.Seal([]byte(record.KeyCheckPlain), record.KeyCheckAD())
+	check, err := sl.Seal([]byte(keyCheckText), keyCheckAD())
 	if err != nil {
 		return err
 	}
 	err = s.Store.Update(func(tx *store.Tx) error {
 		meta := tx.Meta()
-		if record.ProfilesAuthenticated(sl, meta) {
+		if profilesAuthenticated(sl, meta) {
 			return nil // another tok migrated it meanwhile
 		}
-		if _, err := sl.Open(meta.KeyCheck, record.KeyCheckAD()); err != nil {
+		if _, err := sl.Open(meta.KeyCheck, keyCheckAD()); err != nil {
 			return errors.New("the database's data key changed while tok read it; run the command again")
 		}
 		if err := tx.AuthenticateProfiles(record.ProfileAuth(key, true)); err != nil {
@@ -299,7 +299,7 @@ func (s *Service) profileAuth(ctx context.Context) (*store.ProfileAuth, error) {
 		return nil, err
 	}
 	key, _ := s.cachedKey()
-	return record.ProfileAuth(key, record.ProfilesAuthenticated(sl, meta)), nil
+	return record.ProfileAuth(key, profilesAuthenticated(sl, meta)), nil
 }
 
 // updateProfiles runs fn in a write transaction whose profile writes get
@@ -316,7 +316,7 @@ func (s *Service) updateProfiles(ctx context.Context, fn func(*store.Tx) error) 
 // verifiedKey fetches the data key from src and checks it against the
 // database, so a wrong key is reported as such rather than as corruption.
 func (s *Service) verifiedKey(ctx context.Context, meta store.Meta, src keysource.Source) (seal.Key, *seal.Sealer, error) {
-	return record.VerifiedSealer(ctx, s.Keys, meta, src)
+	return verifiedSealer(ctx, s.Keys, meta, src)
 }
 
 func (s *Service) cachedSealer() *seal.Sealer {
@@ -379,7 +379,7 @@ func (s *Service) writeSealer(ctx context.Context) (*seal.Sealer, error) {
 		if err != nil {
 			return nil, err
 		}
-		check, err := sl.Seal([]byte(record.KeyCheckPlain), record.KeyCheckAD())
+		check, err := sl.Seal([]byte(keyCheckText), keyCheckAD())
 		if err != nil {
 			return nil, err
 		}
