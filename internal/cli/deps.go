@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -28,6 +29,8 @@ type Deps struct {
 	getenv      func(string) string
 	now         func() time.Time
 	openBrowser func(url string) error
+	// environ is the environment tok exec's child starts from.
+	environ func() []string
 	// coreLimit is the core-file limit tok had before procguard.Harden,
 	// for tok exec's child.
 	coreLimit procguard.CoreLimit
@@ -67,6 +70,7 @@ func newDeps(ios *iostreams.IOStreams, getenv func(string) string) *Deps {
 		getenv:      getenv,
 		now:         time.Now,
 		openBrowser: opener.Opener{Getenv: getenv}.Open,
+		environ:     os.Environ,
 		lingering:   &sync.WaitGroup{},
 	}
 }

@@ -112,7 +112,7 @@ func (d *Deps) runExec(ctx context.Context, opts *execOptions) error {
 		Stdin:     d.io.In,
 		Stdout:    d.io.Out,
 		Stderr:    d.io.ErrOut,
-		Environ:   os.Environ(),
+		Environ:   d.environ(),
 		Now:       d.now,
 
 		ChildCoreLimit: d.coreLimit,

@@ -1,6 +1,9 @@
+//go:build unix
+
 package cli
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -59,5 +62,17 @@ func TestExecRun(t *testing.T) {
 	// A command that is not there: 127, as in the shell.
 	if err := d.runExec(t.Context(), &execOptions{Profile: "ci", Argv: []string{"/nonexistent/tok-test"}}); exitCode(err) != 127 {
 		t.Errorf("missing command: exit %d (%v), want 127", exitCode(err), err)
+	}
+
+	// The ephemeral profile TOK_ISSUER describes, in memory; the child
+	// never sees tok's client secret.
+	vars := map[string]string{"TOK_ISSUER": srv.Issuer(), "TOK_CLIENT_ID": "svc", "TOK_CLIENT_SECRET": "s3cret"}
+	e, _, _, eout, _ := testDeps(t, vars)
+	e.environ = func() []string {
+		return []string{"PATH=" + os.Getenv("PATH"), "KEEP=kept", "TOK_CLIENT_SECRET=s3cret"}
+	}
+	err = e.runExec(t.Context(), &execOptions{Argv: []string{"sh", "-c", `printf '%s %s %s' "$TOK_EXEC" "$KEEP" "${TOK_CLIENT_SECRET:-unset}"; [ -n "$TOK_TOKEN" ]`}})
+	if err != nil || eout.String() != "ephemeral kept unset" {
+		t.Errorf("ephemeral exec: %v, child printed %q", err, eout)
 	}
 }
