@@ -73,11 +73,7 @@ func (d *Deps) askProfile(ctx context.Context, name string, o *profileOptions) (
 
 // discoverForForm is what the form shows about an issuer.
 func (d *Deps) discoverForForm(ctx context.Context, issuer, caFile string) (tui.Provider, error) {
-	hc, err := oauth.NewHTTPClient(caFile, 15*time.Second)
-	if err != nil {
-		return tui.Provider{}, err
-	}
-	eps, err := oauth.Discover(ctx, hc, issuer)
+	eps, err := tokens.HTTPDiscovery(15*time.Second)(ctx, issuer, caFile)
 	if err != nil {
 		return tui.Provider{}, err
 	}

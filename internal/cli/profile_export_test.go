@@ -3,12 +3,15 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/tokens"
 )
 
 func TestNewCmdProfileExportAndImport(t *testing.T) {
@@ -144,5 +147,55 @@ func TestProfileExportImportRun(t *testing.T) {
 	if err := d2.runProfileImport(ctx, &profileImportOptions{File: "-"}); err == nil ||
 		!strings.Contains(err.Error(), `stdin is not a usable profile file; nothing was imported:`) || !strings.Contains(err.Error(), `line 3: profile "x": an oauth profile needs issuer, or explicit endpoints (token_url and friends)`) {
 		t.Errorf("bad file: %v", err)
+	}
+}
+
+// TestAddAndImportBuildTheSameProfile guards the one profile builder:
+// tok profile add (flags) on one machine and tok profile import (a
+// profile file) on another must store the same profile for every kind.
+func TestAddAndImportBuildTheSameProfile(t *testing.T) {
+	srv := authserver.New(t, authserver.Options{})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	for _, argv := range [][]string{
+		{"gh", "--type", "static", "--env", "GH_TOKEN", "--git-url", "https://github.com/org/", "--git-username", "x-access-token"},
+		{"api", "--issuer", srv.Issuer(), "--client-id", "cli", "--auth-param", "prompt=login", "--redirect-port", "8400", "--audience", "aud"},
+		{"scoped", "--issuer", srv.Issuer(), "--client-id", "cli", "--scopes", "openid,profile", "--k8s-token", "access-token", "--max-age", "30m"},
+		{"explicit", "--token-url", srv.TokenURL(), "--auth-url", srv.AuthURL(), "--client-id", "cli", "--flow", "browser", "--refresh-margin", "2m"},
+		{"github", "--provider", "github", "--client-id", "Iv1.x"},
+		{"later", "--issuer", "https://id.example.com", "--client-id", "cli", "--no-discovery"},
+		{"gha", "--issuer", srv.Issuer(), "--github-actions-audience", "sts", "--subject-token-type", "id_token", "--shared-cache", "redis://h:6379/0", "--shared-cache-namespace", "team"},
+	} {
+		t.Run(argv[0], func(t *testing.T) {
+			d, _, _, out, _ := testDeps(t, nil)
+			if err := profileAdd(t, d, argv...); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.runProfileExport(&profileExportOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			d2, _, in2, _, _ := testDeps(t, nil)
+			in2.Write(out.Bytes())
+			noDiscovery := argv[0] == "later"
+			if err := d2.runProfileImport(t.Context(), &profileImportOptions{File: "-", NoDiscovery: noDiscovery}); err != nil {
+				t.Fatalf("import of\n%s: %v", out, err)
+			}
+			svc, _ := d.service()
+			svc2, _ := d2.service()
+			added, _ := svc.Profile(argv[0])
+			imported, err := svc2.Profile(argv[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			added.Created, imported.Created = time.Time{}, time.Time{}
+			for _, p := range []*tokens.Profile{&added, &imported} {
+				if p.OAuth != nil {
+					p.OAuth.DiscoveredAt = time.Time{}
+					p.OAuth.Provider = "" // a profile file names no preset, only its settings
+				}
+			}
+			if !reflect.DeepEqual(added, imported) {
+				t.Errorf("added and imported differ:\nadded    %+v %+v\nimported %+v %+v\nfile:\n%s", added, added.OAuth, imported, imported.OAuth, out)
+			}
+		})
 	}
 }
