@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tok-cli/tok/internal/keysource"
 	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/seal"
 	"github.com/tok-cli/tok/internal/store"
@@ -285,121 +284,6 @@ func (s *Service) Settings() (map[string]string, error) {
 		return map[string]string{}, nil
 	}
 	return out, err
-}
-
-// SetKeySource moves the data key to another source and records the
-// choice. The key itself does not change, so no secret is re-sealed.
-func (s *Service) SetKeySource(ctx context.Context, to keysource.Source) error {
-	var meta store.Meta
-	var stored string
-	if err := s.Store.Update(func(tx *store.Tx) error {
-		meta = tx.Meta()
-		stored = tx.Setting(record.SettingKeySource)
-		return nil
-	}); err != nil {
-		return err
-	}
-	from, err := keysource.Parse(stored)
-	if err != nil {
-		return err
-	}
-	if from == to {
-		if stored != "" {
-			return nil
-		}
-		// Choosing the default explicitly is a choice: a first use
-		// without a keyring then fails instead of offering another.
-		return s.Store.Update(func(tx *store.Tx) error {
-			return tx.SetSetting(record.SettingKeySource, string(to))
-		})
-	}
-	if len(meta.KeyCheck) == 0 && to == keysource.Passphrase {
-		return s.createPassphraseKey(ctx, meta.KeyID)
-	}
-	if len(meta.KeyCheck) > 0 {
-		key, _, err := s.verifiedKey(ctx, meta, from)
-		if err != nil {
-			return err
-		}
-		if to == keysource.Env {
-			// Nothing to write; make sure the caller has exported the same key.
-			envKey, err := s.Keys.Get(ctx, keysource.Env, meta.KeyID)
-			if err != nil || envKey != key {
-				return fmt.Errorf("before switching to the env key source, export %s with this database's key (print it with: tok config key export)", keysource.EnvKey)
-			}
-		} else if err := s.Keys.Put(ctx, to, meta.KeyID, key); err != nil {
-			return err
-		}
-	}
-	if err := s.Store.Update(func(tx *store.Tx) error {
-		return tx.SetSetting(record.SettingKeySource, string(to))
-	}); err != nil {
-		return err
-	}
-	if len(meta.KeyCheck) > 0 && from != keysource.Env {
-		if err := s.Keys.Delete(ctx, from, meta.KeyID); err != nil {
-			s.warn(ctx, "warning: could not remove the old copy of the data key from %s: %v", from, err)
-		}
-	}
-	return nil
-}
-
-// createPassphraseKey makes the data key of a database that has none yet
-// and wraps it under a new passphrase now, while the person who chose the
-// passphrase source is there to type it, not at the first login.
-func (s *Service) createPassphraseKey(ctx context.Context, keyID string) error {
-	key, err := seal.NewKey()
-	if err != nil {
-		return err
-	}
-	if err := s.Keys.Put(ctx, keysource.Passphrase, keyID, key); err != nil {
-		return err
-	}
-	sl, err := seal.New(key)
-	if err != nil {
-		return err
-	}
-	check, err := sl.Seal([]byte(keyCheckText), keyCheckAD())
-	if err != nil {
-		return err
-	}
-	return s.Store.Update(func(tx *store.Tx) error {
-		if len(tx.Meta().KeyCheck) > 0 {
-			return errors.New("another tok created the data key meanwhile; run the command again")
-		}
-		if err := tx.AuthenticateProfiles(record.ProfileAuth(key, true)); err != nil {
-			return err
-		}
-		if err := tx.SetKeyCheck(check); err != nil {
-			return err
-		}
-		return tx.SetSetting(record.SettingKeySource, string(keysource.Passphrase))
-	})
-}
-
-// ExportKey returns the database's data key in base64, for moving a
-// database to CI (TOK_KEY). The CLI refuses to print it to a terminal
-// unless asked explicitly.
-func (s *Service) ExportKey(ctx context.Context) (string, error) {
-	var meta store.Meta
-	var src keysource.Source
-	err := s.Store.View(func(tx *store.Tx) error {
-		meta = tx.Meta()
-		var err error
-		src, err = s.keySource(tx.Setting(record.SettingKeySource))
-		return err
-	})
-	if err != nil {
-		return "", err
-	}
-	if len(meta.KeyCheck) == 0 {
-		return "", errors.New("this database has no data key yet; store a token first")
-	}
-	key, _, err := s.verifiedKey(ctx, meta, src)
-	if err != nil {
-		return "", err
-	}
-	return key.String(), nil
 }
 
 // SetStaticToken stores token as profile name's secret, replacing any old
