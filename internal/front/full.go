@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/execrun"
+	"github.com/tok-cli/tok/internal/output"
 	"github.com/tok-cli/tok/internal/record"
 )
 
@@ -92,11 +93,7 @@ func fetchWithFull(d deps, reader *record.Reader, first record.Credential, home 
 		if err != nil {
 			return record.Credential{}, "", err
 		}
-		var out struct {
-			Token     string     `json:"token"`
-			TokenType string     `json:"token_type"`
-			ExpiresAt *time.Time `json:"expires_at"`
-		}
+		var out output.JSONCredential
 		if err := json.Unmarshal(stdout, &out); err != nil || out.Token == "" {
 			return record.Credential{}, "", fmt.Errorf("%s token -o json gave no token", FullName)
 		}

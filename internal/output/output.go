@@ -57,21 +57,9 @@ func Write(w io.Writer, cred record.Credential, format string, now time.Time) er
 		b.WriteString("TOK_PROFILE=" + ShellQuote(cred.Profile) + "\n")
 		_, err = io.WriteString(w, b.String())
 	case JSON:
-		out := struct {
-			Profile   string     `json:"profile"`
-			Token     string     `json:"token"`
-			TokenType string     `json:"token_type"`
-			ExpiresAt *time.Time `json:"expires_at"`
-			ExpiresIn *int64     `json:"expires_in"`
-		}{Profile: cred.Profile, Token: cred.Token, TokenType: HeaderScheme(cred.TokenType)}
-		if !cred.Expiry.IsZero() {
-			exp := cred.Expiry.UTC()
-			in := int64(cred.Expiry.Sub(now).Seconds())
-			out.ExpiresAt, out.ExpiresIn = &exp, &in
-		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		err = enc.Encode(out)
+		err = enc.Encode(NewJSONCredential(cred, now))
 	default:
 		return fmt.Errorf("unknown output format %q; choose one of: %s", format, strings.Join(Formats, ", "))
 	}
@@ -79,6 +67,29 @@ func Write(w io.Writer, cred record.Credential, format string, now time.Time) er
 		return fmt.Errorf("could not write the token: %w", err)
 	}
 	return nil
+}
+
+// JSONCredential is the document `tok token -o json` prints. tok exec's
+// front reads it back from tok-full, so both sides use this one type.
+type JSONCredential struct {
+	Profile   string `json:"profile"`
+	Token     string `json:"token"`
+	TokenType string `json:"token_type"`
+	// ExpiresAt and ExpiresIn (whole seconds from now) are null when the
+	// token's expiry is unknown or it never expires.
+	ExpiresAt *time.Time `json:"expires_at"`
+	ExpiresIn *int64     `json:"expires_in"`
+}
+
+// NewJSONCredential is cred as `tok token -o json` prints it at now.
+func NewJSONCredential(cred record.Credential, now time.Time) JSONCredential {
+	out := JSONCredential{Profile: cred.Profile, Token: cred.Token, TokenType: HeaderScheme(cred.TokenType)}
+	if !cred.Expiry.IsZero() {
+		exp := cred.Expiry.UTC()
+		in := int64(cred.Expiry.Sub(now).Seconds())
+		out.ExpiresAt, out.ExpiresIn = &exp, &in
+	}
+	return out
 }
 
 // WriteExecCredential writes cred as the ExecCredential kubectl asked for
