@@ -129,44 +129,33 @@ func durationText(d time.Duration) string {
 // federated profile without scopes gets an empty, non-nil Scopes, so that
 // an import does not add tok profile add's default scopes.
 func FromProfile(tp tokens.Profile) Profile {
-	p := Profile{Name: tp.Name, Type: tp.Type, Description: tp.Description, Env: nonEmpty(tp.Env)}
+	s := tokens.SpecOf(tp) // what of a stored profile is a setting
+	p := Profile{Name: s.Name, Type: s.Type, Description: s.Description, Env: nonEmpty(s.Env)}
 	if o := tp.OAuth; o != nil {
-		p.Issuer = o.Issuer
-		if o.ExplicitEndpoints {
-			p.AuthURL, p.TokenURL = o.Endpoints.AuthURL, o.Endpoints.TokenURL
-			p.DeviceAuthURL, p.RevocationURL = o.Endpoints.DeviceAuthURL, o.Endpoints.RevocationURL
-		}
-		p.ClientID = o.ClientID
+		p.Issuer = s.Issuer
+		p.AuthURL, p.TokenURL, p.DeviceAuthURL, p.RevocationURL = s.AuthURL, s.TokenURL, s.DeviceAuthURL, s.RevocationURL
+		p.ClientID = s.ClientID
 		p.ClientSecretRequired = len(o.ClientSecret) > 0
-		p.Scopes = append([]string{}, o.Scopes...)
-		p.Audience = o.Audience
-		p.Resources = nonEmpty(o.Resources)
-		p.Flow = o.Flow
-		if len(o.AuthParams) > 0 {
-			p.AuthParams = make(map[string]string, len(o.AuthParams))
-			for k, v := range o.AuthParams {
-				p.AuthParams[k] = v
-			}
+		p.Scopes = s.Scopes
+		p.Audience = s.Audience
+		p.Resources = nonEmpty(s.Resources)
+		p.Flow = s.Flow
+		if len(s.AuthParams) > 0 {
+			p.AuthParams = s.AuthParams
 		}
-		p.RedirectPort = o.RedirectPort
-		p.RefreshMargin = time.Duration(o.RefreshMargin)
-		p.MaxAge = time.Duration(o.MaxAge)
-		p.CAFile = o.CAFile
-		p.K8sToken = o.K8sToken
-		p.Username = o.Username
-		p.ClientAuth = o.ClientAuth
+		p.RedirectPort = s.RedirectPort
+		p.RefreshMargin = s.RefreshMargin
+		p.MaxAge = s.MaxAge
+		p.CAFile = s.CAFile
+		p.K8sToken = s.K8sToken
+		p.Username = s.Username
+		p.ClientAuth = s.ClientAuth
 	}
-	if f := tp.Federation; f != nil {
-		c := *f
-		p.Federation = &c
-	}
-	if c := tp.Shared; c != nil {
-		sc := *c
-		p.SharedCache = &sc
-	}
+	p.Federation = s.Federation
+	p.SharedCache = s.Shared
 	// A profile a helper's store made is personal (a password someone
 	// typed); only the settings a person chose are shared.
-	if r := tp.Remotes; r != nil && r.StoredBy == "" {
+	if r := s.Remotes; r != nil && r.StoredBy == "" {
 		p.GitURLs, p.GitUsername = nonEmpty(r.Git), r.GitUsername
 		p.Registries, p.RegistryUsername = nonEmpty(r.Registries), r.RegistryUsername
 	}

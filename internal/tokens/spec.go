@@ -89,9 +89,7 @@ func SpecOf(p Profile) ProfileSpec {
 		s.Scopes = append([]string{}, c.Scopes...)
 		s.Audience = c.Audience
 		s.Resources = slices.Clone(c.Resources)
-		if c.Flow != record.FlowAuto {
-			s.Flow = c.Flow
-		}
+		s.Flow = c.Flow
 		s.AuthParams = maps.Clone(c.AuthParams)
 		s.RedirectPort = c.RedirectPort
 		s.RefreshMargin = time.Duration(c.RefreshMargin)
