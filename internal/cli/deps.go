@@ -54,8 +54,8 @@ type Deps struct {
 
 // withStreams is a Deps like d that talks to the person on ios (the
 // controlling terminal of a credential helper, whose stdin and stdout
-// belong to git or docker). It shares d's service and lingering work;
-// d itself is not changed.
+// belong to git or docker). It shares d's lingering work and, once
+// built, d's service (callers build it first); d itself is not changed.
 func (d *Deps) withStreams(ios *iostreams.IOStreams) *Deps {
 	c := *d
 	c.io = ios
