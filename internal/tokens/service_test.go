@@ -345,6 +345,14 @@ func TestServerErrorFallsBackToCurrentToken(t *testing.T) {
 	if len(e.warnings) != 1 || !strings.Contains(e.warnings[0], "could not refresh") {
 		t.Fatalf("warnings = %q", e.warnings)
 	}
+	// A call made with WithWarn warns there, not through Service.Warn.
+	var own []string
+	if _, err := e.service().Token(WithWarn(ctx, func(msg string) { own = append(own, msg) }), "api", record.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(own) != 1 || !strings.Contains(own[0], "could not refresh") || len(e.warnings) != 1 {
+		t.Fatalf("WithWarn got %q, Service.Warn %q", own, e.warnings)
+	}
 	e.clock.Advance(time.Minute) // now expired
 	if _, err := e.service().Token(ctx, "api", record.Options{}); err == nil || errors.Is(err, ErrLoginRequired) {
 		t.Fatalf("expired token with failing server: err = %v, want a refresh error", err)
