@@ -93,26 +93,7 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 		},
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			// A person at a terminal gets the picker; everyone else help.
-			if !d.io.CanDraw() {
-				return cmd.Help()
-			}
-			svc, err := d.service()
-			if err != nil {
-				return err
-			}
-			if names, err := svc.ProfileNames(); err == nil && len(names) == 0 {
-				return d.offerFirstProfile(cmd.Context())
-			}
-			name, err := d.chooseProfile(cmd.Context())
-			if err != nil {
-				return err
-			}
-			ps, err := svc.Status(name)
-			if err != nil {
-				return err
-			}
-			return d.writeProfileDetail(ps)
+			return d.runRoot(cmd.Context(), cmd.Help)
 		},
 	}
 	root.SetOut(d.io.Out)
@@ -155,6 +136,31 @@ refreshes access tokens before they expire, so every caller gets a valid token.
 	root.AddCommand(helpTopic("environment", "Environment variables tok reads", environmentHelp()))
 	root.AddCommand(helpTopic("exit-codes", "What tok's exit codes mean", exitCodesHelp))
 	return root
+}
+
+// runRoot is tok without a command. A person at a terminal gets the
+// picker (or, before the first profile, the offer to add one) and then
+// the chosen profile's details; everyone else gets help.
+func (d *Deps) runRoot(ctx context.Context, help func() error) error {
+	if !d.io.CanDraw() {
+		return help()
+	}
+	svc, err := d.service()
+	if err != nil {
+		return err
+	}
+	if names, err := svc.ProfileNames(); err == nil && len(names) == 0 {
+		return d.offerFirstProfile(ctx)
+	}
+	name, err := d.chooseProfile(ctx)
+	if err != nil {
+		return err
+	}
+	ps, err := svc.Status(name)
+	if err != nil {
+		return err
+	}
+	return d.writeProfileDetail(ps)
 }
 
 // addGlobalFlags gives root the flags every command has, parsed into d.
