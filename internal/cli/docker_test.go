@@ -2,7 +2,10 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/tok-cli/tok/internal/oauth"
@@ -60,5 +63,35 @@ func TestDockerCredentialRunOAuth(t *testing.T) {
 	out.Reset()
 	if err := d.runDockerCredential(t.Context(), &dockerCredentialOptions{Action: "list"}); err != nil || out.String() != `{"harbor.example.com":"robot"}`+"\n" {
 		t.Errorf("list: %v %q", err, out)
+	}
+}
+
+// TestDockerCredentialInProcess runs the docker helper through the whole
+// tree: get, store, get, and docker configure.
+func TestDockerCredentialInProcess(t *testing.T) {
+	dir := t.TempDir()
+	d, _, in, out, errOut := testDeps(t, map[string]string{"DOCKER_CONFIG": dir})
+	in.WriteString("reg.example.com")
+	if code := d.run("docker-credential", "get"); code != 1 || out.String() != "credentials not found in native keychain\n" || errOut.Len() != 0 {
+		t.Fatalf("get of an unknown registry: %d stdout %q stderr %q", code, out, errOut)
+	}
+	out.Reset()
+	in.WriteString(`{"ServerURL":"reg.example.com","Username":"u","Secret":"pw"}`)
+	if code := d.run("docker-credential", "store"); code != 0 {
+		t.Fatalf("store: %d %q %s", code, out, errOut)
+	}
+	in.WriteString("https://reg.example.com/v2/\n")
+	if code := d.run("docker-credential", "get"); code != 0 || out.String() != `{"ServerURL":"https://reg.example.com/v2/","Username":"u","Secret":"pw"}`+"\n" {
+		t.Fatalf("get: %d %q %s", code, out, errOut)
+	}
+	if code := d.run("docker", "configure"); code != 0 {
+		t.Fatalf("docker configure: %d %s", code, errOut)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil || !strings.Contains(string(b), `"credsStore": "tok"`) {
+		t.Errorf("config.json after configure: %s %v", b, err)
+	}
+	if code := d.run("docker", "configure", "--registry", "bad host"); code != 2 {
+		t.Errorf("configure with a bad registry: exit %d, want 2", code)
 	}
 }

@@ -45,9 +45,9 @@ func TestSignInMessage(t *testing.T) {
 	}
 }
 
-// progressApp is a Deps whose stderr is a buffer that claims to be a
+// progressDeps is a Deps whose stderr is a buffer that claims to be a
 // terminal (when terminal is set).
-func progressApp(terminal, debug bool) (*Deps, *syncbuf.Buffer) {
+func progressDeps(terminal, debug bool) (*Deps, *syncbuf.Buffer) {
 	ios, _, _, _ := iostreams.Test()
 	errOut := &syncbuf.Buffer{}
 	ios.ErrOut = errOut
@@ -65,7 +65,7 @@ func TestSignInUIOnlyOnATerminal(t *testing.T) {
 		{terminal: false},
 		{terminal: true, debug: true}, // log lines would tear the spinner
 	} {
-		d, _ := progressApp(tc.terminal, tc.debug)
+		d, _ := progressDeps(tc.terminal, tc.debug)
 		if got := d.signInUI() != nil; got != tc.want {
 			t.Errorf("terminal=%v debug=%v: spinner wait set = %v, want %v", tc.terminal, tc.debug, got, tc.want)
 		}
@@ -75,7 +75,7 @@ func TestSignInUIOnlyOnATerminal(t *testing.T) {
 // TestSignInUIRunsTheBlock: the flow's wait runs under a spinner that
 // shows the code, the URL and the time left.
 func TestSignInUIRunsTheBlock(t *testing.T) {
-	d, errOut := progressApp(true, false)
+	d, errOut := progressDeps(true, false)
 	wait := d.signInUI()
 	status := oauth.WaitStatus{Flow: oauth.WaitDevice, URL: "https://idp.example/device", UserCode: "WDJB-MJHT", Expiry: time.Now().Add(5 * time.Minute)}
 	err := wait(t.Context(), status, func(ctx context.Context) error {
@@ -133,7 +133,7 @@ const refreshWarning = `warning: could not refresh profile "ci"`
 // spinner, and a warning the Service gives meanwhile appears after it,
 // whole, instead of inside the spinner's line.
 func TestRefreshProgressHoldsWarnings(t *testing.T) {
-	d, errOut := progressApp(true, false)
+	d, errOut := progressDeps(true, false)
 	svc := warningService(t, d)
 	cred, err := d.withRefreshProgress(t.Context(), "ci", func(ctx context.Context) (record.Credential, error) {
 		if err := awaitText(errOut, `Refreshing the token of profile "ci"`); err != nil {
@@ -159,7 +159,7 @@ func TestRefreshProgressHoldsWarnings(t *testing.T) {
 // without a terminal leave stderr to the Service's own lines.
 func TestRefreshProgressQuietWhenQuickOrPiped(t *testing.T) {
 	for _, terminal := range []bool{true, false} {
-		d, errOut := progressApp(terminal, false)
+		d, errOut := progressDeps(terminal, false)
 		svc := warningService(t, d)
 		_, err := d.withRefreshProgress(t.Context(), "", func(ctx context.Context) (record.Credential, error) {
 			if !terminal {
