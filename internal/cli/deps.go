@@ -34,6 +34,8 @@ type Deps struct {
 	// coreLimit is the core-file limit tok had before procguard.Harden,
 	// for tok exec's child.
 	coreLimit procguard.CoreLimit
+	// progressDelay, when set, replaces refreshProgressDelay (tests).
+	progressDelay time.Duration
 
 	// The global flags (root's persistent flags).
 	homeFlag    string

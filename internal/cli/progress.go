@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -82,7 +83,7 @@ func (d *Deps) withRefreshProgress(ctx context.Context, profile string, fetch fu
 	if profile != "" {
 		what = fmt.Sprintf("profile %q", profile)
 	}
-	opts := tui.WaitOptions{Out: d.io.ErrOut, Terminal: true, Color: d.io.ColorEnabled(), Delay: refreshProgressDelay}
+	opts := tui.WaitOptions{Out: d.io.ErrOut, Terminal: true, Color: d.io.ColorEnabled(), Delay: cmp.Or(d.progressDelay, refreshProgressDelay)}
 	var cred record.Credential
 	err := tui.Wait(ctx, opts, func() string { return "Refreshing the token of " + what }, func(ctx context.Context) error {
 		var err error

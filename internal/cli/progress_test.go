@@ -134,6 +134,7 @@ const refreshWarning = `warning: could not refresh profile "ci"`
 // whole, instead of inside the spinner's line.
 func TestRefreshProgressHoldsWarnings(t *testing.T) {
 	d, errOut := progressDeps(true, false)
+	d.progressDelay = time.Nanosecond // the spinner at once: the refresh is "slow"
 	svc := warningService(t, d)
 	cred, err := d.withRefreshProgress(t.Context(), "ci", func(ctx context.Context) (record.Credential, error) {
 		if err := awaitText(errOut, `Refreshing the token of profile "ci"`); err != nil {
@@ -156,15 +157,17 @@ func TestRefreshProgressHoldsWarnings(t *testing.T) {
 }
 
 // TestRefreshProgressQuietWhenQuickOrPiped: a quick token and any token
-// without a terminal leave stderr to the Service's own lines.
+// without a terminal leave stderr to the Service's own lines. Off a
+// terminal the delay is made a nanosecond, so every fetch is slow enough
+// for a spinner that must still not appear.
 func TestRefreshProgressQuietWhenQuickOrPiped(t *testing.T) {
 	for _, terminal := range []bool{true, false} {
 		d, errOut := progressDeps(terminal, false)
+		if !terminal {
+			d.progressDelay = time.Nanosecond
+		}
 		svc := warningService(t, d)
 		_, err := d.withRefreshProgress(t.Context(), "", func(ctx context.Context) (record.Credential, error) {
-			if !terminal {
-				time.Sleep(refreshProgressDelay + 100*time.Millisecond)
-			}
 			if _, err := svc.Token(ctx, "ci", record.Options{}); err != nil {
 				return record.Credential{}, err
 			}

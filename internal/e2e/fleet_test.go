@@ -6,6 +6,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -18,6 +20,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/tok-cli/tok/internal/seal"
+	"github.com/tok-cli/tok/internal/sharedcache"
 	"github.com/tok-cli/tok/internal/testkit/authserver"
 	"github.com/tok-cli/tok/internal/testkit/fedserver"
 	"github.com/tok-cli/tok/internal/testkit/redisserver"
@@ -115,16 +119,125 @@ func stateKeys(t testing.TB, c redis.UniversalClient) []string {
 	return keys
 }
 
-// waitExpired sleeps until the access token tok stored for profile name
-// has expired. Fleet members share tokens through Redis, whose copy (and
-// its time to live) ageStoredTokens cannot move, so these tests wait.
-func waitExpired(t testing.TB, env Env, name string) {
+// expire moves the fleet's profile "ci" past the expiry of the access
+// token the first home stored (see age), as if its lifetime had passed.
+func (f *fleet) expire(t testing.TB) {
 	t.Helper()
-	st := ReadStoredTokens(t, env, name)
+	st := ReadStoredTokens(t, f.homes[0], "ci")
 	if st.Expiry.IsZero() {
-		t.Fatalf("profile %q has no token expiry to wait for", name)
+		t.Fatal(`profile "ci" has no token expiry to move past`)
 	}
-	time.Sleep(time.Until(st.Expiry.Add(slack)))
+	f.age(t, time.Until(st.Expiry.Add(slack)))
+}
+
+// age moves every instant of profile "ci" d into the past, in both copies
+// a fleet keeps: each home's own state (ageStoredTokens) and, while Redis
+// runs, the shared state there (ageShared). The next tok process on any
+// home then sees tokens that much older, so the tests need not sleep
+// through their lifetime. No tok process may run meanwhile.
+func (f *fleet) age(t testing.TB, d time.Duration) {
+	t.Helper()
+	for _, env := range f.homes {
+		ageStoredTokens(t, env, "ci", d)
+	}
+	if f.redis.Running() {
+		f.ageShared(t, d)
+	}
+}
+
+// ageShared ages the state in the fleet's Redis by d, as tok's members
+// would find it d later: each namespace's value is opened with the shared
+// key, every instant in it moved d into the past, sealed again and
+// written back with compare-and-swap (tok's own sharedcache client), and
+// the key's time to live shortened by d; a key whose time to live runs
+// out is deleted, as Redis would have dropped it. The value's associated
+// data is tokens' ("shared/<namespace>", "state"): if tok changes it, the
+// value no longer opens here and the test fails instead of waiting.
+func (f *fleet) ageShared(t testing.TB, d time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := sharedcache.Open(sharedcache.Config{URL: f.redis.URL, Password: f.redis.Password, CAFile: f.redis.CAFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	key, err := seal.ParseKey(f.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sl, err := seal.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := f.redisClient(t)
+	for _, k := range stateKeys(t, rc) {
+		ns := strings.TrimSuffix(strings.TrimPrefix(k, "tok:{"), "}:state")
+		gen, value, check, err := c.Get(ctx, ns)
+		if err != nil || gen == 0 {
+			t.Fatalf("reading the shared state %s: gen %d, %v", k, gen, err)
+		}
+		ttl, err := rc.PTTL(ctx, k).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ttl > 0 && ttl <= d {
+			if err := c.Delete(ctx, ns); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		ad := seal.AD("shared/"+ns, "state")
+		plain, err := sl.Open(value, ad)
+		if err != nil {
+			t.Fatalf("opening the shared state %s: %v", k, err)
+		}
+		aged, err := ageInstants(plain, d)
+		if err != nil {
+			t.Fatalf("the shared state %s: %v", k, err)
+		}
+		if value, err = sl.Seal(aged, ad); err != nil {
+			t.Fatal(err)
+		}
+		// CompareAndSwap sets a time to live of at least a second; the
+		// exact one follows.
+		if ok, err := c.CompareAndSwap(ctx, ns, gen, value, check, max(ttl-d, time.Second)); err != nil || !ok {
+			t.Fatalf("writing back the shared state %s: swapped %v, %v", k, ok, err)
+		}
+		if ttl > 0 {
+			err = rc.PExpire(ctx, k, ttl-d).Err()
+		} else {
+			err = rc.Persist(ctx, k).Err()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// ageInstants moves every non-zero instant among the top-level fields of
+// the JSON object state d into the past.
+func ageInstants(state []byte, d time.Duration) ([]byte, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(state, &fields); err != nil {
+		return nil, err
+	}
+	moved := 0
+	for name, raw := range fields {
+		var at time.Time
+		if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &at) != nil || at.IsZero() {
+			continue
+		}
+		b, err := json.Marshal(at.Add(-d))
+		if err != nil {
+			return nil, err
+		}
+		fields[name] = b
+		moved++
+	}
+	if moved == 0 {
+		return nil, errors.New("it holds no instant to age")
+	}
+	return json.Marshal(fields)
 }
 
 // TestFleetStorm: 10 homes × 10 processes ask at once for a token that
@@ -133,8 +246,7 @@ func waitExpired(t testing.TB, env Env, name string) {
 func TestFleetStorm(t *testing.T) {
 	t.Parallel()
 	const homes, procs = 10, 10
-	// A token lives longer than the storm, so one request is the right count.
-	f := newFleet(t, fleetOptions{homes: homes, ttl: 4 * time.Second, margin: 200 * time.Millisecond})
+	f := newFleet(t, fleetOptions{homes: homes, ttl: time.Hour, margin: 200 * time.Millisecond})
 	// Every home gets the first token: one request, the rest share it.
 	first := tokenOK(t, f.homes[0], "ci")
 	for _, env := range f.homes[1:] {
@@ -145,7 +257,7 @@ func TestFleetStorm(t *testing.T) {
 	if c := f.srv.Counts().ClientCredentials; c != 1 {
 		t.Fatalf("%d homes getting their first token made %d token requests, want 1", homes, c)
 	}
-	waitExpired(t, f.homes[0], "ci")
+	f.expire(t) // in every home and in Redis
 	f.srv.ResetCounts()
 
 	// The machine's cost of starting as many processes at once, measured
@@ -524,21 +636,28 @@ func soak(t *testing.T, f *fleet, calls int, d time.Duration) soakResult {
 	return res
 }
 
-// The soak tests' tokens live 2.5 s at the provider (expires_in 2) and are
-// due half a second before expiry: about 1.5 s each.
+// The soak's tokens live 2.5 s at the provider (expires_in 2) and are due
+// half a second before expiry: about 1.5 s each.
 const (
 	soakTTL    = 2500 * time.Millisecond
 	soakMargin = 500 * time.Millisecond
 	soakLife   = 1500 * time.Millisecond
 )
 
-// TestFleetSoak: 10 homes × 200 calls over ten token lifetimes make one
-// token request per lifetime (±1) and no call fails.
+// TestFleetSoak: 10 homes × 80 calls over four token lifetimes make one
+// token request per lifetime (±1) and no call fails. This is the fleet
+// test that runs on real time on purpose: calls arrive while tokens
+// really expire at the provider and other members are mid-refresh, which
+// ageing (the other fleet tests) cannot show. Four lifetimes give three
+// refreshes under load with the same call rate as before (it ran ten, 15 s);
+// what more lifetimes would repeat, the rounds of
+// TestFleetRotatingRefreshTokens and TestFleetRedisStoppedAndBack count
+// exactly.
 func TestFleetSoak(t *testing.T) {
 	t.Parallel()
-	const homes, calls = 10, 200
+	const homes, calls, lifetimes = 10, 80, 4
 	f := newFleet(t, fleetOptions{homes: homes, ttl: soakTTL, margin: soakMargin})
-	res := soak(t, f, calls, 10*soakLife)
+	res := soak(t, f, calls, lifetimes*soakLife)
 	requests := f.srv.Counts().ClientCredentials
 	t.Logf("soak: %d calls, %d failures, %d token requests over %d lifetimes", res.calls, res.failures, requests, res.lifetimes())
 	if len(res.warnings) > 0 {
@@ -547,48 +666,104 @@ func TestFleetSoak(t *testing.T) {
 	if res.failures != 0 {
 		t.Errorf("%d of %d calls failed; first: %s", res.failures, res.calls, res.failure)
 	}
-	if res.lifetimes() < 7 {
-		t.Errorf("the run spanned only %d token lifetimes; it should span about 10", res.lifetimes())
+	if res.lifetimes() < lifetimes-1 {
+		t.Errorf("the run spanned only %d token lifetimes; it should span about %d", res.lifetimes(), lifetimes)
 	}
 	if d := requests - res.lifetimes(); d < -1 || d > 1 {
 		t.Errorf("%d token requests over %d token lifetimes, want one per lifetime ± 1", requests, res.lifetimes())
 	}
 }
 
-// TestFleetSoakRedisStopped: the same with Redis stopped for part of the
-// run: calls keep working, requests rise (each home fetches its own), and
-// once Redis is back the fleet shares again.
-func TestFleetSoakRedisStopped(t *testing.T) {
+// round runs procs `tok token -p ci` on every home at once; all must
+// succeed. It returns the distinct tokens they printed and what they
+// wrote to stderr.
+func (f *fleet) round(t *testing.T, procs int) (tokens map[string]bool, stderr []string) {
+	t.Helper()
+	var ps []*Process
+	for _, env := range f.homes {
+		for range procs {
+			ps = append(ps, Start(t, env, "", "token", "-p", "ci"))
+		}
+	}
+	tokens = map[string]bool{}
+	for _, p := range ps {
+		r := p.Wait(t)
+		WantCode(t, r, 0)
+		tokens[SingleLine(t, "tok token", r.Stdout)] = true
+		if r.Stderr != "" {
+			stderr = append(stderr, r.Stderr)
+		}
+	}
+	return tokens, stderr
+}
+
+// sharedRound is a round in which the fleet shares: every process must
+// print the same token, which it returns, and nothing on stderr.
+func (f *fleet) sharedRound(t *testing.T, procs int) string {
+	t.Helper()
+	tokens, stderr := f.round(t, procs)
+	if len(tokens) != 1 {
+		t.Errorf("%d homes × %d processes printed %d different tokens, want one", len(f.homes), procs, len(tokens))
+	}
+	if len(stderr) > 0 {
+		t.Errorf("%d calls wrote to stderr, first: %s", len(stderr), stderr[0])
+	}
+	for tok := range tokens {
+		return tok
+	}
+	return ""
+}
+
+// TestFleetRedisStoppedAndBack: with Redis stopped, every call keeps
+// working, each home fetching its own token (with one warning); once Redis
+// is back the fleet shares again. Each round expires the token everywhere
+// (fleet.age) and has every home ask at once, so the token requests are
+// counted exactly: one per round while shared, one per home while Redis
+// is stopped.
+func TestFleetRedisStoppedAndBack(t *testing.T) {
 	t.Parallel()
-	const homes = 10
-	f := newFleet(t, fleetOptions{homes: homes, ttl: soakTTL, margin: soakMargin})
+	const homes, rounds = 10, 2
+	f := newFleet(t, fleetOptions{homes: homes, ttl: time.Hour, margin: time.Minute})
 	for _, env := range f.homes {
 		env["TOK_SHARED_CACHE_TIMEOUT"] = "300ms"
 	}
-	phase := func(name string, calls, lives int) (soakResult, int) {
-		before := f.srv.Counts().ClientCredentials
-		res := soak(t, f, calls, time.Duration(lives)*soakLife)
-		requests := f.srv.Counts().ClientCredentials - before
-		t.Logf("%s: %d calls, %d failures, %d token requests over %d lifetimes", name, res.calls, res.failures, requests, res.lifetimes())
-		if res.failures != 0 {
-			t.Errorf("%s: %d of %d calls failed; first: %s", name, res.failures, res.calls, res.failure)
+	phase := func(name string, shared bool) {
+		t.Helper()
+		for i := range rounds {
+			before := f.srv.Counts().ClientCredentials
+			if shared {
+				f.sharedRound(t, 1)
+			} else {
+				tokens, stderr := f.round(t, 1)
+				if len(tokens) != homes {
+					t.Errorf("%s, round %d: %d homes printed %d different tokens, want each its own", name, i, homes, len(tokens))
+				}
+				if len(stderr) != homes {
+					t.Errorf("%s, round %d: %d of %d homes warned that the shared cache is unreachable", name, i, len(stderr), homes)
+				}
+				for _, e := range stderr {
+					if strings.Count(e, "\n") != 1 || !strings.Contains(e, "shared cache") || !strings.Contains(e, "fetching a token for this host alone") {
+						t.Errorf("%s, round %d: want one warning line about the shared cache, got %q", name, i, e)
+					}
+				}
+			}
+			want := 1
+			if !shared {
+				want = homes
+			}
+			if got := f.srv.Counts().ClientCredentials - before; got != want {
+				t.Errorf("%s, round %d: %d token requests, want %d", name, i, got, want)
+			}
+			f.expire(t)
 		}
-		return res, requests
 	}
-	shared, sharedReq := phase("shared", 60, 3)
+	// The first round of each phase starts with no token in Redis (a new
+	// fleet, a restarted server without persistence).
+	phase("shared", true)
 	f.redis.Stop()
-	down, downReq := phase("redis stopped", 60, 3)
+	phase("redis stopped", false)
 	f.redis.Restart()
-	back, backReq := phase("redis back", 80, 4)
-	if sharedReq > shared.lifetimes()+1 {
-		t.Errorf("before Redis stopped: %d requests over %d lifetimes, want one per lifetime", sharedReq, shared.lifetimes())
-	}
-	if downReq < homes || downReq <= down.lifetimes()+1 {
-		t.Errorf("while Redis was stopped: %d requests over %d lifetimes; each of the %d homes should have fetched its own", downReq, down.lifetimes(), homes)
-	}
-	if backReq > back.lifetimes()+1 {
-		t.Errorf("after Redis came back: %d requests over %d lifetimes, want one per lifetime (shared again)", backReq, back.lifetimes())
-	}
+	phase("redis back", true)
 }
 
 // TestFleetTLSAndCluster: a fleet shares one token through a TLS Redis
@@ -677,27 +852,30 @@ func TestFleetTLSAndCluster(t *testing.T) {
 
 // TestFleetRotatingRefreshTokens: 3 homes share one browser login with
 // rotating refresh tokens through 10 lifetimes; the provider never sees a
-// refresh token twice, and no call fails.
+// refresh token twice, and no call fails. Each round expires the token
+// everywhere (fleet.age) and has every home run two processes at once, so
+// exactly one refresh per round is the count (it was one per real
+// lifetime ± 1, over 15 s).
 func TestFleetRotatingRefreshTokens(t *testing.T) {
 	t.Parallel()
-	f := newFleet(t, fleetOptions{homes: 3, ttl: soakTTL, margin: soakMargin, refresh: true})
+	const rounds = 10
+	f := newFleet(t, fleetOptions{homes: 3, ttl: time.Hour, margin: time.Minute, refresh: true})
 	loginOK(t, f.homes[0], "ci", f.srv)
+	prev := f.sharedRound(t, 1) // the other homes take the login's token
 	f.srv.ResetCounts()
-	res := soak(t, f, 60, 10*soakLife)
-	c := f.srv.Counts()
-	t.Logf("rotation: %d calls, %d refreshes, %d reused refresh tokens over %d lifetimes", res.calls, c.RefreshToken, c.RefreshReuse, res.lifetimes())
-	if res.failures != 0 {
-		t.Errorf("%d of %d calls failed; first: %s", res.failures, res.calls, res.failure)
+	for i := range rounds {
+		f.expire(t)
+		token := f.sharedRound(t, 2)
+		if token == prev {
+			t.Errorf("round %d: the fleet printed the expired token", i)
+		}
+		prev = token
+		if c := f.srv.Counts(); c.RefreshToken != i+1 || c.TokenRequests() != c.RefreshToken {
+			t.Fatalf("after %d rounds: %d refreshes (%d token requests), want exactly one per round", i+1, c.RefreshToken, c.TokenRequests())
+		}
 	}
-	if c.RefreshReuse != 0 {
+	if c := f.srv.Counts(); c.RefreshReuse != 0 {
 		t.Errorf("the provider saw %d reused refresh tokens; a rotating grant would be revoked", c.RefreshReuse)
-	}
-	if res.lifetimes() < 7 {
-		t.Errorf("the run spanned only %d token lifetimes; it should span about 10", res.lifetimes())
-	}
-	// The login's token is the first lifetime and needed no refresh.
-	if d := c.RefreshToken - (res.lifetimes() - 1); d < -1 || d > 1 || c.TokenRequests() != c.RefreshToken {
-		t.Errorf("%d refreshes (%d token requests) over %d lifetimes, want one per lifetime ± 1", c.RefreshToken, c.TokenRequests(), res.lifetimes())
 	}
 }
 
@@ -706,12 +884,12 @@ func TestFleetRotatingRefreshTokens(t *testing.T) {
 // other member presents it again; all of them say to log in.
 func TestFleetDeadGrant(t *testing.T) {
 	t.Parallel()
-	f := newFleet(t, fleetOptions{homes: 2, ttl: 2 * time.Second, margin: 500 * time.Millisecond, refresh: true})
+	f := newFleet(t, fleetOptions{homes: 2, ttl: time.Hour, margin: time.Minute, refresh: true})
 	loginOK(t, f.homes[0], "ci", f.srv)
 	tokenOK(t, f.homes[1], "ci")
 	stored := ReadStoredTokens(t, f.homes[1], "ci")
 	RevokeAtServer(t, f.srv.HTTPClient(), f.srv.RevocationURL(), clientID, stored.Refresh)
-	waitExpired(t, f.homes[0], "ci")
+	f.expire(t)
 	f.srv.ResetCounts()
 	for i, env := range f.homes {
 		r := Run(t, env, "", "token", "-p", "ci")

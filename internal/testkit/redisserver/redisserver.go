@@ -145,6 +145,10 @@ func (s *Server) Stop() {
 	_ = cmd.Wait()
 }
 
+// Running reports whether the first node runs: it was never stopped, or
+// was restarted since.
+func (s *Server) Running() bool { return s.cmds[0].ProcessState == nil }
+
 // Restart starts the first node again on its port, empty (no
 // persistence): what a fleet sees after a Redis restart.
 func (s *Server) Restart() {
