@@ -2,6 +2,7 @@ package execrun
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -272,5 +273,91 @@ func TestRefresherShortLivedTokens(t *testing.T) {
 		if d < refreshMinWait {
 			t.Fatalf("the refresher slept %s, less than its floor %s", d, refreshMinWait)
 		}
+	}
+}
+
+// TestRefresherRefreshFailure: the provider fails every token request
+// (503) from before the child's token is due until five minutes after it
+// expired, then works again. On an injected clock through the real
+// Service: the child's stderr gets one line that refreshing fails, one
+// that the token expired and one that it was refreshed again, however
+// many retries there were; the retries back off (doubling from a second
+// to a minute) and only the recovered token is published. (tok exec's
+// end-to-end test keeps what needs processes: the child runs on and the
+// warning reaches tok's stderr.)
+func TestRefresherRefreshFailure(t *testing.T) {
+	const ttl, outage = 10 * time.Minute, 5 * time.Minute
+	srv := authserver.New(t, authserver.Options{AccessTokenTTL: ttl})
+	srv.AddClient(authserver.Client{ID: "svc", Secret: "svc-secret"})
+	clk := &fakeClock{t: time.Now()}
+	svc := &tokens.Service{Store: store.NewMemory(), Keys: &keysource.Memory{}, Now: clk.Now}
+	ctx := context.Background()
+	p := tokens.Profile{
+		Profile: record.Profile{Name: "ci", Type: record.OAuth},
+		OAuth: &tokens.OAuthConfig{
+			OAuthSettings: record.OAuthSettings{Flow: record.FlowClientCredentials},
+			Endpoints:     oauth.Endpoints{TokenURL: srv.TokenURL()},
+			ClientID:      "svc"}}
+	if err := svc.AddProfile(ctx, p, "svc-secret"); err != nil {
+		t.Fatal(err)
+	}
+	first, err := svc.Token(ctx, "ci", record.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.FailTokenRequests(http.StatusServiceUnavailable)
+	recovered := first.Expiry.Add(outage)
+	var warnings []string
+	var published []record.Credential
+	fetches, failedFetches := 0, 0
+	r := &refresher{
+		profile: "ci",
+		fetch: func(ctx context.Context) (record.Credential, string, error) {
+			fetches++
+			if clk.Now().Before(recovered) {
+				failedFetches++
+			} else {
+				srv.FailTokenRequests(0)
+			}
+			var warning string
+			c, err := svc.Token(tokens.WithWarn(ctx, func(msg string) { warning = msg }), "ci", record.Options{})
+			return c, warning, err
+		},
+		publish: func(c record.Credential) error { published = append(published, c); return nil },
+		warn:    func(msg string) { warnings = append(warnings, msg) },
+		now:     clk.Now,
+		sleep:   clk.sleepUntil(recovered.Add(2 * time.Minute)),
+	}
+	r.run(ctx, first)
+
+	wants := []string{"could not refresh", "expired at", "refreshed the token of profile \"ci\" again"}
+	if len(warnings) != len(wants) {
+		t.Fatalf("%d warning lines over %d failed refreshes, want %d: %q", len(warnings), failedFetches, len(wants), warnings)
+	}
+	for i, want := range wants {
+		if !strings.Contains(warnings[i], want) {
+			t.Errorf("warning %d = %q, want it to say %q", i, warnings[i], want)
+		}
+	}
+	if !strings.Contains(warnings[0], "retrying in the background") {
+		t.Errorf("the failure line does not say tok keeps trying: %q", warnings[0])
+	}
+	// Due at expiry - margin, failing for margin + outage: with backoff
+	// from 1 s to 1 min that is a handful of tries, not one per second.
+	if failedFetches < 3 || failedFetches > 25 {
+		t.Errorf("%d failed refreshes over %s of outage, want a few retries with backoff", failedFetches, first.Margin+outage)
+	}
+	if len(published) != 1 || published[0].Token == first.Token || !published[0].Expiry.After(clk.Now()) {
+		t.Errorf("published %d tokens, want only the recovered one", len(published))
+	}
+	var prev time.Duration
+	for i, d := range clk.sleeps[1 : failedFetches+1] {
+		if d < prev || d > refreshRetryMax {
+			t.Errorf("retry %d waited %s after %s: want doubling up to %s", i, d, prev, refreshRetryMax)
+		}
+		prev = d
+	}
+	if fetches <= failedFetches {
+		t.Errorf("no refresh after the provider recovered")
 	}
 }
