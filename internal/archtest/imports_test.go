@@ -54,7 +54,8 @@ var allowed = map[string][]string{
 	// Test support (internal/testkit): a missing program or service fails
 	// under CI=true and skips elsewhere, in one place (need).
 	"internal/testkit/chromium":      {"internal/testkit/need"},
-	"internal/testkit/oidcprovider":  {"internal/testkit/need", "internal/testkit/syncbuf"},
+	"internal/testkit/fedserver":     {"internal/testkit/fixture"},
+	"internal/testkit/oidcprovider":  {"internal/testkit/fixture", "internal/testkit/need", "internal/testkit/syncbuf"},
 	"internal/testkit/redisserver":   {"internal/testkit/need"},
 	"internal/testkit/secretservice": {"internal/testkit/need"},
 }
@@ -67,7 +68,7 @@ var leaves = []string{
 	"internal/sharedcache", "internal/termguard", "internal/termtext", "internal/tokenfile", "internal/tokhome",
 	"internal/tui", "internal/when",
 	// test support
-	"internal/testkit/authserver", "internal/testkit/fedserver", "internal/testkit/kubeapi",
+	"internal/testkit/authserver", "internal/testkit/fixture", "internal/testkit/helperproc", "internal/testkit/kubeapi",
 	"internal/testkit/need", "internal/testkit/syncbuf",
 	"internal/e2e", "internal/archtest",
 }

@@ -11,13 +11,14 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tok-cli/tok/internal/kernelkeys"
+	"github.com/tok-cli/tok/internal/testkit/fixture"
 )
 
 // cacheDesc returns a description no other test or tok process uses, and
 // removes whatever the test cached under it when the test ends.
 func cacheDesc(t testing.TB) string {
 	t.Helper()
-	desc := "tok-test:" + t.Name() + ":" + randomHex(t, 8)
+	desc := "tok-test:" + t.Name() + ":" + fixture.Hex(t, 8)
 	t.Cleanup(func() {
 		if err := (kernelkeys.Cache{}).Delete(desc); err != nil {
 			t.Errorf("cleanup: %v", err)
@@ -95,7 +96,7 @@ func TestKernelCacheExpires(t *testing.T) {
 // later process of the same session reads what an earlier one put.
 func TestKernelCacheSharedWithOtherProcesses(t *testing.T) {
 	desc := cacheDesc(t)
-	value := "data key " + randomHex(t, 16)
+	value := "data key " + fixture.Hex(t, 16)
 	if err := (kernelkeys.Cache{}).Put(desc, []byte(value), time.Minute); err != nil {
 		t.Fatalf("Put: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/keyring"
+	"github.com/tok-cli/tok/internal/testkit/fixture"
 	"github.com/tok-cli/tok/internal/testkit/secretservice"
 )
 
@@ -26,7 +27,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			user := "user-" + randomHex(t, 4)
+			user := "user-" + fixture.Hex(t, 4)
 			t.Cleanup(func() { _ = k.Delete(user) })
 
 			if err := k.Set(user, "first value"); err != nil {
@@ -81,7 +82,7 @@ func TestNotFound(t *testing.T) {
 
 func TestZeroValueUsesTokService(t *testing.T) {
 	requireSecretService(t)
-	user := "zero-value-test-" + randomHex(t, 4)
+	user := "zero-value-test-" + fixture.Hex(t, 4)
 	t.Cleanup(func() { _ = keyring.Keyring{}.Delete(user) })
 
 	if err := (keyring.Keyring{}).Set(user, "v"); err != nil {
@@ -159,7 +160,7 @@ func TestUnavailable(t *testing.T) {
 			env["HELPER_TIMEOUT"] = timeout.String()
 			env["HELPER_USER"] = "data-key"
 			env["HELPER_SERVICE"] = "tok-test"
-			secret := "s3cr3t-" + randomHex(t, 8)
+			secret := "s3cr3t-" + fixture.Hex(t, 8)
 			env["HELPER_SECRET"] = secret
 
 			for _, op := range []string{"get", "set"} {
@@ -193,7 +194,7 @@ func TestUnavailable(t *testing.T) {
 // says a word, like a hung bus daemon.
 func silentSocket(t *testing.T, dir string) string {
 	t.Helper()
-	path := filepath.Join(dir, "silent-"+randomHex(t, 4))
+	path := filepath.Join(dir, "silent-"+fixture.Hex(t, 4))
 	l, err := net.Listen("unix", path)
 	if err != nil {
 		t.Fatal(err)

@@ -1,19 +1,16 @@
 package keyring_test
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/tok-cli/tok/internal/testkit/need"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/tok-cli/tok/internal/keyring"
+	"github.com/tok-cli/tok/internal/testkit/fixture"
+	"github.com/tok-cli/tok/internal/testkit/helperproc"
+	"github.com/tok-cli/tok/internal/testkit/need"
 )
 
 // The test binary doubles as a helper process: with helperEnv set it runs
@@ -24,15 +21,7 @@ import (
 const helperEnv = "TOK_KEYRING_TEST_HELPER"
 
 func TestMain(m *testing.M) {
-	switch os.Getenv(helperEnv) {
-	case "":
-		os.Exit(m.Run())
-	case "keyring":
-		helperKeyring()
-	default:
-		fmt.Fprintf(os.Stderr, "unknown helper %q\n", os.Getenv(helperEnv))
-		os.Exit(2)
-	}
+	helperproc.Main(m, helperEnv, map[string]func(){"keyring": helperKeyring})
 }
 
 // helperResult is what a helper process reports.
@@ -44,13 +33,6 @@ type helperResult struct {
 	Unavailable bool          `json:"unavailable"`
 	Locked      bool          `json:"locked"`
 	Elapsed     time.Duration `json:"elapsed"`
-}
-
-func printResult(r helperResult) {
-	if err := json.NewEncoder(os.Stdout).Encode(r); err != nil {
-		os.Exit(3)
-	}
-	os.Exit(0)
 }
 
 // helperKeyring runs HELPER_OP ("get" or "set") on the OS keyring.
@@ -79,41 +61,15 @@ func helperKeyring() {
 		r.Unavailable = errors.Is(err, keyring.ErrUnavailable)
 		r.Locked = errors.Is(err, keyring.ErrLocked)
 	}
-	printResult(r)
+	helperproc.Reply(r)
 }
 
 // runHelper runs the test binary as helper name with env added to (and
 // overriding) the test's environment, minus the variables in unset.
 func runHelper(t *testing.T, name string, env map[string]string, unset ...string) helperResult {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	drop := map[string]bool{helperEnv: true}
-	for _, k := range unset {
-		drop[k] = true
-	}
-	for k := range env {
-		drop[k] = true
-	}
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if !drop[k] {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, helperEnv+"="+name)
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("helper %s failed: %v\nstderr:\n%s", name, err, stderr.String())
-	}
 	var r helperResult
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatalf("helper %s printed %q: %v", name, out, err)
-	}
+	helperproc.Run(t, helperEnv, name, env, &r, unset...)
 	return r
 }
 
@@ -121,7 +77,7 @@ func runHelper(t *testing.T, name string, env map[string]string, unset ...string
 // test, after checking that a Secret Service answers.
 func requireSecretService(t testing.TB) keyring.Keyring {
 	t.Helper()
-	k := keyring.Keyring{Service: "tok-test-" + randomHex(t, 6)}
+	k := keyring.Keyring{Service: "tok-test-" + fixture.Hex(t, 6)}
 	_, err := k.Get("probe")
 	if errors.Is(err, keyring.ErrUnavailable) {
 		need.SecretService(t, fmt.Sprintf("no Secret Service reachable (%v)", err))
@@ -130,13 +86,4 @@ func requireSecretService(t testing.TB) keyring.Keyring {
 		t.Fatalf("probing the Secret Service: %v", err)
 	}
 	return k
-}
-
-func randomHex(t testing.TB, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
 }

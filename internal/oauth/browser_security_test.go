@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/testkit/fixture"
 )
 
 // startAddress is the only form of address the browser opener may see.
@@ -32,7 +33,7 @@ func TestLoginBrowserOpenerSeesOnlyTheStartAddress(t *testing.T) {
 		opened = raw
 		return b.open(raw)
 	}
-	tok, err := LoginBrowser(testContext(t), cfg, ui)
+	tok, err := LoginBrowser(fixture.Context(t), cfg, ui)
 	if err != nil {
 		t.Fatalf("LoginBrowser: %v", err)
 	}
@@ -74,7 +75,7 @@ func TestLoginBrowserStartRequestedTwiceStopsTheLogin(t *testing.T) {
 		}()
 		return nil
 	}}
-	_, err := LoginBrowser(testContext(t), cfg, ui)
+	_, err := LoginBrowser(fixture.Context(t), cfg, ui)
 	if !errors.Is(err, errStartReused) {
 		t.Fatalf("LoginBrowser error = %v, want the login stopped for a reused start address", err)
 	}
@@ -124,7 +125,7 @@ func TestLoginBrowserChecksIssuerOfTheResponse(t *testing.T) {
 				}()
 				return nil
 			}}
-			_, err := LoginBrowser(testContext(t), cfg, ui)
+			_, err := LoginBrowser(fixture.Context(t), cfg, ui)
 			if tt.wantError != errors.Is(err, ErrIssuerMismatch) {
 				t.Fatalf("LoginBrowser error = %v, want issuer mismatch: %v", err, tt.wantError)
 			}
@@ -172,7 +173,7 @@ func TestLoginBrowserResultAddress(t *testing.T) {
 	ui.Lingering = &lingering
 	var final *url.URL
 	b.client = &http.Client{Timeout: 10 * time.Second, Transport: lastURL{&final}}
-	if _, err := LoginBrowser(testContext(t), cfg, ui); err != nil {
+	if _, err := LoginBrowser(fixture.Context(t), cfg, ui); err != nil {
 		t.Fatalf("LoginBrowser: %v", err)
 	}
 	_, first := b.result()

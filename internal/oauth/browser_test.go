@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/testkit/fixture"
 )
 
 func TestLoginBrowser(t *testing.T) {
@@ -34,7 +35,7 @@ func TestLoginBrowser(t *testing.T) {
 			cfg := configFor(t, srv, tt.clientID, tt.secret, "openid", "offline_access")
 			b := newBrowser(t, srv.HTTPClient())
 
-			tok, err := LoginBrowser(testContext(t), cfg, b.ui())
+			tok, err := LoginBrowser(fixture.Context(t), cfg, b.ui())
 			if err != nil {
 				t.Fatalf("LoginBrowser: %v", err)
 			}
@@ -125,7 +126,7 @@ func TestLoginBrowserDenied(t *testing.T) {
 	cfg := configFor(t, srv, publicClient, "", "openid")
 	b := newBrowser(t, nil)
 
-	_, err := LoginBrowser(testContext(t), cfg, b.ui())
+	_, err := LoginBrowser(fixture.Context(t), cfg, b.ui())
 	if ErrorCode(err) != "access_denied" {
 		t.Fatalf("LoginBrowser error = %v, want access_denied", err)
 	}
@@ -160,7 +161,7 @@ func TestLoginBrowserIgnoresWrongState(t *testing.T) {
 		// The real browser then signs in as usual.
 		return b.open(raw)
 	}
-	tok, err := LoginBrowser(testContext(t), cfg, ui)
+	tok, err := LoginBrowser(fixture.Context(t), cfg, ui)
 	if err != nil {
 		t.Fatalf("LoginBrowser after a forged response: %v, want the real login to succeed", err)
 	}
@@ -208,7 +209,7 @@ func TestLoginBrowserListensOnLoopbackOnly(t *testing.T) {
 		}
 		return b.open(raw)
 	}
-	if _, err := LoginBrowser(testContext(t), cfg, ui); err != nil {
+	if _, err := LoginBrowser(fixture.Context(t), cfg, ui); err != nil {
 		t.Fatalf("LoginBrowser: %v", err)
 	}
 }
@@ -258,7 +259,7 @@ func TestLoginBrowserFixedPort(t *testing.T) {
 	cfg.RedirectPort = free.Addr().(*net.TCPAddr).Port
 	free.Close()
 	b := newBrowser(t, nil)
-	if _, err := LoginBrowser(testContext(t), cfg, b.ui()); err != nil {
+	if _, err := LoginBrowser(fixture.Context(t), cfg, b.ui()); err != nil {
 		t.Fatalf("LoginBrowser: %v", err)
 	}
 	b.result()

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/tok-cli/tok/internal/testkit/fixture"
 )
 
 // fakeDeviceServer is a minimal RFC 8628 endpoint pair: polls are answered
@@ -93,7 +95,7 @@ func TestLoginDevice(t *testing.T) {
 		return nil
 	}}
 
-	tok, err := LoginDevice(testContext(t), d.config(), ui)
+	tok, err := LoginDevice(fixture.Context(t), d.config(), ui)
 	if err != nil {
 		t.Fatalf("LoginDevice: %v", err)
 	}
@@ -222,7 +224,7 @@ func TestLoginDeviceConfidentialClient(t *testing.T) {
 
 func TestLoginDeviceEndpointFaults(t *testing.T) {
 	t.Parallel()
-	if _, err := LoginDevice(testContext(t), Config{Endpoints: Endpoints{TokenURL: "https://idp.example/token"}}, UI{}); err == nil ||
+	if _, err := LoginDevice(fixture.Context(t), Config{Endpoints: Endpoints{TokenURL: "https://idp.example/token"}}, UI{}); err == nil ||
 		!strings.Contains(err.Error(), "no device authorization endpoint") || IsTransient(err) {
 		t.Errorf("LoginDevice without endpoint: error = %v", err)
 	}
@@ -230,14 +232,14 @@ func TestLoginDeviceEndpointFaults(t *testing.T) {
 	srv := httptest.NewServer(jsonReply(503, `{"error":"temporarily_unavailable"}`))
 	t.Cleanup(srv.Close)
 	cfg := Config{Endpoints: Endpoints{DeviceAuthURL: srv.URL, TokenURL: srv.URL}, ClientID: "cli"}
-	if _, err := LoginDevice(testContext(t), cfg, UI{}); !IsTransient(err) {
+	if _, err := LoginDevice(fixture.Context(t), cfg, UI{}); !IsTransient(err) {
 		t.Errorf("LoginDevice against a 503: error = %v, want transient", err)
 	}
 
 	bad := httptest.NewServer(jsonReply(200, `{"device_code":"x"}`))
 	t.Cleanup(bad.Close)
 	cfg = Config{Endpoints: Endpoints{DeviceAuthURL: bad.URL, TokenURL: bad.URL}, ClientID: "cli"}
-	if _, err := LoginDevice(testContext(t), cfg, UI{}); err == nil || !strings.Contains(err.Error(), "lacks") {
+	if _, err := LoginDevice(fixture.Context(t), cfg, UI{}); err == nil || !strings.Contains(err.Error(), "lacks") {
 		t.Errorf("LoginDevice with an incomplete answer: error = %v", err)
 	}
 }
@@ -253,7 +255,7 @@ func TestLoginDeviceStartRequestedTwiceStopsTheLogin(t *testing.T) {
 		_, page = get(t, u)
 		return nil
 	}}
-	_, err := LoginDevice(testContext(t), d.config(), ui)
+	_, err := LoginDevice(fixture.Context(t), d.config(), ui)
 	if !errors.Is(err, errStartReused) {
 		t.Fatalf("LoginDevice error = %v, want the login stopped for a reused start address", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/testkit/fixture"
 )
 
 func TestDiscover(t *testing.T) {
@@ -18,7 +19,7 @@ func TestDiscover(t *testing.T) {
 		t.Run(fmt.Sprintf("rfc8414 only %v", rfc8414Only), func(t *testing.T) {
 			t.Parallel()
 			srv := newProvider(t, authserver.Options{RFC8414Only: rfc8414Only})
-			ep, err := Discover(testContext(t), nil, srv.Issuer())
+			ep, err := Discover(fixture.Context(t), nil, srv.Issuer())
 			if err != nil {
 				t.Fatalf("Discover: %v", err)
 			}
@@ -72,7 +73,7 @@ func TestDiscoverIssuerWithPath(t *testing.T) {
 		func(base string) string {
 			return fmt.Sprintf(`{"issuer":%q,"token_endpoint":%q}`, base+"/tenant/a", base+"/tenant/a/token")
 		})
-	ep, err := Discover(testContext(t), nil, srv.URL+"/tenant/a")
+	ep, err := Discover(fixture.Context(t), nil, srv.URL+"/tenant/a")
 	if err != nil {
 		t.Fatalf("Discover: %v", err)
 	}
@@ -86,7 +87,7 @@ func TestDiscoverTrailingSlash(t *testing.T) {
 	srv := metadataServer(t,
 		func(p string) bool { return p == "/.well-known/openid-configuration" },
 		func(base string) string { return fmt.Sprintf(`{"issuer":%q,"token_endpoint":%q}`, base, base+"/token") })
-	ep, err := Discover(testContext(t), nil, srv.URL+"/")
+	ep, err := Discover(fixture.Context(t), nil, srv.URL+"/")
 	if err != nil {
 		t.Fatalf("Discover: %v", err)
 	}
@@ -176,7 +177,7 @@ func TestDiscoverFaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = Discover(testContext(t), hc, srv.URL)
+			_, err = Discover(fixture.Context(t), hc, srv.URL)
 			if err == nil || !strings.Contains(err.Error(), tt.wantText) {
 				t.Fatalf("Discover error = %v, want it to mention %q", err, tt.wantText)
 			}
@@ -189,7 +190,7 @@ func TestDiscoverFaults(t *testing.T) {
 
 func TestDiscoverRefusesInsecureIssuer(t *testing.T) {
 	t.Parallel()
-	_, err := Discover(testContext(t), &http.Client{Transport: failingTransport{t}}, "http://idp.example")
+	_, err := Discover(fixture.Context(t), &http.Client{Transport: failingTransport{t}}, "http://idp.example")
 	if err == nil || !strings.Contains(err.Error(), "use https") {
 		t.Fatalf("Discover error = %v, want an https requirement", err)
 	}

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tok-cli/tok/internal/testkit/fixture"
 )
 
 const oldRefreshToken = "old-refresh-token-value"
@@ -124,7 +126,7 @@ func TestRefreshFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg := Config{Endpoints: Endpoints{TokenURL: srv.URL}, ClientID: "cli", ClientSecret: confSecret, HTTPClient: hc}
-			_, err = Refresh(testContext(t), cfg, oldRefreshToken)
+			_, err = Refresh(fixture.Context(t), cfg, oldRefreshToken)
 			if err == nil {
 				t.Fatal("Refresh succeeded, want an error")
 			}
@@ -152,7 +154,7 @@ func TestRefreshUnreachable(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
-	_, err = Refresh(testContext(t), Config{Endpoints: Endpoints{TokenURL: "http://" + addr + "/token"}, ClientID: "cli"}, oldRefreshToken)
+	_, err = Refresh(fixture.Context(t), Config{Endpoints: Endpoints{TokenURL: "http://" + addr + "/token"}, ClientID: "cli"}, oldRefreshToken)
 	if !IsTransient(err) || IsInvalidGrant(err) {
 		t.Fatalf("Refresh against a closed port: error = %v, want transient", err)
 	}
@@ -195,7 +197,7 @@ func TestRefreshResponses(t *testing.T) {
 				}
 				tt.handler(w, r)
 			})
-			tok, err := Refresh(testContext(t), Config{Endpoints: Endpoints{TokenURL: srv.URL}, ClientID: "cli"}, oldRefreshToken)
+			tok, err := Refresh(fixture.Context(t), Config{Endpoints: Endpoints{TokenURL: srv.URL}, ClientID: "cli"}, oldRefreshToken)
 			if err != nil {
 				t.Fatalf("Refresh: %v", err)
 			}
@@ -266,7 +268,7 @@ func TestClientAuthentication(t *testing.T) {
 			})
 			cfg := Config{Endpoints: Endpoints{TokenURL: srv.URL, TokenAuthMethods: tt.methods}, ClientID: "cli", ClientSecret: tt.secret,
 				ClientAuth: tt.fixed, LastClientAuth: tt.last}
-			tok, err := ClientCredentials(testContext(t), cfg)
+			tok, err := ClientCredentials(fixture.Context(t), cfg)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("ClientCredentials error = %v, want error %v", err, tt.wantErr)
 			}
@@ -298,7 +300,7 @@ func TestDirectGrantParameters(t *testing.T) {
 		Endpoints: Endpoints{TokenURL: srv.URL}, ClientID: "cli", Scopes: []string{"a", "b"},
 		Audience: "https://api.example", Resources: []string{"https://r1.example", "https://r2.example"},
 	}
-	if _, err := Password(testContext(t), cfg, "ann", "pw"); err != nil {
+	if _, err := Password(fixture.Context(t), cfg, "ann", "pw"); err != nil {
 		t.Fatalf("Password: %v", err)
 	}
 }

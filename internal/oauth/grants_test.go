@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/testkit/fixture"
 )
 
 func TestClientCredentials(t *testing.T) {
@@ -16,7 +17,7 @@ func TestClientCredentials(t *testing.T) {
 	cfg.Audience = "https://api.example"
 
 	before := time.Now()
-	tok, err := ClientCredentials(testContext(t), cfg)
+	tok, err := ClientCredentials(fixture.Context(t), cfg)
 	if err != nil {
 		t.Fatalf("ClientCredentials: %v", err)
 	}
@@ -37,7 +38,7 @@ func TestClientCredentials(t *testing.T) {
 	}
 
 	cfg.ClientSecret = "wrong-secret"
-	_, err = ClientCredentials(testContext(t), cfg)
+	_, err = ClientCredentials(fixture.Context(t), cfg)
 	if ErrorCode(err) != "invalid_client" || IsTransient(err) {
 		t.Errorf("wrong secret: error = %v, want a definitive invalid_client", err)
 	}
@@ -49,7 +50,7 @@ func TestPassword(t *testing.T) {
 	srv := newProvider(t, authserver.Options{})
 	cfg := configFor(t, srv, publicClient, "", "offline_access")
 
-	tok, err := Password(testContext(t), cfg, authserver.TestUser, authserver.TestPassword)
+	tok, err := Password(fixture.Context(t), cfg, authserver.TestUser, authserver.TestPassword)
 	if err != nil {
 		t.Fatalf("Password: %v", err)
 	}
@@ -57,7 +58,7 @@ func TestPassword(t *testing.T) {
 		t.Errorf("want an active access token and a refresh token, got %+v", tok)
 	}
 
-	_, err = Password(testContext(t), cfg, authserver.TestUser, "not-the-password")
+	_, err = Password(fixture.Context(t), cfg, authserver.TestUser, "not-the-password")
 	if err == nil || IsTransient(err) {
 		t.Fatalf("wrong password: error = %v, want a definitive rejection", err)
 	}
@@ -70,12 +71,12 @@ func TestRefreshRotation(t *testing.T) {
 	t.Parallel()
 	srv := newProvider(t, authserver.Options{})
 	cfg := configFor(t, srv, publicClient, "", "openid", "offline_access")
-	first, err := LoginBrowser(testContext(t), cfg, newBrowser(t, nil).ui())
+	first, err := LoginBrowser(fixture.Context(t), cfg, newBrowser(t, nil).ui())
 	if err != nil {
 		t.Fatalf("LoginBrowser: %v", err)
 	}
 
-	second, err := Refresh(testContext(t), cfg, first.RefreshToken)
+	second, err := Refresh(fixture.Context(t), cfg, first.RefreshToken)
 	if err != nil {
 		t.Fatalf("Refresh: %v", err)
 	}
@@ -94,12 +95,12 @@ func TestRefreshRotation(t *testing.T) {
 
 	// Presenting the old refresh token again is reuse: the server refuses it
 	// and revokes the whole family.
-	_, err = Refresh(testContext(t), cfg, first.RefreshToken)
+	_, err = Refresh(fixture.Context(t), cfg, first.RefreshToken)
 	if !IsInvalidGrant(err) || IsTransient(err) {
 		t.Fatalf("reusing the old refresh token: error = %v, want invalid_grant", err)
 	}
 	assertNoSecret(t, "error", err.Error(), first.RefreshToken, second.RefreshToken)
-	if _, err := Refresh(testContext(t), cfg, second.RefreshToken); !IsInvalidGrant(err) {
+	if _, err := Refresh(fixture.Context(t), cfg, second.RefreshToken); !IsInvalidGrant(err) {
 		t.Errorf("the newest refresh token survived reuse detection: %v", err)
 	}
 	if srv.Introspect(second.AccessToken) {
@@ -114,11 +115,11 @@ func TestRefreshConfidentialClient(t *testing.T) {
 	t.Parallel()
 	srv := newProvider(t, authserver.Options{})
 	cfg := configFor(t, srv, confClient, confSecret, "offline")
-	first, err := Password(testContext(t), cfg, authserver.TestUser, authserver.TestPassword)
+	first, err := Password(fixture.Context(t), cfg, authserver.TestUser, authserver.TestPassword)
 	if err != nil {
 		t.Fatalf("Password: %v", err)
 	}
-	second, err := Refresh(testContext(t), cfg, first.RefreshToken)
+	second, err := Refresh(fixture.Context(t), cfg, first.RefreshToken)
 	if err != nil {
 		t.Fatalf("Refresh: %v", err)
 	}
@@ -132,7 +133,7 @@ func TestRefreshConfidentialClient(t *testing.T) {
 
 func TestRefreshNeedsAToken(t *testing.T) {
 	t.Parallel()
-	_, err := Refresh(testContext(t), Config{Endpoints: Endpoints{TokenURL: "https://idp.example/token"}}, "")
+	_, err := Refresh(fixture.Context(t), Config{Endpoints: Endpoints{TokenURL: "https://idp.example/token"}}, "")
 	if err == nil || IsTransient(err) {
 		t.Errorf("Refresh without a refresh token: error = %v, want a definitive error", err)
 	}
@@ -152,11 +153,11 @@ func TestRevoke(t *testing.T) {
 			t.Parallel()
 			srv := newProvider(t, authserver.Options{})
 			cfg := configFor(t, srv, tt.clientID, tt.secret, "offline_access")
-			tok, err := Password(testContext(t), cfg, authserver.TestUser, authserver.TestPassword)
+			tok, err := Password(fixture.Context(t), cfg, authserver.TestUser, authserver.TestPassword)
 			if err != nil {
 				t.Fatalf("Password: %v", err)
 			}
-			if err := Revoke(testContext(t), cfg, tok.RefreshToken, tt.hint); err != nil {
+			if err := Revoke(fixture.Context(t), cfg, tok.RefreshToken, tt.hint); err != nil {
 				t.Fatalf("Revoke: %v", err)
 			}
 			if srv.Introspect(tok.RefreshToken) || srv.Introspect(tok.AccessToken) {
@@ -166,7 +167,7 @@ func TestRevoke(t *testing.T) {
 				t.Errorf("server saw %d revocation requests, want 1", got)
 			}
 			// Revoking again is not an error (RFC 7009 section 2.2).
-			if err := Revoke(testContext(t), cfg, tok.RefreshToken, tt.hint); err != nil {
+			if err := Revoke(fixture.Context(t), cfg, tok.RefreshToken, tt.hint); err != nil {
 				t.Errorf("second Revoke: %v", err)
 			}
 		})
@@ -177,12 +178,12 @@ func TestRevokeWrongClient(t *testing.T) {
 	t.Parallel()
 	srv := newProvider(t, authserver.Options{})
 	cfg := configFor(t, srv, confClient, confSecret, "offline")
-	tok, err := Password(testContext(t), cfg, authserver.TestUser, authserver.TestPassword)
+	tok, err := Password(fixture.Context(t), cfg, authserver.TestUser, authserver.TestPassword)
 	if err != nil {
 		t.Fatalf("Password: %v", err)
 	}
 	cfg.ClientSecret = "wrong-secret"
-	err = Revoke(testContext(t), cfg, tok.RefreshToken, "refresh_token")
+	err = Revoke(fixture.Context(t), cfg, tok.RefreshToken, "refresh_token")
 	if ErrorCode(err) != "invalid_client" || IsTransient(err) {
 		t.Fatalf("Revoke with a wrong secret: error = %v, want invalid_client", err)
 	}
@@ -198,7 +199,7 @@ func TestRevokeWrongClient(t *testing.T) {
 
 func TestRevokeWithoutEndpoint(t *testing.T) {
 	t.Parallel()
-	err := Revoke(testContext(t), Config{ClientID: "cli"}, "token", "")
+	err := Revoke(fixture.Context(t), Config{ClientID: "cli"}, "token", "")
 	if !errors.Is(err, ErrNoRevocationEndpoint) || IsTransient(err) {
 		t.Errorf("Revoke without endpoint: error = %v, want ErrNoRevocationEndpoint", err)
 	}
@@ -212,7 +213,7 @@ func TestNewHTTPClientCAFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Discover(testContext(t), plain, srv.Issuer()); err == nil {
+	if _, err := Discover(fixture.Context(t), plain, srv.Issuer()); err == nil {
 		t.Error("a client without the CA file trusted the test server")
 	}
 	if _, err := NewHTTPClient(t.TempDir()+"/missing.pem", 0); err == nil {

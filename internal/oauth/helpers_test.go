@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/testkit/fixture"
 	"github.com/tok-cli/tok/internal/testkit/syncbuf"
 )
 
@@ -61,17 +61,11 @@ func configFor(t *testing.T, srv *authserver.Server, clientID, secret string, sc
 	if err != nil {
 		t.Fatalf("NewHTTPClient: %v", err)
 	}
-	ep, err := Discover(testContext(t), hc, srv.Issuer())
+	ep, err := Discover(fixture.Context(t), hc, srv.Issuer())
 	if err != nil {
 		t.Fatalf("Discover: %v", err)
 	}
 	return Config{Endpoints: ep, ClientID: clientID, ClientSecret: secret, Scopes: scopes, HTTPClient: hc}
-}
-
-func testContext(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return ctx
 }
 
 // browser plays the person: it follows the authorization URL with an HTTP

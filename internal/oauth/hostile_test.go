@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
+
+	"github.com/tok-cli/tok/internal/testkit/fixture"
 )
 
 // hostileDevice answers device authorization with body and every token
@@ -40,7 +42,7 @@ func TestLoginDeviceRefusesUnusableVerificationURIs(t *testing.T) {
 			cfg := hostileDevice(t, body)
 			var opened []string
 			var out strings.Builder
-			_, err := LoginDevice(testContext(t), cfg, UI{Out: &out, OpenBrowser: func(u string) error { opened = append(opened, u); return nil }})
+			_, err := LoginDevice(fixture.Context(t), cfg, UI{Out: &out, OpenBrowser: func(u string) error { opened = append(opened, u); return nil }})
 			if err == nil || !strings.Contains(err.Error(), "verification_uri") {
 				t.Fatalf("LoginDevice error = %v, want the verification URI refused", err)
 			}

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/tok-cli/tok/internal/testkit/fixture"
 )
 
 // fakeOP is a fault-injecting OpenID Provider: it signs ID tokens whose
@@ -172,7 +174,7 @@ func TestIDTokenVerification(t *testing.T) {
 			}
 			op.jwksDown = tt.jwksDown
 			op.mu.Unlock()
-			tok, err := Refresh(testContext(t), op.config(), "the-refresh-token")
+			tok, err := Refresh(fixture.Context(t), op.config(), "the-refresh-token")
 			if err != nil {
 				t.Fatalf("Refresh: %v", err)
 			}
@@ -190,7 +192,7 @@ func TestIDTokenVerification(t *testing.T) {
 			assertNoSecret(t, "rejection", tok.IDTokenRejected.Error(), "the-access-token", "the-refresh-token", op.idToken())
 
 			// A login with the same ID token fails, definitively.
-			_, err = Password(testContext(t), op.config(), "ann", "pw")
+			_, err = Password(fixture.Context(t), op.config(), "ann", "pw")
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("Password error = %v, want it to mention %q", err, tt.wantErr)
 			}
@@ -214,7 +216,7 @@ func TestIDTokenNonce(t *testing.T) {
 				op.mu.Unlock()
 			}
 			b := newBrowser(t, nil)
-			tok, err := LoginBrowser(testContext(t), op.config(), b.ui())
+			tok, err := LoginBrowser(fixture.Context(t), op.config(), b.ui())
 			status, page := b.result()
 			if !tamper {
 				if err != nil || tok.IDToken == "" || status != http.StatusOK {
@@ -237,7 +239,7 @@ func TestIDTokenWithoutVerificationKeysIsDropped(t *testing.T) {
 	op := newFakeOP(t)
 	cfg := op.config()
 	cfg.JWKSURL = "" // explicit endpoints, no discovery
-	tok, err := Refresh(testContext(t), cfg, "the-refresh-token")
+	tok, err := Refresh(fixture.Context(t), cfg, "the-refresh-token")
 	if err != nil {
 		t.Fatalf("Refresh: %v", err)
 	}

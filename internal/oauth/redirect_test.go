@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tok-cli/tok/internal/testkit/fixture"
 )
 
 // recordingServer counts requests and remembers whether any carried the
@@ -50,7 +52,7 @@ func TestRefreshDoesNotFollowRedirects(t *testing.T) {
 				http.Redirect(w, r, elsewhere.URL+"/token", status)
 			})
 			cfg := Config{Endpoints: Endpoints{TokenURL: token.URL + "/token"}, ClientID: confClient, ClientSecret: confSecret}
-			_, err := Refresh(testContext(t), cfg, oldRefreshToken)
+			_, err := Refresh(fixture.Context(t), cfg, oldRefreshToken)
 			if err == nil || !strings.Contains(err.Error(), "redirect") {
 				t.Fatalf("Refresh error = %v, want the redirect refused", err)
 			}
@@ -80,7 +82,7 @@ func TestNoAuthStyleFallbackAfterARedirectedAnswer(t *testing.T) {
 		Endpoints: Endpoints{TokenURL: token.URL + "/token"}, ClientID: confClient, ClientSecret: confSecret,
 		HTTPClient: &http.Client{Timeout: 5 * time.Second}, // follows redirects
 	}
-	if _, err := Refresh(testContext(t), cfg, oldRefreshToken); err == nil {
+	if _, err := Refresh(fixture.Context(t), cfg, oldRefreshToken); err == nil {
 		t.Fatal("Refresh succeeded against a server that only redirects")
 	}
 	if n := elsewhere.calls.Load(); n != 1 {
@@ -102,10 +104,10 @@ func TestRevocationAndDeviceRequestsDoNotFollowRedirects(t *testing.T) {
 		},
 		ClientID: confClient, ClientSecret: confSecret,
 	}
-	if err := Revoke(testContext(t), cfg, oldRefreshToken, "refresh_token"); err == nil {
+	if err := Revoke(fixture.Context(t), cfg, oldRefreshToken, "refresh_token"); err == nil {
 		t.Error("Revoke succeeded through a redirect")
 	}
-	if _, err := LoginDevice(testContext(t), cfg, UI{}); err == nil {
+	if _, err := LoginDevice(fixture.Context(t), cfg, UI{}); err == nil {
 		t.Error("LoginDevice succeeded through a redirect")
 	}
 	if elsewhere.calls.Load() != 0 || elsewhere.sawSecrets.Load() {
@@ -139,10 +141,10 @@ func TestDiscoveryRedirects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Discover(testContext(t), hc, issuer); err != nil {
+	if _, err := Discover(fixture.Context(t), hc, issuer); err != nil {
 		t.Errorf("discovery through an https redirect: %v", err)
 	}
-	_, err = Discover(testContext(t), hc, issuer+"/down")
+	_, err = Discover(fixture.Context(t), hc, issuer+"/down")
 	if err == nil || !strings.Contains(err.Error(), "not https") {
 		t.Errorf("discovery redirected to plain http: %v, want a refusal", err)
 	}

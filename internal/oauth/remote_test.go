@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/testkit/fixture"
 )
 
 // syncWriter is a bytes.Buffer safe for the login's writer and the test.
@@ -65,7 +66,7 @@ func TestLoginBrowserRemotePaste(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		tok, err := LoginBrowser(testContext(t), cfg, ui)
+		tok, err := LoginBrowser(fixture.Context(t), cfg, ui)
 		done <- result{tok, err}
 	}()
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/testkit/fixture"
 )
 
 // recordingWait is a UI.Wait that records what it was told and runs block,
@@ -60,7 +61,7 @@ func TestLoginBrowserWaitsThroughTheUI(t *testing.T) {
 	ui := b.ui()
 	ui.Wait = rec.wait
 
-	tok, err := LoginBrowser(testContext(t), cfg, ui)
+	tok, err := LoginBrowser(fixture.Context(t), cfg, ui)
 	if err != nil {
 		t.Fatalf("LoginBrowser: %v", err)
 	}
@@ -86,7 +87,7 @@ func TestLoginBrowserWaitCancelledByTheUI(t *testing.T) {
 	rec := &recordingWait{cancel: true}
 	var out strings.Builder
 
-	_, err := LoginBrowser(testContext(t), cfg, UI{Out: &out, Wait: rec.wait})
+	_, err := LoginBrowser(fixture.Context(t), cfg, UI{Out: &out, Wait: rec.wait})
 	if !errors.Is(err, errPersonCancelled) {
 		t.Errorf("err = %v, want the UI's own error", err)
 	}

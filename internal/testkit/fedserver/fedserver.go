@@ -24,7 +24,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -39,6 +38,8 @@ import (
 	"github.com/ory/fosite/handler/oauth2"
 	"github.com/ory/fosite/storage"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/tok-cli/tok/internal/testkit/fixture"
 )
 
 // Grant type and token type URNs (RFC 8693, RFC 7523).
@@ -76,7 +77,7 @@ func NewPlatform(t testing.TB, subject string) *Platform {
 	if err != nil {
 		t.Fatalf("fedserver: generate platform key: %v", err)
 	}
-	p := &Platform{t: t, key: key, keyID: "platform-1", requestToken: randomHex(t)}
+	p := &Platform{t: t, key: key, keyID: "platform-1", requestToken: fixture.Hex(t, 16)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/jwks", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{p.PublicKey()}})
@@ -138,7 +139,7 @@ func (p *Platform) Mint(subject, audience string, ttl time.Duration) string {
 		Expiry:    josejwt.NewNumericDate(now.Add(ttl)),
 		IssuedAt:  josejwt.NewNumericDate(now),
 		NotBefore: josejwt.NewNumericDate(now.Add(-time.Minute)),
-		ID:        randomHex(p.t),
+		ID:        fixture.Hex(p.t, 16),
 	}
 	raw, err := josejwt.Signed(signer).Claims(claims).CompactSerialize()
 	if err != nil {
@@ -380,12 +381,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-func randomHex(t testing.TB) string {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
 }

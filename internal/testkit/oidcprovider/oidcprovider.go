@@ -16,13 +16,9 @@ package oidcprovider
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/tok-cli/tok/internal/testkit/need"
-	"github.com/tok-cli/tok/internal/testkit/syncbuf"
 	"math"
 	"net/http"
 	"os"
@@ -35,6 +31,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tok-cli/tok/internal/testkit/fixture"
+	"github.com/tok-cli/tok/internal/testkit/need"
+	"github.com/tok-cli/tok/internal/testkit/syncbuf"
 
 	"golang.org/x/oauth2"
 )
@@ -260,8 +260,8 @@ func Start(t testing.TB, opts Options) *Provider {
 
 	tmp := t.TempDir()
 	p := &Provider{
-		adminSecret: randomHex(t, 32),
-		inspector:   Client{ID: "oidcprovider-introspector", Secret: randomHex(t, 32)},
+		adminSecret: fixture.Hex(t, 32),
+		inspector:   Client{ID: "oidcprovider-introspector", Secret: fixture.Hex(t, 32)},
 		httpClient:  &http.Client{Timeout: 10 * time.Second},
 	}
 	scheme := "http"
@@ -511,12 +511,4 @@ func seconds(d time.Duration) int {
 		return 0
 	}
 	return int(math.Ceil(d.Seconds()))
-}
-
-func randomHex(t testing.TB, n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatalf("could not read random bytes: %v", err)
-	}
-	return hex.EncodeToString(b)
 }

@@ -2,9 +2,7 @@ package oidcprovider_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,22 +16,9 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/tok-cli/tok/internal/testkit/fixture"
 	"github.com/tok-cli/tok/internal/testkit/oidcprovider"
 )
-
-func testContext(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-func randomString(t *testing.T) string {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
-}
 
 // publicConfig is the client "tok". A public client must send its client_id
 // in the form: x/oauth2's default AuthStyleAutoDetect first tries HTTP Basic
@@ -144,7 +129,7 @@ func browserLogin(t *testing.T, ctx context.Context, p *oidcprovider.Provider) *
 	t.Helper()
 	cb := listenCallback(t)
 	cfg := publicConfig(p, cb.redirectURL)
-	verifier, state := oauth2.GenerateVerifier(), randomString(t)
+	verifier, state := oauth2.GenerateVerifier(), fixture.Hex(t, 16)
 	authURL := cfg.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), consent)
 	if _, err := p.Approve(ctx, authURL); err != nil {
 		t.Fatal(err)
@@ -175,10 +160,10 @@ func TestBrowserAuthCodePKCE(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx := testContext(t)
+			ctx := fixture.Context(t)
 			cb := listenCallback(t)
 			cfg := publicConfig(p, cb.redirectURL)
-			verifier, state, nonce := oauth2.GenerateVerifier(), randomString(t), randomString(t)
+			verifier, state, nonce := oauth2.GenerateVerifier(), fixture.Hex(t, 16), fixture.Hex(t, 16)
 			authURL := cfg.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", nonce), consent)
 
 			redirect, err := p.Authorize(ctx, authURL, tt.decision)
@@ -223,7 +208,7 @@ func TestBrowserAuthCodePKCE(t *testing.T) {
 	}
 
 	t.Run("code without verifier refused", func(t *testing.T) {
-		ctx := testContext(t)
+		ctx := fixture.Context(t)
 		cb := listenCallback(t)
 		cfg := publicConfig(p, cb.redirectURL)
 		verifier := oauth2.GenerateVerifier()
@@ -237,7 +222,7 @@ func TestBrowserAuthCodePKCE(t *testing.T) {
 	})
 
 	t.Run("public client without PKCE refused", func(t *testing.T) {
-		ctx := testContext(t)
+		ctx := fixture.Context(t)
 		cb := listenCallback(t)
 		cfg := publicConfig(p, cb.redirectURL)
 		redirect, err := p.Authorize(ctx, cfg.AuthCodeURL("s"), oidcprovider.Decision{SkipCallback: true})
@@ -267,7 +252,7 @@ func TestDeviceFlow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx := testContext(t)
+			ctx := fixture.Context(t)
 			before := counts(t, ctx, p)
 			cfg := publicConfig(p, "")
 			da, err := cfg.DeviceAuth(ctx)
@@ -321,7 +306,7 @@ func TestDeviceFlow(t *testing.T) {
 	}
 
 	t.Run("unknown user code", func(t *testing.T) {
-		err := p.ApproveDevice(testContext(t), "BCDF-GHJK")
+		err := p.ApproveDevice(fixture.Context(t), "BCDF-GHJK")
 		if err == nil || !strings.Contains(err.Error(), "not accepted") {
 			t.Errorf("ApproveDevice with an unknown code: %v, want an error saying it was not accepted", err)
 		}
@@ -335,7 +320,7 @@ func TestRefreshRotation(t *testing.T) {
 		IDTokenTTL:     5 * time.Second,
 		Rotation:       oidcprovider.RotateAlways,
 	})
-	ctx := testContext(t)
+	ctx := fixture.Context(t)
 	first := browserLogin(t, ctx, p)
 	if left := time.Until(first.Expiry); left <= 0 || left > 3*time.Second {
 		t.Errorf("access token expires in %v, want about 2s", left)
@@ -386,7 +371,7 @@ func TestRefreshRotation(t *testing.T) {
 func TestRefreshWithoutRotation(t *testing.T) {
 	t.Parallel()
 	p := oidcprovider.Start(t, oidcprovider.Options{Rotation: oidcprovider.RotateNever})
-	ctx := testContext(t)
+	ctx := fixture.Context(t)
 	first := browserLogin(t, ctx, p)
 	cfg := publicConfig(p, "")
 	for i := range 2 {
@@ -421,7 +406,7 @@ func TestRefreshTokenIssuance(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := oidcprovider.Start(t, tt.opts)
-			ctx := testContext(t)
+			ctx := fixture.Context(t)
 			cb := listenCallback(t)
 			cfg := publicConfig(p, cb.redirectURL)
 			cfg.Scopes = tt.scopes
@@ -444,7 +429,7 @@ func TestRefreshTokenIssuance(t *testing.T) {
 func TestRevocationThenIntrospection(t *testing.T) {
 	t.Parallel()
 	p := oidcprovider.Start(t, oidcprovider.Options{})
-	ctx := testContext(t)
+	ctx := fixture.Context(t)
 	tok := browserLogin(t, ctx, p)
 	for name, token := range map[string]string{"access": tok.AccessToken, "refresh": tok.RefreshToken} {
 		if active, err := p.Introspect(ctx, token); err != nil || !active {
@@ -482,7 +467,7 @@ func TestClientCredentials(t *testing.T) {
 	t.Parallel()
 	for _, useTLS := range []bool{false, true} {
 		t.Run(fmt.Sprintf("tls=%v", useTLS), func(t *testing.T) {
-			secret := randomString(t)
+			secret := fixture.Hex(t, 16)
 			p := oidcprovider.Start(t, oidcprovider.Options{
 				TLS:         useTLS,
 				Clients:     []oidcprovider.Client{{ID: "svc", Secret: secret}},
@@ -494,7 +479,7 @@ func TestClientCredentials(t *testing.T) {
 			if useTLS == (p.CAFile() == "") {
 				t.Errorf("CAFile() = %q with TLS %v", p.CAFile(), useTLS)
 			}
-			ctx := context.WithValue(testContext(t), oauth2.HTTPClient, p.HTTPClient())
+			ctx := context.WithValue(fixture.Context(t), oauth2.HTTPClient, p.HTTPClient())
 			cfg := clientcredentials.Config{
 				ClientID: "svc", ClientSecret: secret, TokenURL: p.Endpoint().TokenURL,
 				Scopes: []string{"api:read"},
@@ -554,7 +539,7 @@ func TestStopsProviderAtCleanup(t *testing.T) {
 func TestAuthStyleAutoDetect(t *testing.T) {
 	t.Parallel()
 	p := oidcprovider.Start(t, oidcprovider.Options{RefreshTokenWithoutOfflineAccess: true})
-	ctx := testContext(t)
+	ctx := fixture.Context(t)
 	tok := browserLogin(t, ctx, p)
 	cfg := publicConfig(p, "")
 	cfg.Endpoint.AuthStyle = oauth2.AuthStyleAutoDetect
