@@ -45,12 +45,6 @@ const lockWait = 250 * time.Millisecond
 // Main runs the front with the process's arguments and returns its exit
 // code; it returns only when it served the command itself.
 func Main() int {
-	if err := procguard.RefuseSetuid(); err != nil {
-		// Before anything else: a setuid tok would hand its privileges to
-		// whichever tok-full the caller's PATH names.
-		fmt.Fprintf(os.Stderr, "tok: %v\n", err)
-		return 1
-	}
 	return MainArgs(helperArgs(os.Args[0], os.Args[1:]))
 }
 
