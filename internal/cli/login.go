@@ -64,18 +64,6 @@ Static profiles: the token is read from a hidden prompt, or from stdin with
   tok login -p api --remote          # over SSH, browser on your laptop
   tok login -p gh --with-token < token.txt
   pass show github | tok login -p gh --with-token --expires-at 2026-12-31`,
-		Args:              d.checkProfileArg,
-		ValidArgsFunction: d.completeProfileArg,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Profile = d.namedProfile(args)
-			if cmd.Flags().Changed("redirect-port") {
-				opts.RedirectPort = &redirectPort
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return d.runLogin(cmd.Context(), opts)
-		},
 	}
 	f := cmd.Flags()
 	f.IntVar(&redirectPort, "redirect-port", 0, "loopback port for the browser flow's redirect this time (0: a free port; keep one with tok profile set NAME --redirect-port)")
@@ -88,21 +76,21 @@ Static profiles: the token is read from a hidden prompt, or from stdin with
 	f.StringVar(&opts.Username, "username", "", "username for the password flow")
 	f.BoolVar(&opts.PasswordStdin, "password-stdin", false, "read the password flow's password from stdin")
 	_ = cmd.RegisterFlagCompletionFunc("flow", cobra.FixedCompletions([]string{"auto", "browser", "device", "client-credentials", "password"}, cobra.ShellCompDirectiveNoFileComp))
-	return cmd
+	return d.withProfileArg(cmd, &opts.Profile, func(ctx context.Context) error {
+		if cmd.Flags().Changed("redirect-port") {
+			opts.RedirectPort = &redirectPort
+		}
+		if runF != nil {
+			return runF(opts)
+		}
+		return d.runLogin(ctx, opts)
+	})
 }
 
 // runLogin signs in to an OAuth profile, or stores a static profile's
 // token.
 func (d *Deps) runLogin(ctx context.Context, opts *loginOptions) error {
-	svc, err := d.service()
-	if err != nil {
-		return err
-	}
-	name, err := d.requireProfile(ctx, svc, opts.Profile)
-	if err != nil {
-		return err
-	}
-	p, err := svc.Profile(name)
+	svc, p, err := d.serviceAndProfile(ctx, opts.Profile)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -95,20 +96,16 @@ type profileShowOptions struct {
 func newCmdProfileShow(d *Deps, runF func(*profileShowOptions) error) *cobra.Command {
 	opts := &profileShowOptions{}
 	cmd := &cobra.Command{
-		Use:               "show [NAME]",
-		Short:             "Show a profile's configuration (never its secrets)",
-		Args:              d.checkProfileArg,
-		ValidArgsFunction: d.completeProfileArg,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Profile = d.namedProfile(args)
-			if runF != nil {
-				return runF(opts)
-			}
-			return d.runProfileShow(opts)
-		},
+		Use:   "show [NAME]",
+		Short: "Show a profile's configuration (never its secrets)",
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
-	return cmd
+	return d.withProfileArg(cmd, &opts.Profile, func(_ context.Context) error {
+		if runF != nil {
+			return runF(opts)
+		}
+		return d.runProfileShow(opts)
+	})
 }
 
 // runProfileShow prints one profile's settings and status, never its

@@ -26,6 +26,21 @@ func (d *Deps) checkProfileArg(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
+// withProfileArg makes cmd a command that takes its profile as one
+// optional argument or -p and no other argument: checkProfileArg checks
+// them, completion offers profile names, and cmd's RunE reads the named
+// profile (namedProfile) into *profile before it calls run with the
+// command's context. run is where the command calls runF or d.runX.
+func (d *Deps) withProfileArg(cmd *cobra.Command, profile *string, run func(context.Context) error) *cobra.Command {
+	cmd.Args = d.checkProfileArg
+	cmd.ValidArgsFunction = d.completeProfileArg
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		*profile = d.namedProfile(args)
+		return run(cmd.Context())
+	}
+	return cmd
+}
+
 // namedProfile is the profile the command line names: the argument (one,
 // checked by checkProfileArg), else -p; "" when it names none (then
 // plan.Profile goes on to TOK_PROFILE and the default).
@@ -51,4 +66,20 @@ func (d *Deps) requireProfile(ctx context.Context, svc *tokens.Service, named st
 		return def, nil
 	}
 	return d.chooseProfile(ctx)
+}
+
+// serviceAndProfile opens d's Service and loads the profile that a
+// command needing one is about: the named one, TOK_PROFILE, the default,
+// or the picker (requireProfile).
+func (d *Deps) serviceAndProfile(ctx context.Context, named string) (*tokens.Service, tokens.Profile, error) {
+	svc, err := d.service()
+	if err != nil {
+		return nil, tokens.Profile{}, err
+	}
+	name, err := d.requireProfile(ctx, svc, named)
+	if err != nil {
+		return nil, tokens.Profile{}, err
+	}
+	p, err := svc.Profile(name)
+	return svc, p, err
 }

@@ -22,20 +22,16 @@ type refreshOptions struct {
 func newCmdRefresh(d *Deps, runF func(*refreshOptions) error) *cobra.Command {
 	opts := &refreshOptions{}
 	cmd := &cobra.Command{
-		Use:               "refresh [PROFILE | -p PROFILE | --all]",
-		Short:             "Refresh a profile's token now, even when it is still fresh",
-		Args:              d.checkProfileArg,
-		ValidArgsFunction: d.completeProfileArg,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Profile = d.namedProfile(args)
-			if runF != nil {
-				return runF(opts)
-			}
-			return d.runRefresh(cmd.Context(), opts)
-		},
+		Use:   "refresh [PROFILE | -p PROFILE | --all]",
+		Short: "Refresh a profile's token now, even when it is still fresh",
 	}
 	cmd.Flags().BoolVar(&opts.All, "all", false, "refresh every OAuth and federated profile that holds tokens")
-	return cmd
+	return d.withProfileArg(cmd, &opts.Profile, func(ctx context.Context) error {
+		if runF != nil {
+			return runF(opts)
+		}
+		return d.runRefresh(ctx, opts)
+	})
 }
 
 // runRefresh refreshes one profile's token, or with All every OAuth and

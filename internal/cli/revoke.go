@@ -36,32 +36,20 @@ tok cannot revoke a static token (an API key, a personal access token) or a
 federated profile's token at its issuer: revoke forgets it here and says so;
 revoke a static token where it was issued. A profile without tokens is left
 as it is. tok logout is the same command.`,
-		Args:              d.checkProfileArg,
-		ValidArgsFunction: d.completeProfileArg,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Profile = d.namedProfile(args)
-			if runF != nil {
-				return runF(opts)
-			}
-			return d.runRevoke(cmd.Context(), opts)
-		},
 	}
 	cmd.Flags().BoolVar(&opts.Local, "local", false, "forget the tokens here without contacting the server")
-	return cmd
+	return d.withProfileArg(cmd, &opts.Profile, func(ctx context.Context) error {
+		if runF != nil {
+			return runF(opts)
+		}
+		return d.runRevoke(ctx, opts)
+	})
 }
 
 // runRevoke revokes the profile's tokens at the provider (unless Local)
 // and forgets them here, and says which of the two happened.
 func (d *Deps) runRevoke(ctx context.Context, opts *revokeOptions) error {
-	svc, err := d.service()
-	if err != nil {
-		return err
-	}
-	name, err := d.requireProfile(ctx, svc, opts.Profile)
-	if err != nil {
-		return err
-	}
-	p, err := svc.Profile(name)
+	svc, p, err := d.serviceAndProfile(ctx, opts.Profile)
 	if err != nil {
 		return err
 	}

@@ -39,18 +39,14 @@ With a profile name (or -p, or TOK_PROFILE) only that profile is shown.
 With the passphrase key source a last line on stderr says whether the data
 key is unlocked (and, on Linux, at least how long it stays so); status
 never asks for the passphrase to find out.`,
-		Args:              d.checkProfileArg,
-		ValidArgsFunction: d.completeProfileArg,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Profile = d.namedProfile(args)
-			if runF != nil {
-				return runF(opts)
-			}
-			return d.runStatus(cmd.Context(), opts)
-		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
-	return cmd
+	return d.withProfileArg(cmd, &opts.Profile, func(ctx context.Context) error {
+		if runF != nil {
+			return runF(opts)
+		}
+		return d.runStatus(ctx, opts)
+	})
 }
 
 // runStatus shows the profile opts name (or TOK_PROFILE's), else every

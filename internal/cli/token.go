@@ -56,21 +56,17 @@ no keyring (for CI). See tok exec --help and docs/ci.md.`,
   curl -H @<(tok token -p api -o header) https://api.example.com    # bash, zsh
   eval "$(tok token -p gh -o env)"
   TOKEN=$(tok token --issuer https://id.example.com --github-actions-audience sts.example.com)`,
-		Args:              d.checkProfileArg,
-		ValidArgsFunction: d.completeProfileArg,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Profile = d.namedProfile(args)
-			if runF != nil {
-				return runF(opts)
-			}
-			return d.runToken(cmd.Context(), opts)
-		},
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", output.Raw, "output format: "+strings.Join(output.Formats, ", "))
 	cmd.Flags().BoolVar(&opts.AllowExpired, "allow-expired", false, "print an expired static token instead of failing")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(output.Formats, cobra.ShellCompDirectiveNoFileComp))
 	opts.Ephemeral.register(cmd)
-	return cmd
+	return d.withProfileArg(cmd, &opts.Profile, func(ctx context.Context) error {
+		if runF != nil {
+			return runF(opts)
+		}
+		return d.runToken(ctx, opts)
+	})
 }
 
 // runToken prints a token of the profile opts name (or of the ephemeral
