@@ -76,7 +76,7 @@ func TestConfigRun(t *testing.T) {
 	if err := d.runConfigSet(ctx, &configSetOptions{Key: "key-source", Value: "file"}); err != nil {
 		t.Fatal(err)
 	}
-	WantLine(t, errOut.String(), "Key source is now file.")
+	wantLine(t, errOut.String(), "Key source is now file.")
 	if err := profileAdd(t, d, "gh", "--type", "static"); err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestConfigRun(t *testing.T) {
 	if err := d.runConfigSet(ctx, &configSetOptions{Key: "key-source", Value: "passphrase"}); err != nil {
 		t.Fatal(err)
 	}
-	WantLine(t, errOut.String(), "Key source is now passphrase.")
+	wantLine(t, errOut.String(), "Key source is now passphrase.")
 	in.WriteString("wrong passphrase\nsecond passphrase\n")
 	if err := d.runPassphraseChange(ctx, &passphraseChangeOptions{}); err == nil || !strings.Contains(err.Error(), "passphrase") {
 		t.Errorf("change with a wrong current passphrase: %v", err)
@@ -144,7 +144,7 @@ func TestConfigRun(t *testing.T) {
 	if err := d.runPassphraseChange(ctx, &passphraseChangeOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	WantLine(t, errOut.String(), "Changed the passphrase of tok's data key.")
+	wantLine(t, errOut.String(), "Changed the passphrase of tok's data key.")
 
 	// Unlock and lock; nobody types a passphrase in between.
 	if err := d.runUnlock(ctx, &unlockOptions{For: 31 * 24 * time.Hour}); exitCode(err) != ExitUsage || !strings.Contains(err.Error(), "give a duration between 1s and 720h") {
@@ -174,7 +174,7 @@ func TestConfigRun(t *testing.T) {
 	if err := d.runLock(ctx, &lockOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	WantLine(t, errOut.String(), "Locked tok's data key; unlock it with: tok unlock")
+	wantLine(t, errOut.String(), "Locked tok's data key; unlock it with: tok unlock")
 	// Another run, off a terminal and without --passphrase-stdin.
 	ios2, _, _, _ := iostreams.Test()
 	d2 := newDeps(ios2, func(k string) string { return vars[k] })
@@ -203,7 +203,7 @@ func TestLockWithoutPassphrase(t *testing.T) {
 	if err := d.runLock(t.Context(), &lockOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	WantLine(t, errOut.String(), "The key source is not passphrase; there is nothing to lock.")
+	wantLine(t, errOut.String(), "The key source is not passphrase; there is nothing to lock.")
 }
 
 func TestNewCmdUnlockAndLock(t *testing.T) {

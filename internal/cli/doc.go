@@ -57,7 +57,7 @@
 // calls d.runX with in-memory streams (iostreams.Test), a bbolt database
 // under t.TempDir with a file key, an injected clock and the in-process
 // OAuth server (internal/testkit/authserver): see testDeps in
-// token_test.go. The end-to-end suite (internal/e2e) keeps what only
+// testdeps_test.go. The end-to-end suite (internal/e2e) keeps what only
 // processes show: the two binaries, signals, locks across processes, the
 // real keyring, kubectl, a pty.
 package cli

@@ -8,10 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/record"
-	"github.com/tok-cli/tok/internal/testkit/authserver"
-	"github.com/tok-cli/tok/internal/tokens"
 )
 
 func TestNewCmdDocker(t *testing.T) {
@@ -35,23 +32,11 @@ func TestNewCmdDocker(t *testing.T) {
 // TestDockerCredentialRunOAuth: a registry an OAuth profile serves gets
 // its access token with the profile's registry username.
 func TestDockerCredentialRunOAuth(t *testing.T) {
-	srv := authserver.New(t, authserver.Options{})
-	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	srv := svcServer(t)
 	d, _, in, out, _ := testDeps(t, nil)
-	svc, err := d.service()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := tokens.Profile{
-		Profile: record.Profile{Name: "harbor", Type: record.OAuth, Remotes: &record.Remotes{Registries: []string{"harbor.example.com"}, RegistryUsername: "robot"}},
-		OAuth: &tokens.OAuthConfig{
-			OAuthSettings: record.OAuthSettings{Flow: record.FlowClientCredentials},
-			Issuer:        srv.Issuer(),
-			Endpoints:     oauth.Endpoints{Issuer: srv.Issuer(), TokenURL: srv.TokenURL()},
-			ClientID:      "svc"}}
-	if err := svc.AddProfile(t.Context(), p, "s3cret"); err != nil {
-		t.Fatal(err)
-	}
+	p := clientCredentialsProfile(srv, "harbor")
+	p.Remotes = &record.Remotes{Registries: []string{"harbor.example.com"}, RegistryUsername: "robot"}
+	addProfile(t, d, p, "s3cret")
 	in.WriteString("https://harbor.example.com\n")
 	if err := d.runDockerCredential(t.Context(), &dockerCredentialOptions{Action: "get"}); err != nil {
 		t.Fatal(err)

@@ -7,8 +7,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 func TestNewCmdExec(t *testing.T) {
@@ -39,8 +37,7 @@ func TestNewCmdExec(t *testing.T) {
 // TestExecRun runs a real child with the profile's token in TOK_TOKEN and
 // the named variable, and returns the child's exit code.
 func TestExecRun(t *testing.T) {
-	srv := authserver.New(t, authserver.Options{})
-	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	srv := svcServer(t)
 	d, _, _, out, _ := testDeps(t, nil)
 	addClientCredentials(t, d, srv, "ci")
 	if err := d.runToken(t.Context(), &tokenOptions{Profile: "ci", Output: "raw"}); err != nil {

@@ -5,10 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/record"
-	"github.com/tok-cli/tok/internal/testkit/authserver"
-	"github.com/tok-cli/tok/internal/tokens"
 )
 
 func TestNewCmdGitCredential(t *testing.T) {
@@ -29,29 +26,17 @@ func TestNewCmdGitCredential(t *testing.T) {
 // matches, and with nothing for other hosts; off a terminal a profile
 // that needs a login fails naming the command (no terminal to open).
 func TestGitCredentialRun(t *testing.T) {
-	srv := authserver.New(t, authserver.Options{})
-	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	srv := svcServer(t)
 	d, _, in, out, _ := testDeps(t, nil)
-	svc, err := d.service()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := tokens.Profile{
-		Profile: record.Profile{Name: "forge", Type: record.OAuth, Remotes: &record.Remotes{Git: []string{"https://git.example.com/team"}}},
-		OAuth: &tokens.OAuthConfig{
-			OAuthSettings: record.OAuthSettings{Flow: record.FlowClientCredentials},
-			Issuer:        srv.Issuer(),
-			Endpoints:     oauth.Endpoints{Issuer: srv.Issuer(), TokenURL: srv.TokenURL()},
-			ClientID:      "svc"}}
-	if err := svc.AddProfile(t.Context(), p, "s3cret"); err != nil {
-		t.Fatal(err)
-	}
+	p := clientCredentialsProfile(srv, "forge")
+	p.Remotes = &record.Remotes{Git: []string{"https://git.example.com/team"}}
+	addProfile(t, d, p, "s3cret")
 
 	in.WriteString("protocol=https\nhost=git.example.com\npath=team/repo.git\n\n")
 	if err := d.runGitCredential(t.Context(), &gitCredentialOptions{Action: "get"}); err != nil {
 		t.Fatal(err)
 	}
-	cred, err := svc.Token(t.Context(), "forge", record.Options{})
+	cred, err := d.svc.Token(t.Context(), "forge", record.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

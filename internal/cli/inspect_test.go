@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/build"
-	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 func TestNewCmdInspect(t *testing.T) {
@@ -56,7 +55,7 @@ func TestInspectRun(t *testing.T) {
 			t.Errorf("inspect lacks %q:\n%s", want, out)
 		}
 	}
-	WantLine(t, errOut.String(), "Note: the signature was not verified.")
+	wantLine(t, errOut.String(), "Note: the signature was not verified.")
 
 	// A profile's current token, as JSON; TOK_PROFILE names it.
 	if err := profileAdd(t, d, "gh", "--type", "static"); err != nil {
@@ -81,8 +80,7 @@ func TestInspectRun(t *testing.T) {
 	}
 
 	// An opaque token (the test server's access tokens are not JWTs).
-	srv := authserver.New(t, authserver.Options{})
-	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	srv := svcServer(t)
 	addClientCredentials(t, d, srv, "ci")
 	if err := d.runInspect(t.Context(), &inspectOptions{Profile: "ci"}); err == nil || !strings.HasPrefix(err.Error(), "the token is not a JWT") {
 		t.Errorf("inspect of an opaque token: %v", err)

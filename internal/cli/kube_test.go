@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-
-	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 func TestNewCmdKube(t *testing.T) {
@@ -25,8 +23,7 @@ func TestNewCmdKube(t *testing.T) {
 // TestKubeRun: -p, else the cluster's exec extension, else TOK_PROFILE
 // names the profile whose token goes into the ExecCredential.
 func TestKubeRun(t *testing.T) {
-	srv := authserver.New(t, authserver.Options{})
-	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	srv := svcServer(t)
 	vars := map[string]string{}
 	d, _, _, out, _ := testDeps(t, vars)
 	addClientCredentials(t, d, srv, "a")

@@ -10,26 +10,16 @@ import (
 	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
-// parseProfileAdd is what tok profile add's command line argv parses to.
-func parseProfileAdd(t *testing.T, d *Deps, argv ...string) *profileAddOptions {
-	t.Helper()
-	var got *profileAddOptions
-	if err := parseCmd(d, newCmdProfileAdd(d, func(o *profileAddOptions) error { got = o; return nil }), argv...); err != nil {
-		t.Fatalf("tok profile add %s: %v", strings.Join(argv, " "), err)
-	}
-	return got
-}
-
 // profileAdd runs tok profile add argv in process: parsed as the command
 // line is, then run.
 func profileAdd(t *testing.T, d *Deps, argv ...string) error {
 	t.Helper()
-	return d.runProfileAdd(t.Context(), parseProfileAdd(t, d, argv...))
+	return d.runProfileAdd(t.Context(), parsed(t, d, newCmdProfileAdd, argv...))
 }
 
 func TestNewCmdProfileAdd(t *testing.T) {
 	d, _, _, _, _ := testDeps(t, nil)
-	o := parseProfileAdd(t, d, "api", "--issuer", "https://id.example.com", "--client-id", "tok", "--scopes", "openid,groups",
+	o := parsed(t, d, newCmdProfileAdd, "api", "--issuer", "https://id.example.com", "--client-id", "tok", "--scopes", "openid,groups",
 		"--auth-param", "prompt=login", "--env", "A", "--env", "B", "--client-secret-stdin", "--refresh-margin", "2m")
 	s := o.Settings
 	if o.Name != "api" || s.issuer != "https://id.example.com" || s.clientID != "tok" || !slices.Equal(s.scopes, []string{"openid", "groups"}) ||
@@ -37,7 +27,7 @@ func TestNewCmdProfileAdd(t *testing.T) {
 		s.refreshMargin != 2*time.Minute || s.flow != "auto" || s.maxAge != record.DefaultMaxAge {
 		t.Errorf("parsed %+v", o)
 	}
-	o = parseProfileAdd(t, d, "gha", "--type", "federated", "--issuer", "https://sts.example.com", "--github-actions-audience", "sts", "--shared-cache", "redis://h:6379/0")
+	o = parsed(t, d, newCmdProfileAdd, "gha", "--type", "federated", "--issuer", "https://sts.example.com", "--github-actions-audience", "sts", "--shared-cache", "redis://h:6379/0")
 	if o.Settings.typ != "federated" || o.Settings.fed.githubAudience != "sts" || o.Settings.shared.url != "redis://h:6379/0" {
 		t.Errorf("parsed %+v", o.Settings)
 	}
@@ -53,8 +43,7 @@ func TestNewCmdProfileAdd(t *testing.T) {
 }
 
 func TestProfileAddRun(t *testing.T) {
-	srv := authserver.New(t, authserver.Options{})
-	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	srv := svcServer(t)
 	srv.AddClient(authserver.Client{ID: "cli"})
 	d, now, in, _, errOut := testDeps(t, nil)
 	svc, err := d.service()
@@ -66,7 +55,7 @@ func TestProfileAddRun(t *testing.T) {
 	if err := profileAdd(t, d, "gh", "--type", "static", "--env", "GH_TOKEN"); err != nil {
 		t.Fatal(err)
 	}
-	WantLine(t, errOut.String(), `Added static profile "gh". Next: tok login -p gh --with-token < FILE`)
+	wantLine(t, errOut.String(), `Added static profile "gh". Next: tok login -p gh --with-token < FILE`)
 	if p, err := svc.Profile("gh"); err != nil || p.Type != record.Static || p.OAuth != nil || !slices.Equal(p.Env, []string{"GH_TOKEN"}) {
 		t.Errorf("stored gh: %+v, %v", p, err)
 	}
@@ -76,7 +65,7 @@ func TestProfileAddRun(t *testing.T) {
 	if err := profileAdd(t, d, "api", "--issuer", srv.Issuer(), "--client-id", "cli"); err != nil {
 		t.Fatal(err)
 	}
-	WantLine(t, errOut.String(), `Added oauth profile "api". Next: tok login -p api`)
+	wantLine(t, errOut.String(), `Added oauth profile "api". Next: tok login -p api`)
 	p, err := svc.Profile("api")
 	if err != nil {
 		t.Fatal(err)

@@ -35,8 +35,7 @@ func TestNewCmdProfileExportAndImport(t *testing.T) {
 // another (d2) through a profile file: no secrets in it, the issuer
 // discovered again on import, the secret given at import.
 func TestProfileExportImportRun(t *testing.T) {
-	srv := authserver.New(t, authserver.Options{})
-	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	srv := svcServer(t)
 	srv.AddClient(authserver.Client{ID: "cli"})
 	d, _, in, out, errOut := testDeps(t, nil)
 	ctx := t.Context()
@@ -154,8 +153,7 @@ func TestProfileExportImportRun(t *testing.T) {
 // tok profile add (flags) on one machine and tok profile import (a
 // profile file) on another must store the same profile for every kind.
 func TestAddAndImportBuildTheSameProfile(t *testing.T) {
-	srv := authserver.New(t, authserver.Options{})
-	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	srv := svcServer(t)
 	for _, argv := range [][]string{
 		{"gh", "--type", "static", "--env", "GH_TOKEN", "--git-url", "https://github.com/org/", "--git-username", "x-access-token"},
 		{"api", "--issuer", srv.Issuer(), "--client-id", "cli", "--auth-param", "prompt=login", "--redirect-port", "8400", "--audience", "aud"},

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/record"
-	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 func TestNewCmdProfileListAndShow(t *testing.T) {
@@ -38,8 +37,7 @@ func TestNewCmdProfileListAndShow(t *testing.T) {
 }
 
 func TestProfileListAndShowRun(t *testing.T) {
-	srv := authserver.New(t, authserver.Options{})
-	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	srv := svcServer(t)
 	vars := map[string]string{}
 	d, now, _, out, errOut := testDeps(t, vars)
 

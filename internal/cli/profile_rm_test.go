@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/tok-cli/tok/internal/record"
-	"github.com/tok-cli/tok/internal/testkit/authserver"
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
@@ -35,8 +34,7 @@ func TestNewCmdProfileRmAndRename(t *testing.T) {
 }
 
 func TestProfileRmAndRenameRun(t *testing.T) {
-	srv := authserver.New(t, authserver.Options{})
-	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	srv := svcServer(t)
 	d, _, _, _, errOut := testDeps(t, nil)
 	ctx := t.Context()
 	addClientCredentials(t, d, srv, "ci")
@@ -56,13 +54,13 @@ func TestProfileRmAndRenameRun(t *testing.T) {
 	if err := d.runProfileRename(ctx, &profileRenameOptions{Old: "ci", New: "robot"}); err != nil {
 		t.Fatal(err)
 	}
-	WantLine(t, errOut.String(), `Renamed profile "ci" to "robot".`)
+	wantLine(t, errOut.String(), `Renamed profile "ci" to "robot".`)
 	// The token and the default follow the profile.
 	again, err := svc.Token(ctx, "robot", record.Options{})
 	if err != nil || again.Token != tok.Token {
 		t.Errorf("the renamed profile's token: %v", err)
 	}
-	if ps := StoredStatus(t, d, "robot"); !ps.Default {
+	if ps := storedStatus(t, d, "robot"); !ps.Default {
 		t.Error("the default did not follow the rename")
 	}
 	if err := d.runProfileRename(ctx, &profileRenameOptions{Old: "ci", New: "x"}); err == nil || !strings.Contains(err.Error(), `"ci"`) {
@@ -73,7 +71,7 @@ func TestProfileRmAndRenameRun(t *testing.T) {
 	if err := d.runProfileRm(&profileRmOptions{Name: "robot"}); err != nil {
 		t.Fatal(err)
 	}
-	WantLine(t, errOut.String(), `Removed profile "robot".`)
+	wantLine(t, errOut.String(), `Removed profile "robot".`)
 	if names, _ := svc.ProfileNames(); len(names) != 0 {
 		t.Errorf("profiles after rm: %q", names)
 	}
@@ -130,7 +128,7 @@ func TestUseRun(t *testing.T) {
 	if err := run(useOptions{Name: "b"}); err != nil {
 		t.Fatal(err)
 	}
-	WantLine(t, errOut.String(), `Default profile is now "b".`)
+	wantLine(t, errOut.String(), `Default profile is now "b".`)
 	if got := defaultIs(); got != "b" {
 		t.Errorf("default %q, want b", got)
 	}
@@ -146,12 +144,12 @@ func TestUseRun(t *testing.T) {
 	if err := run(useOptions{Unset: true}); err != nil {
 		t.Fatal(err)
 	}
-	WantLine(t, errOut.String(), `Profile "b" is no longer the default; there is none now.`)
+	wantLine(t, errOut.String(), `Profile "b" is no longer the default; there is none now.`)
 	if got := defaultIs(); got != "" {
 		t.Errorf("default %q after --unset", got)
 	}
 	if err := run(useOptions{Unset: true}); err != nil {
 		t.Fatal(err)
 	}
-	WantLine(t, errOut.String(), "There was no default profile.")
+	wantLine(t, errOut.String(), "There was no default profile.")
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -13,24 +12,14 @@ import (
 	"github.com/tok-cli/tok/internal/tokens"
 )
 
-// parseProfileSet is what tok profile set's command line argv parses to.
-func parseProfileSet(t *testing.T, d *Deps, argv ...string) *profileSetOptions {
-	t.Helper()
-	var got *profileSetOptions
-	if err := parseCmd(d, newCmdProfileSet(d, func(o *profileSetOptions) error { got = o; return nil }), argv...); err != nil {
-		t.Fatalf("tok profile set %s: %v", strings.Join(argv, " "), err)
-	}
-	return got
-}
-
 func TestNewCmdProfileSet(t *testing.T) {
 	d, _, _, _, _ := testDeps(t, nil)
-	o := parseProfileSet(t, d, "api", "--description", "new", "--home", t.TempDir(), "--scopes", "a,b", "--client-secret-stdin")
+	o := parsed(t, d, newCmdProfileSet, "api", "--description", "new", "--home", t.TempDir(), "--scopes", "a,b", "--client-secret-stdin")
 	if o.Name != "api" || !slices.Equal(o.Changed, []string{"client-secret-stdin", "description", "scopes"}) ||
 		o.Settings.description != "new" || !slices.Equal(o.Settings.scopes, []string{"a", "b"}) || !o.Settings.clientSecretIn {
 		t.Errorf("parsed %+v", o)
 	}
-	if o := parseProfileSet(t, d, "api"); len(o.Changed) != 0 {
+	if o := parsed(t, d, newCmdProfileSet, "api"); len(o.Changed) != 0 {
 		t.Errorf("no flags: changed %q", o.Changed)
 	}
 	if err := parseCmd(d, newCmdProfileSet(d, nil), "--description", "x"); exitCode(err) != ExitUsage || !strings.Contains(err.Error(), "takes a profile name") {
@@ -63,7 +52,7 @@ func TestSetSpecAppliesOnlyGivenFlags(t *testing.T) {
 		}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			o := parseProfileSet(t, d, append([]string{"api"}, tc.args...)...)
+			o := parsed(t, d, newCmdProfileSet, append([]string{"api"}, tc.args...)...)
 			s, err := setSpec(stored, &o.Settings, o.given)
 			if err != nil {
 				t.Fatal(err)
@@ -82,8 +71,7 @@ func TestSetSpecAppliesOnlyGivenFlags(t *testing.T) {
 // change what a token is keep the tokens (and the client secret); a new
 // scope set or client drops them and says a login is needed.
 func TestProfileSetRun(t *testing.T) {
-	srv := authserver.New(t, authserver.Options{})
-	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	srv := svcServer(t)
 	srv.AddClient(authserver.Client{ID: "other", Secret: "0ther"})
 	d, _, in, _, errOut := testDeps(t, nil)
 	ctx := t.Context()
@@ -98,7 +86,7 @@ func TestProfileSetRun(t *testing.T) {
 	}
 	set := func(args ...string) error {
 		errOut.Reset()
-		return d.runProfileSet(ctx, parseProfileSet(t, d, append([]string{"ci"}, args...)...))
+		return d.runProfileSet(ctx, parsed(t, d, newCmdProfileSet, append([]string{"ci"}, args...)...))
 	}
 
 	if err := set(); exitCode(err) != ExitUsage || !strings.Contains(err.Error(), "needs the settings to change") {
@@ -107,7 +95,7 @@ func TestProfileSetRun(t *testing.T) {
 	if err := set("--description", "x", "--home", "/elsewhere"); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.runProfileSet(ctx, parseProfileSet(t, d, "nope", "--description", "x")); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+	if err := d.runProfileSet(ctx, parsed(t, d, newCmdProfileSet, "nope", "--description", "x")); err == nil || !strings.Contains(err.Error(), `"nope"`) {
 		t.Errorf("profile set of a missing profile: %v", err)
 	}
 
@@ -115,7 +103,7 @@ func TestProfileSetRun(t *testing.T) {
 	if err := set("--description", "CI robot", "--redirect-port", "8400"); err != nil {
 		t.Fatal(err)
 	}
-	WantLine(t, errOut.String(), `Updated oauth profile "ci"; its tokens were kept (same provider, client and scopes).`)
+	wantLine(t, errOut.String(), `Updated oauth profile "ci"; its tokens were kept (same provider, client and scopes).`)
 	if srv.Counts().Discovery != discoveries {
 		t.Error("a change of description discovered the issuer again")
 	}
@@ -131,8 +119,8 @@ func TestProfileSetRun(t *testing.T) {
 	if err := set("--scopes", "profile,email"); err != nil {
 		t.Fatal(err)
 	}
-	WantLine(t, errOut.String(), `Updated oauth profile "ci"; its tokens were deleted, since they came from another provider, client or scope set, so a login is needed. Next: tok login -p ci`)
-	if st := StoredStatus(t, d, "ci"); st.HasRefresh || !st.Expiry.IsZero() {
+	wantLine(t, errOut.String(), `Updated oauth profile "ci"; its tokens were deleted, since they came from another provider, client or scope set, so a login is needed. Next: tok login -p ci`)
+	if st := storedStatus(t, d, "ci"); st.HasRefresh || !st.Expiry.IsZero() {
 		t.Errorf("tokens left after a scope change: %+v", st)
 	}
 
@@ -163,35 +151,4 @@ func TestProfileSetRun(t *testing.T) {
 	if err := set("--type", "static", "--shared-cache", "redis://h:6379/0"); exitCode(err) != ExitUsage || !strings.Contains(err.Error(), "a static token has nothing to share") {
 		t.Errorf("static with a shared cache: %v", err)
 	}
-}
-
-// WantLine fails unless out, trimmed, is exactly want.
-func WantLine(t *testing.T, out, want string) {
-	t.Helper()
-	if got := strings.TrimSpace(out); got != want {
-		t.Errorf("got  %q\nwant %q", got, want)
-	}
-}
-
-// StoredStatus is what tok status reports about a profile.
-func StoredStatus(t *testing.T, d *Deps, name string) tokens.ProfileStatus {
-	t.Helper()
-	svc, err := d.service()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps, err := svc.Status(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ps
-}
-
-// run runs one tok command line in process through the whole root and
-// returns its exit code.
-func (d *Deps) run(args ...string) int {
-	d.ran = false
-	root := NewRootCmd(d)
-	root.SetArgs(args)
-	return d.finish(root.ExecuteContext(context.Background()))
 }

@@ -3,8 +3,6 @@ package cli
 import (
 	"strings"
 	"testing"
-
-	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 func TestNewCmdRefresh(t *testing.T) {
@@ -27,8 +25,7 @@ func TestNewCmdRefresh(t *testing.T) {
 }
 
 func TestRefreshRun(t *testing.T) {
-	srv := authserver.New(t, authserver.Options{})
-	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	srv := svcServer(t)
 	d, _, _, out, errOut := testDeps(t, nil)
 	addClientCredentials(t, d, srv, "ci")
 	addClientCredentials(t, d, srv, "idle") // never fetched: --all leaves it

@@ -3,8 +3,6 @@ package cli
 import (
 	"strings"
 	"testing"
-
-	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 func TestNewCmdRevoke(t *testing.T) {
@@ -20,8 +18,7 @@ func TestNewCmdRevoke(t *testing.T) {
 }
 
 func TestRevokeRun(t *testing.T) {
-	srv := authserver.New(t, authserver.Options{})
-	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	srv := svcServer(t)
 	d, _, _, out, errOut := testDeps(t, nil)
 	addClientCredentials(t, d, srv, "ci")
 	if err := d.runToken(t.Context(), &tokenOptions{Profile: "ci", Output: "raw"}); err != nil {

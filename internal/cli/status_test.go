@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-
-	"github.com/tok-cli/tok/internal/testkit/authserver"
 )
 
 func TestNewCmdStatus(t *testing.T) {
@@ -20,8 +18,7 @@ func TestNewCmdStatus(t *testing.T) {
 }
 
 func TestStatusRun(t *testing.T) {
-	srv := authserver.New(t, authserver.Options{})
-	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	srv := svcServer(t)
 	vars := map[string]string{}
 	d, _, _, out, errOut := testDeps(t, vars)
 	if err := d.runStatus(t.Context(), &statusOptions{}); err != nil || !strings.Contains(errOut.String(), "No profiles yet") || out.Len() != 0 {

@@ -1,76 +1,16 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
-	"github.com/tok-cli/tok/internal/iostreams"
 	"github.com/tok-cli/tok/internal/oauth"
 	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/testkit/authserver"
 	"github.com/tok-cli/tok/internal/tokens"
 )
-
-// testDeps is a Deps on a bbolt database in a temporary directory with a
-// file key (no keyring, no D-Bus), off a terminal, and a clock the test
-// moves with *now. Its environment is env (read live, so the test may
-// change it), to which it adds TOK_HOME and TOK_KEY_SOURCE.
-func testDeps(t *testing.T, env map[string]string) (d *Deps, now *time.Time, in, out, errOut *bytes.Buffer) {
-	t.Helper()
-	vars := env
-	if vars == nil {
-		vars = map[string]string{}
-	}
-	vars["TOK_HOME"], vars["TOK_KEY_SOURCE"] = t.TempDir(), "file"
-	ios, in, out, errOut := iostreams.Test()
-	d = newDeps(ios, func(k string) string { return vars[k] })
-	clock := time.Now()
-	d.now = func() time.Time { return clock }
-	d.openBrowser = func(string) error {
-		t.Error("a test opened a browser")
-		return errors.New("no browser in tests")
-	}
-	return d, &clock, in, out, errOut
-}
-
-// parseCmd runs argv through cmd with the root's global flags, as
-// Execute does; the constructor's runF receives what was parsed.
-func parseCmd(d *Deps, cmd *cobra.Command, argv ...string) error {
-	root := &cobra.Command{Use: "tok", SilenceErrors: true, SilenceUsage: true}
-	d.addGlobalFlags(root)
-	root.AddCommand(cmd)
-	root.SetArgs(append([]string{cmd.Name()}, argv...))
-	root.SetOut(io.Discard)
-	root.SetErr(io.Discard)
-	return root.Execute()
-}
-
-// addClientCredentials stores profile name for srv's client svc (secret
-// s3cret) with the client-credentials flow.
-func addClientCredentials(t *testing.T, d *Deps, srv *authserver.Server, name string) {
-	t.Helper()
-	svc, err := d.service()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := tokens.Profile{
-		Profile: record.Profile{Name: name, Type: record.OAuth},
-		OAuth: &tokens.OAuthConfig{
-			OAuthSettings: record.OAuthSettings{Flow: record.FlowClientCredentials},
-			Issuer:        srv.Issuer(),
-			Endpoints:     oauth.Endpoints{Issuer: srv.Issuer(), TokenURL: srv.TokenURL(), RevocationURL: srv.RevocationURL()},
-			ClientID:      "svc"}}
-	if err := svc.AddProfile(t.Context(), p, "s3cret"); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func TestNewCmdToken(t *testing.T) {
 	for _, tc := range []struct {
@@ -116,8 +56,7 @@ func TestNewCmdToken(t *testing.T) {
 }
 
 func TestTokenRun(t *testing.T) {
-	srv := authserver.New(t, authserver.Options{})
-	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	srv := svcServer(t)
 	d, now, _, out, errOut := testDeps(t, nil)
 	ctx := t.Context()
 	addClientCredentials(t, d, srv, "ci")
@@ -178,8 +117,7 @@ func TestTokenRun(t *testing.T) {
 // TestTokenRunProfilePrecedence: the argument or -p, else TOK_PROFILE,
 // else TOK_ISSUER's ephemeral profile, else the stored default.
 func TestTokenRunProfilePrecedence(t *testing.T) {
-	srv := authserver.New(t, authserver.Options{})
-	srv.AddClient(authserver.Client{ID: "svc", Secret: "s3cret"})
+	srv := svcServer(t)
 	vars := map[string]string{}
 	d, _, _, out, _ := testDeps(t, vars)
 	svc, _ := d.service()
