@@ -30,13 +30,3 @@ func TestServiceIsBuiltLazily(t *testing.T) {
 		t.Errorf("building the Service touched %s: %v", home, err)
 	}
 }
-
-// TestRootRunOffATerminal: tok without a command, off a terminal, is help
-// and opens nothing.
-func TestRootRunOffATerminal(t *testing.T) {
-	d, _, _, _, _ := testDeps(t, nil)
-	helped := false
-	if err := d.runRoot(t.Context(), func() error { helped = true; return nil }); err != nil || !helped || d.svc != nil {
-		t.Errorf("err %v, help shown %v, service built %v", err, helped, d.svc != nil)
-	}
-}

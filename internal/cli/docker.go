@@ -202,7 +202,7 @@ func newCmdDocker(d *Deps, runF func(*dockerConfigureOptions) error) *cobra.Comm
 	cmd := &cobra.Command{
 		Use:   "docker",
 		Short: "Set docker's client configuration to use tok",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	opts := &dockerConfigureOptions{}
@@ -216,7 +216,7 @@ sealed in tok), with --registry only for those ("credHelpers"). Every other
 setting in the file is kept; the file is replaced atomically, mode 0600.`,
 		Example: `  tok docker configure
   tok docker configure --registry harbor.example.com --registry registry.gitlab.com`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(opts)

@@ -51,6 +51,57 @@ func TestDockerCredentialRunOAuth(t *testing.T) {
 	}
 }
 
+// TestDockerConfigureRun: without --registry tok becomes docker's
+// credential store, with --registry the helper of those registries (each
+// HOST[:PORT] checked, sorted); a second run says nothing changed, and the
+// other settings in config.json stay.
+func TestDockerConfigureRun(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(path, []byte(`{"auths":{"old.example":{}},"psFormat":"table"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, _, _, _, errOut := testDeps(t, map[string]string{"DOCKER_CONFIG": dir})
+	read := func() map[string]any {
+		t.Helper()
+		var m map[string]any
+		b, err := os.ReadFile(path)
+		if err != nil || json.Unmarshal(b, &m) != nil {
+			t.Fatalf("config.json: %s %v", b, err)
+		}
+		return m
+	}
+	if err := d.runDockerConfigure(&dockerConfigureOptions{Registries: []string{"b.example:5000", "a.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	wantLine(t, errOut.String(), "Docker clients now ask tok (docker-credential-tok) for [a.example b.example:5000] ("+path+").")
+	m := read()
+	if !reflect.DeepEqual(m["credHelpers"], map[string]any{"a.example": "tok", "b.example:5000": "tok"}) || m["credsStore"] != nil || m["psFormat"] != "table" || m["auths"] == nil {
+		t.Errorf("config.json after --registry: %v", m)
+	}
+	errOut.Reset()
+	if err := d.runDockerConfigure(&dockerConfigureOptions{Registries: []string{"a.example", "b.example:5000"}}); err != nil {
+		t.Fatal(err)
+	}
+	wantLine(t, errOut.String(), path+" already uses tok for [a.example b.example:5000].")
+	errOut.Reset()
+	if err := d.runDockerConfigure(&dockerConfigureOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	wantLine(t, errOut.String(), "Docker clients now ask tok (docker-credential-tok) for every registry ("+path+").")
+	if m := read(); m["credsStore"] != "tok" || m["psFormat"] != "table" {
+		t.Errorf("config.json after configure: %v", m)
+	}
+	errOut.Reset()
+	before := read()
+	if err := d.runDockerConfigure(&dockerConfigureOptions{Registries: []string{"bad host"}}); exitCode(err) != ExitUsage || errOut.Len() != 0 {
+		t.Errorf("a bad registry: %v, said %q", err, errOut)
+	}
+	if after := read(); !reflect.DeepEqual(before, after) {
+		t.Errorf("a refused configure changed config.json: %v -> %v", before, after)
+	}
+}
+
 // TestDockerCredentialInProcess runs the docker helper through the whole
 // tree: get, store, get, and docker configure.
 func TestDockerCredentialInProcess(t *testing.T) {

@@ -44,7 +44,7 @@ created is removed). Unknown actions are ignored. See docs/git.md.`,
 		Example: `  tok profile add gitlab --issuer https://gitlab.example.com --client-id ID --git-url https://gitlab.example.com/
   git config --global credential.helper tok
   git clone https://gitlab.example.com/group/repo.git`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1, "the action git gives it (get, store or erase)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts := &gitCredentialOptions{Action: args[0], OpenTTY: openControllingTerminal}
 			if runF != nil {

@@ -17,8 +17,9 @@ func TestNewCmdGitCredential(t *testing.T) {
 	if got == nil || got.Action != "get" || got.OpenTTY == nil {
 		t.Errorf("parsed %+v", got)
 	}
-	if err := parseCmd(d, newCmdGitCredential(d, func(*gitCredentialOptions) error { return nil })); err == nil {
-		t.Error("no action was accepted")
+	if err := parseCmd(d, newCmdGitCredential(d, func(*gitCredentialOptions) error { t.Error("runF called"); return nil })); exitCode(err) != ExitUsage ||
+		!strings.Contains(err.Error(), "tok git-credential takes the action git gives it (get, store or erase) (got 0 argument(s))") {
+		t.Errorf("no action: %v", err)
 	}
 }
 

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/tok-cli/tok/internal/build"
 )
 
 func TestNewCmdInspect(t *testing.T) {
@@ -87,22 +85,5 @@ func TestInspectRun(t *testing.T) {
 	}
 	if err := d.runInspect(t.Context(), &inspectOptions{Profile: "nope"}); err == nil || !strings.Contains(err.Error(), `"nope"`) {
 		t.Errorf("inspect nope: %v", err)
-	}
-}
-
-func TestVersion(t *testing.T) {
-	d, _, _, out, _ := testDeps(t, nil)
-	ran := false
-	if err := parseCmd(d, newCmdVersion(d, func(*versionOptions) error { ran = true; return nil })); err != nil || !ran {
-		t.Errorf("version: %v", err)
-	}
-	if err := parseCmd(d, newCmdVersion(d, nil), "x"); exitCode(err) != ExitUsage {
-		t.Errorf("version x: %v", err)
-	}
-	if err := d.runVersion(&versionOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(out.String(), "tok "+build.Version+" (commit "+build.Commit) || !strings.HasSuffix(out.String(), ")\n") {
-		t.Errorf("version printed %q", out)
 	}
 }
