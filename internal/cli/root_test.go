@@ -26,13 +26,13 @@ func TestRootRunOffATerminal(t *testing.T) {
 // TestNewCmdRoot: the global flags parse into the Deps before a command
 // runs, and a misspelt command is a usage error that suggests the right one.
 func TestNewCmdRoot(t *testing.T) {
-	d, _, _, _, errOut := testDeps(t, nil)
+	d, _, _, _, _ := testDeps(t, nil)
 	home := t.TempDir()
 	if o := parsed(t, d, newCmdVersion, "--home", home, "-p", "api", "--debug", "--passphrase-stdin"); o == nil ||
 		d.homeFlag != home || d.profileFlag != "api" || !d.debug || !d.passphraseStdin {
 		t.Errorf("global flags: home %q profile %q debug %v passphrase-stdin %v", d.homeFlag, d.profileFlag, d.debug, d.passphraseStdin)
 	}
-	d, _, _, _, errOut = testDeps(t, nil)
+	d, _, _, _, errOut := testDeps(t, nil)
 	if code := d.run("tokn"); code != ExitUsage {
 		t.Errorf("tok tokn: exit %d, want %d", code, ExitUsage)
 	}
