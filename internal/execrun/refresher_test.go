@@ -211,6 +211,29 @@ func (c *fakeClock) sleepUntil(end time.Time) func(context.Context, time.Duratio
 	}
 }
 
+// clientCredentials is an in-memory Service on clk with profile "ci", a
+// client-credentials profile of srv's client "svc" (secret
+// "svc-secret"), and the profile's first token.
+func clientCredentials(t *testing.T, srv *authserver.Server, clk *fakeClock) (*tokens.Service, record.Credential) {
+	t.Helper()
+	svc := &tokens.Service{Store: store.NewMemory(), Keys: &keysource.Memory{}, Now: clk.Now}
+	p := tokens.Profile{
+		Profile: record.Profile{Name: "ci", Type: record.OAuth},
+		OAuth: &tokens.OAuthConfig{
+			OAuthSettings: record.OAuthSettings{Flow: record.FlowClientCredentials},
+			Endpoints:     oauth.Endpoints{TokenURL: srv.TokenURL()},
+			ClientID:      "svc"}}
+	ctx := context.Background()
+	if err := svc.AddProfile(ctx, p, "svc-secret"); err != nil {
+		t.Fatal(err)
+	}
+	first, err := svc.Token(ctx, "ci", record.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, first
+}
+
 // TestRefresherShortLivedTokens reproduces tok exec with 20-second
 // client-credentials tokens and the default one-minute margin (it made 95
 // token requests in 10 s when it waited "expiry − margin", a negative
@@ -222,21 +245,8 @@ func TestRefresherShortLivedTokens(t *testing.T) {
 	srv := authserver.New(t, authserver.Options{AccessTokenTTL: ttl})
 	srv.AddClient(authserver.Client{ID: "svc", Secret: "svc-secret"})
 	clk := &fakeClock{t: time.Now()}
-	svc := &tokens.Service{Store: store.NewMemory(), Keys: &keysource.Memory{}, Now: clk.Now}
+	svc, first := clientCredentials(t, srv, clk)
 	ctx := context.Background()
-	p := tokens.Profile{
-		Profile: record.Profile{Name: "ci", Type: record.OAuth},
-		OAuth: &tokens.OAuthConfig{
-			OAuthSettings: record.OAuthSettings{Flow: record.FlowClientCredentials},
-			Endpoints:     oauth.Endpoints{TokenURL: srv.TokenURL()},
-			ClientID:      "svc"}}
-	if err := svc.AddProfile(ctx, p, "svc-secret"); err != nil {
-		t.Fatal(err)
-	}
-	first, err := svc.Token(ctx, "ci", record.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if first.Margin <= 0 || first.Margin > ttl/2 {
 		t.Fatalf("a %s token got margin %s", ttl, first.Margin)
 	}
@@ -290,21 +300,8 @@ func TestRefresherRefreshFailure(t *testing.T) {
 	srv := authserver.New(t, authserver.Options{AccessTokenTTL: ttl})
 	srv.AddClient(authserver.Client{ID: "svc", Secret: "svc-secret"})
 	clk := &fakeClock{t: time.Now()}
-	svc := &tokens.Service{Store: store.NewMemory(), Keys: &keysource.Memory{}, Now: clk.Now}
+	svc, first := clientCredentials(t, srv, clk)
 	ctx := context.Background()
-	p := tokens.Profile{
-		Profile: record.Profile{Name: "ci", Type: record.OAuth},
-		OAuth: &tokens.OAuthConfig{
-			OAuthSettings: record.OAuthSettings{Flow: record.FlowClientCredentials},
-			Endpoints:     oauth.Endpoints{TokenURL: srv.TokenURL()},
-			ClientID:      "svc"}}
-	if err := svc.AddProfile(ctx, p, "svc-secret"); err != nil {
-		t.Fatal(err)
-	}
-	first, err := svc.Token(ctx, "ci", record.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv.FailTokenRequests(http.StatusServiceUnavailable)
 	recovered := first.Expiry.Add(outage)
 	var warnings []string
