@@ -113,9 +113,10 @@ func TestExecKeepsLongRunningChildAuthenticated(t *testing.T) {
 // TestExecRefreshFailureKeepsChild makes every refresh fail while the
 // child runs: the child must keep running to its own end, tok must say so
 // on its stderr, and the token file must still be cleaned up. The token
-// is aged into its refresh margin first (valid for another minute), so
-// the refresher tries at once (after its one-second floor) instead of
-// after a real lifetime. How a run of failures becomes one line, the
+// is aged into its 4 s refresh margin first, so the refresher tries within
+// its first 2 s (its one-second floor, up to a quarter of the margin of
+// jitter) instead of after a real lifetime, while the token stays valid
+// past the child's 2.5 s. How a run of failures becomes one line, the
 // backoff and the recovery are execrun's TestRefresherRefreshFailure, on
 // an injected clock.
 func TestExecRefreshFailureKeepsChild(t *testing.T) {
@@ -125,15 +126,15 @@ func TestExecRefreshFailureKeepsChild(t *testing.T) {
 	srv.AddClient(authserver.Client{ID: "svc", Secret: secret})
 	env := FileKeyEnv(t)
 	RunOK(t, env, secret+"\n", "profile", "add", "ci", "--issuer", srv.Issuer(), "--client-id", "svc",
-		"--client-secret-stdin", "--flow", "client-credentials", "--scopes", "profile", "--refresh-margin", "1m")
+		"--client-secret-stdin", "--flow", "client-credentials", "--scopes", "profile", "--refresh-margin", "4s")
 	RunOK(t, env, "", "login", "-p", "ci")
-	makeStale(t, env, "ci", time.Minute)
+	makeStale(t, env, "ci", 4*time.Second)
 	srv.ResetCounts()
 	srv.FailTokenRequests(503)
 
 	ready := filepath.Join(t.TempDir(), "ready")
 	r := Run(t, env.With("E2E_READY="+ready), "", "exec", "-p", "ci", "--", "sh", "-c",
-		`printf '%s' "$TOK_TOKEN_FILE" > "$E2E_READY"; sleep 2; cat "$TOK_TOKEN_FILE" >/dev/null && echo child-finished`)
+		`printf '%s' "$TOK_TOKEN_FILE" > "$E2E_READY"; sleep 2.5; cat "$TOK_TOKEN_FILE" >/dev/null && echo child-finished`)
 	WantCode(t, r, 0)
 	if r.Stdout != "child-finished\n" {
 		t.Fatalf("the child did not run to its end: %s", r)
