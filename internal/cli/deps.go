@@ -23,7 +23,9 @@ import (
 // Deps is what tok-full's commands depend on. Main builds one; tests build
 // theirs with in-memory streams, a chosen environment and clock. The
 // global flags are parsed into it before a command runs; after that
-// commands only read it (see the package doc).
+// commands only read it (see the package doc). Three fields are the run's
+// own bookkeeping, not settings: svc and log are built once, on first
+// use, and kept; ran records that a command's RunE started.
 type Deps struct {
 	io          *iostreams.IOStreams
 	getenv      func(string) string
@@ -40,7 +42,7 @@ type Deps struct {
 	// The global flags (root's persistent flags).
 	homeFlag    string
 	profileFlag string // -p; commands read it through namedProfile
-	debug       bool
+	debug       bool   // --debug alone; debugging adds TOK_DEBUG
 	// passphraseStdin (--passphrase-stdin) reads passphrases from stdin.
 	passphraseStdin bool
 	ran             bool // a command's RunE started: errors after this are not usage errors
@@ -77,11 +79,14 @@ func newDeps(ios *iostreams.IOStreams, getenv func(string) string) *Deps {
 	}
 }
 
-// setupLogging turns on debug logging for --debug or TOK_DEBUG (plan.Debug):
-// slog to stderr; otherwise log records are discarded.
+// debugging is whether tok logs what it does and prints errors' causes:
+// --debug or TOK_DEBUG (plan.Debug, as the front decides it).
+func (d *Deps) debugging() bool { return plan.Debug(d.debug, d.getenv) }
+
+// setupLogging turns on debug logging when debugging: slog to stderr;
+// otherwise log records are discarded.
 func (d *Deps) setupLogging() {
-	d.debug = plan.Debug(d.debug, d.getenv)
-	if d.debug {
+	if d.debugging() {
 		d.log = slog.New(slog.NewTextHandler(d.io.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	} else {
 		d.log = slog.New(slog.DiscardHandler)

@@ -46,18 +46,32 @@
 //   - Output goes to d.io: stdout for data, stderr for people. Errors are
 //     returned; Main prints them once (plan.Report).
 //
-// One file per command or command group (token.go, exec.go, kube.go,
-// kubeconfig.go, login.go, status.go, refresh.go, revoke.go,
-// gitcredential.go, docker.go, profile_*.go, ...); what several of them
-// share has a file named for it: signin.go (logins on the way to a token),
-// ephemeral.go, sharedcache.go, picker.go, progress.go, profilearg.go.
+// One file per command or command group: token.go, exec.go, kube.go,
+// kubeconfig.go (set-credentials), login.go, refresh.go, revoke.go,
+// status.go, inspect.go, use.go, version.go, unlock.go (unlock and lock),
+// gitcredential.go, docker.go (docker-credential and docker configure),
+// config.go (config list, get, set), keyexport.go (config key export),
+// passphrase.go (config passphrase change, and asking for passphrases),
+// profile.go (the group) and profile_add.go, profile_set.go,
+// profile_list.go (with the listing cells and JSON that status shares),
+// profile_show.go, profile_rm.go, profile_rename.go, profile_export.go,
+// profile_import.go. What several commands share has a file named for
+// it: root.go (the tree, the global flags, argument checks), deps.go,
+// profilearg.go (the profile argument), profile_flags.go, remoteflags.go
+// and sharedcache.go (the flags of a profile's settings), signin.go
+// (logins on the way to a token), ephemeral.go, picker.go, firstrun.go
+// (the first profile, asked for at a terminal), progress.go, keystate.go,
+// exitcode.go, envhelp.go (tok help environment), humantime.go,
+// input.go (reading secrets and times); docs.go builds the tree for
+// cmd/gendocs. TestPackageDocNamesEveryFile keeps this list whole.
 //
 // Tests come in pairs: TestNewCmdX runs a command line through the root's
 // global flags (parseCmd) with a runF that captures the Options; TestXRun
 // calls d.runX with in-memory streams (iostreams.Test), a bbolt database
 // under t.TempDir with a file key, an injected clock and the in-process
 // OAuth server (internal/testkit/authserver): see testDeps in
-// testdeps_test.go. The end-to-end suite (internal/e2e) keeps what only
+// testdeps_test.go. TestEveryCommandIsTested fails when a command of the
+// tree has no row naming its two tests. The end-to-end suite (internal/e2e) keeps what only
 // processes show: the two binaries, signals, locks across processes, the
 // real keyring, kubectl, a pty.
 package cli

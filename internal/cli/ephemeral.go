@@ -212,7 +212,7 @@ func (d *Deps) ephemeralService(ctx context.Context, named string, o ephemeralOp
 		// federation need nobody and run on the first Token call.
 		lctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		defer cancel()
-		if err := d.signInQuietly(lctx, svc, ephemeralProfile, d.loginOptions(ephemeralProfile, flow, false)); err != nil {
+		if err := d.signInQuietly(lctx, svc, ephemeralProfile, d.interactiveLogin(ephemeralProfile, flow, false)); err != nil {
 			return nil, err
 		}
 	}

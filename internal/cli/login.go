@@ -95,7 +95,7 @@ func (d *Deps) runLogin(ctx context.Context, opts *loginOptions) error {
 		return err
 	}
 	if p.Type == record.Static {
-		return d.loginStatic(ctx, svc, p.Name, opts)
+		return d.loginStatic(ctx, svc, p.Name, opts.WithToken, opts.ExpiresAt)
 	}
 	if opts.WithToken || opts.ExpiresAt != "" {
 		return usagef("--with-token and --expires-at are for static profiles; profile %q is an oauth profile", p.Name)
@@ -104,7 +104,7 @@ func (d *Deps) runLogin(ctx context.Context, opts *loginOptions) error {
 	if err != nil {
 		return &usageError{err}
 	}
-	lopts := d.loginOptions(p.Name, flow, opts.NoBrowser)
+	lopts := d.interactiveLogin(p.Name, flow, opts.NoBrowser)
 	// A reload of the browser tab shows the result for a moment longer:
 	// Main waits for the listener after printing the outcome.
 	lopts.UI.KeepResultFor = keepResultPage
@@ -164,18 +164,21 @@ func loginTimeout(given time.Duration, flow record.Flow) time.Duration {
 	return defaultBrowserTimeout
 }
 
-func (d *Deps) loginStatic(ctx context.Context, svc *tokens.Service, name string, opts *loginOptions) error {
+// loginStatic stores a static profile's token, read from stdin
+// (fromStdin: --with-token) or a hidden prompt, with its expiry
+// (expiresAt: --expires-at; "" = none).
+func (d *Deps) loginStatic(ctx context.Context, svc *tokens.Service, name string, fromStdin bool, expiresAt string) error {
 	var expires time.Time
-	if opts.ExpiresAt != "" {
+	if expiresAt != "" {
 		var err error
-		if expires, err = parseTime(opts.ExpiresAt); err != nil {
+		if expires, err = parseTime(expiresAt); err != nil {
 			return usagef("--expires-at: %v", err)
 		}
 	}
 	var token string
 	var err error
 	switch {
-	case opts.WithToken:
+	case fromStdin:
 		token, err = readSecretStdin(d.io.In)
 	case d.io.CanPrompt():
 		token, err = d.io.ReadSecret(fmt.Sprintf("Token for profile %q: ", name))

@@ -91,9 +91,9 @@ func (d *Deps) pickerAction(ctx context.Context, name string, action tui.Action)
 			return true, err
 		}
 		if p.Type == record.Static {
-			return false, d.loginStatic(ctx, svc, name, &loginOptions{})
+			return false, d.loginStatic(ctx, svc, name, false, "")
 		}
-		if err := d.signInQuietly(ctx, svc, name, d.loginOptions(name, "", false)); err != nil {
+		if err := d.signInQuietly(ctx, svc, name, d.interactiveLogin(name, "", false)); err != nil {
 			fmt.Fprintf(d.io.ErrOut, "tok: %v\n", err)
 		}
 		return false, nil

@@ -83,3 +83,14 @@ func (d *Deps) serviceAndProfile(ctx context.Context, named string) (*tokens.Ser
 	p, err := svc.Profile(name)
 	return svc, p, err
 }
+
+// completeProfileArg completes the first argument with profile names.
+func (d *Deps) completeProfileArg(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 && cmd.Name() != "rename" {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return d.completeProfiles(cmd, args, toComplete)
+}

@@ -24,7 +24,7 @@ const refreshProgressDelay = 400 * time.Millisecond
 // on a terminal on stderr, and not under --debug, whose log lines on
 // stderr would tear it.
 func (d *Deps) spinnerAllowed() bool {
-	return d.io.IsStderrTTY() && !d.debug
+	return d.io.IsStderrTTY() && !d.debugging()
 }
 
 // signInUI returns the oauth.UI.Wait of a person's login: a spinner on the

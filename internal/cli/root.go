@@ -63,12 +63,12 @@ func (d *Deps) finish(err error) int {
 			err = &usageError{err}
 		}
 	}
-	return plan.Report(d.io.ErrOut, err, d.debug, domainExits...)
+	return plan.Report(d.io.ErrOut, err, d.debugging(), domainExits...)
 }
 
 // printError prints err as tok's one line; under --debug the cause a
 // tokens.Failure keeps apart follows on a line of its own.
-func (d *Deps) printError(err error) { plan.Print(d.io.ErrOut, err, d.debug) }
+func (d *Deps) printError(err error) { plan.Print(d.io.ErrOut, err, d.debugging()) }
 
 // NewRootCmd builds tok's command tree; NewDocsRootCmd builds the same
 // tree for cmd/gendocs.
@@ -228,4 +228,14 @@ func (d *Deps) completeProfiles(cmd *cobra.Command, args []string, toComplete st
 		}
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// exactArgs is cobra.ExactArgs with a message that says what is missing.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("%s takes %s (got %d argument(s)); see: %s --help", cmd.CommandPath(), what, len(args), cmd.CommandPath())
+		}
+		return nil
+	}
 }

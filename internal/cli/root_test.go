@@ -5,7 +5,9 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -191,4 +193,32 @@ func testFuncs(t *testing.T) map[string]bool {
 		}
 	}
 	return names
+}
+
+// TestPackageDocNamesEveryFile: the package doc's file layout names every
+// source file of the package, and no file that is gone.
+func TestPackageDocNamesEveryFile(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || f == "doc.go" {
+			continue
+		}
+		have[f] = true
+		if !regexp.MustCompile(`\b` + regexp.QuoteMeta(f) + `\b`).Match(doc) {
+			t.Errorf("doc.go's file layout does not name %s", f)
+		}
+	}
+	for _, m := range regexp.MustCompile(`\b[a-z_]+\.go\b`).FindAll(doc, -1) {
+		if name := string(m); !have[name] && name != "doc.go" && !strings.HasSuffix(name, "_test.go") {
+			t.Errorf("doc.go names %s, which is not a source file of internal/cli", name)
+		}
+	}
 }

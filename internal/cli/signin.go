@@ -69,10 +69,10 @@ func (d *Deps) loginUI(name string, noBrowser bool) oauth.UI {
 	return ui
 }
 
-// loginOptions are the options of an interactive login by a person. Over
+// interactiveLogin is the tokens.LoginOptions of a login by a person. Over
 // SSH a browser login takes the pasted address (as with --remote): the
 // browser that would open here is not the person's.
-func (d *Deps) loginOptions(name string, flow record.Flow, noBrowser bool) tokens.LoginOptions {
+func (d *Deps) interactiveLogin(name string, flow record.Flow, noBrowser bool) tokens.LoginOptions {
 	lo := tokens.LoginOptions{
 		UI:     d.loginUI(name, noBrowser),
 		Flow:   flow,
@@ -146,7 +146,7 @@ func (d *Deps) tokenOrLogin(ctx context.Context, svc *tokens.Service, name strin
 	fmt.Fprintf(d.io.ErrOut, "Profile %q needs a login.\n", p.Name)
 	lctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	if err := d.signInQuietly(lctx, svc, p.Name, d.loginOptions(p.Name, "", false)); err != nil {
+	if err := d.signInQuietly(lctx, svc, p.Name, d.interactiveLogin(p.Name, "", false)); err != nil {
 		return record.Credential{}, err
 	}
 	return token(p.Name)
