@@ -72,6 +72,10 @@ type Spec struct {
 	// ChildCoreLimit is tok's core-file limit from before it hardened
 	// itself (procguard.Harden), for the child (see CoreLimit.Starting).
 	ChildCoreLimit procguard.CoreLimit
+
+	// refreshSleep is the refresher's sleep (see refresher.sleep); nil
+	// waits in real time. Tests inject one that moves their clock (Now).
+	refreshSleep func(ctx context.Context, d time.Duration) bool
 }
 
 // ExitError is tok's exit for a run: the child's status (128+N when it died
@@ -192,6 +196,7 @@ func Run(ctx context.Context, spec Spec, sigs <-chan os.Signal, cred record.Cred
 			},
 			warn:   func(msg string) { fmt.Fprintln(spec.Stderr, msg) },
 			now:    now,
+			sleep:  spec.refreshSleep,
 			jitter: randomJitter,
 		}
 		wg.Go(func() { r.run(refreshCtx, cred) })
@@ -252,12 +257,15 @@ func childEnv(parent []string, cred record.Credential, extra []string, tokenFile
 
 // CancelOnSignal returns a context that ends when a signal arrives on sigs
 // (before the child runs, a signal means: give up and clean up), and a
-// function that stops watching and returns the signal, if one came.
+// function that stops watching and returns the signal, if one came. A
+// signal stop does not return stays in sigs, for Run to forward.
 func CancelOnSignal(ctx context.Context, sigs <-chan os.Signal) (context.Context, func() os.Signal) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
+	exited := make(chan struct{})
 	got := make(chan os.Signal, 1)
 	go func() {
+		defer close(exited)
 		select {
 		case sig := <-sigs:
 			got <- sig
@@ -267,6 +275,9 @@ func CancelOnSignal(ctx context.Context, sigs <-chan os.Signal) (context.Context
 	}()
 	return ctx, func() os.Signal {
 		close(done)
+		// Wait for the watcher: one that has not run yet may still take a
+		// signal, which must then be returned here, not lost.
+		<-exited
 		cancel()
 		select {
 		case sig := <-got:
