@@ -6,6 +6,7 @@
 package execrun
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -76,6 +77,8 @@ type Spec struct {
 	// refreshSleep is the refresher's sleep (see refresher.sleep); nil
 	// waits in real time. Tests inject one that moves their clock (Now).
 	refreshSleep func(ctx context.Context, d time.Duration) bool
+	// relayWaitDelay, when set, replaces maskWaitDelay (tests).
+	relayWaitDelay time.Duration
 }
 
 // ExitError is tok's exit for a run: the child's status (128+N when it died
@@ -166,7 +169,7 @@ func Run(ctx context.Context, spec Spec, sigs <-chan os.Signal, cred record.Cred
 	if spec.Mask {
 		out, errOut := mask.NewWriter(spec.Stdout, secrets), mask.NewWriter(spec.Stderr, secrets)
 		child.Stdout, child.Stderr = out, errOut
-		child.WaitDelay = maskWaitDelay
+		child.WaitDelay = cmp.Or(spec.relayWaitDelay, maskWaitDelay)
 		flushers = append(flushers, out, errOut)
 	}
 

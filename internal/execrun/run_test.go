@@ -7,11 +7,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,6 +21,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/record"
+	"github.com/tok-cli/tok/internal/when"
 )
 
 // These tests run real children (sh, env) through Run in this process.
@@ -520,13 +523,35 @@ func (c *runClock) Now() time.Time {
 	return c.t
 }
 
-// sleep moves the clock by d and returns the number of sleeps so far.
-func (c *runClock) sleep(d time.Duration) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	c.sleeps = append(c.sleeps, d)
-	return len(c.sleeps)
+// refreshSleep is the refresher's sleep: each sleep moves the clock by
+// its length; the second one closes paused (the refresher has acted on
+// its first wake) and lasts until the run ends.
+func (c *runClock) refreshSleep(paused chan<- struct{}) func(context.Context, time.Duration) bool {
+	return func(ctx context.Context, d time.Duration) bool {
+		c.mu.Lock()
+		c.t = c.t.Add(d)
+		c.sleeps = append(c.sleeps, d)
+		n := len(c.sleeps)
+		c.mu.Unlock()
+		if n == 1 {
+			return ctx.Err() == nil
+		}
+		if n == 2 {
+			close(paused)
+		}
+		<-ctx.Done()
+		return false
+	}
+}
+
+// waitPaused waits until the refresher slept a second time.
+func waitPaused(t *testing.T, paused <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-paused:
+	case <-time.After(childTimeout):
+		t.Fatal("the refresher did not wake for the token's refresh")
+	}
 }
 
 // TestRunRefreshesTokenFile: while the child runs, Run's refresher wakes
@@ -546,7 +571,7 @@ func TestRunRefreshesTokenFile(t *testing.T) {
 		return record.Credential{Profile: "api", Token: second, Expiry: clk.Now().Add(10 * time.Minute), Margin: time.Minute}, "", nil
 	}
 	published := make(chan struct{})
-	var stderr bytes.Buffer
+	var stderr lockedBuffer
 	spec := Spec{
 		// The child prints its token file's path, waits for the test, then
 		// prints the file and its TOK_TOKEN.
@@ -555,23 +580,12 @@ func TestRunRefreshesTokenFile(t *testing.T) {
 		Stderr:  &stderr,
 		Environ: baseEnv(),
 		Now:     clk.Now,
-		refreshSleep: func(ctx context.Context, d time.Duration) bool {
-			if clk.sleep(d) == 1 {
-				return ctx.Err() == nil
-			}
-			// The second sleep comes after the refresh was published.
-			close(published)
-			<-ctx.Done()
-			return false
-		},
+		// The second sleep comes after the refresh was published.
+		refreshSleep: clk.refreshSleep(published),
 	}
 	r := start(t, spec, nil, cred, fetch)
 	path := r.line()
-	select {
-	case <-published:
-	case <-time.After(childTimeout):
-		t.Fatal("the refresher did not refresh the token")
-	}
+	waitPaused(t, published)
 	// The child is still waiting: its token file holds the new token.
 	checkContent(t, path, second)
 	checkMode(t, path, 0o600)
@@ -595,8 +609,128 @@ func TestRunRefreshesTokenFile(t *testing.T) {
 	if d := clk.sleeps[0]; d < 9*time.Minute || d >= 9*time.Minute+15*time.Second {
 		t.Errorf("first sleep %s, want 9m to 9m15s", d)
 	}
-	if stderr.Len() != 0 {
+	if stderr.String() != "" {
 		t.Errorf("stderr %q, want nothing", stderr.String())
 	}
 	checkEmpty(t, tmp)
+}
+
+// TestRunRefreshFailureWarns: when the refresh fails, the child keeps
+// its token file with the current token and tok's stderr gets one
+// warning line that says until when the token is valid; the child's exit
+// status is still tok's.
+func TestRunRefreshFailureWarns(t *testing.T) {
+	tmp := privateTmp(t)
+	const token = "tok-first-AAA"
+	start0 := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	clk := &runClock{t: start0}
+	expiry := start0.Add(10 * time.Minute)
+	cred := record.Credential{Profile: "api", Token: token, Expiry: expiry, Margin: time.Minute}
+	fetch := func(context.Context) (record.Credential, string, error) {
+		return record.Credential{}, "", errors.New("the provider answered 503")
+	}
+	failed := make(chan struct{})
+	var stderr lockedBuffer
+	spec := Spec{
+		Argv:         sh(`printf '%s\n' "$TOK_TOKEN_FILE"; read go; cat "$TOK_TOKEN_FILE"; exit 4`),
+		Stderr:       &stderr,
+		Environ:      baseEnv(),
+		Now:          clk.Now,
+		refreshSleep: clk.refreshSleep(failed), // the second sleep is the retry's backoff
+	}
+	r := start(t, spec, nil, cred, fetch)
+	path := r.line()
+	waitPaused(t, failed)
+	checkContent(t, path, token)
+	r.release()
+	out, err := r.wait()
+	checkChildStatus(t, err, 4)
+	if out != token {
+		t.Errorf("the child read %q from its token file, want %q", out, token)
+	}
+	want := fmt.Sprintf("tok: warning: could not refresh the token of profile \"api\" (the provider answered 503); the child keeps the current token, valid until %s; retrying in the background\n",
+		when.Format(expiry, start0.Add(clk.sleeps[0])))
+	if got := stderr.String(); got != want {
+		t.Errorf("stderr:\n got %q\nwant %q", got, want)
+	}
+	if len(clk.sleeps) != 2 || clk.sleeps[1] != refreshRetryMin {
+		t.Errorf("sleeps %v, want the wait for the margin, then a retry after %s", clk.sleeps, refreshRetryMin)
+	}
+	checkEmpty(t, tmp)
+}
+
+// lockedBuffer is a bytes.Buffer for a stream that the refresher writes
+// while the test may read it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestRunMaskedOutputOfABackgroundProcess: with --mask tok relays the
+// child's output through a pipe; a process the child left in the
+// background that still holds that pipe must not keep tok waiting after
+// the child exited. tok stops relaying after the wait delay and exits
+// with the child's status.
+func TestRunMaskedOutputOfABackgroundProcess(t *testing.T) {
+	tmp := privateTmp(t)
+	var stdout bytes.Buffer
+	spec := Spec{
+		// The background sleep inherits stdout; the child prints its pid.
+		Argv: sh(`sleep 60 & echo "$!"`), Mask: true,
+		Stdout: &stdout, Stderr: io.Discard, Environ: baseEnv(),
+		relayWaitDelay: 50 * time.Millisecond,
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(context.Background(), spec, nil, record.Credential{Profile: "api", Token: "t"}, noFetch(t))
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(childTimeout):
+		t.Fatal("Run waited for the background process")
+	}
+	pid, perr := strconv.Atoi(strings.TrimSpace(stdout.String()))
+	if perr != nil {
+		t.Fatalf("the child printed %q, want the background pid", stdout.String())
+	}
+	if kerr := syscall.Kill(pid, syscall.SIGKILL); kerr != nil {
+		t.Errorf("the background process %d: %v", pid, kerr)
+	}
+	if err != nil {
+		t.Errorf("Run = %v, want nil (the child exited 0)", err)
+	}
+	checkEmpty(t, tmp)
+}
+
+// TestRunWarnsWhenTheTokenFileStays: when tok cannot remove the token
+// file (the child put a directory with content in its place), tok says so
+// on stderr; the child's status stays tok's.
+func TestRunWarnsWhenTheTokenFileStays(t *testing.T) {
+	privateTmp(t)
+	chosen := filepath.Join(t.TempDir(), "tok.jwt")
+	var stderr bytes.Buffer
+	spec := Spec{
+		Argv:      sh(`rm "$TOK_TOKEN_FILE" && mkdir "$TOK_TOKEN_FILE" && : >"$TOK_TOKEN_FILE/x"`),
+		TokenFile: chosen, Stdout: io.Discard, Stderr: &stderr, Environ: baseEnv(),
+	}
+	if err := Run(context.Background(), spec, nil, record.Credential{Profile: "api", Token: "t"}, noFetch(t)); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	want := "tok: warning: could not remove the token file " + chosen + ": remove " + chosen + ": directory not empty\n"
+	if stderr.String() != want {
+		t.Errorf("stderr:\n got %q\nwant %q", stderr.String(), want)
+	}
 }
