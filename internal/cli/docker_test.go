@@ -33,7 +33,7 @@ func TestNewCmdDocker(t *testing.T) {
 // its access token with the profile's registry username.
 func TestDockerCredentialRunOAuth(t *testing.T) {
 	srv := svcServer(t)
-	d, _, in, out, _ := testDeps(t, nil)
+	d, _, in, out, errOut := testDeps(t, nil)
 	p := clientCredentialsProfile(srv, "harbor")
 	p.Remotes = &record.Remotes{Registries: []string{"harbor.example.com"}, RegistryUsername: "robot"}
 	addProfile(t, d, p, "s3cret")
@@ -48,6 +48,15 @@ func TestDockerCredentialRunOAuth(t *testing.T) {
 	out.Reset()
 	if err := d.runDockerCredential(t.Context(), &dockerCredentialOptions{Action: "list"}); err != nil || out.String() != `{"harbor.example.com":"robot"}`+"\n" {
 		t.Errorf("list: %v %q", err, out)
+	}
+	// docker logout does not remove a profile the person made.
+	in.WriteString("https://harbor.example.com\n")
+	if err := d.runDockerCredential(t.Context(), &dockerCredentialOptions{Action: "erase"}); err != nil {
+		t.Fatal(err)
+	}
+	wantLine(t, errOut.String(), `tok: profile "harbor" serves this registry and stays; to end its grant run: tok revoke -p harbor`)
+	if ps := storedStatus(t, d, "harbor"); ps.Profile.Remotes == nil || ps.Obtained.IsZero() {
+		t.Errorf("erase changed the OAuth profile: %+v", ps)
 	}
 }
 
@@ -119,6 +128,16 @@ func TestDockerCredentialInProcess(t *testing.T) {
 	in.WriteString("https://reg.example.com/v2/\n")
 	if code := d.run("docker-credential", "get"); code != 0 || out.String() != `{"ServerURL":"https://reg.example.com/v2/","Username":"u","Secret":"pw"}`+"\n" {
 		t.Fatalf("get: %d %q %s", code, out, errOut)
+	}
+	// docker logout removes what docker login stored.
+	out.Reset()
+	in.WriteString("https://reg.example.com/v2/\n")
+	if code := d.run("docker-credential", "erase"); code != 0 || out.Len() != 0 {
+		t.Fatalf("erase: %d %q %s", code, out, errOut)
+	}
+	in.WriteString("https://reg.example.com/v2/\n")
+	if code := d.run("docker-credential", "get"); code != 1 || out.String() != "credentials not found in native keychain\n" {
+		t.Errorf("get after erase: %d stdout %q stderr %q", code, out, errOut)
 	}
 	if code := d.run("docker", "configure"); code != 0 {
 		t.Fatalf("docker configure: %d %s", code, errOut)

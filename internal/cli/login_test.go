@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/tok-cli/tok/internal/record"
 	"github.com/tok-cli/tok/internal/testkit/authserver"
 	"github.com/tok-cli/tok/internal/tokens"
+	"github.com/tok-cli/tok/internal/when"
 )
 
 func TestNewCmdLogin(t *testing.T) {
@@ -140,6 +143,35 @@ func TestLoginTimeout(t *testing.T) {
 	} {
 		if got := loginTimeout(tc.given, tc.flow); got != tc.want {
 			t.Errorf("loginTimeout(%s, %s) = %s, want %s", tc.given, tc.flow, got, tc.want)
+		}
+	}
+}
+
+// TestStaticExpiryWarning: storing a static token that has already
+// expired, by --expires-at or by a JWT's exp claim, warns; a current one,
+// an opaque one or a JWT without exp does not.
+func TestStaticExpiryWarning(t *testing.T) {
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	jwtWith := func(claims string) string {
+		enc := base64.RawURLEncoding.EncodeToString
+		return enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(claims)) + ".sig"
+	}
+	past, future := now.Add(-time.Hour), now.Add(time.Hour)
+	for _, tc := range []struct {
+		token   string
+		expires time.Time
+		want    string
+	}{
+		{"ghp_x", past, `warning: the token stored for profile "gh" expired at ` + when.Format(past, now) + `; tok token refuses it (unless --allow-expired). Store a current one with: tok login -p gh --with-token`},
+		{jwtWith(fmt.Sprintf(`{"exp":%d}`, past.Unix())), time.Time{}, `warning: the token stored for profile "gh" expired at ` + when.Format(past, now) + `; its exp claim says so, and its issuer will likely refuse it. Store a current one with: tok login -p gh --with-token`},
+		{jwtWith(fmt.Sprintf(`{"exp":%d}`, past.Unix())), future, ""}, // --expires-at wins over the claim
+		{jwtWith(fmt.Sprintf(`{"exp":%d}`, future.Unix())), time.Time{}, ""},
+		{jwtWith(`{"sub":"x"}`), time.Time{}, ""},
+		{"ghp_x", time.Time{}, ""},
+		{"ghp_x", future, ""},
+	} {
+		if got := staticExpiryWarning("gh", tc.token, tc.expires, now); got != tc.want {
+			t.Errorf("token %.20s… expires %v:\n got  %q\n want %q", tc.token, tc.expires, got, tc.want)
 		}
 	}
 }

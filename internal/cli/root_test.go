@@ -222,3 +222,38 @@ func TestPackageDocNamesEveryFile(t *testing.T) {
 		}
 	}
 }
+
+// TestCompletion: the shell completion of profile names (the argument and
+// -p, only the first argument) and of settings, from the database alone.
+func TestCompletion(t *testing.T) {
+	d, _, _, out, _ := testDeps(t, nil)
+	for _, name := range []string{"api", "app", "gh"} {
+		if err := profileAdd(t, d, name, "--type", "static"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		argv []string
+		want string
+	}{
+		{[]string{"token", ""}, "api\napp\ngh\n"},
+		{[]string{"token", "a"}, "api\napp\n"},
+		{[]string{"status", "-p", "g"}, "gh\n"},
+		{[]string{"profile", "rename", "a"}, "api\napp\n"},
+		{[]string{"profile", "rename", "api", ""}, ""},
+		{[]string{"token", "api", ""}, ""},
+		{[]string{"config", "get", ""}, "key-source\ndefault-profile\n"},
+		{[]string{"config", "set", ""}, "key-source\twhere the data key is kept\ndefault-profile\tthe profile used without -p\n"},
+		{[]string{"config", "set", "key-source", ""}, "keyring\npassphrase\nfile\nenv\n"},
+		{[]string{"config", "set", "default-profile", "g"}, "gh\n"},
+		{[]string{"config", "set", "default-profile", "gh", ""}, ""},
+	} {
+		out.Reset()
+		if code := d.run(append([]string{"__complete"}, tc.argv...)...); code != ExitOK {
+			t.Fatalf("complete %q: exit %d", tc.argv, code)
+		}
+		if want := tc.want + ":4\n"; out.String() != want {
+			t.Errorf("complete %q:\n got  %q\n want %q", tc.argv, out, want)
+		}
+	}
+}

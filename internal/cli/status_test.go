@@ -2,8 +2,12 @@ package cli
 
 import (
 	"encoding/json"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/tok-cli/tok/internal/when"
 )
 
 func TestNewCmdStatus(t *testing.T) {
@@ -20,7 +24,7 @@ func TestNewCmdStatus(t *testing.T) {
 func TestStatusRun(t *testing.T) {
 	srv := svcServer(t)
 	vars := map[string]string{}
-	d, _, _, out, errOut := testDeps(t, vars)
+	d, now, _, out, errOut := testDeps(t, vars)
 	if err := d.runStatus(t.Context(), &statusOptions{}); err != nil || !strings.Contains(errOut.String(), "No profiles yet") || out.Len() != 0 {
 		t.Errorf("empty: %v, stdout %q, stderr %q", err, out, errOut)
 	}
@@ -32,13 +36,26 @@ func TestStatusRun(t *testing.T) {
 	token := strings.TrimSpace(out.String())
 
 	out.Reset()
+	errOut.Reset()
 	if err := d.runStatus(t.Context(), &statusOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	table := out.String()
-	if !strings.HasPrefix(table, "PROFILE") || !strings.Contains(table, "ci") || !strings.Contains(table, "other") ||
-		!strings.Contains(table, "valid") || strings.Contains(table, token) {
-		t.Errorf("table:\n%s", table)
+	// The table's cells (columns are two or more spaces apart); the
+	// first profile added is the default (*). Never the token.
+	host := strings.TrimPrefix(srv.Issuer(), "https://")
+	host = strings.TrimPrefix(host, "http://")
+	ci := storedStatus(t, d, "ci")
+	want := [][]string{
+		{"PROFILE", "TYPE", "ISSUER", "FLOW", "STATUS", "EXPIRES", "REFRESH"},
+		{"ci *", "oauth", host, "client-credentials", "valid for " + humanDuration(ci.Expiry.Sub(*now)), when.Format(ci.Expiry, *now), "no"},
+		{"other", "oauth", host, "client-credentials", "login required", "-", "no"},
+	}
+	var got [][]string
+	for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
+		got = append(got, regexp.MustCompile(`\s{2,}`).Split(strings.TrimSpace(line), -1))
+	}
+	if !reflect.DeepEqual(got, want) || strings.Contains(out.String(), token) || errOut.Len() != 0 {
+		t.Errorf("table:\n%s\ncells %q\nwant  %q\nstderr %q", out, got, want, errOut)
 	}
 
 	// One profile by TOK_PROFILE, as JSON.
