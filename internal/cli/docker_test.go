@@ -13,17 +13,11 @@ import (
 
 func TestNewCmdDocker(t *testing.T) {
 	d, _, _, _, _ := testDeps(t, nil)
-	var got *dockerConfigureOptions
-	if err := parseCmd(d, newCmdDocker(d, func(o *dockerConfigureOptions) error { got = o; return nil }), "configure", "--registry", "a.example", "--registry", "b.example"); err != nil {
-		t.Fatal(err)
-	}
+	got := parsed(t, d, newCmdDocker, "configure", "--registry", "a.example", "--registry", "b.example")
 	if got == nil || !reflect.DeepEqual(got.Registries, []string{"a.example", "b.example"}) {
 		t.Errorf("parsed %+v", got)
 	}
-	var cred *dockerCredentialOptions
-	if err := parseCmd(d, newCmdDockerCredential(d, func(o *dockerCredentialOptions) error { cred = o; return nil }), "get"); err != nil {
-		t.Fatal(err)
-	}
+	cred := parsed(t, d, newCmdDockerCredential, "get")
 	if cred == nil || cred.Action != "get" || cred.OpenTTY == nil {
 		t.Errorf("parsed %+v", cred)
 	}

@@ -7,6 +7,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tok-cli/tok/internal/when"
 )
 
 func TestNewCmdExec(t *testing.T) {
@@ -19,10 +22,7 @@ func TestNewCmdExec(t *testing.T) {
 			execOptions{Argv: []string{"gh", "-p", "x"}, Env: []string{"GH_TOKEN", "X"}, Mask: true, TokenFile: "/tmp/t"}},
 	} {
 		d, _, _, _, _ := testDeps(t, nil)
-		var got *execOptions
-		if err := parseCmd(d, newCmdExec(d, func(o *execOptions) error { got = o; return nil }), tc.argv...); err != nil {
-			t.Fatal(err)
-		}
+		got := parsed(t, d, newCmdExec, tc.argv...)
 		if got == nil || got.Profile != tc.want.Profile || !reflect.DeepEqual(got.Argv, tc.want.Argv) || !reflect.DeepEqual(got.Env, tc.want.Env) ||
 			got.Mask != tc.want.Mask || got.TokenFile != tc.want.TokenFile {
 			t.Errorf("%q: parsed %+v, want %+v", tc.argv, got, tc.want)
@@ -71,5 +71,37 @@ func TestExecRun(t *testing.T) {
 	err = e.runExec(t.Context(), &execOptions{Argv: []string{"sh", "-c", `printf '%s %s %s' "$TOK_EXEC" "$KEEP" "${TOK_CLIENT_SECRET:-unset}"; [ -n "$TOK_TOKEN" ]`}})
 	if err != nil || eout.String() != "ephemeral kept unset" {
 		t.Errorf("ephemeral exec: %v, child printed %q", err, eout)
+	}
+}
+
+// TestExecFetchReturnsTheCallsWarning: the fetch tok exec's refresher
+// calls keeps serving the current token when a refresh inside the margin
+// fails, and hands the call's warning back to the refresher instead of
+// printing it (the refresher folds a run of them into one line).
+func TestExecFetchReturnsTheCallsWarning(t *testing.T) {
+	srv := svcServer(t)
+	d, now, _, out, errOut := testDeps(t, nil)
+	addClientCredentials(t, d, srv, "ci")
+	if err := d.runToken(t.Context(), &tokenOptions{Profile: "ci", Output: "raw"}); err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(out.String())
+	svc, err := d.service()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fetch := execFetch(svc, "ci")
+	cred, warning, err := fetch(t.Context())
+	if err != nil || cred.Token != token || warning != "" {
+		t.Fatalf("fresh token: %v, same token %v, warning %q", err, cred.Token == token, warning)
+	}
+	// Inside the refresh margin, with the provider failing.
+	expiry := storedStatus(t, d, "ci").Expiry
+	*now = expiry.Add(-30 * time.Second)
+	srv.FailTokenRequests(500)
+	cred, warning, err = fetch(t.Context())
+	want := `warning: could not refresh profile "ci" (the provider answered HTTP 500 with server_error: authserver: token requests are set to fail); using the current token, valid until ` + when.Format(expiry, *now)
+	if err != nil || cred.Token != token || warning != want || errOut.Len() != 0 {
+		t.Errorf("failed refresh: %v, same token %v, stderr %q\nwarning %q\nwant    %q", err, cred.Token == token, errOut, warning, want)
 	}
 }

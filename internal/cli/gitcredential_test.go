@@ -10,10 +10,7 @@ import (
 
 func TestNewCmdGitCredential(t *testing.T) {
 	d, _, _, _, _ := testDeps(t, nil)
-	var got *gitCredentialOptions
-	if err := parseCmd(d, newCmdGitCredential(d, func(o *gitCredentialOptions) error { got = o; return nil }), "get"); err != nil {
-		t.Fatal(err)
-	}
+	got := parsed(t, d, newCmdGitCredential, "get")
 	if got == nil || got.Action != "get" || got.OpenTTY == nil {
 		t.Errorf("parsed %+v", got)
 	}

@@ -8,10 +8,7 @@ import (
 
 func TestNewCmdKube(t *testing.T) {
 	d, _, _, _, _ := testDeps(t, nil)
-	var got *kubeOptions
-	if err := parseCmd(d, newCmdKube(d, func(o *kubeOptions) error { got = o; return nil }), "-p", "k8s"); err != nil {
-		t.Fatal(err)
-	}
+	got := parsed(t, d, newCmdKube, "-p", "k8s")
 	if got == nil || got.Profile != "k8s" {
 		t.Errorf("parsed %+v", got)
 	}

@@ -28,10 +28,7 @@ func TestNewCmdLogin(t *testing.T) {
 		{[]string{"--remote", "--username", "bob", "--password-stdin"}, loginOptions{Remote: true, Username: "bob", PasswordStdin: true}, -1},
 	} {
 		d, _, _, _, _ := testDeps(t, nil)
-		var got *loginOptions
-		if err := parseCmd(d, newCmdLogin(d, func(o *loginOptions) error { got = o; return nil }), tc.argv...); err != nil {
-			t.Fatal(err)
-		}
+		got := parsed(t, d, newCmdLogin, tc.argv...)
 		if got == nil {
 			t.Fatalf("%q: runF not called", tc.argv)
 		}

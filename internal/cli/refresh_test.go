@@ -14,10 +14,7 @@ func TestNewCmdRefresh(t *testing.T) {
 		"--all ci": {Profile: "ci", All: true},
 	} {
 		d, _, _, _, _ := testDeps(t, nil)
-		var got *refreshOptions
-		if err := parseCmd(d, newCmdRefresh(d, func(o *refreshOptions) error { got = o; return nil }), strings.Fields(argv)...); err != nil {
-			t.Fatal(err)
-		}
+		got := parsed(t, d, newCmdRefresh, strings.Fields(argv)...)
 		if got == nil || *got != want {
 			t.Errorf("%q: parsed %+v, want %+v", argv, got, want)
 		}

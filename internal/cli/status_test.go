@@ -12,10 +12,7 @@ import (
 
 func TestNewCmdStatus(t *testing.T) {
 	d, _, _, _, _ := testDeps(t, nil)
-	var got *statusOptions
-	if err := parseCmd(d, newCmdStatus(d, func(o *statusOptions) error { got = o; return nil }), "ci", "--json"); err != nil {
-		t.Fatal(err)
-	}
+	got := parsed(t, d, newCmdStatus, "ci", "--json")
 	if got == nil || *got != (statusOptions{Profile: "ci", JSON: true}) {
 		t.Errorf("parsed %+v", got)
 	}
