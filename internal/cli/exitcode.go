@@ -76,7 +76,7 @@ const exitCodesHelp = `tok's exit codes:
 
 tok exec exits with the child's exit code, or 128+N when the child was
 killed by signal N. As in the shell, a command that is not found gives 127
-and one that exists but cannot be run (no execute permission, a directory)
-126. Other errors of tok itself before the child starts use the codes
-above.
+and one that exists but cannot be run (no execute permission, a directory,
+or found only through a relative PATH entry such as .) 126. Other errors of
+tok itself before the child starts use the codes above.
 `

@@ -136,7 +136,7 @@ func Run(ctx context.Context, spec Spec, sigs <-chan os.Signal, cred record.Cred
 	}
 	path, err := exec.LookPath(spec.Argv[0])
 	if err != nil {
-		return lookPathError(spec.Argv[0], err)
+		return lookPathError(spec.Argv[0], path, err)
 	}
 	tf, err := newTokenFile(spec.TokenFile)
 	if err != nil {
@@ -336,8 +336,14 @@ func SignalExit(sig os.Signal) *ExitError {
 }
 
 // lookPathError follows the shell: 127 when the command is not found, 126
-// when it exists but cannot be run (no execute permission, a directory).
-func lookPathError(name string, err error) error {
+// when it exists but cannot be run (no execute permission, a directory,
+// or found only through the current directory or a relative PATH entry,
+// which Go's LookPath refuses so that a file planted in the current
+// directory is not run by accident; found is then its relative path).
+func lookPathError(name, found string, err error) error {
+	if errors.Is(err, exec.ErrDot) {
+		return &ExitError{Code: 126, Err: fmt.Errorf("%s is found only in the current directory or a relative PATH entry, which tok does not run from; give its path (%s)", name, "."+string(filepath.Separator)+found)}
+	}
 	if errors.Is(err, syscall.EISDIR) {
 		return &ExitError{Code: 126, Err: fmt.Errorf("%s is a directory, not a program; name the program to run", name)}
 	}

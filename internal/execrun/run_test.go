@@ -388,8 +388,19 @@ func TestRunCommandNotRunnable(t *testing.T) {
 			noExec + " cannot be run: permission denied; make it executable (chmod +x) or name the program that runs it"},
 		{"exec format", []string{notAProgram}, 126,
 			"could not start " + notAProgram + " (exec format error); check that it is a program you may run"},
+		// Found through PATH's "." (see the loop): it was "not in PATH".
+		{"relative PATH entry", []string{"tok-test-in-dot"}, 126,
+			"tok-test-in-dot is found only in the current directory or a relative PATH entry, which tok does not run from; give its path (./tok-test-in-dot)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "relative PATH entry" {
+				dir := t.TempDir()
+				if err := os.WriteFile(filepath.Join(dir, "tok-test-in-dot"), []byte("#!/bin/sh\necho ran\n"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				t.Chdir(dir)
+				t.Setenv("PATH", ".:"+os.Getenv("PATH"))
+			}
 			tmp := privateTmp(t)
 			var stdout, stderr bytes.Buffer
 			spec := Spec{Argv: tc.argv, Stdout: &stdout, Stderr: &stderr, Environ: baseEnv()}
