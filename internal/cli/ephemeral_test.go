@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -54,6 +56,26 @@ func TestEphemeralProfileFromEnvironment(t *testing.T) {
 	if p, _ := svc.Profile(ephemeralProfile); p.Type != record.Federated || p.Federation.Source.Env != "CI_TOKEN" || p.OAuth.K8sToken != record.K8sAccessToken {
 		t.Errorf("federated ephemeral profile: %+v", p)
 	}
+
+	// --client-secret-file gives the secret instead of TOK_CLIENT_SECRET;
+	// a file that cannot be read is a usage error naming the flag.
+	vars["TOK_CLIENT_SECRET"] = "wrong"
+	fromFile := defaults
+	fromFile.issuer, fromFile.clientSecretFile = srv.Issuer(), filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(fromFile.clientSecretFile, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if svc, err = d.ephemeralService(t.Context(), "", fromFile); err != nil {
+		t.Fatal(err)
+	}
+	if cred, err := svc.Token(t.Context(), ephemeralProfile, record.Options{}); err != nil || !srv.Introspect(cred.Token) {
+		t.Errorf("token with the secret from --client-secret-file: %v", err)
+	}
+	fromFile.clientSecretFile += ".missing"
+	if _, err := d.ephemeralService(t.Context(), "", fromFile); exitCode(err) != ExitUsage || !strings.HasPrefix(err.Error(), "--client-secret-file: open "+fromFile.clientSecretFile) {
+		t.Errorf("a missing --client-secret-file: %v", err)
+	}
+	vars["TOK_CLIENT_SECRET"] = "s3cret"
 
 	// Problems are usage errors that name the flag.
 	vars["TOK_ISSUER"] = "http://id.example.com"

@@ -100,6 +100,14 @@ func TestProfileExportImportRun(t *testing.T) {
 	if names, _ := svc2.ProfileNames(); len(names) != 0 {
 		t.Errorf("a refused import stored %q", names)
 	}
+	// --client-secret needs a terminal to ask at; nothing is stored.
+	if err := d2.runProfileImport(ctx, &profileImportOptions{File: path, ClientSecretPrompt: true}); exitCode(err) != ExitUsage ||
+		err.Error() != "no terminal to prompt for client secrets; pipe one in with --client-secret-stdin" {
+		t.Errorf("--client-secret off a terminal: %v", err)
+	}
+	if names, _ := svc2.ProfileNames(); len(names) != 0 {
+		t.Errorf("a refused import stored %q", names)
+	}
 	discoveries := srv.Counts().Discovery
 	in2.WriteString("s3cret\n")
 	if err := d2.runProfileImport(ctx, &profileImportOptions{File: path, ClientSecretStdin: true}); err != nil {
