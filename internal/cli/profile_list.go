@@ -47,19 +47,28 @@ func (d *Deps) runProfileList(opts *profileListOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.JSON {
+	return d.writeListing(list, opts.JSON, func() error {
+		tw := tabwriter.NewWriter(d.io.Out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tTYPE\tISSUER\tSTATUS\tDESCRIPTION")
+		for _, ps := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", listedName(ps), ps.Profile.Type, dash(ps.Profile.IssuerHost()), statusPhrase(ps, d.now()), ps.Profile.Description)
+		}
+		return tw.Flush()
+	})
+}
+
+// writeListing writes a listing of profiles (tok profile list, tok
+// status): as JSON when asJSON, the hint to add one on an empty
+// database, else the command's own table.
+func (d *Deps) writeListing(list []tokens.ProfileStatus, asJSON bool, table func() error) error {
+	switch {
+	case asJSON:
 		return d.writeStatusJSON(list)
-	}
-	if len(list) == 0 {
+	case len(list) == 0:
 		fmt.Fprintln(d.io.ErrOut, noProfilesHint)
 		return nil
 	}
-	tw := tabwriter.NewWriter(d.io.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tTYPE\tISSUER\tSTATUS\tDESCRIPTION")
-	for _, ps := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", listedName(ps), ps.Profile.Type, dash(ps.Profile.IssuerHost()), statusPhrase(ps, d.now()), ps.Profile.Description)
-	}
-	return tw.Flush()
+	return table()
 }
 
 // noProfilesHint is what listings say on an empty database.

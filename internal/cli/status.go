@@ -66,33 +66,28 @@ func (d *Deps) runStatus(_ context.Context, opts *statusOptions) error {
 	} else if list, err = svc.List(); err != nil {
 		return err
 	}
-	if opts.JSON {
-		return d.writeStatusJSON(list)
-	}
-	if len(list) == 0 {
-		fmt.Fprintln(d.io.ErrOut, noProfilesHint)
+	return d.writeListing(list, opts.JSON, func() error {
+		header := []string{"PROFILE", "TYPE", "ISSUER", "FLOW", "STATUS", "EXPIRES", "REFRESH"}
+		rows := make([][]string, 0, len(list))
+		for _, ps := range list {
+			flow, refresh := "-", "-"
+			if ps.Profile.OAuth != nil {
+				flow = string(ps.Profile.OAuth.Flow)
+				refresh = yesNo(ps.HasRefresh)
+			}
+			expires := "-"
+			if !ps.Expiry.IsZero() {
+				expires = when.Format(ps.Expiry, d.now())
+			}
+			rows = append(rows, []string{listedName(ps), string(ps.Profile.Type), dash(ps.Profile.IssuerHost()), flow, statusPhrase(ps, d.now()), expires, refresh})
+		}
+		// Colour only for a person: piped output stays plain columns.
+		if err := tui.Table(d.io.Out, d.io.IsStdoutTTY() && d.io.ColorEnabled(), header, rows, 4); err != nil {
+			return err
+		}
+		if line := d.keyStateLine(svc); line != "" {
+			fmt.Fprintln(d.io.ErrOut, line)
+		}
 		return nil
-	}
-	header := []string{"PROFILE", "TYPE", "ISSUER", "FLOW", "STATUS", "EXPIRES", "REFRESH"}
-	rows := make([][]string, 0, len(list))
-	for _, ps := range list {
-		flow, refresh := "-", "-"
-		if ps.Profile.OAuth != nil {
-			flow = string(ps.Profile.OAuth.Flow)
-			refresh = yesNo(ps.HasRefresh)
-		}
-		expires := "-"
-		if !ps.Expiry.IsZero() {
-			expires = when.Format(ps.Expiry, d.now())
-		}
-		rows = append(rows, []string{listedName(ps), string(ps.Profile.Type), dash(ps.Profile.IssuerHost()), flow, statusPhrase(ps, d.now()), expires, refresh})
-	}
-	// Colour only for a person: piped output stays plain columns.
-	if err := tui.Table(d.io.Out, d.io.IsStdoutTTY() && d.io.ColorEnabled(), header, rows, 4); err != nil {
-		return err
-	}
-	if line := d.keyStateLine(svc); line != "" {
-		fmt.Fprintln(d.io.ErrOut, line)
-	}
-	return nil
+	})
 }
