@@ -31,14 +31,17 @@ func FindRemote(tx *store.Tx, q Query) (m Match, ok bool, err error) {
 	views := map[string]Profile{}
 	var cands []credmatch.Candidate
 	for _, name := range tx.Names(store.Profiles) {
-		var v Profile
+		// The same type Lookup decodes next: encoding/json builds a
+		// decoder per type on first use, and a second type cost the
+		// git-credential hot path about 0.15 ms (a tenth of its budget).
+		var v stored
 		if err := tx.Get(store.Profiles, name, &v); err != nil {
 			return Match{}, false, err
 		}
 		if v.Remotes == nil {
 			continue
 		}
-		views[name] = v
+		views[name] = v.Profile
 		cands = append(cands, credmatch.Candidate{Profile: name, GitURLs: v.Remotes.Git, Registries: v.Remotes.Registries, GitUsername: v.Remotes.GitUsername})
 	}
 	var name string
