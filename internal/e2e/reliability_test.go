@@ -13,9 +13,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tok-cli/tok/internal/testkit/need"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -30,6 +30,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/tok-cli/tok/internal/testkit/authserver"
+	"github.com/tok-cli/tok/internal/testkit/need"
 )
 
 // proxyEvent is a point a token request passed in tokenProxy.
@@ -55,13 +56,29 @@ type tokenProxy struct {
 	holdRequest  time.Duration
 	holdResponse time.Duration
 	events       chan proxyEvent
-	inflight     sync.WaitGroup
+	// conns counts open connections rather than requests in ServeHTTP:
+	// a tok killed just after sending its request leaves a connection
+	// the server has not read yet, and its request must count as in
+	// flight from the moment the connection is accepted.
+	conns sync.WaitGroup
 }
+
+// barrierPath is a request idle makes to itself; see idle.
+const barrierPath = "/barrier"
 
 func newTokenProxy(t testing.TB, target string) *tokenProxy {
 	t.Helper()
 	p := &tokenProxy{target: target, events: make(chan proxyEvent, 64)}
-	p.http = httptest.NewServer(p)
+	p.http = httptest.NewUnstartedServer(p)
+	p.http.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			p.conns.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			p.conns.Done()
+		}
+	}
+	p.http.Start()
 	t.Cleanup(p.http.Close)
 	return p
 }
@@ -101,8 +118,25 @@ func (p *tokenProxy) waitFor(t testing.TB, ev proxyEvent) {
 }
 
 // idle waits until no request is in the proxy, so the server's state is
-// final before the test looks at it.
-func (p *tokenProxy) idle() { p.inflight.Wait() }
+// final before the test looks at it. A killed tok's connection may still
+// wait in the listener's queue, not yet accepted (and so not yet
+// counted): idle first sends a request of its own on a new connection,
+// which the server accepts only after every connection queued before
+// it, then waits until all connections are closed. Without the barrier a
+// request sent just before the kill reached the server after the test
+// had looked, rotated the refresh token, and the next refresh was
+// refused.
+func (p *tokenProxy) idle(t testing.TB) {
+	t.Helper()
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: DefaultTimeout}
+	resp, err := client.Get(p.http.URL + barrierPath)
+	if err != nil {
+		t.Fatalf("the proxy's barrier request failed: %v", err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	p.conns.Wait()
+}
 
 func (p *tokenProxy) emit(ev proxyEvent) {
 	select {
@@ -112,8 +146,9 @@ func (p *tokenProxy) emit(ev proxyEvent) {
 }
 
 func (p *tokenProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p.inflight.Add(1)
-	defer p.inflight.Done()
+	if r.URL.Path == barrierPath {
+		return
+	}
 	p.mu.Lock()
 	holdRequest, holdResponse := p.holdRequest, p.holdResponse
 	p.mu.Unlock()
@@ -234,7 +269,7 @@ func TestCrashDuringRefresh(t *testing.T) {
 		}
 		r := p.Wait(t)
 		proxy.hold(0, 0)
-		proxy.idle()
+		proxy.idle(t)
 		WantNoCrash(t, r)
 		if r.Signal == syscall.SIGKILL {
 			killed++
