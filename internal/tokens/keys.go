@@ -25,19 +25,25 @@ type Unlocker interface {
 // person at a terminal; without one it is nil and the first use fails.
 type ChooseKeySource func(ctx context.Context, why error) (keysource.Source, error)
 
-// keyMeta reads the database metadata and the key source in effect.
+// keyMeta reads the database metadata and the key source in effect, and
+// explains a missing database.
 func (s *Service) keyMeta() (store.Meta, keysource.Source, error) {
-	var meta store.Meta
-	var src keysource.Source
-	err := s.Store.View(func(tx *store.Tx) error {
+	meta, src, err := s.readKeyMeta()
+	if errors.Is(err, store.ErrNoDatabase) {
+		return store.Meta{}, "", errors.New("there is no tok database here yet; add a profile first: tok profile add NAME")
+	}
+	return meta, src, err
+}
+
+// readKeyMeta reads the database metadata and the key source in effect in
+// one read transaction; a missing database is store.ErrNoDatabase.
+func (s *Service) readKeyMeta() (meta store.Meta, src keysource.Source, err error) {
+	err = s.Store.View(func(tx *store.Tx) error {
 		meta = tx.Meta()
 		var err error
 		src, err = s.keySource(tx.Setting(record.SettingKeySource))
 		return err
 	})
-	if errors.Is(err, store.ErrNoDatabase) {
-		return store.Meta{}, "", errors.New("there is no tok database here yet; add a profile first: tok profile add NAME")
-	}
 	return meta, src, err
 }
 
@@ -265,14 +271,7 @@ func (s *Service) createPassphraseKey(ctx context.Context, keyID string) error {
 // database to CI (TOK_KEY). The CLI refuses to print it to a terminal
 // unless asked explicitly.
 func (s *Service) ExportKey(ctx context.Context) (string, error) {
-	var meta store.Meta
-	var src keysource.Source
-	err := s.Store.View(func(tx *store.Tx) error {
-		meta = tx.Meta()
-		var err error
-		src, err = s.keySource(tx.Setting(record.SettingKeySource))
-		return err
-	})
+	meta, src, err := s.readKeyMeta()
 	if err != nil {
 		return "", err
 	}

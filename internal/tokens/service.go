@@ -280,14 +280,7 @@ func (s *Service) migrateProfiles(sl *seal.Sealer, key seal.Key) error {
 // nil while the database has no data key (there is nothing to bind the
 // records to yet), else the MAC of the data key.
 func (s *Service) profileAuth(ctx context.Context) (*store.ProfileAuth, error) {
-	var meta store.Meta
-	var src keysource.Source
-	err := s.Store.View(func(tx *store.Tx) error {
-		meta = tx.Meta()
-		var err error
-		src, err = s.keySource(tx.Setting(record.SettingKeySource))
-		return err
-	})
+	meta, src, err := s.readKeyMeta()
 	if errors.Is(err, store.ErrNoDatabase) || err == nil && len(meta.KeyCheck) == 0 {
 		return nil, nil
 	}
