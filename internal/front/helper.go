@@ -102,13 +102,19 @@ func runFullWithInput(args []string, input io.Reader) int {
 		fmt.Fprintf(os.Stderr, "tok: %v\n", err)
 		return 1
 	}
-	// A Ctrl-C at the terminal reaches the child (same process group);
-	// the front waits for it and reports its status.
+	return runFullChild(path, args, input)
+}
+
+// runFullChild runs tok-full at path with args as a child on this
+// process's stdout and stderr and the given stdin, and returns its exit
+// code. A Ctrl-C at the terminal reaches the child (same process group or
+// console); the front ignores it, waits and reports the child's status.
+func runFullChild(path string, args []string, stdin io.Reader) int {
 	signal.Ignore(os.Interrupt)
 	cmd := exec.Command(path, args...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = input, os.Stdout, os.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, os.Stdout, os.Stderr
 	cmd.WaitDelay = time.Second
-	err = cmd.Run()
+	err := cmd.Run()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		return ee.ExitCode()
