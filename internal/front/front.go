@@ -117,7 +117,8 @@ func serve(d deps, args []string) (code int, served bool) {
 	// An ephemeral profile (TOK_ISSUER or TOK_TOKEN_URL without a named
 	// profile, even over a stored default) lives in tok-full's memory
 	// only; kube never uses one.
-	if inv.Command != "kube" && plan.Ephemeral(plan.Profile(inv.Profile, "", d.getenv), d.getenv) {
+	named := plan.Profile(inv.Profile, "", d.getenv) // kube adds its cluster's
+	if inv.Command != "kube" && plan.Ephemeral(named, d.getenv) {
 		return 0, false
 	}
 
@@ -137,13 +138,13 @@ func serve(d deps, args []string) (code int, served bool) {
 		if !output.Valid(inv.Output) {
 			return 0, false
 		}
-		cred, ok := lookup(ctx, reader, plan.Profile(inv.Profile, "", d.getenv), record.Options{AllowExpired: inv.AllowExpired})
+		cred, ok := lookup(ctx, reader, named, record.Options{AllowExpired: inv.AllowExpired})
 		if !ok {
 			return 0, false
 		}
 		return written(d, output.Write(d.stdout, cred, inv.Output, d.now())), true
 	default:
-		return runExec(ctx, d, reader, inv, plan.Profile(inv.Profile, "", d.getenv))
+		return runExec(ctx, d, reader, inv, named)
 	}
 }
 
